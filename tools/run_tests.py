@@ -23,7 +23,7 @@ from pathlib import Path
 from dev import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = ("tools", "contracts", "core-api", "workers", "edge-bff", "ai-coach", "web-ui")
+FOLDERS = ("tools", "bench", "contracts", "core-api", "workers", "edge-bff", "ai-coach", "web-ui")
 E2E_PORT_BASE = 18000
 
 
