@@ -1,0 +1,1 @@
+"""Tradeloop queue processors: the outbox relay and the broker file import job."""

@@ -1,0 +1,94 @@
+"""The `workers` command: run the worker, inspect and replay dead letters."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from .bus import Bus, DeadLetter, open_bus
+from .config import WorkersSettings
+from .health import CONSUMER_GROUP
+from .runner import run_worker
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `workers` console script; the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = WorkersSettings()
+    if args.command == "run":
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+        asyncio.run(run_worker(settings))
+        return 0
+    return asyncio.run(_dead_letters(open_bus(settings.bus_url), args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workers", description="Tradeloop queue processors.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the relay, the import consumer and the health server")
+    dead = commands.add_parser("dead-letters", help="inspect and replay failed messages")
+    actions = dead.add_subparsers(dest="action", required=True)
+    for name, text in (
+        ("list", "list the group's dead letters, oldest first"),
+        ("show", "show one dead letter with its payload"),
+        ("replay", "deliver one dead letter to the group again"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("--group", default=CONSUMER_GROUP, help="consumer group (workers)")
+        if name != "list":
+            action.add_argument("dead_letter_id", help="the id `list` shows")
+    return parser
+
+
+async def _dead_letters(bus: Bus, args: argparse.Namespace) -> int:
+    try:
+        if args.action == "replay":
+            try:
+                await bus.replay(args.group, args.dead_letter_id)
+            except LookupError:
+                return _not_found(args.group, args.dead_letter_id)
+            print(f"replayed {args.dead_letter_id} to group {args.group}")
+            return 0
+        letters = await bus.dead_letters(args.group)
+        if args.action == "list":
+            for letter in letters:
+                print(
+                    f"{letter.id}\t{letter.failed_at.isoformat()}\t{letter.attempts}\t{letter.error}"
+                )
+            print(f"{len(letters)} dead letters in group {args.group}")
+            return 0
+        for letter in letters:
+            if letter.id == args.dead_letter_id:
+                print(json.dumps(_describe(letter), indent=2))
+                return 0
+        return _not_found(args.group, args.dead_letter_id)
+    finally:
+        await bus.close()
+
+
+def _describe(letter: DeadLetter) -> dict[str, object]:
+    try:
+        payload: object = json.loads(letter.payload)
+    except ValueError:
+        payload = letter.payload
+    return {
+        "id": letter.id,
+        "group": letter.group,
+        "position": letter.position,
+        "attempts": letter.attempts,
+        "failed_at": letter.failed_at.isoformat(),
+        "error": letter.error,
+        "payload": payload,
+    }
+
+
+def _not_found(group: str, dead_letter_id: str) -> int:
+    print(f"group {group} has no dead letter {dead_letter_id}", file=sys.stderr)
+    return 1

@@ -1,0 +1,54 @@
+"""Settings of the worker process, read from `WORKERS_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_CLIENT_SECRET = "dev-workers-secret"
+
+
+def _default_object_store_url() -> str:
+    return (Path(".data") / "objects").resolve().as_uri()
+
+
+class WorkersSettings(BaseSettings):
+    """Every setting of the worker process; the README lists them."""
+
+    model_config = SettingsConfigDict(env_prefix="WORKERS_", frozen=True)
+
+    environment: str = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8040, ge=0, le=65535)
+    core_url: str = "http://127.0.0.1:8010"
+    core_client_secret: SecretStr = SecretStr(DEVELOPMENT_CLIENT_SECRET)
+    core_timeout_seconds: float = Field(default=10.0, gt=0)
+    core_retry_seconds: float = Field(
+        default=60.0, gt=0, description="How long one call keeps retrying while core is down."
+    )
+    bus_url: str = "sqlite:///.data/bus.db"
+    object_store_url: str = Field(default_factory=_default_object_store_url)
+    shutdown_seconds: float = Field(default=30.0, ge=0)
+    relay_batch_size: int = Field(default=100, ge=1, le=1000)
+    relay_lease_seconds: int = Field(default=30, ge=1, le=600)
+    relay_idle_seconds: float = Field(default=0.2, gt=0)
+    relay_max_backoff_seconds: float = Field(default=5.0, gt=0)
+    consumer_name: str = Field(default="", description="Defaults to host name and process id.")
+    import_batch_size: int = Field(default=1000, ge=1, le=5000)
+    import_time_zone: str = "America/New_York"
+    max_attempts: int = Field(default=5, ge=1)
+    visibility_timeout_seconds: float = Field(default=300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _no_development_secret_outside_development(self) -> Self:
+        if (
+            self.environment != "development"
+            and self.core_client_secret.get_secret_value() == DEVELOPMENT_CLIENT_SECRET
+        ):
+            raise ValueError(
+                "WORKERS_CORE_CLIENT_SECRET keeps its development default outside development"
+            )
+        return self

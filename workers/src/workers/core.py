@@ -1,0 +1,208 @@
+"""Client of core's internal API, with the service credential and retries while core is down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+from tradeloop_contracts import (
+    ExecutionBatch,
+    ExecutionBatchResult,
+    ImportDetail,
+    ImportOutcome,
+    ImportProgress,
+    OutboxAck,
+    OutboxBatch,
+    OutboxClaim,
+    ServiceToken,
+    ServiceTokenRequest,
+)
+
+CLIENT_ID = "workers"
+ModelT = TypeVar("ModelT", bound=BaseModel)
+logger = logging.getLogger(__name__)
+
+
+class CoreError(Exception):
+    """Core's internal API did not do what was asked."""
+
+
+class CoreUnavailableError(CoreError):
+    """Core did not answer, or answered 429 or 5xx: worth retrying later."""
+
+
+class CoreRejectedError(CoreError):
+    """Core refused the request (4xx); retrying the same request will not help."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(f"core answered {status_code}: {message}")
+        self.status_code = status_code
+
+
+class CoreClient:
+    """Calls core's `/internal/...` routes as the `workers` service.
+
+    The service token is cached until shortly before it expires and fetched again
+    when core answers 401. Every call retries with capped exponential backoff for
+    `retry_seconds` while core is unreachable or answers 429/5xx, then raises
+    CoreUnavailableError; a 4xx answer raises CoreRejectedError at once.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        client_secret: SecretStr,
+        retry_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._http = http
+        self._credentials = ServiceTokenRequest(client_id=CLIENT_ID, client_secret=client_secret)
+        self._retry_seconds = retry_seconds
+        self._clock = clock
+        self._token: str | None = None
+        self._token_renew_at = 0.0
+        self._token_lock = asyncio.Lock()
+
+    async def claim_outbox(self, claim: OutboxClaim) -> OutboxBatch:
+        """Lease the next unsent outbox events, oldest first."""
+        response = await self._call("POST", "/internal/outbox/claim", claim)
+        return _parse(OutboxBatch, response)
+
+    async def ack_outbox(self, ack: OutboxAck) -> None:
+        """Mark outbox events as delivered to the bus."""
+        await self._call("POST", "/internal/outbox/ack", ack)
+
+    async def get_import(self, user_id: UUID, import_id: UUID) -> ImportDetail | None:
+        """The import as core holds it, or None when core has no such import for that user."""
+        try:
+            response = await self._call("GET", f"/internal/users/{user_id}/imports/{import_id}")
+        except CoreRejectedError as error:
+            if error.status_code == 404:
+                return None
+            raise
+        return _parse(ImportDetail, response)
+
+    async def report_progress(
+        self, user_id: UUID, import_id: UUID, progress: ImportProgress
+    ) -> None:
+        """Tell core how far a running import got."""
+        path = f"/internal/users/{user_id}/imports/{import_id}/progress"
+        await self._call("POST", path, progress)
+
+    async def report_outcome(self, user_id: UUID, import_id: UUID, outcome: ImportOutcome) -> None:
+        """Tell core how an import ended; core emits import.completed or import.failed."""
+        path = f"/internal/users/{user_id}/imports/{import_id}/outcome"
+        await self._call("POST", path, outcome)
+
+    async def record_executions(self, user_id: UUID, batch: ExecutionBatch) -> ExecutionBatchResult:
+        """Upsert a batch of executions; core counts the ones it already held as duplicates."""
+        path = f"/internal/users/{user_id}/executions/batch"
+        response = await self._call("POST", path, batch)
+        return _parse(ExecutionBatchResult, response)
+
+    async def is_healthy(self) -> bool:
+        """True when core answers its liveness probe within the client timeout."""
+        try:
+            response = await self._http.get("/healthz")
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def _call(self, method: str, path: str, body: BaseModel | None = None) -> httpx.Response:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(CoreUnavailableError),
+            stop=stop_after_delay(self._retry_seconds),
+            wait=wait_exponential_jitter(initial=0.1, max=5.0),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._call_once(method, path, body)
+        raise AssertionError("tenacity re-raises the last error")  # pragma: no cover
+
+    async def _call_once(self, method: str, path: str, body: BaseModel | None) -> httpx.Response:
+        payload = body.model_dump(mode="json") if body is not None else None
+        token = await self._current_token()
+        response = await self._send(method, path, payload, token)
+        if response.status_code == 401:
+            # The token may have been revoked or core's signing key rotated: fetch a new one once.
+            token = await self._current_token(stale=token)
+            response = await self._send(method, path, payload, token)
+        _raise_for_status(response)
+        return response
+
+    async def _send(
+        self, method: str, path: str, payload: dict[str, Any] | None, token: str
+    ) -> httpx.Response:
+        try:
+            return await self._http.request(
+                method, path, json=payload, headers={"Authorization": f"Bearer {token}"}
+            )
+        except httpx.HTTPError as error:
+            raise CoreUnavailableError(f"core did not answer {method} {path}: {error}") from error
+
+    async def _current_token(self, *, stale: str | None = None) -> str:
+        async with self._token_lock:
+            fresh = self._token is not None and self._token != stale
+            if fresh and self._clock() < self._token_renew_at and self._token is not None:
+                return self._token
+            token = await self._fetch_token()
+            self._token = token.access_token
+            # Renew a little early so a request never leaves with a token about to expire.
+            margin = min(60.0, token.expires_in / 10)
+            self._token_renew_at = self._clock() + token.expires_in - margin
+            return self._token
+
+    async def _fetch_token(self) -> ServiceToken:
+        payload = {
+            "client_id": self._credentials.client_id,
+            "client_secret": self._credentials.client_secret.get_secret_value(),
+        }
+        try:
+            response = await self._http.post("/internal/token", json=payload)
+        except httpx.HTTPError as error:
+            raise CoreUnavailableError(f"core did not answer the token request: {error}") from error
+        _raise_for_status(response)
+        return _parse(ServiceToken, response)
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    if status == 429 or status >= 500:
+        raise CoreUnavailableError(f"core answered {status} to {response.request.url.path}")
+    raise CoreRejectedError(status, _problem_summary(response))
+
+
+def _problem_summary(response: httpx.Response) -> str:
+    try:
+        problem = response.json()
+    except ValueError:
+        return response.reason_phrase
+    if not isinstance(problem, dict):
+        return response.reason_phrase
+    parts = [str(problem.get(key)) for key in ("title", "detail") if problem.get(key)]
+    return "; ".join(parts) or response.reason_phrase
+
+
+def _parse(model: type[ModelT], response: httpx.Response) -> ModelT:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as error:
+        raise CoreRejectedError(
+            response.status_code, f"unexpected {model.__name__} body: {error.error_count()} errors"
+        ) from error

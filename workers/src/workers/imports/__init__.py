@@ -1,0 +1,1 @@
+"""Import jobs: raw broker files in, normalised executions and a row-by-row report out."""

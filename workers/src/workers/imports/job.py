@@ -1,0 +1,236 @@
+"""The import job: `import.requested.v1` in, executions and an outcome reported to core."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import tempfile
+from collections.abc import AsyncIterator, Generator, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from obstore.store import ObjectStore
+from tradeloop_contracts import (
+    Event,
+    ExecutionBatch,
+    ExecutionIn,
+    ImportCounts,
+    ImportFormat,
+    ImportOutcome,
+    ImportProgress,
+    ImportRequested,
+    RejectedRow,
+    UserEventData,
+)
+
+from ..core import CoreClient, CoreRejectedError
+from .decoding import LineTooLongError, detect_encoding, read_lines
+from .generic_csv import (
+    DEFAULT_TIME_ZONE,
+    FormatNotRecognisedError,
+    ParsedRow,
+    RowProblem,
+    parse_generic_csv,
+)
+from .storage import download
+
+IMPORT_REQUESTED = "import.requested.v1"
+SUPPORTED_FORMATS: frozenset[ImportFormat] = frozenset({"auto", "generic_csv"})
+MAX_REJECTED_ROWS = 10_000
+_READ_CHUNK_BYTES = 1 << 20
+logger = logging.getLogger(__name__)
+
+
+class ImportFailedError(Exception):
+    """The file cannot be imported; the message is the reason shown to the trader."""
+
+
+@dataclass
+class _Report:
+    """What the job has done so far."""
+
+    filename: str
+    rows_processed: int = 0
+    counts: ImportCounts = field(default_factory=ImportCounts)
+    rejected_rows: list[RejectedRow] = field(default_factory=list)
+
+    def reject(self, problem: RowProblem) -> None:
+        self.counts = self.counts.model_copy(update={"rejected": self.counts.rejected + 1})
+        # The outcome carries at most MAX_REJECTED_ROWS rows; the count stays exact.
+        if len(self.rejected_rows) < MAX_REJECTED_ROWS:
+            self.rejected_rows.append(
+                RejectedRow(
+                    file=self.filename,
+                    line=problem.line,
+                    field=problem.field,
+                    reason=problem.reason,
+                )
+            )
+
+    def outcome(self, error: str | None = None) -> ImportOutcome:
+        return ImportOutcome(
+            status="failed" if error else "completed",
+            detected_format="generic_csv",
+            counts=self.counts,
+            rejected_rows=self.rejected_rows,
+            error=error,
+        )
+
+
+class ImportJob:
+    """Runs imports: reads the raw file, parses it, sends executions to core in batches.
+
+    Idempotent by event: a re-delivered event for an import core already finished is
+    skipped, and a re-run of an unfinished one adds nothing core already holds (core
+    deduplicates by broker execution id or row fingerprint).
+    """
+
+    def __init__(
+        self,
+        core: CoreClient,
+        store: ObjectStore,
+        *,
+        batch_size: int = 1000,
+        time_zone: ZoneInfo = DEFAULT_TIME_ZONE,
+    ) -> None:
+        self._core = core
+        self._store = store
+        self._batch_size = batch_size
+        self._time_zone = time_zone
+
+    async def handle(self, event: Event[UserEventData]) -> None:
+        """Run the import an `import.requested.v1` event asks for; other events are ignored.
+
+        Raises CoreError while core cannot be reached, so the bus delivers the event again.
+        """
+        if event.type != IMPORT_REQUESTED or not isinstance(event.data, ImportRequested):
+            return
+        request = event.data
+        current = await self._core.get_import(request.user_id, request.import_id)
+        if current is None:
+            logger.warning("import %s is gone; event %s skipped", request.import_id, event.id)
+            return
+        if current.status in ("completed", "failed"):
+            logger.info(
+                "import %s already %s; event %s skipped", current.id, current.status, event.id
+            )
+            return
+        outcome = await self.run(request)
+        await self._core.report_outcome(request.user_id, request.import_id, outcome)
+        logger.info(
+            "import %s %s: %s", request.import_id, outcome.status, outcome.error or outcome.counts
+        )
+
+    async def run(self, request: ImportRequested) -> ImportOutcome:
+        """The outcome of importing the requested file; executions are sent on the way.
+
+        Raises CoreError while core cannot be reached (the caller retries the whole run).
+        """
+        report = _Report(request.filename)
+        if request.format not in SUPPORTED_FORMATS:
+            return report.outcome(error=f"the {request.format} format is not supported yet")
+        with tempfile.TemporaryDirectory(prefix="workers-import-") as folder:
+            raw = Path(folder) / "raw"
+            try:
+                size = await download(self._store, request.object_key, raw)
+            except FileNotFoundError:
+                return report.outcome(error="the raw file is missing from object storage")
+            if size == 0:
+                return report.outcome(error="the file is empty")
+            encoding = await asyncio.to_thread(_detect_file_encoding, raw)
+            try:
+                rows_total = None
+                if request.mode == "all_or_nothing":
+                    checked = await self._check_every_row(raw, encoding, request.filename)
+                    if checked.counts.rejected:
+                        return checked.outcome(
+                            error=f"{checked.counts.rejected} of {checked.rows_processed} rows "
+                            "are invalid and the import is all or nothing: nothing was stored"
+                        )
+                    rows_total = checked.rows_processed
+                await self._send_valid_rows(raw, encoding, request, report, rows_total)
+            except FormatNotRecognisedError as error:
+                return report.outcome(error=f"the file is not a recognised format: {error}")
+            except LineTooLongError as error:
+                return report.outcome(error=f"the file is not a CSV export: {error}")
+            except ImportFailedError as error:
+                return report.outcome(error=str(error))
+        return report.outcome()
+
+    async def _check_every_row(self, raw: Path, encoding: str, filename: str) -> _Report:
+        report = _Report(filename)
+        async for chunk in self._chunks(raw, encoding):
+            for result in chunk:
+                report.rows_processed += 1
+                if isinstance(result, RowProblem):
+                    report.reject(result)
+        return report
+
+    async def _send_valid_rows(
+        self,
+        raw: Path,
+        encoding: str,
+        request: ImportRequested,
+        report: _Report,
+        rows_total: int | None,
+    ) -> None:
+        async for chunk in self._chunks(raw, encoding):
+            executions: list[ExecutionIn] = []
+            for result in chunk:
+                report.rows_processed += 1
+                if isinstance(result, ParsedRow):
+                    executions.append(result.execution)
+                else:
+                    report.reject(result)
+            if executions:
+                await self._send(request, executions, report)
+            progress = ImportProgress(
+                detected_format="generic_csv",
+                rows_processed=report.rows_processed,
+                rows_total=rows_total,
+            )
+            await self._core.report_progress(request.user_id, request.import_id, progress)
+
+    async def _send(
+        self, request: ImportRequested, executions: list[ExecutionIn], report: _Report
+    ) -> None:
+        batch = ExecutionBatch(
+            account_id=request.account_id, import_id=request.import_id, executions=executions
+        )
+        try:
+            result = await self._core.record_executions(request.user_id, batch)
+        except CoreRejectedError as error:
+            raise ImportFailedError(f"core refused a batch of executions: {error}") from error
+        report.counts = report.counts.model_copy(
+            update={
+                "new": report.counts.new + result.inserted,
+                "duplicate": report.counts.duplicate + result.duplicates,
+            }
+        )
+
+    async def _chunks(
+        self, raw: Path, encoding: str
+    ) -> AsyncIterator[list[ParsedRow | RowProblem]]:
+        # Parsing is CPU work: it runs in a thread, a batch at a time, so the loop stays free.
+        with closing(_parse_file(raw, encoding, self._time_zone)) as rows:
+            while chunk := await asyncio.to_thread(_take, rows, self._batch_size):
+                yield chunk
+
+
+def _parse_file(
+    raw: Path, encoding: str, time_zone: ZoneInfo
+) -> Generator[ParsedRow | RowProblem, None, None]:
+    with raw.open("rb") as file:
+        yield from parse_generic_csv(read_lines(file, encoding), time_zone=time_zone)
+
+
+def _take(rows: Iterator[ParsedRow | RowProblem], count: int) -> list[ParsedRow | RowProblem]:
+    return list(itertools.islice(rows, count))
+
+
+def _detect_file_encoding(raw: Path) -> str:
+    with raw.open("rb") as file:
+        return detect_encoding(iter(lambda: file.read(_READ_CHUNK_BYTES), b""))

@@ -1,0 +1,130 @@
+"""The worker process: relay, import consumer and health server in one asyncio loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from zoneinfo import ZoneInfo
+
+import httpx
+import uvicorn
+
+from .bus import open_bus
+from .config import WorkersSettings
+from .core import CoreClient
+from .health import CONSUMER_GROUP, create_health_app
+from .imports.job import ImportJob
+from .imports.storage import open_object_store
+from .relay import OutboxRelay
+
+IMPORT_FAMILY = "import"
+_RESTART_SECONDS = 1.0
+logger = logging.getLogger(__name__)
+
+
+class _HealthServer(uvicorn.Server):
+    # The worker owns SIGTERM/SIGINT; uvicorn must not take them over.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or `stop`), then finish in-flight work and return.
+
+    Work still running WORKERS_SHUTDOWN_SECONDS after the stop is cancelled; an import
+    cut short is delivered again later and re-runs harmlessly. Raises ValueError for a
+    bus or object store URL that cannot be opened.
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    bus = open_bus(settings.bus_url)
+    store = open_object_store(settings.object_store_url)
+    try:
+        async with httpx.AsyncClient(
+            base_url=settings.core_url, timeout=settings.core_timeout_seconds
+        ) as http:
+            core = CoreClient(
+                http,
+                client_secret=settings.core_client_secret,
+                retry_seconds=settings.core_retry_seconds,
+            )
+            relay = OutboxRelay(
+                core,
+                bus,
+                batch_size=settings.relay_batch_size,
+                lease_seconds=settings.relay_lease_seconds,
+                idle_seconds=settings.relay_idle_seconds,
+                max_backoff_seconds=settings.relay_max_backoff_seconds,
+            )
+            job = ImportJob(
+                core,
+                store,
+                batch_size=settings.import_batch_size,
+                time_zone=ZoneInfo(settings.import_time_zone),
+            )
+            server = _HealthServer(
+                uvicorn.Config(
+                    create_health_app(core, bus),
+                    host=settings.host,
+                    port=settings.port,
+                    lifespan="off",
+                    log_config=None,
+                )
+            )
+            consumer = settings.consumer_name or f"{socket.gethostname()}-{os.getpid()}"
+
+            async def consume() -> None:
+                await bus.consume(
+                    group=CONSUMER_GROUP,
+                    consumer=consumer,
+                    families=[IMPORT_FAMILY],
+                    handler=job.handle,
+                    stop=stop,
+                    max_attempts=settings.max_attempts,
+                    visibility_timeout=settings.visibility_timeout_seconds,
+                    batch=1,
+                )
+
+            tasks = [
+                asyncio.create_task(relay.run(stop), name="relay"),
+                asyncio.create_task(_keep_running("consumer", consume, stop), name="consumer"),
+                asyncio.create_task(server.serve(), name="health"),
+            ]
+            logger.info("workers running; health on %s:%s", settings.host, settings.port)
+            await stop.wait()
+            logger.info(
+                "stopping; waiting up to %.0f s for work in flight", settings.shutdown_seconds
+            )
+            server.should_exit = True
+            _, pending = await asyncio.wait(tasks, timeout=settings.shutdown_seconds)
+            for task in pending:
+                logger.warning("%s did not finish in time; cancelled", task.get_name())
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await bus.close()
+
+
+async def _keep_running(
+    name: str, work: Callable[[], Awaitable[None]], stop: asyncio.Event
+) -> None:
+    # A bus that is down must not end the process: log, wait a little, start again.
+    while not stop.is_set():
+        try:
+            await work()
+        except Exception:
+            logger.exception(
+                "%s stopped with an error; restarting in %.0f s", name, _RESTART_SECONDS
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), _RESTART_SECONDS)
