@@ -1,0 +1,1 @@
+"""Tradeloop's coach: trading analytics and behavioural insights with evidence."""

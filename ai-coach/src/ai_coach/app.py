@@ -1,0 +1,60 @@
+"""The ai-coach application: routes, error handling and the clients it holds."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from ai_coach.auth import JwksVerifier
+from ai_coach.config import Settings
+from ai_coach.core import CoreClient
+from ai_coach.errors import install_error_handlers, problem_response
+from ai_coach.insights.endpoints import router as insights_router
+from ai_coach.insights.service import CoachService
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app; clients to core and the JWKS open at startup and close at shutdown."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        timeout = httpx.Timeout(settings.core_timeout_seconds)
+        # The JWKS client is synchronous: keys are fetched in worker threads.
+        with httpx.Client(timeout=timeout) as jwks_http:
+            async with httpx.AsyncClient(base_url=settings.core_url, timeout=timeout) as core_http:
+                core = CoreClient(core_http, settings.core_client_id, settings.core_client_secret)
+                app.state.core = core
+                app.state.coach = CoachService(core)
+                app.state.verifier = JwksVerifier(
+                    settings.jwks_url,
+                    settings.issuer,
+                    settings.audience,
+                    jwks_http,
+                    cache_seconds=settings.jwks_cache_seconds,
+                    cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
+                )
+                yield
+
+    app = FastAPI(title="Tradeloop ai-coach", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(insights_router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], response_model=None)
+    async def readyz() -> dict[str, str] | JSONResponse:
+        """core answers its health check."""
+        core: CoreClient = app.state.core
+        if await core.is_ready():
+            return {"status": "ok"}
+        return problem_response(503, "Service Unavailable", "core does not answer.", "/readyz")
+
+    return app

@@ -1,0 +1,158 @@
+"""Verification of users' access JWTs against the issuer's JWKS."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+import anyio.to_thread
+import httpx
+import jwt
+from fastapi import Depends, Request
+
+from ai_coach.errors import IssuerUnavailableError, UnauthenticatedError
+
+ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256"})
+# Headers that let a token choose its own key or demand unknown processing.
+REFUSED_HEADERS = frozenset({"crit", "jku", "x5u", "jwk", "x5c"})
+LEEWAY_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class AuthenticatedUser:
+    """The trader a request acts for, and the token that proved it."""
+
+    id: UUID
+    token: str
+
+
+class JwksVerifier:
+    """Checks access JWTs with keys from a JWKS URL, cached and refetched sparingly.
+
+    Keys are cached for `cache_seconds`. A token with an unknown `kid` triggers at most
+    one refetch per `cooldown_seconds`, through a single flight, so random `kid`s cannot
+    flood the issuer. When the issuer is down, the last good key set keeps serving.
+    Blocking: call `verify` from a worker thread, never on the event loop.
+    """
+
+    def __init__(
+        self,
+        jwks_url: str,
+        issuer: str,
+        audience: str,
+        http: httpx.Client,
+        cache_seconds: float = 600.0,
+        cooldown_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._jwks_url = jwks_url
+        self._issuer = issuer
+        self._audience = audience
+        self._http = http
+        self._cache_seconds = cache_seconds
+        self._cooldown_seconds = cooldown_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
+        self._fetches = 0
+
+    @property
+    def fetch_count(self) -> int:
+        """How many times the JWKS was requested, successfully or not."""
+        return self._fetches
+
+    def verify(self, token: str) -> AuthenticatedUser:
+        """The user the token was issued to.
+
+        Raises UnauthenticatedError for a malformed, forged, expired or foreign token, and
+        IssuerUnavailableError when no key set was ever fetched.
+        """
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise UnauthenticatedError("The access token is malformed.") from error
+        algorithm = header.get("alg")
+        if algorithm not in ALLOWED_ALGORITHMS:
+            raise UnauthenticatedError("The access token's algorithm is not accepted.")
+        if REFUSED_HEADERS & header.keys():
+            raise UnauthenticatedError("The access token carries a header that is refused.")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise UnauthenticatedError("The access token names no key.")
+        key = self._key(kid)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise UnauthenticatedError("The access token has expired.") from error
+        except jwt.PyJWTError as error:
+            raise UnauthenticatedError("The access token is not valid.") from error
+        try:
+            user_id = UUID(str(claims["sub"]))
+        except ValueError as error:
+            raise UnauthenticatedError("The access token's subject is not a user.") from error
+        return AuthenticatedUser(id=user_id, token=token)
+
+    def _key(self, kid: str) -> jwt.PyJWK:
+        with self._lock:
+            now = self._clock()
+            stale = self._fetched_at is None or now - self._fetched_at >= self._cache_seconds
+            unknown = kid not in self._keys
+            cooled = (
+                self._attempted_at is None or now - self._attempted_at >= self._cooldown_seconds
+            )
+            if (stale or unknown) and cooled:
+                self._refresh(now)
+            if self._fetched_at is None:
+                raise IssuerUnavailableError("The token issuer's keys cannot be fetched.")
+            key = self._keys.get(kid)
+        if key is None:
+            raise UnauthenticatedError("The access token was signed with an unknown key.")
+        return key
+
+    def _refresh(self, now: float) -> None:
+        # Failures keep the last good set; the cooldown stops a retry storm.
+        self._attempted_at = now
+        self._fetches += 1
+        try:
+            response = self._http.get(self._jwks_url)
+            response.raise_for_status()
+            key_set = jwt.PyJWKSet.from_dict(response.json())
+        except (httpx.HTTPError, ValueError, jwt.PyJWTError):
+            return
+        self._keys = {
+            key.key_id: key
+            for key in key_set.keys
+            if key.key_id is not None and key.algorithm_name in ALLOWED_ALGORITHMS
+        }
+        self._fetched_at = now
+
+
+def _bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthenticatedError("A bearer access token is required.")
+    return token.strip()
+
+
+async def current_user(request: Request) -> AuthenticatedUser:
+    """The trader behind the request's bearer token (401 problem otherwise)."""
+    token = _bearer_token(request)
+    verifier: JwksVerifier = request.app.state.verifier
+    return await anyio.to_thread.run_sync(verifier.verify, token)
+
+
+CurrentUser = Annotated[AuthenticatedUser, Depends(current_user)]

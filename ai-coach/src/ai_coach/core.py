@@ -1,0 +1,135 @@
+"""core's internal API as ai-coach uses it: service token, positions, insights."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from ai_coach.contracts.insight_create import InsightCreate
+from ai_coach.contracts.insight_list import Insight, InsightList
+from ai_coach.contracts.position_page import Position, PositionPage
+from ai_coach.contracts.service_token import ServiceToken
+from ai_coach.contracts.service_token_request import ServiceTokenRequest
+from ai_coach.errors import CoreUnavailableError
+
+PAGE_LIMIT = 200
+# Renew a service token this long before core says it expires.
+TOKEN_MARGIN_SECONDS = 30
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class CoreClient:
+    """Calls core with a cached service token; every failure is a CoreUnavailableError."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        client_id: str,
+        client_secret: SecretStr,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._http = http
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._clock = clock
+        self._token: str | None = None
+        self._token_expires_at = 0.0
+        self._token_lock = asyncio.Lock()
+
+    async def is_ready(self) -> bool:
+        """True when core answers its health check."""
+        try:
+            response = await self._http.get("/healthz")
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def list_closed_positions(self, user_id: UUID) -> list[Position]:
+        """Every closed position of the user, following the cursor to the last page."""
+        positions: list[Position] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            params: dict[str, str | int] = {"status": "closed", "limit": PAGE_LIMIT}
+            if cursor is not None:
+                params["cursor"] = cursor
+            page = await self._internal(
+                "GET", f"/internal/users/{user_id}/positions", PositionPage, params=params
+            )
+            positions.extend(page.items)
+            if page.next_cursor is None:
+                return positions
+            if page.next_cursor in seen:
+                raise CoreUnavailableError("core returned the same positions cursor twice.")
+            seen.add(page.next_cursor)
+            cursor = page.next_cursor
+
+    async def create_insight(self, user_id: UUID, insight: InsightCreate) -> Insight:
+        """The insight as core stored it."""
+        return await self._internal(
+            "POST",
+            f"/internal/users/{user_id}/insights",
+            Insight,
+            json=insight.model_dump(mode="json", exclude_none=True),
+        )
+
+    async def list_insights(self, user_token: str) -> InsightList:
+        """The insights core already holds for the user, read with the user's own token."""
+        headers = {"Authorization": f"Bearer {user_token}"}
+        response = await self._send("GET", "/v1/insights", headers=headers)
+        return _parse(response, InsightList)
+
+    async def _internal(self, method: str, path: str, model: type[Model], **kwargs: Any) -> Model:
+        # A token core no longer accepts (key rotated, restarted) is renewed once.
+        for attempt in range(2):
+            token = await self._service_token(renew=attempt > 0)
+            headers = {"Authorization": f"Bearer {token}"}
+            response = await self._send(method, path, headers=headers, **kwargs)
+            if response.status_code != 401:
+                return _parse(response, model)
+        raise CoreUnavailableError("core refused ai-coach's service credentials.")
+
+    async def _service_token(self, renew: bool) -> str:
+        async with self._token_lock:
+            now = self._clock()
+            if renew or self._token is None or now >= self._token_expires_at:
+                request = ServiceTokenRequest(
+                    client_id=self._client_id, client_secret=self._client_secret
+                )
+                body = {
+                    "client_id": request.client_id,
+                    "client_secret": request.client_secret.get_secret_value(),
+                }
+                response = await self._send("POST", "/internal/token", json=body)
+                if response.status_code in (400, 401, 403, 422):
+                    raise CoreUnavailableError("core refused ai-coach's service credentials.")
+                token = _parse(response, ServiceToken)
+                self._token = token.access_token
+                self._token_expires_at = now + max(token.expires_in - TOKEN_MARGIN_SECONDS, 0)
+            return self._token
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise CoreUnavailableError(f"core did not answer {method} {path}.") from error
+
+
+def _parse(response: httpx.Response, model: type[Model]) -> Model:
+    if not response.is_success:
+        raise CoreUnavailableError(
+            f"core answered {response.request.method} {response.request.url.path} "
+            f"with {response.status_code}."
+        )
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as error:
+        raise CoreUnavailableError(
+            f"core's answer to {response.request.url.path} is not a {model.__name__}."
+        ) from error

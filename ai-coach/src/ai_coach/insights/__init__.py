@@ -1,0 +1,1 @@
+"""Behavioural insight detectors and the endpoint that computes and stores insights."""

@@ -1,0 +1,137 @@
+"""Hand-computed cases for every metric, to the cent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ai_coach.analytics import (
+    ProfitFactor,
+    average_holding_seconds,
+    average_loss,
+    average_win,
+    classify,
+    expectancy,
+    max_drawdown,
+    payoff_ratio,
+    profit_factor,
+    win_rate,
+    win_rate_excluding_breakevens,
+)
+from tests.factories import START, trade
+
+CENT = Decimal("0.01")
+
+
+def at(hours: int) -> dt.datetime:
+    return START + dt.timedelta(hours=hours)
+
+
+# Wins 120.50 and 80.00 (held 600 s and 1200 s), losses -50.25 and -30.00 (held 1800 s
+# and 3600 s), a breakeven 0.00: hand-computed below.
+SAMPLE = [
+    trade("120.50", 600, at(1)),
+    trade("-50.25", 1800, at(2)),
+    trade("80.00", 1200, at(3)),
+    trade("-30.00", 3600, at(4)),
+    trade("0.00", 60, at(5)),
+]
+
+
+class TestClassify:
+    def test_positive_net_pnl_beyond_the_band_is_a_win(self) -> None:
+        assert classify(Decimal("5.01"), Decimal("5")) == "win"
+
+    def test_net_pnl_on_the_band_edge_is_breakeven(self) -> None:
+        assert classify(Decimal("-5.00"), Decimal("5")) == "breakeven"
+
+    def test_negative_net_pnl_beyond_the_band_is_a_loss(self) -> None:
+        assert classify(Decimal("-0.01")) == "loss"
+
+    def test_a_negative_band_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="band"):
+            classify(Decimal(1), Decimal(-1))
+
+
+class TestWinRate:
+    def test_counts_breakevens_in_the_denominator(self) -> None:
+        assert win_rate(SAMPLE) == Decimal("0.4")
+
+    def test_excluding_breakevens_counts_wins_over_wins_and_losses(self) -> None:
+        assert win_rate_excluding_breakevens(SAMPLE) == Decimal("0.5")
+
+    def test_is_undefined_without_trades(self) -> None:
+        assert win_rate([]) is None
+        assert win_rate_excluding_breakevens([trade("0")]) is None
+
+
+class TestProfitFactor:
+    def test_is_gross_wins_over_absolute_gross_losses(self) -> None:
+        # 200.50 / 80.25 = 2.4984...
+        result = profit_factor(SAMPLE)
+        assert result.value is not None
+        assert result.value.quantize(CENT) == Decimal("2.50")
+        assert not result.no_losses
+
+    def test_without_losses_is_flagged_never_a_large_number(self) -> None:
+        assert profit_factor([trade("10"), trade("0")]) == ProfitFactor(None, no_losses=True)
+
+
+class TestAverages:
+    def test_average_win_is_the_mean_of_wins(self) -> None:
+        assert average_win(SAMPLE) == Decimal("100.25")
+
+    def test_average_loss_is_the_mean_of_losses_as_a_negative_amount(self) -> None:
+        assert average_loss(SAMPLE) == Decimal("-40.125")
+
+    def test_payoff_ratio_is_mean_win_over_absolute_mean_loss(self) -> None:
+        # 100.25 / 40.125 = 2.4984...
+        ratio = payoff_ratio(SAMPLE)
+        assert ratio is not None
+        assert ratio.quantize(CENT) == Decimal("2.50")
+
+    def test_payoff_ratio_is_undefined_without_losses(self) -> None:
+        assert payoff_ratio([trade("10")]) is None
+
+    def test_expectancy_is_the_mean_net_pnl_with_breakevens_included(self) -> None:
+        # (120.50 - 50.25 + 80.00 - 30.00 + 0) / 5 = 24.05
+        assert expectancy(SAMPLE) == Decimal("24.05")
+
+    def test_expectancy_matches_win_and_loss_decomposition(self) -> None:
+        # p * avg win - q * |avg loss| with p = 0.4 and q = 0.4 (breakeven adds 0).
+        assert Decimal("0.4") * Decimal("100.25") - Decimal("0.4") * Decimal("40.125") == (
+            expectancy(SAMPLE)
+        )
+
+    def test_expectancy_is_undefined_without_trades(self) -> None:
+        assert expectancy([]) is None
+
+
+class TestMaxDrawdown:
+    def test_is_the_largest_fall_of_cumulative_net_pnl_from_a_peak(self) -> None:
+        # Curve 0 → 120.50 → 70.25 → 150.25 → 120.25 → 120.25: worst fall 50.25.
+        assert max_drawdown(SAMPLE) == Decimal("50.25")
+
+    def test_follows_closing_order_not_list_order(self) -> None:
+        trades = [trade("100", closed_at=at(3)), trade("-40", closed_at=at(1))]
+        # Closing order: -40 then +100; the fall from the start is 40.
+        assert max_drawdown(trades) == Decimal("40")
+
+    def test_counts_an_opening_loss_from_zero(self) -> None:
+        trades = [trade("-10.10", closed_at=at(1)), trade("-5.05", closed_at=at(2))]
+        assert max_drawdown(trades) == Decimal("15.15")
+
+    def test_is_zero_when_the_curve_never_falls(self) -> None:
+        assert max_drawdown([trade("1"), trade("2")]) == 0
+
+
+class TestHoldingTimes:
+    def test_averages_winners_and_losers_separately(self) -> None:
+        times = average_holding_seconds(SAMPLE)
+        assert times.winners == Decimal(900)
+        assert times.losers == Decimal(2700)
+
+    def test_is_undefined_for_a_side_without_trades(self) -> None:
+        assert average_holding_seconds([trade("1")]).losers is None

@@ -1,0 +1,168 @@
+"""A local stand-in for core: JWKS and EdDSA user tokens, service tokens, positions, insights.
+
+It speaks with the published contracts package's own models, so what ai-coach reads and
+sends is checked against the real contracts, not against ai-coach's generated copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import socket
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import jwt
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from tradeloop_contracts import (
+    Insight,
+    InsightCreate,
+    InsightList,
+    Position,
+    PositionPage,
+    ServiceToken,
+    ServiceTokenRequest,
+)
+
+ISSUER = "tradeloop-core"
+CLIENT_SECRET = "stub-ai-coach-secret"
+KEY_ID = "stub-key-1"
+
+
+class StubCore:
+    """The state of the stand-in; tests read and change it directly."""
+
+    def __init__(self) -> None:
+        self.signing_key = Ed25519PrivateKey.generate()
+        self.positions: dict[uuid.UUID, list[Position]] = defaultdict(list)
+        self.stored: dict[uuid.UUID, list[Insight]] = defaultdict(list)
+        self.position_requests: list[dict[str, str]] = []
+        self.service_tokens: set[str] = set()
+        self.page_size = 25
+        self.healthy = True
+        self.jwks_fetches = 0
+        self.app = self._build()
+
+    def user_token(
+        self,
+        user_id: uuid.UUID,
+        *,
+        expires_in: int = 300,
+        audience: str = "tradeloop-api",
+        key: Ed25519PrivateKey | None = None,
+    ) -> str:
+        """An access JWT as core issues it (EdDSA, kid, iss, aud, sub, exp, iat, jti)."""
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": audience,
+            "sub": str(user_id),
+            "iat": now,
+            "exp": now + expires_in,
+            "jti": secrets.token_hex(8),
+        }
+        return jwt.encode(
+            claims, key or self.signing_key, algorithm="EdDSA", headers={"kid": KEY_ID}
+        )
+
+    def _require_service_token(self, request: Request) -> None:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if token not in self.service_tokens:
+            raise HTTPException(401, "service token required")
+
+    def _user_from_token(self, request: Request) -> uuid.UUID:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        try:
+            claims = jwt.decode(
+                token,
+                self.signing_key.public_key(),
+                algorithms=["EdDSA"],
+                audience="tradeloop-api",
+                issuer=ISSUER,
+            )
+        except jwt.PyJWTError as error:
+            raise HTTPException(401, "user token required") from error
+        return uuid.UUID(claims["sub"])
+
+    def _build(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/healthz")
+        async def healthz() -> JSONResponse:
+            return JSONResponse({"status": "ok"}, status_code=200 if self.healthy else 503)
+
+        @app.get("/.well-known/jwks.json")
+        async def jwks() -> dict[str, Any]:
+            self.jwks_fetches += 1
+            public = jwt.algorithms.OKPAlgorithm.to_jwk(self.signing_key.public_key(), as_dict=True)
+            return {"keys": [{**public, "kid": KEY_ID, "alg": "EdDSA", "use": "sig"}]}
+
+        @app.post("/internal/token")
+        async def token(body: ServiceTokenRequest) -> ServiceToken:
+            if body.client_id != "ai-coach" or body.client_secret.get_secret_value() != (
+                CLIENT_SECRET
+            ):
+                raise HTTPException(401, "bad client credentials")
+            issued = secrets.token_urlsafe(16)
+            self.service_tokens.add(issued)
+            return ServiceToken(access_token=issued, expires_in=300)
+
+        @app.get("/internal/users/{user_id}/positions")
+        async def positions(
+            request: Request, user_id: uuid.UUID, status: str, cursor: str = "0", limit: int = 50
+        ) -> PositionPage:
+            self._require_service_token(request)
+            self.position_requests.append(dict(request.query_params))
+            matching = [p for p in self.positions[user_id] if p.status == status]
+            start = int(cursor)
+            end = start + min(limit, self.page_size)
+            return PositionPage(
+                items=matching[start:end],
+                next_cursor=str(end) if end < len(matching) else None,
+            )
+
+        @app.post("/internal/users/{user_id}/insights", status_code=201)
+        async def create_insight(
+            request: Request, user_id: uuid.UUID, body: InsightCreate
+        ) -> Insight:
+            self._require_service_token(request)
+            stored = Insight(
+                id=uuid.uuid4(), created_at=dt.datetime.now(dt.UTC), **body.model_dump()
+            )
+            self.stored[user_id].append(stored)
+            return stored
+
+        @app.get("/v1/insights")
+        async def list_insights(request: Request) -> InsightList:
+            user_id = self._user_from_token(request)
+            return InsightList(items=list(reversed(self.stored[user_id])))
+
+        return app
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Serves an app with uvicorn on a free local port and yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
