@@ -1,0 +1,31 @@
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio as redis
+
+from tradeloop_contracts.bus import Bus, open_bus
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(params=["embedded", "redis"])
+async def bus(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Bus]:
+    """A fresh, empty bus of each kind: a new file, or a random key prefix on Redis."""
+    if request.param == "embedded":
+        embedded = open_bus(f"sqlite:///{tmp_path}/bus.db")
+        yield embedded
+        await embedded.close()
+        return
+    prefix = f"test-{uuid.uuid4().hex}"
+    separator = "&" if "?" in TEST_REDIS_URL else "?"
+    streams = open_bus(f"{TEST_REDIS_URL}{separator}prefix={prefix}")
+    yield streams
+    await streams.close()
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
