@@ -1,0 +1,119 @@
+"""The REST API: proxied to core and ai-coach, plus the aggregated dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from tradeloop_contracts import InsightList, PositionPage, Statistics
+
+from .runtime import backend_headers, runtime_of
+from .upstreams import filtered_headers, forward
+
+# Set by the edge itself, never taken from the caller.
+_DROPPED_REQUEST_HEADERS = frozenset(
+    {"host", "cookie", "authorization", "x-csrf-token", "x-request-id", "traceparent"}
+)
+# Core routes a caller may reach without an access token.
+_PUBLIC_CORE_ROUTES = frozenset({("POST", "auth/refresh")})
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+async def _proxy(request: Request, backend: str, path: str) -> Response:
+    runtime = runtime_of(request)
+    client = runtime.upstreams.coach if backend == "coach" else runtime.upstreams.core
+    headers = filtered_headers(
+        request.headers.items(),
+        connection=request.headers.get("connection", ""),
+        drop=_DROPPED_REQUEST_HEADERS,
+    )
+    headers += backend_headers(request)
+    if backend == "coach" or (request.method, path) not in _PUBLIC_CORE_ROUTES:
+        credentials = await runtime.authenticator.require(request)
+        headers.append(("authorization", f"Bearer {credentials.access_token}"))
+    return await forward(
+        request,
+        client,
+        f"/v1/{path}",
+        headers=headers,
+        max_body_bytes=runtime.settings.max_upload_bytes,
+        relay_set_cookie=False,
+    )
+
+
+async def proxy_core(request: Request) -> Response:
+    """Any other `/api/v1/...` route: core's `/v1/...` as the acting user."""
+    return await _proxy(request, "core", request.path_params["path"])
+
+
+async def proxy_coach(request: Request) -> Response:
+    """`/api/v1/coach/...`: ai-coach's `/v1/...` as the acting user."""
+    return await _proxy(request, "coach", request.path_params["path"])
+
+
+class Dashboard(BaseModel):
+    """The home screen in one call; `partial` names the backends that did not answer."""
+
+    statistics: Statistics | None
+    positions: PositionPage | None
+    insights: InsightList | None
+    partial: list[str]
+
+
+async def _fetch(
+    client: httpx.AsyncClient,
+    path: str,
+    model: type[ModelT],
+    headers: list[tuple[str, str]],
+    timeout: float,
+) -> ModelT | None:
+    try:
+        async with asyncio.timeout(timeout):
+            response = await client.get(path, headers=headers)
+        response.raise_for_status()
+        return model.model_validate_json(response.content)
+    except (TimeoutError, httpx.HTTPError, ValidationError):
+        return None
+
+
+async def dashboard(request: Request) -> Response:
+    """Statistics, the latest positions and insights, fetched concurrently."""
+    runtime = runtime_of(request)
+    credentials = await runtime.authenticator.require(request)
+    headers = [*backend_headers(request), ("authorization", f"Bearer {credentials.access_token}")]
+    timeout = runtime.settings.dashboard_timeout_seconds
+    core, coach = runtime.upstreams.core, runtime.upstreams.coach
+    statistics, positions, insights = await asyncio.gather(
+        _fetch(core, "/v1/statistics", Statistics, headers, timeout),
+        _fetch(core, "/v1/positions?limit=10", PositionPage, headers, timeout),
+        _fetch(coach, "/v1/insights", InsightList, headers, timeout),
+    )
+    parts = {"statistics": statistics, "positions": positions, "insights": insights}
+    body = Dashboard(
+        statistics=statistics,
+        positions=positions,
+        insights=insights,
+        partial=[name for name, value in parts.items() if value is None],
+    )
+    return JSONResponse(body.model_dump(mode="json"))
+
+
+routes = [
+    Route("/api/v1/dashboard", dashboard, methods=["GET"]),
+    Route(
+        "/api/v1/coach/{path:path}",
+        proxy_coach,
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    ),
+    Route(
+        "/api/v1/{path:path}",
+        proxy_core,
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    ),
+]

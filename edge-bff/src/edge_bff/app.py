@@ -1,0 +1,108 @@
+"""The edge application: middleware, routes and what starts and stops with the process."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+
+from . import api, auth, health, pages, sockets
+from .clock import Clock, SystemClock
+from .config import Settings
+from .csrf import CsrfMiddleware, CsrfTokens
+from .errors import AppError, app_error_handler, http_error_handler, unexpected_error_handler
+from .headers import SecurityHeadersMiddleware
+from .identity import Authenticator
+from .live import Bus, LiveEvents, open_bus
+from .runtime import Runtime
+from .sessions.middleware import SessionMiddleware
+from .sessions.service import SessionService, open_session_store
+from .tokens import JwksCache, TokenVerifier
+from .upstreams import Upstreams
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    bus_factory: Callable[[str], Bus | None] = open_bus,
+) -> Starlette:
+    """The edge for these settings; `clock` and `bus_factory` are replaceable for tests.
+
+    Raises ValueError for an unsupported session store URL.
+    """
+    clock = clock or SystemClock()
+    store = open_session_store(
+        settings.session_store_url, absolute_seconds=settings.session_absolute_seconds
+    )
+    sessions = SessionService(
+        store,
+        clock,
+        idle_seconds=settings.session_idle_seconds,
+        absolute_seconds=settings.session_absolute_seconds,
+    )
+    csrf = CsrfTokens(settings.csrf_pepper.get_secret_value().encode())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Runtime]]:
+        upstreams = Upstreams.connect(
+            core_url=settings.core_url,
+            web_url=settings.web_url,
+            coach_url=settings.coach_url,
+            timeout_seconds=settings.upstream_timeout_seconds,
+        )
+        jwks_client = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
+        jwks = JwksCache(
+            jwks_client,
+            settings.jwks_url,
+            ttl_seconds=settings.jwks_cache_seconds,
+            cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
+        )
+        verifier = TokenVerifier(
+            jwks,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            leeway_seconds=settings.jwt_leeway_seconds,
+        )
+        live = LiveEvents(
+            bus_factory(settings.bus_url),
+            queue_size=settings.ws_queue_size,
+            ping_seconds=settings.ws_ping_seconds,
+        )
+        live.start()
+        runtime = Runtime(
+            settings=settings,
+            clock=clock,
+            sessions=sessions,
+            csrf=csrf,
+            upstreams=upstreams,
+            jwks=jwks,
+            authenticator=Authenticator(verifier, sessions, upstreams.core, clock),
+            live=live,
+        )
+        try:
+            yield {"runtime": runtime}
+        finally:
+            await live.stop()
+            await upstreams.aclose()
+            await jwks_client.aclose()
+            await store.close()
+
+    return Starlette(
+        routes=[*health.routes, *auth.routes, *api.routes, *sockets.routes, *pages.routes],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(SessionMiddleware, sessions=sessions),
+            Middleware(CsrfMiddleware, tokens=csrf, public_origin=settings.public_origin),
+        ],
+        exception_handlers={
+            AppError: app_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
+        lifespan=lifespan,
+    )

@@ -1,0 +1,50 @@
+"""JSON bodies in and out of the edge, validated against the contracts."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic_core import to_json
+from starlette.requests import Request
+
+from .errors import AppError, validation_problems
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Auth bodies are small; refuse more before parsing.
+_MAX_AUTH_BODY_BYTES = 16 * 1024
+
+
+async def read_body(request: Request, model: type[ModelT]) -> tuple[ModelT, bytes]:
+    """The body parsed as `model`, and its raw bytes.
+
+    Raises AppError 413 for an oversized body and 422 naming each invalid field
+    (malformed JSON included) without echoing any value.
+    """
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > _MAX_AUTH_BODY_BYTES:
+            raise AppError(413, f"This body is limited to {_MAX_AUTH_BODY_BYTES} bytes.")
+    try:
+        return model.model_validate_json(raw), raw
+    except ValidationError as exc:
+        raise AppError(
+            422, f"The body is not a valid {model.__name__}.", errors=validation_problems(exc)
+        ) from exc
+
+
+def _reveal(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {key: _reveal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_reveal(item) for item in value]
+    return value
+
+
+def wire_json(body: BaseModel) -> bytes:
+    """The body as JSON with its secrets revealed: for a backend, never for a log."""
+    return to_json(_reveal(body.model_dump(mode="python")))

@@ -1,0 +1,130 @@
+"""Who is acting: the logged-in session's tokens (refreshed when due) or a bearer token."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+
+import httpx
+from pydantic import SecretStr, ValidationError
+from starlette.requests import Request
+from tradeloop_contracts import RefreshRequest, TokenPair
+
+from .bodies import wire_json
+from .clock import Clock
+from .context import context_of
+from .errors import AppError
+from .sessions.service import SessionService
+from .sessions.store import Session
+from .tokens import InvalidTokenError, TokenVerifier
+
+# Refresh a little before expiry so a token never dies in flight to a backend.
+_REFRESH_MARGIN_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A verified access token and the user it speaks for."""
+
+    access_token: str
+    user_id: str
+
+
+class Authenticator:
+    """Finds the acting user's access token and verifies it."""
+
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        sessions: SessionService,
+        core: httpx.AsyncClient,
+        clock: Clock,
+    ) -> None:
+        self.verifier = verifier
+        self._sessions = sessions
+        self._core = core
+        self._clock = clock
+        # One refresh per session at a time: a refresh token is single-use.
+        self._refresh_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def credentials(self, request: Request) -> Credentials | None:
+        """The acting user's verified credentials, or None for an anonymous request.
+
+        A logged-in session's expired access token is refreshed through core and the new
+        pair stored back; when that fails the session ends. Raises AppError 401 for a
+        bearer token that does not verify.
+        """
+        context = context_of(request.scope)
+        session = context.session
+        if session is not None and session.access_token and session.refresh_token:
+            return await self._from_session(request, session)
+        authorization = request.headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token:
+            try:
+                verified = await self.verifier.verify(token.strip())
+            except InvalidTokenError as exc:
+                raise AppError(401, f"The bearer token is not valid: {exc}.") from exc
+            return Credentials(access_token=token.strip(), user_id=verified.subject)
+        return None
+
+    async def require(self, request: Request) -> Credentials:
+        """The acting user's credentials; AppError 401 when nobody is logged in."""
+        credentials = await self.credentials(request)
+        if credentials is None:
+            raise AppError(401, "Log in, or send an Authorization: Bearer token.")
+        return credentials
+
+    async def _from_session(self, request: Request, session: Session) -> Credentials | None:
+        assert session.access_token is not None
+        try:
+            verified = await self.verifier.verify(session.access_token)
+            due = verified.expires_at - self._clock.now().timestamp() < _REFRESH_MARGIN_SECONDS
+        except InvalidTokenError:
+            due = True
+        if not due:
+            return Credentials(access_token=session.access_token, user_id=verified.subject)
+        lock = self._refresh_locks.setdefault(session.id, asyncio.Lock())
+        async with lock:
+            # A concurrent request of the same browser may have refreshed already.
+            current = await self._sessions.store.get(session.id)
+            if current is not None and current.access_token != session.access_token:
+                session = current
+            else:
+                refreshed = await self._refresh(session)
+                if refreshed is None:
+                    await self._sessions.end(session)
+                    context_of(request.scope).session = None
+                    return None
+                session = refreshed
+        context_of(request.scope).session = session
+        assert session.access_token is not None
+        try:
+            verified = await self.verifier.verify(session.access_token)
+        except InvalidTokenError as exc:
+            raise AppError(401, "The session's access token is not valid.") from exc
+        return Credentials(access_token=session.access_token, user_id=verified.subject)
+
+    async def _refresh(self, session: Session) -> Session | None:
+        assert session.refresh_token is not None
+        body = RefreshRequest(refresh_token=SecretStr(session.refresh_token))
+        try:
+            response = await self._core.post(
+                "/v1/auth/refresh",
+                content=wire_json(body),
+                headers={"content-type": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise AppError(502, "The identity service could not be reached.") from exc
+        if response.status_code != 200:
+            return None
+        try:
+            pair = TokenPair.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise AppError(502, "The identity service answered with a malformed body.") from exc
+        return await self._sessions.store_tokens(
+            session, access_token=pair.access_token, refresh_token=pair.refresh_token
+        )

@@ -1,0 +1,1 @@
+"""Server-side browser sessions: the store, the timeouts and the cookie."""

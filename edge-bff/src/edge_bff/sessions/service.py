@@ -1,0 +1,97 @@
+"""Session lifecycle: create, load with timeouts, rotate at login, end at logout."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+
+from ..clock import Clock
+from .redis_store import RedisSessionStore
+from .sqlite_store import SqliteSessionStore
+from .store import Session, SessionStore
+
+# 32 random bytes: 256 bits, well above the 128 the session id needs.
+_ID_BYTES = 32
+
+
+def open_session_store(url: str, *, absolute_seconds: int) -> SessionStore:
+    """The store for a `sqlite:///` or `redis://` URL; ValueError for any other scheme."""
+    if url.startswith("sqlite:///"):
+        return SqliteSessionStore.from_url(url)
+    if url.startswith(("redis://", "rediss://")):
+        return RedisSessionStore.from_url(url, ttl_seconds=absolute_seconds)
+    raise ValueError("EDGE_SESSION_STORE_URL must start with sqlite:/// or redis://")
+
+
+class SessionService:
+    """Sessions with an idle and an absolute timeout, measured on the injected clock."""
+
+    def __init__(
+        self, store: SessionStore, clock: Clock, *, idle_seconds: int, absolute_seconds: int
+    ) -> None:
+        self.store = store
+        self._clock = clock
+        self._idle = dt.timedelta(seconds=idle_seconds)
+        self._absolute = dt.timedelta(seconds=absolute_seconds)
+
+    async def create(self) -> Session:
+        """A new anonymous session, stored."""
+        now = self._clock.now()
+        session = Session(
+            id=secrets.token_urlsafe(_ID_BYTES),
+            csrf_secret=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen_at=now,
+        )
+        await self.store.save(session)
+        return session
+
+    async def load(self, session_id: str) -> Session | None:
+        """The live session with its last-seen time moved to now; None when unknown or expired.
+
+        An expired session is deleted, so its id never works again.
+        """
+        try:
+            session = await self.store.get(session_id)
+        except (KeyError, ValueError):
+            session = None
+        if session is None:
+            return None
+        now = self._clock.now()
+        if now - session.last_seen_at > self._idle or now - session.created_at > self._absolute:
+            await self.store.delete(session_id)
+            return None
+        session = dataclasses.replace(session, last_seen_at=now)
+        await self.store.save(session)
+        return session
+
+    async def log_in(
+        self, previous: Session | None, *, user_id: str, access_token: str, refresh_token: str
+    ) -> Session:
+        """A fresh session (new id and CSRF secret) holding the user's tokens.
+
+        The previous session is deleted, so an id planted before login is useless after it.
+        """
+        if previous is not None:
+            await self.store.delete(previous.id)
+        fresh = await self.create()
+        session = dataclasses.replace(
+            fresh, user_id=user_id, access_token=access_token, refresh_token=refresh_token
+        )
+        await self.store.save(session)
+        return session
+
+    async def store_tokens(
+        self, session: Session, *, access_token: str, refresh_token: str
+    ) -> Session:
+        """The session with a rotated token pair, stored."""
+        updated = dataclasses.replace(
+            session, access_token=access_token, refresh_token=refresh_token
+        )
+        await self.store.save(updated)
+        return updated
+
+    async def end(self, session: Session) -> None:
+        """Delete the session."""
+        await self.store.delete(session.id)

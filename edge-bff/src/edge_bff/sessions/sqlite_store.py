@@ -1,0 +1,73 @@
+"""Sessions in a local SQLite file: the embedded default."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+from .store import Session, storage_key
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS sessions (key TEXT PRIMARY KEY, record TEXT NOT NULL)"
+
+
+class SqliteSessionStore:
+    """Sessions as JSON rows keyed by the hashed id; each call runs off the event loop."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(_SCHEMA)
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteSessionStore:
+        """A store for `sqlite:///relative/path.db` or `sqlite:////absolute/path.db`."""
+        return cls(Path(url.removeprefix("sqlite:///")))
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self._path, timeout=5, isolation_level=None)
+
+    def _get(self, session_id: str) -> Session | None:
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT record FROM sessions WHERE key = ?", (storage_key(session_id),)
+            ).fetchone()
+        return None if row is None else Session.from_record(session_id, json.loads(row[0]))
+
+    def _save(self, session: Session) -> None:
+        with self._connect() as connection:
+            connection.execute(
+                "INSERT INTO sessions (key, record) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET record = excluded.record",
+                (storage_key(session.id), json.dumps(session.to_record())),
+            )
+
+    def _delete(self, session_id: str) -> None:
+        with self._connect() as connection:
+            connection.execute("DELETE FROM sessions WHERE key = ?", (storage_key(session_id),))
+
+    def _ping(self) -> None:
+        with self._connect() as connection:
+            connection.execute("SELECT 1 FROM sessions LIMIT 1")
+
+    async def get(self, session_id: str) -> Session | None:
+        """The stored session, or None."""
+        return await asyncio.to_thread(self._get, session_id)
+
+    async def save(self, session: Session) -> None:
+        """Create or replace the session."""
+        await asyncio.to_thread(self._save, session)
+
+    async def delete(self, session_id: str) -> None:
+        """Forget the session."""
+        await asyncio.to_thread(self._delete, session_id)
+
+    async def ping(self) -> None:
+        """Raise sqlite3.Error when the file cannot be read."""
+        await asyncio.to_thread(self._ping)
+
+    async def close(self) -> None:
+        """Nothing to release: every call opens and closes its own connection."""

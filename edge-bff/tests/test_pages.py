@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from .conftest import Browser, session_cookie_of
+
+
+class TestSecurityHeaders:
+    def test_pages_carry_every_security_header_and_a_nonce_web_ui_receives(
+        self, browser: Browser
+    ) -> None:
+        response = browser.open_page("/journal")
+
+        csp = response.headers["content-security-policy"]
+        nonce = response.json()["headers"]["x-csp-nonce"]
+        assert f"script-src 'nonce-{nonce}' 'strict-dynamic'" in csp
+        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp
+        assert response.headers["strict-transport-security"] == (
+            "max-age=63072000; includeSubDomains"
+        )
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+        assert response.headers["cross-origin-opener-policy"] == "same-origin"
+        assert response.headers["cross-origin-resource-policy"] == "same-origin"
+        assert "permissions-policy" in response.headers
+        assert response.headers["cache-control"] == "no-store"
+
+    def test_every_response_gets_a_fresh_nonce(self, browser: Browser) -> None:
+        first = browser.open_page().headers["content-security-policy"]
+        second = browser.open_page().headers["content-security-policy"]
+
+        assert first != second
+
+    def test_api_problems_carry_the_headers_too(self, client: TestClient) -> None:
+        response = client.get("/api/v1/me")
+
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "content-security-policy" in response.headers
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+class TestPageProxy:
+    def test_first_visit_gets_an_anonymous_session_cookie_with_strict_attributes(
+        self, client: TestClient
+    ) -> None:
+        response = client.get("/")
+
+        header = next(h for h in response.headers.get_list("set-cookie") if h.startswith("__Host-"))
+        attributes = {part.strip().lower() for part in header.split(";")[1:]}
+        assert attributes == {"path=/", "secure", "httponly", "samesite=lax"}
+        assert len(session_cookie_of(response) or "") >= 22
+
+    def test_web_ui_receives_the_session_cookie_csrf_token_and_tracing_headers(
+        self, browser: Browser
+    ) -> None:
+        response = browser.open_page("/positions?page=2")
+
+        seen = response.json()["headers"]
+        assert f"__Host-tradeloop_session={browser.session_id}" in seen["cookie"]
+        assert seen["x-csrf-token"] == browser.csrf_token
+        assert seen["x-request-id"] == response.headers["x-request-id"]
+        assert seen["traceparent"].startswith("00-")
+
+    def test_an_incoming_request_id_and_traceparent_are_forwarded(self, browser: Browser) -> None:
+        traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        response = browser.request(
+            "GET", "/", headers={"x-request-id": "req-123", "traceparent": traceparent}
+        )
+
+        seen = response.json()["headers"]
+        assert seen["x-request-id"] == "req-123"
+        assert seen["traceparent"] == traceparent
+
+    def test_web_ui_cookies_are_relayed_and_its_csp_is_replaced(self, browser: Browser) -> None:
+        response = browser.open_page()
+
+        assert any(c.startswith("web_pref=") for c in response.headers.get_list("set-cookie"))
+        assert "default-src *" not in response.headers["content-security-policy"]
+
+    def test_a_client_cannot_forge_the_nonce_or_token_sent_to_web_ui(
+        self, browser: Browser
+    ) -> None:
+        browser.open_page()
+        response = browser.request("GET", "/", headers={"x-csp-nonce": "forged"})
+
+        assert response.json()["headers"]["x-csp-nonce"] != "forged"
+
+
+class TestHealth:
+    def test_healthz_answers(self, client: TestClient) -> None:
+        assert client.get("/healthz").json() == {"status": "ok"}
+
+    def test_readyz_is_ok_when_core_web_and_the_store_answer(self, client: TestClient) -> None:
+        response = client.get("/readyz")
+
+        assert response.status_code == 200, response.text
