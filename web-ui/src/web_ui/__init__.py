@@ -1,0 +1,1 @@
+"""Tradeloop's server-rendered pages."""

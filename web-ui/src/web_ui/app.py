@@ -1,0 +1,112 @@
+"""The web-ui application: pages, fragments, static files and error pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from tradeloop_contracts import ProblemField
+
+from web_ui import auth, dashboard, health, imports, positions
+from web_ui.config import WebSettings
+from web_ui.edge import (
+    EdgeClient,
+    EdgeNotFoundError,
+    EdgeProblemError,
+    EdgeUnauthorizedError,
+    EdgeUnavailableError,
+)
+from web_ui.rendering import PACKAGE_DIR, error_response
+
+logger = logging.getLogger("web_ui")
+
+
+async def _unauthorized(request: Request, _exc: Exception) -> Response:
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"hx-redirect": "/login"})
+    return RedirectResponse("/login", status_code=303)
+
+
+async def _not_found(request: Request, _exc: Exception) -> Response:
+    return error_response(
+        request, 404, "Not found", "There is nothing at this address, or it is not yours."
+    )
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    logger.warning("edge unavailable: %s", exc)
+    return error_response(
+        request,
+        502,
+        "Tradeloop is not answering",
+        "The service behind this page did not answer. Try again in a moment.",
+    )
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EdgeProblemError)
+    problem = exc.problem
+    return error_response(request, problem.status, problem.title, problem.detail, problem.errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return await _not_found(request, exc)
+    return error_response(request, exc.status_code, str(exc.detail))
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        ProblemField(
+            location=".".join(str(part) for part in error["loc"]),
+            message=str(error["msg"]),
+        )
+        for error in exc.errors()
+    ]
+    if any(error.location.startswith("path") for error in errors):
+        # A malformed id in an address names nothing: the same page as an unknown id.
+        return await _not_found(request, exc)
+    return error_response(request, 422, "Invalid request", "Some input is not valid.", errors)
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """The web-ui ASGI application, calling edge at `settings.edge_url`."""
+    settings = settings or WebSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(
+            base_url=settings.edge_base_url,
+            timeout=settings.edge_timeout_seconds,
+            follow_redirects=False,
+        ) as http:
+            app.state.edge = EdgeClient(http, settings.upload_timeout_seconds)
+            yield
+
+    app = FastAPI(
+        title="Tradeloop web-ui",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.add_exception_handler(EdgeUnauthorizedError, _unauthorized)
+    app.add_exception_handler(EdgeNotFoundError, _not_found)
+    app.add_exception_handler(EdgeUnavailableError, _unavailable)
+    app.add_exception_handler(EdgeProblemError, _refused)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    for router in (health.router, auth.router, dashboard.router, positions.router, imports.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    return app

@@ -1,0 +1,72 @@
+"""Form input turned into contracts bodies, and refusals turned into messages per field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from starlette.datastructures import FormData
+from tradeloop_contracts import ProblemField
+
+
+def form_values(form: FormData, names: Iterable[str]) -> dict[str, str]:
+    """The named text fields of a form, stripped; absent fields are left out."""
+    values: dict[str, str] = {}
+    for name in names:
+        value = form.get(name)
+        if isinstance(value, str) and value.strip():
+            values[name] = value.strip()
+    return values
+
+
+# What a trader should type instead, for the fields whose pattern is not self-evident.
+_PATTERN_HINTS = {
+    "email": "Enter an email address such as you@example.com",
+    "base_currency": "Use a three-letter currency code such as USD",
+}
+
+
+def _message(field: str, error: ErrorDetails) -> str:
+    context = error.get("ctx", {})
+    match error["type"]:
+        case "missing":
+            return "This field is required"
+        case "too_short" | "string_too_short":
+            return f"Use at least {context.get('min_length')} characters"
+        case "too_long" | "string_too_long":
+            return f"Use at most {context.get('max_length')} characters"
+        case "string_pattern_mismatch":
+            return _PATTERN_HINTS.get(field, "This value is not in the expected form")
+        case "greater_than_equal":
+            return f"Use {context.get('ge')} or more"
+        case "less_than_equal":
+            return f"Use {context.get('le')} or less"
+        case "int_parsing":
+            return "Enter a whole number"
+        case "uuid_parsing":
+            return "Choose one of the options"
+        case _:
+            return error["msg"]
+
+
+def field_errors(exc: ValidationError) -> list[ProblemField]:
+    """One plain-language entry per refused field, located by its form field name."""
+    fields: list[ProblemField] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        location = ".".join(str(part) for part in error["loc"]) or "form"
+        fields.append(ProblemField(location=location, message=_message(location, error)))
+    return fields
+
+
+def errors_by_field(errors: Iterable[ProblemField]) -> dict[str, str]:
+    """The first message for each field, keyed by the form field the location names.
+
+    edge locates errors as JSON pointers (`/body`) or plain names (`body`); both map to
+    the form field of the same name.
+    """
+    by_field: dict[str, str] = {}
+    for error in errors:
+        name = error.location.strip("/").split("/")[-1].split(".")[-1]
+        by_field.setdefault(name, error.message)
+    return by_field

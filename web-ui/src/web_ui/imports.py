@@ -1,0 +1,94 @@
+"""Imports: the upload form, the history, live status and each import's report."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import get_args
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from tradeloop_contracts import (
+    AccountList,
+    ImportDetail,
+    ImportFormat,
+    ImportJob,
+    ImportMode,
+    ImportPage,
+)
+
+from web_ui.browser import Browser
+from web_ui.edge import Edge, EdgeProblemError, parse
+from web_ui.rendering import render
+
+router = APIRouter()
+
+FORMATS: tuple[str, ...] = get_args(ImportFormat)
+MODES: tuple[str, ...] = get_args(ImportMode)
+
+
+@router.get("/imports", response_class=HTMLResponse)
+async def imports_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """The upload form and the import history."""
+    accounts, page = await asyncio.gather(
+        edge.get(browser, "/api/v1/accounts", AccountList),
+        edge.get(browser, "/api/v1/imports", ImportPage),
+    )
+    return render(
+        request,
+        "imports.html",
+        {"accounts": accounts.items, "imports": page.items, "formats": FORMATS, "modes": MODES},
+    )
+
+
+@router.get("/imports/history", response_class=HTMLResponse)
+async def import_history(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """The import history table, for live reloads."""
+    page = await edge.get(browser, "/api/v1/imports", ImportPage)
+    return render(request, "fragments/import_history.html", {"imports": page.items})
+
+
+@router.post("/imports", response_class=HTMLResponse)
+async def upload(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """Stream the uploaded multipart form on to edge and show the queued import."""
+    headers = {"content-type": request.headers.get("content-type", "")}
+    if length := request.headers.get("content-length"):
+        headers["content-length"] = length
+    try:
+        # The body is passed through chunk by chunk: a large file never sits in memory.
+        answer = await edge.send(
+            browser, "POST", "/api/v1/imports", content=request.stream(), headers=headers
+        )
+    except EdgeProblemError as exc:
+        return render(
+            request,
+            "fragments/problem.html",
+            {"problem": exc.problem},
+            status_code=exc.problem.status,
+        )
+    job = parse(answer, ImportJob)
+    return render(
+        request,
+        "fragments/import_status.html",
+        {"job": job},
+        status_code=202,
+        headers={"hx-trigger": "tl-import"},
+    )
+
+
+@router.get("/imports/{import_id}/status", response_class=HTMLResponse)
+async def import_status(
+    request: Request, import_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """One import's status, for live reloads."""
+    job = await edge.get(browser, f"/api/v1/imports/{import_id}", ImportDetail)
+    return render(request, "fragments/import_status.html", {"job": job})
+
+
+@router.get("/imports/{import_id}", response_class=HTMLResponse)
+async def get_import(
+    request: Request, import_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """An import's counts and every rejected row."""
+    job = await edge.get(browser, f"/api/v1/imports/{import_id}", ImportDetail)
+    return render(request, "import_detail.html", {"job": job})

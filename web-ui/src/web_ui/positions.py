@@ -1,0 +1,92 @@
+"""A position's page: its numbers, executions, journal entries and a reflection form."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from tradeloop_contracts import (
+    JournalEntry,
+    JournalEntryCreate,
+    JournalEntryPage,
+    PositionDetail,
+    ProblemField,
+)
+
+from web_ui.browser import Browser
+from web_ui.edge import Edge, EdgeProblemError, parse
+from web_ui.forms import errors_by_field, field_errors, form_values
+from web_ui.rendering import render
+
+router = APIRouter()
+
+
+@router.get("/positions/{position_id}", response_class=HTMLResponse)
+async def get_position(
+    request: Request, position_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """A position with its executions and journal."""
+    position, journal = await asyncio.gather(
+        edge.get(browser, f"/api/v1/positions/{position_id}", PositionDetail),
+        edge.get(
+            browser,
+            "/api/v1/journal/entries",
+            JournalEntryPage,
+            params={"position_id": str(position_id)},
+        ),
+    )
+    return render(
+        request,
+        "position.html",
+        {"position": position, "entries": journal.items, "values": {}, "errors": {}},
+    )
+
+
+def _journal_form(
+    request: Request,
+    position_id: UUID,
+    values: dict[str, str],
+    errors: list[ProblemField],
+    status_code: int,
+) -> HTMLResponse:
+    return render(
+        request,
+        "fragments/journal_form.html",
+        {"position_id": position_id, "values": values, "errors": errors_by_field(errors)},
+        status_code=status_code,
+        headers={"hx-retarget": "#journal-form", "hx-reswap": "outerHTML"},
+    )
+
+
+@router.post("/positions/{position_id}/journal", response_class=HTMLResponse)
+async def add_reflection(
+    request: Request, position_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """Save a reflection on the position and answer with the new entry."""
+    values = form_values(await request.form(), ("body", "mood"))
+    try:
+        body = JournalEntryCreate.model_validate(
+            {"position_id": position_id, "body": values.get("body", ""), "mood": values.get("mood")}
+        )
+    except ValidationError as exc:
+        return _journal_form(request, position_id, values, field_errors(exc), 422)
+    if not body.body.strip():
+        empty = ProblemField(location="body", message="Write something to save a reflection")
+        return _journal_form(request, position_id, values, [empty], 422)
+    try:
+        answer = await edge.send(browser, "POST", "/api/v1/journal/entries", body=body)
+    except EdgeProblemError as exc:
+        errors = exc.problem.errors or [
+            ProblemField(location="body", message=exc.problem.detail or exc.problem.title)
+        ]
+        return _journal_form(request, position_id, values, errors, exc.problem.status)
+    entry = parse(answer, JournalEntry)
+    return render(
+        request,
+        "fragments/journal_saved.html",
+        {"entry": entry, "position_id": position_id, "values": {}, "errors": {}},
+        status_code=201,
+    )

@@ -1,0 +1,169 @@
+"""Jinja2 templates, the filters pages use, and HTML responses that negotiate errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import nh3
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from tradeloop_contracts import PROBLEM_CONTENT_TYPE, Problem, ProblemField
+
+from web_ui.browser import BrowserContext
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# Raw HTML in a journal body stays text; nh3 then removes anything unsafe that markdown
+# itself can produce (links with odd schemes, attributes).
+_markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+def markdown_html(source: str) -> Markup:
+    """The markdown `source` as sanitised HTML, safe to place in a page."""
+    return Markup(nh3.clean(_markdown.render(source)))
+
+
+def money(value: Decimal | None, currency: str | None = None) -> str:
+    """An amount with sign, thousands separators and two decimals, or an em dash."""
+    if value is None:
+        return "—"
+    text = f"{value:+,.2f}" if value != 0 else "0.00"
+    return f"{text} {currency}" if currency else text
+
+
+def number(value: Decimal | None) -> str:
+    """A price or quantity exactly as precise as it is, without trailing zeros."""
+    if value is None:
+        return "—"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def percent(value: Decimal | None) -> str:
+    """A 0..1 ratio as a percentage with one decimal, or an em dash."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def ratio(value: Decimal | None) -> str:
+    """A ratio with two decimals, or an em dash."""
+    return "—" if value is None else f"{value:.2f}"
+
+
+def when(value: dt.datetime | dt.date | None) -> str:
+    """A date, or a time to the minute with its UTC offset, or an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC%z").replace("UTC+0000", "UTC")
+    return value.isoformat()
+
+
+def duration(seconds: int | None) -> str:
+    """A holding time such as `2d 3h`, `1h 5m` or `42s`, or an em dash."""
+    if seconds is None:
+        return "—"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"
+
+
+def sign_class(value: Decimal | None) -> str:
+    """The CSS class that colours a P&L: gain, loss or flat."""
+    if value is None or value == 0:
+        return "flat"
+    return "gain" if value > 0 else "loss"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        markdown=markdown_html,
+        money=money,
+        number=number,
+        percent=percent,
+        ratio=ratio,
+        when=when,
+        duration=duration,
+        sign_class=sign_class,
+    )
+    return env
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    browser = BrowserContext.from_request(request)
+    return {
+        "csp_nonce": browser.csp_nonce,
+        "csrf_token": browser.csrf_token,
+        "current_path": request.url.path,
+    }
+
+
+templates = Jinja2Templates(env=_environment(), context_processors=[_page_context])
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """The template `name` rendered for this request, never cached by the browser."""
+    response = templates.TemplateResponse(
+        request, name, dict(context or {}), status_code=status_code, headers=headers
+    )
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+def wants_html(request: Request) -> bool:
+    """True for browsers and HTMX; False for API-style clients that want problem+json."""
+    accept = request.headers.get("accept", "")
+    return request.headers.get("hx-request") == "true" or "text/html" in accept
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    title: str,
+    detail: str | None = None,
+    errors: list[ProblemField] | None = None,
+) -> Response:
+    """An error page (or fragment for HTMX), or an RFC 9457 problem for non-browser clients."""
+    problem = Problem(
+        title=title,
+        status=status_code,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors or [],
+    )
+    if not wants_html(request):
+        return JSONResponse(
+            problem.model_dump(mode="json", exclude_none=True),
+            status_code=status_code,
+            media_type=PROBLEM_CONTENT_TYPE,
+        )
+    name = "fragments/problem.html" if request.headers.get("hx-request") else "error.html"
+    return render(request, name, {"problem": problem}, status_code=status_code)

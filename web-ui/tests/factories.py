@@ -1,0 +1,222 @@
+"""Contracts bodies as edge would answer them, with defaults a test can override."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from tradeloop_contracts import (
+    Account,
+    AccountList,
+    ImportDetail,
+    ImportJob,
+    ImportPage,
+    Insight,
+    InsightList,
+    JournalEntry,
+    JournalEntryPage,
+    PositionDetail,
+    PositionPage,
+    Statistics,
+    User,
+)
+
+from web_ui.dashboard import Dashboard
+
+OPENED = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
+CLOSED = dt.datetime(2026, 3, 2, 16, 45, tzinfo=dt.UTC)
+ACCOUNT_ID = uuid.UUID("0b0d6f4c-4c0a-4d8e-9d6b-5d2f0c6c1a01")
+
+
+def a_user(**overrides: Any) -> User:
+    return User.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "email": "trader@example.com",
+            "time_zone": "UTC",
+            "base_currency": "USD",
+            "created_at": OPENED,
+            **overrides,
+        }
+    )
+
+
+def an_account(**overrides: Any) -> Account:
+    return Account.model_validate(
+        {
+            "id": ACCOUNT_ID,
+            "name": "Main margin",
+            "broker": "ibkr",
+            "account_number_masked": "••••1234",
+            "base_currency": "USD",
+            "time_zone": "America/New_York",
+            "matching_method": "fifo",
+            "breakeven_band": Decimal("1.00"),
+            "created_at": OPENED,
+            **overrides,
+        }
+    )
+
+
+def an_execution(position_id: uuid.UUID, **overrides: Any) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "account_id": ACCOUNT_ID,
+        "position_id": position_id,
+        "executed_at": OPENED,
+        "instrument": {"asset_class": "stock", "symbol": "AAPL"},
+        "side": "buy",
+        "quantity": Decimal("100"),
+        "price": Decimal("187.25"),
+        "commission": Decimal("1.00"),
+        "fees": Decimal("0.02"),
+        "currency": "USD",
+        **overrides,
+    }
+
+
+def a_position(**overrides: Any) -> PositionDetail:
+    position_id = overrides.pop("id", None) or uuid.uuid4()
+    return PositionDetail.model_validate(
+        {
+            "id": position_id,
+            "account_id": ACCOUNT_ID,
+            "instrument": {"asset_class": "stock", "symbol": "AAPL"},
+            "direction": "long",
+            "status": "closed",
+            "opened_at": OPENED,
+            "closed_at": CLOSED,
+            "open_quantity": Decimal("0"),
+            "max_quantity": Decimal("100"),
+            "avg_entry_price": Decimal("187.25"),
+            "avg_exit_price": Decimal("189.10"),
+            "realised_pnl_gross": Decimal("185.00"),
+            "fees": Decimal("2.04"),
+            "realised_pnl_net": Decimal("182.96"),
+            "currency": "USD",
+            "holding_seconds": 8100,
+            "initial_stop": Decimal("186.25"),
+            "r_multiple": Decimal("1.83"),
+            "outcome": "win",
+            "execution_count": 2,
+            "executions": [
+                an_execution(position_id),
+                an_execution(
+                    position_id,
+                    executed_at=CLOSED,
+                    side="sell",
+                    price=Decimal("189.10"),
+                ),
+            ],
+            **overrides,
+        }
+    )
+
+
+def a_position_page(*positions: PositionDetail) -> PositionPage:
+    return PositionPage(items=list(positions))
+
+
+def statistics(**overrides: Any) -> Statistics:
+    return Statistics.model_validate(
+        {
+            "currency": "USD",
+            "trades": 4,
+            "wins": 2,
+            "losses": 1,
+            "breakevens": 1,
+            "net_pnl": Decimal("1234.50"),
+            "gross_pnl": Decimal("1250.00"),
+            "fees": Decimal("15.50"),
+            "win_rate": Decimal("0.5"),
+            "win_rate_excluding_breakevens": Decimal("0.6667"),
+            "profit_factor": Decimal("3.25"),
+            "payoff_ratio": Decimal("1.6"),
+            "expectancy": Decimal("308.625"),
+            "average_win": Decimal("800.00"),
+            "average_loss": Decimal("-365.50"),
+            "max_drawdown": Decimal("-365.50"),
+            "equity_curve": [],
+            "calendar": [],
+            **overrides,
+        }
+    )
+
+
+def an_insight(**overrides: Any) -> Insight:
+    return Insight.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "kind": "revenge_trading",
+            "title": "Trades after a loss lose more",
+            "body": "Positions opened within 15 minutes of a loss averaged -120 USD.",
+            "evidence": {
+                "metrics": {"mean_net_pnl_after_loss": "-120.00", "mean_net_pnl": "35.10"},
+                "sample_size": 18,
+            },
+            "confidence": "p=0.03",
+            "cost": Decimal("-960.00"),
+            "currency": "USD",
+            "created_at": CLOSED,
+            **overrides,
+        }
+    )
+
+
+def a_dashboard(**overrides: Any) -> Dashboard:
+    return Dashboard.model_validate(
+        {
+            "statistics": statistics(),
+            "positions": a_position_page(a_position()),
+            "insights": InsightList(items=[an_insight()]),
+            "partial": [],
+            **overrides,
+        }
+    )
+
+
+def a_journal_entry(**overrides: Any) -> JournalEntry:
+    return JournalEntry.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "body": "Waited for the **retest** this time.",
+            "mood": 4,
+            "created_at": CLOSED,
+            "updated_at": CLOSED,
+            **overrides,
+        }
+    )
+
+
+def a_journal_page(*entries: JournalEntry) -> JournalEntryPage:
+    return JournalEntryPage(items=list(entries))
+
+
+def an_import(**overrides: Any) -> ImportDetail:
+    return ImportDetail.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "account_id": ACCOUNT_ID,
+            "filename": "flex-2026-03.csv",
+            "format": "auto",
+            "detected_format": "ibkr_flex_csv",
+            "mode": "valid_only",
+            "status": "completed",
+            "size_bytes": 2048,
+            "counts": {"new": 40, "duplicate": 2, "rejected": 1},
+            "created_at": OPENED,
+            "finished_at": CLOSED,
+            "rejected_rows": [],
+            **overrides,
+        }
+    )
+
+
+def an_import_page(*jobs: ImportJob) -> ImportPage:
+    return ImportPage(items=list(jobs))
+
+
+def an_account_list(*accounts: Account) -> AccountList:
+    return AccountList(items=list(accounts))

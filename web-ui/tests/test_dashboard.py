@@ -1,0 +1,147 @@
+import httpx
+from tradeloop_contracts import InsightList, Problem
+
+from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
+from tests.factories import a_dashboard, a_position, a_position_page, statistics
+from tests.html import all_by_testid, by_testid, page, text_of
+from tests.stub_edge import StubEdge
+
+
+class TestDashboard:
+    def test_statistics_cards_show_the_numbers_edge_sent(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard())
+
+        soup = page(browser.get("/"))
+
+        assert "+1,234.50 USD" in text_of(by_testid(soup, "stat-net-pnl"))
+        assert "50.0%" in text_of(by_testid(soup, "stat-win-rate"))
+        assert "66.7% excluding breakevens" in text_of(by_testid(soup, "stat-win-rate"))
+        assert "3.25" in text_of(by_testid(soup, "stat-profit-factor"))
+        assert "+308.62 USD" in text_of(by_testid(soup, "stat-expectancy"))
+        assert "+800.00 / -365.50" in text_of(by_testid(soup, "stat-average-win-loss"))
+        assert "-365.50 USD" in text_of(by_testid(soup, "stat-max-drawdown"))
+
+    def test_profit_factor_reads_no_losses_when_there_are_none(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        stats = statistics(losses=0, profit_factor=None, no_losses=True)
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard(statistics=stats))
+
+        soup = page(browser.get("/"))
+
+        assert text_of(by_testid(soup, "stat-profit-factor")) == "Profit factor no losses"
+
+    def test_each_recent_position_is_a_row_linking_to_its_page(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        short = a_position(
+            instrument={"asset_class": "stock", "symbol": "TSLA"},
+            direction="short",
+            realised_pnl_net="-57.10",
+            outcome="loss",
+        )
+        long = a_position()
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard(positions=a_position_page(short, long)))
+
+        soup = page(browser.get("/"))
+
+        rows = all_by_testid(by_testid(soup, "positions-table"), "position-row")
+        assert [row.a["href"] for row in rows if row.a] == [
+            f"/positions/{short.id}",
+            f"/positions/{long.id}",
+        ]
+        first = text_of(rows[0])
+        assert "TSLA" in first
+        assert "short" in first
+        assert "-57.10 USD" in first
+        assert "loss" in first
+        assert "2026-03-02 14:30 UTC" in first
+
+    def test_insights_show_title_body_and_key_numbers(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard())
+
+        insights = text_of(by_testid(page(browser.get("/")), "insights"))
+
+        assert "Trades after a loss lose more" in insights
+        assert "averaged -120 USD" in insights
+        assert "mean net pnl after loss -120.00" in insights
+        assert "sample size 18" in insights
+
+    def test_a_partial_answer_names_the_backend_that_is_missing(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer(
+            "GET",
+            "/api/v1/dashboard",
+            a_dashboard(insights=None, partial=["ai-coach"]),
+        )
+
+        soup = page(browser.get("/"))
+
+        assert "ai-coach did not answer" in text_of(by_testid(soup, "partial-note"))
+        assert "coach is not available" in text_of(by_testid(soup, "insights"))
+
+    def test_a_complete_answer_has_no_partial_note(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard(insights=InsightList(items=[])))
+
+        soup = page(browser.get("/"))
+
+        assert soup.select_one('[data-testid="partial-note"]') is None
+
+    def test_edge_is_asked_as_the_same_browser_session(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard(insights=InsightList(items=[])))
+
+        browser.get("/")
+
+        [call] = edge.received("GET", "/api/v1/dashboard")
+        assert call.headers["cookie"] == SESSION_COOKIE
+        assert call.headers["x-csrf-token"] == CSRF_TOKEN
+        assert call.headers["x-request-id"] == "req-42"
+        assert "idempotency-key" not in call.headers
+
+    def test_without_a_session_the_browser_is_sent_to_login(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.refuse("GET", "/api/v1/dashboard", Problem(title="Unauthorized", status=401))
+
+        response = browser.get("/")
+
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login"
+
+    def test_without_a_session_an_htmx_reload_redirects_the_whole_page(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.refuse("GET", "/api/v1/dashboard", Problem(title="Unauthorized", status=401))
+
+        response = browser.get("/", headers=HTMX)
+
+        assert response.headers["hx-redirect"] == "/login"
+
+    def test_a_failing_edge_gives_a_clear_page_and_no_trace(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.refuse("GET", "/api/v1/dashboard", Problem(title="Boom", status=503))
+
+        response = browser.get("/")
+
+        assert response.status_code == 502
+        assert "Tradeloop is not answering" in text_of(by_testid(page(response), "problem"))
+        assert "Traceback" not in response.text
+
+    def test_an_answer_that_breaks_the_contract_is_not_shown(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", b'{"statistics": {"trades": "many"}}')
+
+        response = browser.get("/")
+
+        assert response.status_code == 502
