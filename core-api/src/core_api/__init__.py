@@ -1,0 +1,1 @@
+"""Tradeloop core: the domain model and the only database."""

@@ -1,0 +1,1 @@
+"""Brokerage accounts of a trader."""

@@ -1,0 +1,72 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from obstore.store import ObjectStore, from_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from core_api import health
+from core_api.accounts import endpoints as accounts
+from core_api.config import Settings
+from core_api.db import make_engine, make_sessions
+from core_api.errors import install_error_handlers
+from core_api.executions import endpoints as executions
+from core_api.identity import endpoints as identity
+from core_api.identity.tokens import TokenIssuer, load_signing_key
+from core_api.imports import endpoints as imports
+from core_api.insights import endpoints as insights
+from core_api.journal import endpoints as journal
+from core_api.kit.limits import BodySizeLimit
+from core_api.outbox import endpoints as outbox
+from core_api.positions import endpoints as positions
+from core_api.state import CoreState
+from core_api.statistics import endpoints as statistics
+
+
+def create_app(
+    settings: Settings | None = None, sessions: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """The app, wired to the database and object store the settings name.
+
+    `sessions` replaces the session factory (tests bind it to one rolled-back transaction).
+    Raises SigningKeyError when no usable signing key is configured.
+    """
+    settings = settings or Settings()
+    engine = make_engine(settings.resolved_database_url)
+    app = FastAPI(title="Tradeloop core-api", version="0.1.0")
+    app.state.core = CoreState(
+        settings=settings,
+        engine=engine,
+        sessions=sessions or make_sessions(engine),
+        tokens=TokenIssuer(key=load_signing_key(settings), issuer=settings.issuer),
+        store=open_store(settings.resolved_object_store_url),
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    for router in (
+        health.router,
+        identity.public,
+        identity.internal,
+        accounts.router,
+        imports.public,
+        imports.internal,
+        executions.internal,
+        positions.public,
+        positions.internal,
+        statistics.router,
+        journal.public,
+        journal.internal,
+        insights.public,
+        insights.internal,
+        outbox.router,
+    ):
+        app.include_router(router)
+    return app
+
+
+def open_store(url: str) -> ObjectStore:
+    """The object store at `url`; a local folder is created when missing."""
+    if url.startswith("file://"):
+        return from_url(url, mkdir=True)
+    return from_url(url)

@@ -1,0 +1,66 @@
+"""The `core-api` command: serve, migrate, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+from alembic import command
+from alembic.config import Config
+
+from core_api.config import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration for core's one migration chain against `url`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option(
+        "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s"
+    )
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(settings: Settings) -> None:
+    """Upgrades the database to the newest revision."""
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(settings.resolved_database_url), "head")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="core-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the HTTP API on CORE_HOST:CORE_PORT")
+    commands.add_parser("migrate", help="upgrade the database to the newest revision")
+    commands.add_parser("seed-demo", help="create the demo trader and their trades (idempotent)")
+    arguments = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    if arguments.command == "serve":
+        from core_api.app import create_app
+
+        if settings.database_url is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    elif arguments.command == "migrate":
+        migrate(settings)
+    else:
+        from core_api.demo import seed_demo
+
+        migrate(settings)
+        created = seed_demo(settings)
+        logging.getLogger("core_api").info(
+            "demo trader %s", "created" if created else "already present"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Settings of core-api, read from `CORE_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT = "development"
+DEV_SERVICE_CLIENTS = {
+    client_id: f"dev-{client_id}-secret" for client_id in ("edge", "workers", "ai-coach")
+}
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Everything core-api can be told; development defaults are refused elsewhere."""
+
+    model_config = SettingsConfigDict(env_prefix="CORE_", extra="ignore")
+
+    environment: str = DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = Field(default=8010, ge=1, le=65535)
+    data_dir: Path = Path(".data")
+    database_url: str | None = Field(
+        default=None, description="sqlite:///path or postgresql://...; default <data>/core.db."
+    )
+    object_store_url: str | None = Field(
+        default=None, description="file:///folder or s3://bucket/prefix; default <data>/objects."
+    )
+    issuer: str = "tradeloop-core"
+    signing_key: SecretStr | None = Field(default=None, description="A private Ed25519 JWK.")
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=30, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    service_token_ttl_seconds: int = Field(default=15 * 60, ge=30, le=3600)
+    service_clients: dict[str, SecretStr] = Field(
+        default_factory=lambda: {
+            key: SecretStr(value) for key, value in DEV_SERVICE_CLIENTS.items()
+        }
+    )
+    max_upload_bytes: int = Field(default=200 * MIB, ge=1)
+
+    @model_validator(mode="after")
+    def _no_development_defaults_elsewhere(self) -> Self:
+        if self.environment == DEVELOPMENT:
+            return self
+        if self.signing_key is None:
+            raise ValueError("CORE_SIGNING_KEY is required outside development")
+        dev_secrets = [
+            client_id
+            for client_id, secret in self.service_clients.items()
+            if secret.get_secret_value() == DEV_SERVICE_CLIENTS.get(client_id)
+        ]
+        if dev_secrets:
+            raise ValueError(
+                "CORE_SERVICE_CLIENTS holds development secrets for " + ", ".join(dev_secrets)
+            )
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == DEVELOPMENT
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL: psycopg 3 for PostgreSQL, else the data folder's SQLite file."""
+        url = self.database_url or f"sqlite:///{self.data_dir.resolve() / 'core.db'}"
+        return to_sqlalchemy_url(url)
+
+    @property
+    def resolved_object_store_url(self) -> str:
+        return self.object_store_url or (self.data_dir.resolve() / "objects").as_uri()
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.data_dir / "core-signing-key.json"
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    """`postgresql://` and `postgres://` URLs name the psycopg 3 driver; others pass unchanged."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url

@@ -1,0 +1,1 @@
+"""Executions (fills): idempotent upserts from imports and broker syncs."""

@@ -1,0 +1,75 @@
+"""Executions, with their instrument and where they came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+from tradeloop_contracts import Instrument
+
+from core_api.kit.models import Entity
+
+
+class ExecutionRecord(Entity):
+    __tablename__ = "executions"
+    __table_args__ = (
+        UniqueConstraint("account_id", "broker_execution_id"),
+        UniqueConstraint("account_id", "fingerprint"),
+        Index("ix_executions_account_instrument", "account_id", "asset_class", "symbol"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    import_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("imports.id", ondelete="SET NULL")
+    )
+    broker_execution_id: Mapped[str | None] = mapped_column(String(128))
+    fingerprint: Mapped[str | None] = mapped_column(String(128))
+    # Ties in time are broken by broker id, then by the order core received the fills.
+    recorded_order: Mapped[int] = mapped_column(BigInteger)
+    executed_at: Mapped[dt.datetime]
+    utc_offset_minutes: Mapped[int] = mapped_column(default=0)
+    asset_class: Mapped[str] = mapped_column(String(16))
+    symbol: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    multiplier: Mapped[Decimal]
+    underlying: Mapped[str | None] = mapped_column(String(32))
+    expiry: Mapped[dt.date | None]
+    strike: Mapped[Decimal | None]
+    option_right: Mapped[str | None] = mapped_column(String(4))
+    root: Mapped[str | None] = mapped_column(String(16))
+    exchange: Mapped[str | None] = mapped_column(String(16))
+    tick_size: Mapped[Decimal | None]
+    side: Mapped[str] = mapped_column(String(4))
+    quantity: Mapped[Decimal]
+    price: Mapped[Decimal]
+    commission: Mapped[Decimal]
+    fees: Mapped[Decimal]
+    fx_rate_to_base: Mapped[Decimal | None]
+    order_id: Mapped[str | None] = mapped_column(String(128))
+    open_close: Mapped[str | None] = mapped_column(String(5))
+    kind: Mapped[str] = mapped_column(String(16))
+    source_line: Mapped[int | None]
+
+    def instrument(self) -> Instrument:
+        """What was traded, as the contracts describe it."""
+        return Instrument.model_validate(
+            {
+                "asset_class": self.asset_class,
+                "symbol": self.symbol,
+                "currency": self.currency,
+                "multiplier": self.multiplier,
+                "underlying": self.underlying,
+                "expiry": self.expiry,
+                "strike": self.strike,
+                "right": self.option_right,
+                "root": self.root,
+                "exchange": self.exchange,
+                "tick_size": self.tick_size,
+            }
+        )

@@ -1,0 +1,154 @@
+"""Upserting batches of executions idempotently, then rematching what they touched."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from tradeloop_contracts import (
+    Execution,
+    ExecutionBatch,
+    ExecutionBatchResult,
+    ExecutionIn,
+    ExecutionsRecorded,
+)
+
+from core_api.accounts.repository import AccountRepository
+from core_api.errors import AppError, FieldError
+from core_api.executions.models import ExecutionRecord
+from core_api.outbox.service import record_event
+from core_api.positions.service import InstrumentKey, rematch
+
+_order_lock = threading.Lock()
+_last_order = 0
+
+
+def next_recorded_order() -> int:
+    """A number that grows with every call in this process and across restarts (nanoseconds)."""
+    global _last_order
+    with _order_lock:
+        _last_order = max(_last_order + 1, time.time_ns())
+        return _last_order
+
+
+def record_batch(
+    session: Session, user_id: uuid.UUID, batch: ExecutionBatch, traceparent: str | None
+) -> ExecutionBatchResult:
+    """Stores the executions core does not hold yet and rematches the instruments they touch.
+
+    Writes `executions.recorded.v1` and one `position.closed.v1` per newly closed position.
+    NotFoundError for another trader's account; a 422 problem for a fill without any id.
+    """
+    account = AccountRepository(session, user_id).get(batch.account_id)
+    missing = [
+        FieldError(f"body.executions.{index}", "needs broker_execution_id or fingerprint")
+        for index, execution in enumerate(batch.executions)
+        if not execution.broker_execution_id and not execution.fingerprint
+    ]
+    if missing:
+        raise AppError(422, "Invalid request", errors=missing)
+    if not batch.executions:
+        return ExecutionBatchResult(inserted=0, duplicates=0)
+    rows = [_row(user_id, batch, execution) for execution in batch.executions]
+    statement = _insert_ignoring_duplicates(session).returning(
+        ExecutionRecord.asset_class, ExecutionRecord.symbol
+    )
+    inserted = session.execute(statement, rows).all()
+    touched = sorted({InstrumentKey(asset_class, symbol) for asset_class, symbol in inserted})
+    if inserted:
+        record_event(
+            session,
+            "executions.recorded.v1",
+            ExecutionsRecorded(
+                user_id=user_id,
+                account_id=account.id,
+                import_id=batch.import_id,
+                count=len(inserted),
+                symbols=sorted({key.symbol for key in touched}),
+            ),
+            traceparent,
+        )
+        rematch(session, account, touched, traceparent)
+    return ExecutionBatchResult(
+        inserted=len(inserted), duplicates=len(batch.executions) - len(inserted)
+    )
+
+
+def _insert_ignoring_duplicates(session: Session) -> Insert:
+    # A fill already held (same broker id or fingerprint in the account) is skipped.
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(ExecutionRecord).on_conflict_do_nothing()
+    return sqlite.insert(ExecutionRecord).on_conflict_do_nothing()
+
+
+def _row(user_id: uuid.UUID, batch: ExecutionBatch, execution: ExecutionIn) -> dict[str, Any]:
+    instrument = execution.instrument
+    offset = execution.executed_at.utcoffset()
+    return {
+        "id": uuid.uuid4(),
+        "user_id": user_id,
+        "account_id": batch.account_id,
+        "import_id": batch.import_id,
+        "broker_execution_id": execution.broker_execution_id,
+        "fingerprint": execution.fingerprint,
+        "recorded_order": next_recorded_order(),
+        "executed_at": execution.executed_at,
+        "utc_offset_minutes": int(offset.total_seconds() // 60) if offset else 0,
+        "asset_class": instrument.asset_class,
+        "symbol": instrument.symbol,
+        "currency": instrument.currency,
+        "multiplier": instrument.multiplier,
+        "underlying": instrument.underlying,
+        "expiry": instrument.expiry,
+        "strike": instrument.strike,
+        "option_right": instrument.right,
+        "root": instrument.root,
+        "exchange": instrument.exchange,
+        "tick_size": instrument.tick_size,
+        "side": execution.side,
+        "quantity": execution.quantity,
+        "price": execution.price,
+        "commission": execution.commission,
+        "fees": execution.fees,
+        "fx_rate_to_base": execution.fx_rate_to_base,
+        "order_id": execution.order_id,
+        "open_close": execution.open_close,
+        "kind": execution.kind,
+        "source_line": execution.source_line,
+    }
+
+
+def to_execution(record: ExecutionRecord, position_id: uuid.UUID | None = None) -> Execution:
+    return Execution.model_validate(
+        {
+            "id": record.id,
+            "account_id": record.account_id,
+            "import_id": record.import_id,
+            "position_id": position_id,
+            "broker_execution_id": record.broker_execution_id,
+            "executed_at": record.executed_at,
+            "instrument": record.instrument(),
+            "side": record.side,
+            "quantity": record.quantity,
+            "price": record.price,
+            "commission": record.commission,
+            "fees": record.fees,
+            "currency": record.currency,
+            "fx_rate_to_base": record.fx_rate_to_base,
+            "order_id": record.order_id,
+            "kind": record.kind,
+            "source_line": record.source_line,
+        }
+    )
+
+
+def to_executions(
+    records: Sequence[ExecutionRecord], position_id: uuid.UUID | None = None
+) -> list[Execution]:
+    return [to_execution(record, position_id) for record in records]

@@ -1,0 +1,1 @@
+"""Identity: traders, passwords, access and refresh tokens, service credentials."""

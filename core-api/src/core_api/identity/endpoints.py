@@ -1,0 +1,81 @@
+"""Sign-up, log-in, tokens, the current trader and the public keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from tradeloop_contracts import (
+    LoginRequest,
+    LogoutRequest,
+    RefreshRequest,
+    ServiceToken,
+    ServiceTokenRequest,
+    SignupRequest,
+    TokenPair,
+    User,
+)
+
+from core_api.db import DbSession
+from core_api.identity import service
+from core_api.identity.dependencies import CurrentUser
+from core_api.identity.models import UserRecord
+from core_api.state import State
+
+public = APIRouter(tags=["identity"])
+internal = APIRouter(tags=["identity"])
+
+
+def to_user(record: UserRecord) -> User:
+    return User(
+        id=record.id,
+        email=record.email,
+        time_zone=record.time_zone,
+        base_currency=record.base_currency,
+        created_at=record.created_at,
+    )
+
+
+@public.post("/v1/auth/signup", status_code=201)
+def signup(body: SignupRequest, session: DbSession) -> User:
+    """Register a trader; a default account is created."""
+    return to_user(service.signup(session, body))
+
+
+@public.post("/v1/auth/login")
+def login(body: LoginRequest, session: DbSession, state: State) -> TokenPair:
+    """Exchange email and password for an access token and a refresh token."""
+    return service.login(session, state.tokens, state.settings, body)
+
+
+@public.post("/v1/auth/refresh")
+def refresh(body: RefreshRequest, session: DbSession, state: State) -> TokenPair:
+    """Rotate a refresh token into a new pair."""
+    return service.refresh(
+        session, state.tokens, state.settings, body.refresh_token.get_secret_value()
+    )
+
+
+@public.post("/v1/auth/logout", status_code=204)
+def logout(body: LogoutRequest, session: DbSession) -> Response:
+    """End the refresh token's family."""
+    service.logout(session, body.refresh_token.get_secret_value())
+    return Response(status_code=204)
+
+
+@public.get("/v1/me")
+def get_me(user: CurrentUser, session: DbSession) -> User:
+    """The signed-in trader."""
+    return to_user(service.get_user(session, user.id))
+
+
+@public.get("/.well-known/jwks.json")
+def get_jwks(state: State) -> dict[str, Any]:
+    """The public keys that verify core's tokens."""
+    return state.tokens.jwks()
+
+
+@internal.post("/internal/token")
+def issue_service_token(body: ServiceTokenRequest, state: State) -> ServiceToken:
+    """Exchange a service's client credentials for an internal access token."""
+    return service.service_token(state.tokens, state.settings, body)

@@ -1,0 +1,155 @@
+"""Sign-up, log-in, refresh-token rotation and service credentials."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from tradeloop_contracts import (
+    AccountCreate,
+    LoginRequest,
+    ServiceToken,
+    ServiceTokenRequest,
+    SignupRequest,
+    TokenPair,
+)
+
+from core_api.accounts.service import create_account
+from core_api.config import Settings
+from core_api.errors import AppError, NotFoundError, UnauthorizedError
+from core_api.identity.dependencies import SERVICE_PREFIX
+from core_api.identity.models import RefreshTokenRecord, UserRecord
+from core_api.identity.passwords import hash_password, verify_password
+from core_api.identity.tokens import INTERNAL_AUDIENCE, PUBLIC_AUDIENCE, TokenIssuer
+from core_api.kit.clock import utcnow
+
+DEFAULT_ACCOUNT = AccountCreate(
+    name="Main", broker="manual", base_currency="USD", time_zone="America/New_York"
+)
+
+
+class EmailTakenError(AppError):
+    def __init__(self) -> None:
+        super().__init__(409, "Email already registered", "Log in instead, or use another email.")
+
+
+def signup(session: Session, request: SignupRequest) -> UserRecord:
+    """The new trader with a default account; EmailTakenError when the email is registered."""
+    if session.scalar(select(UserRecord.id).where(UserRecord.email == request.email)):
+        raise EmailTakenError
+    user = UserRecord(
+        email=request.email,
+        password_hash=hash_password(request.password.get_secret_value()),
+        time_zone=request.time_zone,
+        base_currency=request.base_currency,
+    )
+    session.add(user)
+    session.flush()
+    create_account(session, user.id, DEFAULT_ACCOUNT)
+    return user
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> UserRecord:
+    """The trader; NotFoundError when the account was removed since the token was issued."""
+    user = session.get(UserRecord, user_id)
+    if user is None:
+        raise NotFoundError("user")
+    return user
+
+
+def login(
+    session: Session, tokens: TokenIssuer, settings: Settings, request: LoginRequest
+) -> TokenPair:
+    """A new token family; the same UnauthorizedError for an unknown email or a wrong password."""
+    user = session.scalar(select(UserRecord).where(UserRecord.email == request.email))
+    password_ok = verify_password(
+        user.password_hash if user else None, request.password.get_secret_value()
+    )
+    if user is None or not password_ok:
+        raise UnauthorizedError("Email or password is wrong.")
+    return _issue_pair(session, tokens, settings, user.id, family_id=uuid.uuid4())
+
+
+def refresh(session: Session, tokens: TokenIssuer, settings: Settings, token: str) -> TokenPair:
+    """A rotated pair. A token used twice revokes its whole family (it was stolen or replayed)."""
+    record = session.scalar(
+        select(RefreshTokenRecord).where(RefreshTokenRecord.token_hash == _digest(token))
+    )
+    now = utcnow()
+    if record is None or record.revoked_at is not None or record.expires_at <= now:
+        raise UnauthorizedError("The refresh token is invalid or expired.")
+    if record.rotated_at is not None:
+        _revoke_family(session, record.family_id)
+        raise UnauthorizedError("The refresh token was already used.", keep_changes=True)
+    record.rotated_at = now
+    return _issue_pair(session, tokens, settings, record.user_id, family_id=record.family_id)
+
+
+def logout(session: Session, token: str) -> None:
+    """Ends the token's family; an unknown token is ignored, so logout is idempotent."""
+    family_id = session.scalar(
+        select(RefreshTokenRecord.family_id).where(RefreshTokenRecord.token_hash == _digest(token))
+    )
+    if family_id is not None:
+        _revoke_family(session, family_id)
+
+
+def service_token(
+    tokens: TokenIssuer, settings: Settings, request: ServiceTokenRequest
+) -> ServiceToken:
+    """A token for the internal API; UnauthorizedError for an unknown client or wrong secret."""
+    expected = settings.service_clients.get(request.client_id)
+    given = request.client_secret.get_secret_value().encode()
+    # Compare even for unknown clients, so timing does not reveal which ids exist.
+    known = hmac.compare_digest(
+        given, (expected.get_secret_value() if expected else secrets.token_hex(16)).encode()
+    )
+    if expected is None or not known:
+        raise UnauthorizedError("Unknown client or wrong secret.")
+    ttl = settings.service_token_ttl_seconds
+    access = tokens.issue(SERVICE_PREFIX + request.client_id, INTERNAL_AUDIENCE, ttl)
+    return ServiceToken(access_token=access, expires_in=ttl)
+
+
+def _issue_pair(
+    session: Session,
+    tokens: TokenIssuer,
+    settings: Settings,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID,
+) -> TokenPair:
+    refresh_token = secrets.token_urlsafe(32)
+    session.add(
+        RefreshTokenRecord(
+            user_id=user_id,
+            family_id=family_id,
+            token_hash=_digest(refresh_token),
+            expires_at=utcnow() + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+        )
+    )
+    session.flush()
+    ttl = settings.access_token_ttl_seconds
+    return TokenPair(
+        access_token=tokens.issue(str(user_id), PUBLIC_AUDIENCE, ttl),
+        refresh_token=refresh_token,
+        expires_in=ttl,
+    )
+
+
+def _revoke_family(session: Session, family_id: uuid.UUID) -> None:
+    session.execute(
+        update(RefreshTokenRecord)
+        .where(RefreshTokenRecord.family_id == family_id, RefreshTokenRecord.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _digest(token: str) -> str:
+    # Refresh tokens are 256 random bits, so a fast hash is enough to hide them at rest.
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""Import jobs: raw files in object storage, their progress and their outcome."""

@@ -1,0 +1,142 @@
+"""Uploading files, following imports, and the workers' reports on them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+import obstore
+from fastapi import APIRouter, Form, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
+from tradeloop_contracts import (
+    ImportDetail,
+    ImportJob,
+    ImportOptions,
+    ImportOutcome,
+    ImportPage,
+    ImportProgress,
+)
+
+from core_api.db import DbSession
+from core_api.errors import AppError, validation_errors
+from core_api.identity.dependencies import CurrentUser, ServiceCaller
+from core_api.imports import service
+from core_api.imports.repository import ImportRepository
+from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
+from core_api.kit.tracing import Traceparent
+from core_api.state import State
+
+public = APIRouter(tags=["imports"])
+internal = APIRouter(tags=["imports"])
+
+
+@public.post("/v1/imports", status_code=202)
+def create_import(
+    file: UploadFile,
+    account_id: Annotated[str, Form()],
+    user: CurrentUser,
+    session: DbSession,
+    state: State,
+    traceparent: Traceparent,
+    import_format: Annotated[str, Form(alias="format")] = "auto",
+    mode: Annotated[str, Form()] = "valid_only",
+) -> ImportJob:
+    """Upload a broker file; it is parsed in the background."""
+    try:
+        options = ImportOptions.model_validate(
+            {"account_id": account_id, "format": import_format, "mode": mode}
+        )
+    except ValidationError as error:
+        raise AppError(
+            422, "Invalid request", errors=validation_errors(error.errors(), "form")
+        ) from error
+    record = service.request_import(
+        session,
+        state.store,
+        user.id,
+        options,
+        file.filename,
+        file.file,
+        state.settings.max_upload_bytes,
+        traceparent,
+    )
+    return service.to_job(record)
+
+
+@public.get("/v1/imports")
+def list_imports(
+    user: CurrentUser,
+    session: DbSession,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> ImportPage:
+    """The trader's imports, newest first."""
+    after = Cursor.decode(cursor) if cursor else None
+    records = ImportRepository(session, user.id).page(after, limit + 1)
+    items = records[:limit]
+    next_cursor = (
+        Cursor(items[-1].created_at, items[-1].id).encode() if len(records) > limit else None
+    )
+    return ImportPage(items=[service.to_job(record) for record in items], next_cursor=next_cursor)
+
+
+@public.get("/v1/imports/{import_id}")
+def get_import(import_id: uuid.UUID, user: CurrentUser, session: DbSession) -> ImportDetail:
+    """One import with its rejected rows."""
+    return service.to_detail(ImportRepository(session, user.id).get(import_id))
+
+
+@public.get("/v1/imports/{import_id}/raw", response_class=StreamingResponse)
+def download_import(
+    import_id: uuid.UUID, user: CurrentUser, session: DbSession, state: State
+) -> StreamingResponse:
+    """The uploaded file, byte for byte."""
+    record = ImportRepository(session, user.id).get(import_id)
+    result = obstore.get(state.store, record.object_key)
+
+    def chunks() -> Iterator[bytes]:
+        yield from result.stream(min_chunk_size=service.CHUNK_BYTES)
+
+    return StreamingResponse(
+        chunks(),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{record.filename}"'},
+    )
+
+
+@internal.get("/internal/users/{user_id}/imports/{import_id}")
+def get_import_for_service(
+    user_id: uuid.UUID, import_id: uuid.UUID, _caller: ServiceCaller, session: DbSession
+) -> ImportDetail:
+    """One import of a trader."""
+    return service.to_detail(ImportRepository(session, user_id).get(import_id))
+
+
+@internal.post("/internal/users/{user_id}/imports/{import_id}/progress", status_code=204)
+def report_import_progress(
+    user_id: uuid.UUID,
+    import_id: uuid.UUID,
+    body: ImportProgress,
+    _caller: ServiceCaller,
+    session: DbSession,
+    traceparent: Traceparent,
+) -> Response:
+    """Record how far parsing got."""
+    service.report_progress(session, user_id, import_id, body, traceparent)
+    return Response(status_code=204)
+
+
+@internal.post("/internal/users/{user_id}/imports/{import_id}/outcome", status_code=204)
+def report_import_outcome(
+    user_id: uuid.UUID,
+    import_id: uuid.UUID,
+    body: ImportOutcome,
+    _caller: ServiceCaller,
+    session: DbSession,
+    traceparent: Traceparent,
+) -> Response:
+    """Finish an import as completed or failed."""
+    service.record_outcome(session, user_id, import_id, body, traceparent)
+    return Response(status_code=204)

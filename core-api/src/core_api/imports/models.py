@@ -1,0 +1,37 @@
+"""Import jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core_api.kit.models import Entity
+
+
+class ImportRecord(Entity):
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_user_created", "user_id", "created_at", "id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    object_key: Mapped[str] = mapped_column(String(512))
+    format: Mapped[str] = mapped_column(String(32))
+    detected_format: Mapped[str | None] = mapped_column(String(32))
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    size_bytes: Mapped[int]
+    rows_processed: Mapped[int] = mapped_column(default=0)
+    rows_total: Mapped[int | None]
+    new_count: Mapped[int] = mapped_column(default=0)
+    duplicate_count: Mapped[int] = mapped_column(default=0)
+    rejected_count: Mapped[int] = mapped_column(default=0)
+    rejected_rows: Mapped[list[Any]] = mapped_column(default=list)
+    error: Mapped[str | None] = mapped_column(String(2000))
+    finished_at: Mapped[dt.datetime | None]

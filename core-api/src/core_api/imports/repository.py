@@ -1,0 +1,51 @@
+"""Every import query, scoped to one trader."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from core_api.errors import NotFoundError
+from core_api.imports.models import ImportRecord
+from core_api.kit.pagination import Cursor
+
+
+@dataclass(frozen=True)
+class ImportRepository:
+    session: Session
+    user_id: uuid.UUID
+
+    def get(self, import_id: uuid.UUID, *, for_update: bool = False) -> ImportRecord:
+        """The trader's import; NotFoundError when it is missing or someone else's."""
+        statement = select(ImportRecord).where(
+            ImportRecord.id == import_id, ImportRecord.user_id == self.user_id
+        )
+        if for_update:
+            statement = statement.with_for_update()
+        record = self.session.scalar(statement)
+        if record is None:
+            raise NotFoundError("import")
+        return record
+
+    def page(self, cursor: Cursor | None, limit: int) -> Sequence[ImportRecord]:
+        """Up to `limit` imports after `cursor`, newest first."""
+        statement = select(ImportRecord).where(ImportRecord.user_id == self.user_id)
+        if cursor is not None:
+            statement = statement.where(
+                or_(
+                    ImportRecord.created_at < cursor.at,
+                    and_(ImportRecord.created_at == cursor.at, ImportRecord.id < cursor.id),
+                )
+            )
+        statement = statement.order_by(ImportRecord.created_at.desc(), ImportRecord.id.desc())
+        return self.session.scalars(statement.limit(limit)).all()
+
+    def add(self, record: ImportRecord) -> ImportRecord:
+        record.user_id = self.user_id
+        self.session.add(record)
+        self.session.flush()
+        return record

@@ -1,0 +1,228 @@
+"""Recording uploads, and the progress and outcome workers report."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from typing import BinaryIO
+
+import obstore
+from obstore.store import ObjectStore
+from sqlalchemy.orm import Session
+from tradeloop_contracts import (
+    ImportCompleted,
+    ImportCounts,
+    ImportDetail,
+    ImportFailed,
+    ImportJob,
+    ImportOptions,
+    ImportOutcome,
+    ImportProgress,
+    ImportProgressed,
+    ImportRequested,
+    RejectedRow,
+)
+
+from core_api.accounts.repository import AccountRepository
+from core_api.errors import AppError
+from core_api.imports.models import ImportRecord
+from core_api.imports.repository import ImportRepository
+from core_api.kit.clock import utcnow
+from core_api.outbox.service import record_event
+
+CHUNK_BYTES = 1024 * 1024
+FINISHED = ("completed", "failed")
+
+
+class UploadTooLargeError(AppError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "Upload too large", f"Files may be at most {limit} bytes.")
+
+
+def object_key(user_id: uuid.UUID, import_id: uuid.UUID) -> str:
+    return f"imports/{user_id}/{import_id}/raw"
+
+
+def safe_filename(filename: str | None) -> str:
+    """The file's base name with anything but letters, digits, dot, dash and underscore replaced."""
+    base = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", base).strip("._") or "upload"
+    return cleaned[:255]
+
+
+def request_import(
+    session: Session,
+    store: ObjectStore,
+    user_id: uuid.UUID,
+    options: ImportOptions,
+    filename: str | None,
+    source: BinaryIO,
+    max_bytes: int,
+    traceparent: str | None,
+) -> ImportRecord:
+    """Stores the raw file, records the job and writes `import.requested.v1`, all or nothing.
+
+    NotFoundError for another trader's account, UploadTooLargeError past `max_bytes`.
+    """
+    AccountRepository(session, user_id).get(options.account_id)
+    import_id = uuid.uuid4()
+    key = object_key(user_id, import_id)
+    size = _copy(store, key, _chunks(source), max_bytes)
+    record = ImportRepository(session, user_id).add(
+        ImportRecord(
+            id=import_id,
+            account_id=options.account_id,
+            filename=safe_filename(filename),
+            object_key=key,
+            format=options.format,
+            mode=options.mode,
+            status="queued",
+            size_bytes=size,
+        )
+    )
+    record_event(
+        session,
+        "import.requested.v1",
+        ImportRequested(
+            user_id=user_id,
+            import_id=record.id,
+            account_id=record.account_id,
+            object_key=key,
+            filename=record.filename,
+            format=options.format,
+            mode=options.mode,
+        ),
+        traceparent,
+    )
+    return record
+
+
+def _chunks(source: BinaryIO) -> Iterable[bytes]:
+    while chunk := source.read(CHUNK_BYTES):
+        yield chunk
+
+
+def _copy(store: ObjectStore, key: str, chunks: Iterable[bytes], max_bytes: int) -> int:
+    size = 0
+    writer = obstore.open_writer(store, key)
+    try:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > max_bytes:
+                raise UploadTooLargeError(max_bytes)
+            writer.write(chunk)
+    except BaseException:
+        writer.close()
+        obstore.delete(store, key)
+        raise
+    writer.close()
+    return size
+
+
+def report_progress(
+    session: Session,
+    user_id: uuid.UUID,
+    import_id: uuid.UUID,
+    progress: ImportProgress,
+    traceparent: str | None,
+) -> None:
+    """Marks the import running and writes `import.progressed.v1`; finished ones stay as is."""
+    record = ImportRepository(session, user_id).get(import_id, for_update=True)
+    if record.status in FINISHED:
+        return
+    record.status = "running"
+    record.rows_processed = progress.rows_processed
+    record.rows_total = progress.rows_total
+    if progress.detected_format is not None:
+        record.detected_format = progress.detected_format
+    record_event(
+        session,
+        "import.progressed.v1",
+        ImportProgressed(
+            user_id=user_id,
+            import_id=import_id,
+            rows_processed=progress.rows_processed,
+            rows_total=progress.rows_total,
+        ),
+        traceparent,
+    )
+
+
+def record_outcome(
+    session: Session,
+    user_id: uuid.UUID,
+    import_id: uuid.UUID,
+    outcome: ImportOutcome,
+    traceparent: str | None,
+) -> None:
+    """Finishes the import and writes `import.completed.v1` or `import.failed.v1`.
+
+    A repeated outcome for a finished import changes nothing, so workers may retry.
+    """
+    record = ImportRepository(session, user_id).get(import_id, for_update=True)
+    if record.status in FINISHED:
+        return
+    record.status = outcome.status
+    record.detected_format = outcome.detected_format or record.detected_format
+    record.new_count = outcome.counts.new
+    record.duplicate_count = outcome.counts.duplicate
+    record.rejected_count = outcome.counts.rejected
+    record.rejected_rows = [row.model_dump(mode="json") for row in outcome.rejected_rows]
+    record.error = outcome.error
+    record.finished_at = utcnow()
+    if outcome.status == "completed":
+        record_event(
+            session,
+            "import.completed.v1",
+            ImportCompleted(
+                user_id=user_id,
+                import_id=import_id,
+                detected_format=outcome.detected_format,
+                counts=outcome.counts,
+            ),
+            traceparent,
+        )
+    else:
+        record_event(
+            session,
+            "import.failed.v1",
+            ImportFailed(
+                user_id=user_id, import_id=import_id, reason=outcome.error or "the import failed"
+            ),
+            traceparent,
+        )
+
+
+def to_job(record: ImportRecord) -> ImportJob:
+    return ImportJob.model_validate(_job_fields(record))
+
+
+def to_detail(record: ImportRecord) -> ImportDetail:
+    return ImportDetail.model_validate(
+        {
+            **_job_fields(record),
+            "rejected_rows": [RejectedRow.model_validate(row) for row in record.rejected_rows],
+        }
+    )
+
+
+def _job_fields(record: ImportRecord) -> dict[str, object]:
+    return {
+        "id": record.id,
+        "account_id": record.account_id,
+        "filename": record.filename,
+        "format": record.format,
+        "detected_format": record.detected_format,
+        "mode": record.mode,
+        "status": record.status,
+        "size_bytes": record.size_bytes,
+        "counts": ImportCounts(
+            new=record.new_count,
+            duplicate=record.duplicate_count,
+            rejected=record.rejected_count,
+        ),
+        "error": record.error,
+        "created_at": record.created_at,
+        "finished_at": record.finished_at,
+    }

@@ -1,0 +1,1 @@
+"""Coach insights, computed by the coach and stored here."""

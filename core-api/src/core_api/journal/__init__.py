@@ -1,0 +1,1 @@
+"""The journal: reflections on a day, a position, or both."""

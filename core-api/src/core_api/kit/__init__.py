@@ -1,0 +1,1 @@
+"""Small pieces shared by the domains of core-api."""

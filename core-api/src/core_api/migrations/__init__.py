@@ -1,0 +1,1 @@
+"""Alembic migrations of core's database (one chain)."""

@@ -1,0 +1,29 @@
+"""Every table of core, gathered for Alembic."""
+
+from __future__ import annotations
+
+from core_api.accounts.models import AccountRecord
+from core_api.executions.models import ExecutionRecord
+from core_api.identity.models import RefreshTokenRecord, UserRecord
+from core_api.imports.models import ImportRecord
+from core_api.insights.models import InsightRecord
+from core_api.journal.models import JournalEntryRecord
+from core_api.kit.models import Base
+from core_api.outbox.models import OutboxRecord
+from core_api.positions.models import PositionFillRecord, PositionRecord
+
+metadata = Base.metadata
+
+__all__ = [
+    "AccountRecord",
+    "ExecutionRecord",
+    "ImportRecord",
+    "InsightRecord",
+    "JournalEntryRecord",
+    "OutboxRecord",
+    "PositionFillRecord",
+    "PositionRecord",
+    "RefreshTokenRecord",
+    "UserRecord",
+    "metadata",
+]

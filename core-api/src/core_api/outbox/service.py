@@ -1,0 +1,76 @@
+"""Writing events into the outbox, and leasing and acknowledging them for the relay."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+from tradeloop_contracts import UserEventData, make_event
+
+from core_api.kit.clock import utcnow
+from core_api.outbox.models import OutboxRecord
+
+SOURCE = "/core-api"
+
+
+def record_event(
+    session: Session, event_type: str, data: UserEventData, traceparent: str | None
+) -> str:
+    """Adds the event to the session's transaction and returns its id.
+
+    Raises UnknownEventTypeError or ValueError when `data` does not fit `event_type`.
+    """
+    event = make_event(event_type, data, source=SOURCE, traceparent=traceparent)
+    session.add(
+        OutboxRecord(
+            event_id=event.id,
+            event_type=event.type,
+            user_id=data.user_id,
+            event=event.model_dump(mode="json", exclude_none=True),
+        )
+    )
+    return event.id
+
+
+def claim(session: Session, limit: int, lease_seconds: int) -> list[tuple[int, dict[str, Any]]]:
+    """Leases up to `limit` unsent events whose lease is free or over, oldest first.
+
+    One UPDATE takes them: PostgreSQL skips rows another relay holds (SKIP LOCKED);
+    SQLite, which renders no FOR UPDATE, serialises writers with its database lock.
+    """
+    now = utcnow()
+    free = and_(
+        OutboxRecord.sent_at.is_(None),
+        or_(OutboxRecord.lease_until.is_(None), OutboxRecord.lease_until < now),
+    )
+    candidates = (
+        select(OutboxRecord.sequence)
+        .where(free)
+        .order_by(OutboxRecord.sequence)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(OutboxRecord)
+        .where(OutboxRecord.sequence.in_(candidates.scalar_subquery()), free)
+        .values(lease_until=now + dt.timedelta(seconds=lease_seconds))
+        .returning(OutboxRecord.sequence, OutboxRecord.event)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(statement).all()
+    return sorted((int(sequence), event) for sequence, event in rows)
+
+
+def acknowledge(session: Session, sequences: list[int]) -> int:
+    """Marks the events as sent; returns how many were not sent before."""
+    if not sequences:
+        return 0
+    result = session.execute(
+        update(OutboxRecord)
+        .where(OutboxRecord.sequence.in_(sequences), OutboxRecord.sent_at.is_(None))
+        .values(sent_at=utcnow(), lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

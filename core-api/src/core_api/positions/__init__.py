@@ -1,0 +1,1 @@
+"""Positions: fills matched flat to flat, with realised P&L."""

@@ -1,0 +1,60 @@
+"""Positions and which share of which execution belongs to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core_api.kit.models import Base, Entity
+
+
+class PositionRecord(Entity):
+    __tablename__ = "positions"
+    __table_args__ = (
+        Index("ix_positions_user_opened", "user_id", "opened_at", "id"),
+        Index("ix_positions_account_instrument", "account_id", "asset_class", "symbol"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # A position keeps its id across rematches as long as the same fill opens it.
+    opening_execution_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), unique=True
+    )
+    asset_class: Mapped[str] = mapped_column(String(16))
+    symbol: Mapped[str] = mapped_column(String(64))
+    instrument: Mapped[dict[str, Any]]
+    direction: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(6))
+    opened_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]
+    open_quantity: Mapped[Decimal]
+    max_quantity: Mapped[Decimal]
+    avg_entry_price: Mapped[Decimal]
+    avg_exit_price: Mapped[Decimal | None]
+    realised_pnl_gross: Mapped[Decimal]
+    fees: Mapped[Decimal]
+    realised_pnl_net: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    holding_seconds: Mapped[int | None]
+    outcome: Mapped[str | None] = mapped_column(String(9))
+    execution_count: Mapped[int]
+    initial_stop: Mapped[Decimal | None]
+    tags: Mapped[list[str]] = mapped_column(default=list)
+
+
+class PositionFillRecord(Base):
+    __tablename__ = "position_fills"
+
+    position_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True
+    )
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    quantity: Mapped[Decimal]

@@ -1,0 +1,187 @@
+"""Rematching positions after new executions, and describing positions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from tradeloop_contracts import Instrument, Position, PositionClosed
+
+from core_api.accounts.models import AccountRecord
+from core_api.executions.models import ExecutionRecord
+from core_api.outbox.service import record_event
+from core_api.positions.matching import Fill, MatchedPosition, match, method_named, outcome
+from core_api.positions.models import PositionFillRecord, PositionRecord
+
+
+class InstrumentKey(NamedTuple):
+    asset_class: str
+    symbol: str
+
+
+def rematch(
+    session: Session,
+    account: AccountRecord,
+    keys: Iterable[InstrumentKey],
+    traceparent: str | None,
+) -> list[PositionRecord]:
+    """Rebuilds the positions of the given instruments of one account from all their fills.
+
+    Positions keep their ids while the same fill opens them. Returns the positions that
+    closed now and writes `position.closed.v1` for each.
+    """
+    newly_closed: list[PositionRecord] = []
+    for key in keys:
+        newly_closed += _rematch_instrument(session, account, key)
+    for position in newly_closed:
+        record_event(
+            session,
+            "position.closed.v1",
+            PositionClosed(
+                user_id=account.user_id,
+                position_id=position.id,
+                account_id=account.id,
+                symbol=position.symbol,
+                realised_pnl_net=position.realised_pnl_net,
+                currency=position.currency,
+                outcome=position.outcome,
+            ),
+            traceparent,
+        )
+    return newly_closed
+
+
+def _rematch_instrument(
+    session: Session, account: AccountRecord, key: InstrumentKey
+) -> list[PositionRecord]:
+    executions = session.scalars(
+        select(ExecutionRecord).where(
+            ExecutionRecord.account_id == account.id,
+            ExecutionRecord.asset_class == key.asset_class,
+            ExecutionRecord.symbol == key.symbol,
+        )
+    ).all()
+    by_id = {execution.id: execution for execution in executions}
+    matched = match(
+        (to_fill(execution) for execution in executions), method_named(account.matching_method)
+    )
+    existing = {
+        position.opening_execution_id: position
+        for position in session.scalars(
+            select(PositionRecord).where(
+                PositionRecord.account_id == account.id,
+                PositionRecord.asset_class == key.asset_class,
+                PositionRecord.symbol == key.symbol,
+            )
+        )
+    }
+    if existing:
+        session.execute(
+            delete(PositionFillRecord).where(
+                PositionFillRecord.position_id.in_([p.id for p in existing.values()])
+            )
+        )
+    newly_closed = []
+    kept: set[uuid.UUID] = set()
+    for result in matched:
+        opening = by_id[result.opening_fill_id]  # type: ignore[index]
+        position = existing.get(opening.id)
+        was_closed = position is not None and position.status == "closed"
+        if position is None:
+            position = PositionRecord(
+                id=uuid.uuid4(),
+                user_id=account.user_id,
+                account_id=account.id,
+                opening_execution_id=opening.id,
+                asset_class=key.asset_class,
+                symbol=key.symbol,
+            )
+            session.add(position)
+        _apply(position, result, opening, account)
+        kept.add(opening.id)
+        session.flush()
+        session.add_all(
+            PositionFillRecord(
+                position_id=position.id, execution_id=share.fill_id, quantity=share.quantity
+            )
+            for share in result.shares
+        )
+        if result.is_closed and not was_closed:
+            newly_closed.append(position)
+    for opening_id, position in existing.items():
+        if opening_id not in kept:
+            session.delete(position)
+    session.flush()
+    return newly_closed
+
+
+def _apply(
+    position: PositionRecord,
+    result: MatchedPosition,
+    opening: ExecutionRecord,
+    account: AccountRecord,
+) -> None:
+    position.instrument = opening.instrument().model_dump(mode="json", exclude_none=True)
+    position.direction = result.direction
+    position.status = "closed" if result.is_closed else "open"
+    position.opened_at = result.opened_at
+    position.closed_at = result.closed_at
+    position.open_quantity = result.open_quantity
+    position.max_quantity = result.max_quantity
+    position.avg_entry_price = result.avg_entry_price
+    position.avg_exit_price = result.avg_exit_price
+    position.realised_pnl_gross = result.realised_pnl_gross
+    position.fees = result.fees
+    position.realised_pnl_net = result.realised_pnl_net
+    position.currency = opening.currency
+    position.holding_seconds = result.holding_seconds
+    position.execution_count = len(result.shares)
+    position.outcome = (
+        outcome(result.realised_pnl_net, account.breakeven_band) if result.is_closed else None
+    )
+
+
+def to_fill(execution: ExecutionRecord) -> Fill:
+    return Fill(
+        id=execution.id,
+        executed_at=execution.executed_at,
+        side=execution.side,  # type: ignore[arg-type]
+        quantity=execution.quantity,
+        price=execution.price,
+        costs=execution.commission + execution.fees,
+        multiplier=execution.multiplier,
+        broker_execution_id=execution.broker_execution_id,
+        recorded_order=execution.recorded_order,
+    )
+
+
+def to_position(record: PositionRecord) -> Position:
+    return Position.model_validate(position_fields(record))
+
+
+def position_fields(record: PositionRecord) -> dict[str, object]:
+    return {
+        "id": record.id,
+        "account_id": record.account_id,
+        "instrument": Instrument.model_validate(record.instrument),
+        "direction": record.direction,
+        "status": record.status,
+        "opened_at": record.opened_at,
+        "closed_at": record.closed_at,
+        "open_quantity": record.open_quantity,
+        "max_quantity": record.max_quantity,
+        "avg_entry_price": record.avg_entry_price,
+        "avg_exit_price": record.avg_exit_price,
+        "realised_pnl_gross": record.realised_pnl_gross,
+        "fees": record.fees,
+        "realised_pnl_net": record.realised_pnl_net,
+        "currency": record.currency,
+        "holding_seconds": record.holding_seconds,
+        "initial_stop": record.initial_stop,
+        "outcome": record.outcome,
+        "execution_count": record.execution_count,
+        "tags": list(record.tags),
+    }

@@ -1,0 +1,31 @@
+"""What the running app holds: settings, database sessions, the token issuer, object storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from obstore.store import ObjectStore
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core_api.config import Settings
+from core_api.identity.tokens import TokenIssuer
+
+
+@dataclass
+class CoreState:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    tokens: TokenIssuer
+    store: ObjectStore
+
+
+def _state(request: Request) -> CoreState:
+    state: CoreState = request.app.state.core
+    return state
+
+
+State = Annotated[CoreState, Depends(_state)]

@@ -1,0 +1,1 @@
+"""Dashboard statistics over closed positions, one definition per number."""
