@@ -102,6 +102,7 @@ async def login(request: Request, browser: Browser, edge: Edge) -> Response:
             ProblemField(location="form", message=exc.problem.detail or exc.problem.title)
         ]
         return _form_page(request, "login", values, errors, exc.problem.status)
+    parse(answer, User)
     return _signed_in(answer.headers.get_list("set-cookie"))
 
 
@@ -112,8 +113,8 @@ async def logout(request: Request, browser: Browser, edge: Edge) -> Response:
     try:
         answer = await edge.send(browser, "POST", "/api/v1/auth/logout")
         set_cookies = answer.headers.get_list("set-cookie")
-    except EdgeUnauthorizedError:
-        pass  # already signed out: the log-in page is the right place either way
+    except (EdgeUnauthorizedError, EdgeProblemError):
+        pass  # no session to end: the log-in page is the right place either way
     response: Response
     if request.headers.get("hx-request") == "true":
         response = Response(status_code=204, headers={"hx-redirect": "/login"})

@@ -46,6 +46,10 @@
     if (event.position !== undefined && event.position !== null) {
       lastPosition = event.position;
     }
+    // edge wraps the envelope as {type: "event", position, event}; heartbeats carry none.
+    if (event.event && typeof event.event.type === "string") {
+      event = event.event;
+    }
     var data = event.data || {};
     if (event.type.indexOf("import.") === 0) {
       if (event.type.indexOf("import.progressed.") === 0) {

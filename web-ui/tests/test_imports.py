@@ -1,0 +1,176 @@
+import uuid
+
+import httpx
+from tradeloop_contracts import Problem, ProblemField, RejectedRow
+
+from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
+from tests.factories import (
+    ACCOUNT_ID,
+    an_account,
+    an_account_list,
+    an_import,
+    an_import_page,
+)
+from tests.html import all_by_testid, by_testid, page, text_of
+from tests.stub_edge import StubEdge
+
+
+def upload_request(browser: httpx.Client, content: bytes) -> httpx.Request:
+    request = browser.build_request(
+        "POST",
+        "/imports",
+        files={"file": ("flex.csv", content, "text/csv")},
+        data={"account_id": str(ACCOUNT_ID), "format": "auto", "mode": "valid_only"},
+        headers=HTMX,
+    )
+    request.read()
+    return request
+
+
+class TestImportsPage:
+    def test_the_upload_form_offers_the_traders_accounts_and_automatic_format(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer(
+            "GET",
+            "/api/v1/accounts",
+            an_account_list(an_account(), an_account(id=uuid.uuid4(), name="Futures")),
+        )
+        edge.answer("GET", "/api/v1/imports", an_import_page())
+
+        soup = page(browser.get("/imports"))
+
+        form = by_testid(soup, "import-form")
+        assert form["hx-encoding"] == "multipart/form-data"
+        accounts = [text_of(option) for option in form.select("select[name=account_id] option")]
+        assert accounts == ["Main margin (ibkr ••••1234)", "Futures (ibkr ••••1234)"]
+        selected = form.select_one("select[name=format] option[selected]")
+        assert selected is not None
+        assert selected["value"] == "auto"
+        assert form.select_one("input[type=file][name=file]") is not None
+        status = by_testid(soup, "import-status")
+        assert status["aria-live"] == "polite"
+
+    def test_the_history_lists_each_import_with_status_and_counts(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        done = an_import()
+        running = an_import(filename="today.csv", status="running", counts={}, finished_at=None)
+        edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
+        edge.answer("GET", "/api/v1/imports", an_import_page(running, done))
+
+        rows = all_by_testid(page(browser.get("/imports")), "import-row")
+
+        assert [text_of(row) for row in rows] == [
+            "today.csv 2026-03-02 14:30 UTC ibkr_flex_csv running 0 0 0",
+            "flex-2026-03.csv 2026-03-02 14:30 UTC ibkr_flex_csv completed 40 2 1",
+        ]
+        assert rows[1].a is not None
+        assert rows[1].a["href"] == f"/imports/{done.id}"
+
+    def test_the_history_reloads_when_an_import_event_arrives(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
+        edge.answer("GET", "/api/v1/imports", an_import_page(an_import()))
+
+        history = page(browser.get("/imports")).select_one("#import-history")
+
+        assert history is not None
+        assert history["hx-get"] == "/imports/history"
+        assert "tl-import from:body" in str(history["hx-trigger"])
+
+    def test_the_history_fragment_is_only_the_table(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/imports", an_import_page(an_import()))
+
+        response = browser.get("/imports/history", headers=HTMX)
+
+        assert "<html" not in response.text
+        assert len(all_by_testid(page(response), "import-row")) == 1
+
+
+class TestUpload:
+    def test_the_upload_is_passed_on_to_edge_byte_for_byte(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        queued = an_import(status="queued", counts={}, finished_at=None, detected_format=None)
+        edge.answer("POST", "/api/v1/imports", queued, status=202)
+        content = b"Symbol,Quantity,Price\n" + b"AAPL,100,187.25\n" * 200_000
+        request = upload_request(browser, content)
+
+        response = browser.send(request)
+
+        assert response.status_code == 202
+        [call] = edge.received("POST", "/api/v1/imports")
+        assert call.body == request.content
+        assert call.headers["content-type"] == request.headers["content-type"]
+        assert call.headers["cookie"] == SESSION_COOKIE
+        assert call.headers["x-csrf-token"] == CSRF_TOKEN
+
+    def test_the_queued_import_appears_with_a_progress_bar_and_reloads_the_history(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        queued = an_import(status="queued", counts={}, finished_at=None)
+        edge.answer("POST", "/api/v1/imports", queued, status=202)
+
+        response = browser.send(upload_request(browser, b"a,b\n1,2\n"))
+
+        assert response.headers["hx-trigger"] == "tl-import"
+        soup = page(response)
+        progress = soup.select_one("progress.import-progress")
+        assert progress is not None
+        assert progress["data-import-id"] == str(queued.id)
+        assert "queued" in text_of(soup)
+
+    def test_an_upload_edge_refuses_names_what_is_wrong(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        refusal = Problem(
+            title="Unprocessable Content",
+            status=422,
+            detail="The upload is not valid.",
+            errors=[ProblemField(location="account_id", message="No such account")],
+        )
+        edge.refuse("POST", "/api/v1/imports", refusal)
+
+        response = browser.send(upload_request(browser, b"a,b\n"))
+
+        assert response.status_code == 422
+        problem = text_of(by_testid(page(response), "problem"))
+        assert "account_id : No such account" in problem
+
+
+class TestImportReport:
+    def test_every_rejected_row_is_listed_with_file_line_field_and_reason(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        rows = [
+            RejectedRow(file="flex.csv", line=12, field="Price", reason="not a number: 'n/a'"),
+            RejectedRow(file="flex.csv", line=40, field=None, reason="duplicate header row"),
+        ]
+        job = an_import(counts={"new": 3, "duplicate": 0, "rejected": 2}, rejected_rows=rows)
+        edge.answer("GET", f"/api/v1/imports/{job.id}", job)
+
+        soup = page(browser.get(f"/imports/{job.id}"))
+
+        listed = [text_of(row) for row in all_by_testid(soup, "rejected-row")]
+        assert listed == [
+            "flex.csv 12 Price not a number: 'n/a'",
+            "flex.csv 40 — duplicate header row",
+        ]
+        counts = text_of(by_testid(soup, "import-counts"))
+        assert "Rejected rows 2" in counts
+        assert "New executions 3" in counts
+
+    def test_a_finished_import_status_links_to_its_report(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        job = an_import()
+        edge.answer("GET", f"/api/v1/imports/{job.id}", job)
+
+        soup = page(browser.get(f"/imports/{job.id}/status", headers=HTMX))
+
+        assert soup.select_one("progress") is None
+        assert "40 new, 2 already held, 1 rejected" in text_of(soup)

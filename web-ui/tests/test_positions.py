@@ -1,0 +1,216 @@
+import json
+import uuid
+
+import httpx
+from bs4 import Tag
+from tradeloop_contracts import Problem, ProblemField
+
+from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
+from tests.factories import a_journal_entry, a_journal_page, a_position
+from tests.html import all_by_testid, by_testid, page, text_of
+from tests.stub_edge import StubEdge
+
+
+def serve_position(edge: StubEdge, **overrides: object) -> uuid.UUID:
+    position = a_position(**overrides)
+    edge.answer("GET", f"/api/v1/positions/{position.id}", position)
+    edge.answer(
+        "GET",
+        "/api/v1/journal/entries",
+        a_journal_page(a_journal_entry(position_id=position.id)),
+    )
+    return position.id
+
+
+class TestPositionPage:
+    def test_the_position_numbers_are_shown(self, browser: httpx.Client, edge: StubEdge) -> None:
+        position_id = serve_position(edge)
+
+        numbers = text_of(
+            by_testid(page(browser.get(f"/positions/{position_id}")), "position-numbers")
+        )
+
+        assert "Average entry 187.25" in numbers
+        assert "Average exit 189.1" in numbers
+        assert "Gross P&L +185.00 USD" in numbers
+        assert "Fees +2.04 USD" in numbers
+        assert "Net P&L +182.96 USD" in numbers
+        assert "Holding time 2h 15m" in numbers
+        assert "R multiple 1.83R" in numbers
+
+    def test_r_is_left_out_when_the_position_has_no_initial_stop(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = serve_position(edge, initial_stop=None, r_multiple=None)
+
+        soup = page(browser.get(f"/positions/{position_id}"))
+
+        assert soup.select_one('[data-testid="position-r"]') is None
+
+    def test_every_execution_is_a_row(self, browser: httpx.Client, edge: StubEdge) -> None:
+        position_id = serve_position(edge)
+
+        rows = all_by_testid(page(browser.get(f"/positions/{position_id}")), "execution-row")
+
+        assert [text_of(row) for row in rows] == [
+            "2026-03-02 14:30 UTC buy 100 187.25 1 0.02",
+            "2026-03-02 16:45 UTC sell 100 189.1 1 0.02",
+        ]
+
+    def test_journal_entries_of_the_position_are_rendered_from_markdown(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = serve_position(edge)
+
+        entries = by_testid(page(browser.get(f"/positions/{position_id}")), "journal-entries")
+
+        strong = entries.select_one(".markdown strong")
+        assert strong is not None
+        assert strong.get_text() == "retest"
+        assert "mood 4/5" in text_of(entries)
+        [call] = edge.received("GET", "/api/v1/journal/entries")
+        assert call.query == {"position_id": str(position_id)}
+
+    def test_a_script_in_a_journal_body_is_neutralised(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position = a_position()
+        hostile = (
+            "<script>alert('x')</script>\n\n"
+            "[click](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n"
+            '<a href="https://example.com" onclick="steal()">link</a>'
+        )
+        edge.answer("GET", f"/api/v1/positions/{position.id}", position)
+        edge.answer("GET", "/api/v1/journal/entries", a_journal_page(a_journal_entry(body=hostile)))
+
+        entries = by_testid(page(browser.get(f"/positions/{position.id}")), "journal-entries")
+
+        assert entries.find("script") is None
+        assert entries.find("img") is None
+        for tag in entries.find_all(True):
+            assert isinstance(tag, Tag)
+            assert not [name for name in tag.attrs if name.startswith("on")]
+            assert not str(tag.get("href", "")).startswith("javascript:")
+        assert "<script>alert('x')</script>" in entries.get_text()
+
+    def test_an_unknown_or_foreign_position_is_not_found(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        foreign = uuid.uuid4()
+        edge.refuse("GET", f"/api/v1/positions/{foreign}", Problem(title="Not Found", status=404))
+        edge.answer("GET", "/api/v1/journal/entries", a_journal_page())
+
+        response = browser.get(f"/positions/{foreign}")
+
+        assert response.status_code == 404
+        assert "Not found" in text_of(by_testid(page(response), "problem"))
+
+    def test_a_malformed_position_id_is_not_found_without_asking_edge(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        response = browser.get("/positions/not-a-uuid")
+
+        assert response.status_code == 404
+        assert edge.requests == []
+
+
+class TestReflectionForm:
+    def test_a_reflection_is_saved_through_edge_and_swapped_in(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = uuid.uuid4()
+        saved = a_journal_entry(position_id=position_id, body="Held *too* long.", mood=2)
+        edge.answer("POST", "/api/v1/journal/entries", saved, status=201)
+
+        response = browser.post(
+            f"/positions/{position_id}/journal",
+            data={"body": "Held *too* long.", "mood": "2"},
+            headers=HTMX,
+        )
+
+        assert response.status_code == 201
+        soup = page(response)
+        entry = by_testid(soup, "journal-entry")
+        assert entry.select_one(".markdown em") is not None
+        assert "mood 2/5" in text_of(entry)
+        fresh_form = by_testid(soup, "journal-form")
+        assert fresh_form["hx-swap-oob"] == "true"
+        textarea = fresh_form.find("textarea")
+        assert textarea is not None
+        assert textarea.get_text() == ""
+        [call] = edge.received("POST", "/api/v1/journal/entries")
+        assert json.loads(call.body) == {
+            "day": None,
+            "position_id": str(position_id),
+            "body": "Held *too* long.",
+            "mood": 2,
+            "tags": [],
+        }
+        assert call.headers["content-type"] == "application/json"
+        assert call.headers["cookie"] == SESSION_COOKIE
+        assert call.headers["x-csrf-token"] == CSRF_TOKEN
+
+    def test_a_mood_outside_one_to_five_is_refused_next_to_the_field(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        response = browser.post(
+            f"/positions/{uuid.uuid4()}/journal",
+            data={"body": "Fine.", "mood": "9"},
+            headers=HTMX,
+        )
+
+        assert response.status_code == 422
+        assert response.headers["hx-retarget"] == "#journal-form"
+        form = by_testid(page(response), "journal-form")
+        assert "Use 5 or less" in text_of(form)
+        textarea = form.find("textarea")
+        assert textarea is not None
+        assert textarea.get_text() == "Fine."
+        assert edge.requests == []
+
+    def test_an_empty_reflection_is_refused(self, browser: httpx.Client, edge: StubEdge) -> None:
+        response = browser.post(
+            f"/positions/{uuid.uuid4()}/journal", data={"body": "   "}, headers=HTMX
+        )
+
+        assert response.status_code == 422
+        assert "Write something" in text_of(by_testid(page(response), "journal-form"))
+        assert edge.requests == []
+
+    def test_a_refusal_by_edge_is_shown_in_the_form(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        refusal = Problem(
+            title="Unprocessable Content",
+            status=422,
+            errors=[ProblemField(location="/body", message="Too long for one entry")],
+        )
+        edge.refuse("POST", "/api/v1/journal/entries", refusal)
+
+        response = browser.post(
+            f"/positions/{uuid.uuid4()}/journal", data={"body": "Text"}, headers=HTMX
+        )
+
+        assert response.status_code == 422
+        assert "Too long for one entry" in text_of(by_testid(page(response), "journal-form"))
+
+    def test_a_browser_retry_keeps_its_idempotency_key(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = uuid.uuid4()
+        edge.answer(
+            "POST", "/api/v1/journal/entries", a_journal_entry(position_id=position_id), status=201
+        )
+
+        for _ in range(2):
+            browser.post(
+                f"/positions/{position_id}/journal",
+                data={"body": "Same words"},
+                headers={**HTMX, "idempotency-key": "form-7"},
+            )
+
+        keys = [
+            call.headers["idempotency-key"]
+            for call in edge.received("POST", "/api/v1/journal/entries")
+        ]
+        assert keys == ["form-7", "form-7"]

@@ -1,0 +1,48 @@
+import hashlib
+import re
+
+import httpx
+
+from web_ui.rendering import PACKAGE_DIR
+
+STATIC = PACKAGE_DIR / "static"
+
+
+class TestVendoredHtmx:
+    def test_the_file_matches_the_checksum_recorded_in_its_readme(self) -> None:
+        readme = (STATIC / "vendor" / "README.md").read_text()
+        [(name, recorded)] = re.findall(
+            r"\| `(htmx-[\d.]+\.min\.js)` \|.*\| `([0-9a-f]{64})` \|", readme
+        )
+
+        actual = hashlib.sha256((STATIC / "vendor" / name).read_bytes()).hexdigest()
+
+        assert actual == recorded
+
+    def test_the_pages_load_the_recorded_file(self) -> None:
+        readme = (STATIC / "vendor" / "README.md").read_text()
+        [name] = re.findall(r"\| `(htmx-[\d.]+\.min\.js)` \|", readme)
+
+        base = (PACKAGE_DIR / "templates" / "base.html").read_text()
+
+        assert f'src="/static/vendor/{name}"' in base
+
+
+class TestStaticFiles:
+    def test_the_stylesheet_and_scripts_are_served(self, browser: httpx.Client) -> None:
+        for path, kind in [
+            ("/static/app.css", "text/css"),
+            ("/static/live.js", "javascript"),
+            ("/static/vendor/htmx-2.0.11.min.js", "javascript"),
+        ]:
+            response = browser.get(path)
+            assert response.status_code == 200, path
+            assert kind in response.headers["content-type"]
+
+    def test_the_live_script_reconnects_after_the_last_position(self) -> None:
+        script = (STATIC / "live.js").read_text()
+
+        assert '"/ws"' in script
+        assert "?after=" in script
+        assert '"tl-import"' in script
+        assert '"tl-positions"' in script
