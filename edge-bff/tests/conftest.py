@@ -179,7 +179,9 @@ class Browser:
         self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
         self.client.cookies.clear()
-        response: httpx.Response = self.client.request(method, path, headers=self._headers(headers), **kwargs)
+        response: httpx.Response = self.client.request(
+            method, path, headers=self._headers(headers), **kwargs
+        )
         self.client.cookies.clear()
         cookie = session_cookie_of(response)
         if cookie is not None:

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from .conftest import Browser
+
+
+class TestDashboard:
+    def test_dashboard_combines_core_and_coach(
+        self, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        body = browser.request("GET", "/api/v1/dashboard").json()
+
+        assert body["partial"] == []
+        assert body["statistics"]["net_pnl"] == "12.50"
+        assert body["insights"] == {"items": []}
+
+    def test_dashboard_is_partial_when_the_coach_is_down(
+        self, coach_down_client: TestClient, user: tuple[str, str]
+    ) -> None:
+        browser = Browser(coach_down_client)
+        browser.log_in(user[0])
+
+        response = browser.request("GET", "/api/v1/dashboard")
+
+        assert response.status_code == 200
+        assert response.json()["partial"] == ["insights"]
+        assert response.json()["positions"] == {"items": [], "next_cursor": None}
+
+    def test_dashboard_needs_a_login(self, client: TestClient) -> None:
+        assert client.get("/api/v1/dashboard").status_code == 401
+
+
+class TestProxy:
+    def test_coach_routes_go_to_the_coach_as_the_user(
+        self, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        response = browser.request("GET", "/api/v1/coach/reviews")
+
+        assert response.json()["path"] == "/v1/reviews"
+        assert response.json()["headers"]["authorization"].startswith("Bearer ")
+
+    def test_query_strings_reach_core_and_core_cookies_do_not_reach_the_browser(
+        self, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        response = browser.request("GET", "/api/v1/executions?symbol=ES&limit=5")
+
+        assert response.json()["query"] == "symbol=ES&limit=5"
+        assert not any(c.startswith("core_cookie") for c in response.headers.get_list("set-cookie"))
+
+    def test_bodies_over_the_upload_limit_are_refused(
+        self, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        response = browser.request("POST", "/api/v1/journal/entries", json={"body": "x" * 2000})
+
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+
+    def test_streamed_bodies_over_the_limit_are_refused(
+        self, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        def chunks() -> object:
+            for _ in range(10):
+                yield b"x" * 500
+
+        response = browser.request(
+            "POST",
+            "/api/v1/journal/entries",
+            headers={"content-type": "application/json"},
+            content=chunks(),
+        )
+
+        assert response.status_code == 413
+
+    def test_hop_by_hop_headers_are_not_forwarded(
+        self, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        response = browser.request(
+            "GET", "/api/v1/accounts", headers={"connection": "x-secret", "x-secret": "1"}
+        )
+
+        assert "x-secret" not in response.json()["headers"]
+        assert "x-csrf-token" not in response.json()["headers"]
