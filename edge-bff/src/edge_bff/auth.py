@@ -117,6 +117,7 @@ async def logout(request: Request) -> Response:
             with contextlib.suppress(AppError):
                 await _core(request, "/v1/auth/logout", body, bearer=session.access_token)
         await runtime.sessions.end(session)
+        runtime.live.end_session(session.id)
         context.session = None
         return Response(status_code=204)
     _, raw = await read_body(request, LogoutRequest)
