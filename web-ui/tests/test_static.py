@@ -38,11 +38,3 @@ class TestStaticFiles:
             response = browser.get(path)
             assert response.status_code == 200, path
             assert kind in response.headers["content-type"]
-
-    def test_the_live_script_reconnects_after_the_last_position(self) -> None:
-        script = (STATIC / "live.js").read_text()
-
-        assert '"/ws"' in script
-        assert "?after=" in script
-        assert '"tl-import"' in script
-        assert '"tl-positions"' in script

@@ -1,0 +1,83 @@
+"""static/live.js, run by Node against a fake browser."""
+
+import json
+import shutil
+import subprocess
+from typing import Any
+
+from web_ui.rendering import PACKAGE_DIR
+
+HARNESS = PACKAGE_DIR.parents[1] / "tests" / "live_harness.js"
+IMPORT_ID = "11111111-1111-1111-1111-111111111111"
+
+
+def run_live_script(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    node = shutil.which("node")
+    assert node is not None, "Node.js is needed to test static/live.js"
+    completed = subprocess.run(
+        [node, str(HARNESS), str(PACKAGE_DIR / "static" / "live.js"), json.dumps(messages)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(completed.stdout)
+    return result
+
+
+def delivery(position: str, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A socket message as edge sends it: the bus position and the event envelope."""
+    return {"type": "event", "position": position, "event": {"type": event_type, "data": data}}
+
+
+class TestLiveScript:
+    def test_it_connects_to_the_socket_of_the_page_origin(self) -> None:
+        result = run_live_script([])
+
+        assert result["urls"][0] == "wss://tradeloop.example/ws"
+
+    def test_import_events_fire_tl_import_and_completion_fires_tl_import_done(self) -> None:
+        result = run_live_script(
+            [
+                delivery(
+                    "1-0", "import.progressed.v1", {"import_id": IMPORT_ID, "rows_processed": 5}
+                ),
+                delivery("2-0", "import.completed.v1", {"import_id": IMPORT_ID}),
+            ]
+        )
+
+        names = [event["name"] for event in result["triggered"]]
+        assert names == ["tl-import", "tl-import", "tl-import-done"]
+        assert all(event["body"] for event in result["triggered"])
+
+    def test_a_closed_position_fires_tl_positions(self) -> None:
+        result = run_live_script([delivery("3-0", "position.closed.v1", {})])
+
+        assert [event["name"] for event in result["triggered"]] == ["tl-positions"]
+
+    def test_progress_shows_rows_processed_of_the_matching_import(self) -> None:
+        progressed = {"import_id": IMPORT_ID, "rows_processed": 40, "rows_total": 160}
+
+        result = run_live_script([delivery("4-0", "import.progressed.v1", progressed)])
+
+        assert result["progress"] == {"max": 160, "value": 40, "text": "40 of 160 rows"}
+
+    def test_heartbeats_and_garbage_fire_nothing(self) -> None:
+        result = run_live_script([{"type": "heartbeat"}, {"nonsense": True}])
+
+        assert result["triggered"] == []
+
+    def test_after_a_drop_it_reconnects_after_the_last_position_it_saw(self) -> None:
+        result = run_live_script(
+            [
+                delivery("1700000000000-0", "import.progressed.v1", {"import_id": "other"}),
+                delivery("1700000000001-3", "position.closed.v1", {}),
+                {"type": "heartbeat"},
+            ]
+        )
+
+        assert result["reconnectScheduled"] == 1
+        assert result["urls"] == [
+            "wss://tradeloop.example/ws",
+            "wss://tradeloop.example/ws?after=1700000000001-3",
+        ]
