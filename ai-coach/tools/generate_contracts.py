@@ -105,8 +105,11 @@ def generate(output: Path, index_url: str) -> list[Path]:
             schema = json.loads((Path(scratch) / file).read_text(encoding="utf-8"))
             source = Path(scratch) / f"{module}.json"
             source.write_text(json.dumps(_decimal_strings_as_decimal(schema)), encoding="utf-8")
-            target = output / f"{module}.py"
-            _codegen(source, target, HEADER.format(version=version, file=file))
+            # Generated outside the project, so no project setting changes the output.
+            generated = Path(scratch) / f"{module}.py"
+            _codegen(source, generated, HEADER.format(version=version, file=file))
+            target = output / generated.name
+            target.write_text(generated.read_text(encoding="utf-8"), encoding="utf-8")
             written.append(target)
     init = output / "__init__.py"
     init.write_text(
@@ -149,8 +152,10 @@ def _codegen(source: Path, target: Path, header: str) -> None:
 
 
 def _format(output: Path) -> None:
+    # The project's settings, wherever the output goes, so a fresh generation compares equal.
+    config = ["--config", str(ROOT / "pyproject.toml")]
     for command in (["ruff", "check", "--fix-only", "--quiet"], ["ruff", "format", "--quiet"]):
-        subprocess.run([*command, str(output)], check=True, cwd=ROOT)
+        subprocess.run([*command, *config, str(output)], check=True, cwd=ROOT)
 
 
 def main() -> int:

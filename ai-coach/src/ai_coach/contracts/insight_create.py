@@ -25,7 +25,8 @@ class Evidence(BaseModel):
         populate_by_name=True,
     )
     metrics: Annotated[
-        dict[str, str], Field(description="Named figures, decimals as strings.", title="Metrics")
+        dict[str, str],
+        Field(description="Named figures, decimals as strings.", title="Metrics"),
     ]
     position_ids: Annotated[list[UUID] | None, Field(title="Position Ids")] = None
     sample_size: Annotated[int, Field(ge=0, title="Sample Size")]
@@ -40,7 +41,9 @@ class InsightCreate(BaseModel):
     confidence: Annotated[
         str,
         Field(
-            description="e.g. 'p=0.01' or '90% CI 12.0..40.5'.", max_length=100, title="Confidence"
+            description="e.g. 'p=0.01' or '90% CI 12.0..40.5'.",
+            max_length=100,
+            title="Confidence",
         ),
     ]
     cost: Annotated[Decimal | None, Field(title="Cost")] = None

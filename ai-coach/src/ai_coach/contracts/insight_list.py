@@ -18,7 +18,8 @@ class Evidence(BaseModel):
         populate_by_name=True,
     )
     metrics: Annotated[
-        dict[str, str], Field(description="Named figures, decimals as strings.", title="Metrics")
+        dict[str, str],
+        Field(description="Named figures, decimals as strings.", title="Metrics"),
     ]
     position_ids: Annotated[list[UUID] | None, Field(title="Position Ids")] = None
     sample_size: Annotated[int, Field(ge=0, title="Sample Size")]

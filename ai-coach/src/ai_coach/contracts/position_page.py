@@ -16,7 +16,8 @@ Exchange = TypeAliasType("Exchange", Annotated[str, Field(max_length=16, title="
 
 
 Root = TypeAliasType(
-    "Root", Annotated[str, Field(description="Futures root, e.g. ES.", max_length=16, title="Root")]
+    "Root",
+    Annotated[str, Field(description="Futures root, e.g. ES.", max_length=16, title="Root")],
 )
 
 
@@ -58,19 +59,24 @@ class Position(BaseModel):
     execution_count: Annotated[int, Field(title="Execution Count")]
     fees: Annotated[
         Decimal,
-        Field(description="Commissions plus fees of every fill, a positive cost.", title="Fees"),
+        Field(
+            description="Commissions plus fees of every fill, a positive cost.",
+            title="Fees",
+        ),
     ]
     holding_seconds: Annotated[int | None, Field(title="Holding Seconds")] = None
     id: Annotated[UUID, Field(title="Id")]
     initial_stop: Annotated[Decimal | None, Field(title="Initial Stop")] = None
     instrument: Instrument
     mae: Annotated[
-        Decimal | None, Field(description="Unknown (absent) without market data.", title="Mae")
+        Decimal | None,
+        Field(description="Unknown (absent) without market data.", title="Mae"),
     ] = None
     max_quantity: Annotated[Decimal, Field(title="Max Quantity")]
     mfe: Annotated[Decimal | None, Field(title="Mfe")] = None
     open_quantity: Annotated[
-        Decimal, Field(description="Signed: negative while short.", title="Open Quantity")
+        Decimal,
+        Field(description="Signed: negative while short.", title="Open Quantity"),
     ]
     opened_at: Annotated[AwareDatetime, Field(title="Opened At")]
     outcome: Annotated[
@@ -82,7 +88,10 @@ class Position(BaseModel):
     realised_pnl_net: Annotated[Decimal, Field(title="Realised Pnl Net")]
     realised_pnl_net_base: Annotated[
         Decimal | None,
-        Field(description="Net P&L in the account's base currency.", title="Realised Pnl Net Base"),
+        Field(
+            description="Net P&L in the account's base currency.",
+            title="Realised Pnl Net Base",
+        ),
     ] = None
     status: Annotated[Literal["open", "closed"], Field(title="Status")]
     tags: Annotated[list[str] | None, Field(title="Tags")] = None
@@ -94,5 +103,6 @@ class PositionPage(BaseModel):
     )
     items: Annotated[list[Position], Field(title="Items")]
     next_cursor: Annotated[
-        str | None, Field(description="Opaque; pass back as `cursor`.", title="Next Cursor")
+        str | None,
+        Field(description="Opaque; pass back as `cursor`.", title="Next Cursor"),
     ] = None
