@@ -1,5 +1,6 @@
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -80,3 +81,18 @@ class TestCatalogue:
         for name, spec in EVENT_CATALOGUE.items():
             assert name.rsplit(".", 1)[1].startswith("v")
             assert spec.family == name.split(".")[0]
+
+
+class TestReadme:
+    def test_the_event_table_lists_exactly_the_catalogue(self) -> None:
+        readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+        rows = set()
+        for line in readme.splitlines():
+            cells = [cell.strip().strip("`") for cell in line.strip("|").split("|")]
+            if len(cells) == 5 and cells[0] != "type" and cells[4].startswith("events/"):
+                rows.add((f"{cells[0]}.{cells[1]}", cells[2], cells[3], cells[4]))
+        expected = {
+            (spec.type, spec.producer, ", ".join(spec.consumers), f"events/{spec.type}.json")
+            for spec in EVENT_CATALOGUE.values()
+        }
+        assert rows == expected
