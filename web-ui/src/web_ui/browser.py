@@ -7,15 +7,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-# Headers of the browser's request that web-ui passes on to edge so its own API call
-# is judged as the same browser session (cookie and CSRF token) from the same origin.
+# Headers of the proxied request that web-ui passes on to edge, so that its own API call
+# acts as the same browser session (cookie, CSRF token), keeps the trace, and lets a
+# browser's retry of the same form reuse its idempotency key.
 FORWARDED_HEADERS = (
     "cookie",
     "x-csrf-token",
     "x-request-id",
     "traceparent",
-    "origin",
-    "sec-fetch-site",
     "idempotency-key",
 )
 
