@@ -23,15 +23,15 @@ from tradeloop_contracts import (
     ImportDetail,
     ImportOutcome,
     ImportProgress,
-    OutboxAck,
-    OutboxBatch,
-    OutboxClaim,
     ServiceToken,
     ServiceTokenRequest,
 )
 
+from .outbox import OutboxAck, OutboxBatch, OutboxClaim
+
 CLIENT_ID = "workers"
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
 logger = logging.getLogger(__name__)
 
 
@@ -125,7 +125,7 @@ class CoreClient:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(CoreUnavailableError),
             stop=stop_after_delay(self._retry_seconds),
-            wait=wait_exponential_jitter(initial=0.1, max=5.0),
+            wait=wait_exponential_jitter(multiplier=0.1, max=5.0),
             reraise=True,
         )
         async for attempt in retrying:

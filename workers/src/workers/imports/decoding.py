@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 UTF8, UTF8_BOM, UTF16, LATIN1 = "utf-8", "utf-8-sig", "utf-16", "latin-1"
 MAX_LINE_CHARS = 1_000_000
@@ -64,13 +64,19 @@ def _by_byte_order_mark(head: bytes) -> str:
     return UTF8
 
 
-def read_lines(binary: BinaryIO, encoding: str) -> Iterator[str]:
-    """The file's lines with their endings, decoded one at a time (never the whole file).
-
-    Undecodable bytes become U+FFFD. Raises LineTooLongError for a line over
-    MAX_LINE_CHARS characters, so a file without line breaks cannot fill the memory.
+def open_text(binary: BinaryIO, encoding: str) -> TextIO:
+    """A text view of `binary` for `read_lines`: undecodable bytes become U+FFFD, and line
+    endings are kept as they are (the CSV reader needs them). Closing it closes `binary`.
     """
-    text = io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
+    return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
+
+
+def read_lines(text: TextIO) -> Iterator[str]:
+    """The lines of `text` with their endings, one at a time (never the whole file).
+
+    Raises LineTooLongError for a line over MAX_LINE_CHARS characters, so a file without
+    line breaks cannot fill the memory.
+    """
     number = 0
     while True:
         line = text.readline(MAX_LINE_CHARS)

@@ -27,7 +27,7 @@ from tradeloop_contracts import (
 )
 
 from ..core import CoreClient, CoreRejectedError
-from .decoding import LineTooLongError, detect_encoding, read_lines
+from .decoding import LineTooLongError, detect_encoding, open_text, read_lines
 from .generic_csv import (
     DEFAULT_TIME_ZONE,
     FormatNotRecognisedError,
@@ -223,8 +223,8 @@ class ImportJob:
 def _parse_file(
     raw: Path, encoding: str, time_zone: ZoneInfo
 ) -> Generator[ParsedRow | RowProblem, None, None]:
-    with raw.open("rb") as file:
-        yield from parse_generic_csv(read_lines(file, encoding), time_zone=time_zone)
+    with open_text(raw.open("rb"), encoding) as text:
+        yield from parse_generic_csv(read_lines(text), time_zone=time_zone)
 
 
 def _take(rows: Iterator[ParsedRow | RowProblem], count: int) -> list[ParsedRow | RowProblem]:

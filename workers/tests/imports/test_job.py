@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import obstore
+import pytest
+from obstore.store import LocalStore
+
+from tests.factories import event_of, import_requested
+from tests.stub_core import StubCore
+from workers.core import CoreClient
+from workers.imports.job import ImportJob
+
+pytestmark = pytest.mark.anyio
+SAMPLE = Path(__file__).parent / "samples" / "generic.csv"
+
+
+class TestImportJob:
+    async def test_a_generic_csv_is_sent_in_batches_and_reported_row_by_row(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested(filename="march.csv")
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
+
+        await ImportJob(core, object_store, batch_size=2).handle(event_of(request))
+
+        [outcome] = stub_core.outcomes
+        assert outcome.status == "completed"
+        assert (outcome.counts.new, outcome.counts.duplicate, outcome.counts.rejected) == (4, 0, 2)
+        assert [(row.file, row.line, row.field) for row in outcome.rejected_rows] == [
+            ("march.csv", 6, "Price"),
+            ("march.csv", 7, "Date/Time"),
+        ]
+        assert [len(batch.executions) for batch in stub_core.batches] == [2, 2]
+        assert [progress.rows_processed for progress in stub_core.progress] == [2, 4, 6]
+
+    async def test_core_answering_503_for_a_while_still_completes_the_import(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
+        stub_core.fail_next_calls(4)
+
+        await ImportJob(core, object_store).handle(event_of(request))
+
+        assert stub_core.outcomes[-1].status == "completed"
+        assert len(stub_core.executions) == 4
+
+    async def test_a_redelivered_event_adds_nothing(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
+        event = event_of(request)
+        job = ImportJob(core, object_store)
+        await job.handle(event)
+        held = dict(stub_core.executions)
+
+        await job.handle(event)
+        # As if the worker had died before its outcome reached core: the job runs again.
+        stub_core.set_import_status(request.import_id, "running")
+        await job.handle(event)
+
+        assert stub_core.executions == held
+        assert len(stub_core.outcomes) == 2
+        assert stub_core.outcomes[-1].counts.new == 0
+        assert stub_core.outcomes[-1].counts.duplicate == 4
+
+    async def test_all_or_nothing_with_a_bad_row_sends_nothing(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested(mode="all_or_nothing")
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
+
+        await ImportJob(core, object_store).handle(event_of(request))
+
+        [outcome] = stub_core.outcomes
+        assert outcome.status == "failed"
+        assert outcome.error is not None
+        assert "2 of 6 rows are invalid" in outcome.error
+        assert outcome.counts.rejected == 2
+        assert stub_core.batches == []
+
+    @pytest.mark.parametrize(
+        ("content", "reason"),
+        [
+            (b"hello world\nthis is not a trade file\n", "not a recognised format"),
+            (b"", "the file is empty"),
+        ],
+    )
+    async def test_content_that_is_not_an_export_fails_with_a_clear_reason(
+        self,
+        core: CoreClient,
+        stub_core: StubCore,
+        object_store: LocalStore,
+        content: bytes,
+        reason: str,
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, content)
+
+        await ImportJob(core, object_store).handle(event_of(request))
+
+        [outcome] = stub_core.outcomes
+        assert outcome.status == "failed"
+        assert outcome.error is not None
+        assert reason in outcome.error
+
+    async def test_a_missing_raw_file_fails_the_import(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested(object_key="imports/never-stored.csv")
+        stub_core.add_import(request)
+
+        await ImportJob(core, object_store).handle(event_of(request))
+
+        assert stub_core.outcomes[0].error == "the raw file is missing from object storage"
+
+    async def test_a_format_without_a_parser_fails_the_import(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested(file_format="ofx")
+        stub_core.add_import(request)
+
+        await ImportJob(core, object_store).handle(event_of(request))
+
+        assert stub_core.outcomes[0].error == "the ofx format is not supported yet"
+
+    async def test_an_import_core_no_longer_has_is_skipped(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        await ImportJob(core, object_store).handle(event_of(import_requested()))
+
+        assert stub_core.outcomes == []

@@ -1,0 +1,216 @@
+"""A local stand-in for core's internal API, speaking the contracts bodies and recording calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from uuid import UUID
+
+import uvicorn
+from fastapi import Depends, FastAPI, Header, HTTPException, Response
+from tradeloop_contracts import (
+    Event,
+    ExecutionBatch,
+    ExecutionBatchResult,
+    ExecutionIn,
+    ImportCounts,
+    ImportDetail,
+    ImportOutcome,
+    ImportProgress,
+    ImportRequested,
+    ServiceToken,
+    ServiceTokenRequest,
+    UserEventData,
+)
+
+from workers.outbox import OutboxAck, OutboxBatch, OutboxClaim, OutboxEntry
+
+CLIENT_SECRET = "stub-workers-secret"
+
+
+@dataclass
+class StubCore:
+    """What the stub holds and what it was sent; `lock` guards every field."""
+
+    url: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    tokens: set[str] = field(default_factory=set)
+    token_requests: int = 0
+    unavailable_calls: int = 0
+    outbox: list[tuple[int, Event[dict[str, Any]]]] = field(default_factory=list)
+    leased_until: dict[int, float] = field(default_factory=dict)
+    acked: list[int] = field(default_factory=list)
+    imports: dict[UUID, ImportDetail] = field(default_factory=dict)
+    progress: list[ImportProgress] = field(default_factory=list)
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+    batches: list[ExecutionBatch] = field(default_factory=list)
+    executions: dict[tuple[UUID, UUID, str], ExecutionIn] = field(default_factory=dict)
+    owners: dict[UUID, UUID] = field(default_factory=dict)
+
+    def fail_next_calls(self, count: int) -> None:
+        """Answer the next `count` internal calls with 503, as a core restarting would."""
+        with self.lock:
+            self.unavailable_calls = count
+
+    def revoke_tokens(self) -> None:
+        with self.lock:
+            self.tokens.clear()
+
+    def add_to_outbox(self, event: Event[UserEventData]) -> int:
+        with self.lock:
+            sequence = len(self.outbox) + 1
+            raw = Event[dict[str, Any]].model_validate(event.model_dump(mode="json"))
+            self.outbox.append((sequence, raw))
+            return sequence
+
+    def add_import(self, request: ImportRequested, *, status: str = "queued") -> None:
+        with self.lock:
+            self.imports[request.import_id] = ImportDetail.model_validate(
+                {
+                    "id": request.import_id,
+                    "account_id": request.account_id,
+                    "filename": request.filename,
+                    "format": request.format,
+                    "mode": request.mode,
+                    "status": status,
+                    "size_bytes": 0,
+                    "counts": ImportCounts(),
+                    "created_at": dt.datetime.now(dt.UTC),
+                }
+            )
+            self.owners[request.import_id] = request.user_id
+
+    def set_import_status(self, import_id: UUID, status: str) -> None:
+        with self.lock:
+            detail = self.imports[import_id]
+            self.imports[import_id] = detail.model_copy(update={"status": status})
+
+
+def create_stub_app(state: StubCore) -> FastAPI:
+    app = FastAPI()
+
+    def authorised(authorization: Annotated[str | None, Header()] = None) -> None:
+        with state.lock:
+            if state.unavailable_calls > 0:
+                state.unavailable_calls -= 1
+                raise HTTPException(503, "core is restarting")
+            if authorization is None or authorization.removeprefix("Bearer ") not in state.tokens:
+                raise HTTPException(401, "unknown service token")
+
+    def import_of(user_id: UUID, import_id: UUID) -> ImportDetail:
+        detail = state.imports.get(import_id)
+        if detail is None or state.owners.get(import_id) != user_id:
+            raise HTTPException(404, "no such import")
+        return detail
+
+    service = [Depends(authorised)]
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/internal/token")
+    def issue_token(body: ServiceTokenRequest) -> ServiceToken:
+        with state.lock:
+            if state.unavailable_calls > 0:
+                state.unavailable_calls -= 1
+                raise HTTPException(503, "core is restarting")
+            state.token_requests += 1
+            if (
+                body.client_id != "workers"
+                or body.client_secret.get_secret_value() != CLIENT_SECRET
+            ):
+                raise HTTPException(401, "unknown client")
+            token = uuid.uuid4().hex
+            state.tokens.add(token)
+        return ServiceToken(access_token=token, expires_in=300)
+
+    @app.post("/internal/outbox/claim", dependencies=service)
+    def claim(body: OutboxClaim) -> OutboxBatch:
+        now = time.monotonic()
+        with state.lock:
+            free = [
+                OutboxEntry(sequence=sequence, event=event)
+                for sequence, event in state.outbox
+                if sequence not in state.acked and state.leased_until.get(sequence, 0) <= now
+            ][: body.limit]
+            for entry in free:
+                state.leased_until[entry.sequence] = now + body.lease_seconds
+        return OutboxBatch(items=free)
+
+    @app.post("/internal/outbox/ack", dependencies=service, status_code=204)
+    def ack(body: OutboxAck) -> Response:
+        with state.lock:
+            state.acked.extend(body.sequences)
+        return Response(status_code=204)
+
+    @app.get("/internal/users/{user_id}/imports/{import_id}", dependencies=service)
+    def get_import(user_id: UUID, import_id: UUID) -> ImportDetail:
+        with state.lock:
+            return import_of(user_id, import_id)
+
+    @app.post("/internal/users/{user_id}/imports/{import_id}/progress", dependencies=service)
+    def progress(user_id: UUID, import_id: UUID, body: ImportProgress) -> Response:
+        with state.lock:
+            import_of(user_id, import_id)
+            state.progress.append(body)
+        return Response(status_code=204)
+
+    @app.post("/internal/users/{user_id}/imports/{import_id}/outcome", dependencies=service)
+    def outcome(user_id: UUID, import_id: UUID, body: ImportOutcome) -> Response:
+        with state.lock:
+            detail = import_of(user_id, import_id)
+            state.outcomes.append(body)
+            state.imports[import_id] = detail.model_copy(
+                update={"status": body.status, "counts": body.counts}
+            )
+        return Response(status_code=204)
+
+    @app.post("/internal/users/{user_id}/executions/batch", dependencies=service)
+    def record(user_id: UUID, body: ExecutionBatch) -> ExecutionBatchResult:
+        inserted = duplicates = 0
+        with state.lock:
+            state.batches.append(body)
+            for execution in body.executions:
+                key = execution.broker_execution_id or f"fp:{execution.fingerprint}"
+                if (user_id, body.account_id, key) in state.executions:
+                    duplicates += 1
+                else:
+                    state.executions[(user_id, body.account_id, key)] = execution
+                    inserted += 1
+        return ExecutionBatchResult(inserted=inserted, duplicates=duplicates)
+
+    return app
+
+
+@contextmanager
+def serve_stub_core() -> Iterator[StubCore]:
+    """A running stub core on a free local port; stopped on exit."""
+    state = StubCore()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    state.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(
+        uvicorn.Config(create_stub_app(state), log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the stub core did not start")
+        time.sleep(0.01)
+    try:
+        yield state
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
