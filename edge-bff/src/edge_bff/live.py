@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol, cast
+from typing import Protocol
 
 from tradeloop_contracts import Event, UserEventData
+from tradeloop_contracts import bus as contracts_bus
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,12 @@ class Bus(Protocol):
     async def close(self) -> None: ...
 
 
-def open_bus(url: str) -> Bus | None:
-    """The contracts package's bus for `url`, or None when this contracts version has none."""
-    try:
-        module = importlib.import_module("tradeloop_contracts.bus")
-    except ModuleNotFoundError:
-        log.warning("tradeloop_contracts.bus is not available: live events are off")
-        return None
-    return cast(Bus, module.open_bus(url))
+def open_bus(url: str) -> Bus:
+    """The contracts package's bus at `url` (embedded SQLite or Redis Streams).
+
+    Raises ValueError for an unsupported URL.
+    """
+    return contracts_bus.open_bus(url)
 
 
 class Subscriber:
