@@ -62,6 +62,22 @@ class TestLogin:
         assert "email or the password is wrong" in text_of(form)
         assert "wrong-password" not in response.text
 
+    def test_an_unreachable_edge_is_explained_in_the_form(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.refuse("POST", "/api/v1/auth/login", Problem(title="Bad Gateway", status=502))
+
+        response = browser.post(
+            "/login", data={"email": "a@example.com", "password": "whatever-it-is"}, headers=HTMX
+        )
+
+        assert response.status_code == 502
+        form = by_testid(page(response), "login-form")
+        assert "could not be reached" in text_of(form)
+        email = form.find("input", attrs={"name": "email"})
+        assert email is not None
+        assert email["value"] == "a@example.com"
+
     def test_a_malformed_email_is_refused_before_edge_is_asked(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:

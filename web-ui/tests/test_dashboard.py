@@ -23,6 +23,46 @@ class TestDashboard:
         assert "+800.00 / -365.50" in text_of(by_testid(soup, "stat-average-win-loss"))
         assert "-365.50 USD" in text_of(by_testid(soup, "stat-max-drawdown"))
 
+    def test_a_drawdown_reported_as_a_positive_magnitude_reads_as_a_loss(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        stats = statistics(max_drawdown="11534.27")
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard(statistics=stats))
+
+        soup = page(browser.get("/"))
+
+        assert text_of(by_testid(soup, "stat-max-drawdown")) == "Max drawdown -11,534.27 USD"
+
+    def test_a_trader_without_closed_positions_sees_zero_cards_and_where_to_import(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        empty = statistics(
+            trades=0,
+            wins=0,
+            losses=0,
+            breakevens=0,
+            net_pnl="0",
+            gross_pnl="0",
+            fees="0",
+            win_rate=None,
+            win_rate_excluding_breakevens=None,
+            profit_factor=None,
+            payoff_ratio=None,
+            expectancy=None,
+            average_win=None,
+            average_loss=None,
+            max_drawdown="0",
+        )
+        dashboard = a_dashboard(statistics=empty, positions=a_position_page())
+        edge.answer("GET", "/api/v1/dashboard", dashboard)
+
+        soup = page(browser.get("/"))
+
+        assert "0.00 USD" in text_of(by_testid(soup, "stat-net-pnl"))
+        assert "Win rate —" in text_of(by_testid(soup, "stat-win-rate"))
+        assert soup.select_one('main a[href="/imports"]') is not None
+        assert "No positions yet" in text_of(soup)
+
     def test_profit_factor_reads_no_losses_when_there_are_none(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
@@ -82,7 +122,8 @@ class TestDashboard:
 
         soup = page(browser.get("/"))
 
-        assert "ai-coach did not answer" in text_of(by_testid(soup, "partial-note"))
+        note = text_of(by_testid(soup, "partial-note"))
+        assert "could not be loaded in time: ai-coach" in note
         assert "coach is not available" in text_of(by_testid(soup, "insights"))
 
     def test_a_complete_answer_has_no_partial_note(

@@ -33,7 +33,7 @@ class TestPositionPage:
         assert "Average entry 187.25" in numbers
         assert "Average exit 189.1" in numbers
         assert "Gross P&L +185.00 USD" in numbers
-        assert "Fees +2.04 USD" in numbers
+        assert "Fees 2.04 USD" in numbers
         assert "Net P&L +182.96 USD" in numbers
         assert "Holding time 2h 15m" in numbers
         assert "R multiple 1.83R" in numbers
@@ -193,6 +193,23 @@ class TestReflectionForm:
 
         assert response.status_code == 422
         assert "Too long for one entry" in text_of(by_testid(page(response), "journal-form"))
+
+    def test_an_unreachable_edge_keeps_the_reflection_in_the_form(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.refuse("POST", "/api/v1/journal/entries", Problem(title="Down", status=503))
+
+        response = browser.post(
+            f"/positions/{uuid.uuid4()}/journal", data={"body": "Keep me"}, headers=HTMX
+        )
+
+        assert response.status_code == 502
+        assert response.headers["hx-retarget"] == "#journal-form"
+        form = by_testid(page(response), "journal-form")
+        assert "Not saved" in text_of(form)
+        textarea = form.find("textarea")
+        assert textarea is not None
+        assert textarea.get_text() == "Keep me"
 
     def test_a_browser_retry_keeps_its_idempotency_key(
         self, browser: httpx.Client, edge: StubEdge

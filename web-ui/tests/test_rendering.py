@@ -4,7 +4,16 @@ from decimal import Decimal
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from web_ui.rendering import duration, markdown_html, money, number, percent, when
+from web_ui.rendering import (
+    amount,
+    drawdown,
+    duration,
+    markdown_html,
+    money,
+    number,
+    percent,
+    when,
+)
 
 
 class TestMoney:
@@ -22,6 +31,15 @@ class TestMoney:
         self, value: Decimal | None, currency: str | None, shown: str
     ) -> None:
         assert money(value, currency) == shown
+
+    def test_costs_have_no_sign(self) -> None:
+        assert amount(Decimal("2.04"), "USD") == "2.04 USD"
+        assert amount(Decimal("-2.04")) == "2.04"
+
+    def test_drawdowns_read_as_losses_whatever_their_reported_sign(self) -> None:
+        assert drawdown(Decimal("250"), "USD") == "-250.00 USD"
+        assert drawdown(Decimal("-250"), "USD") == "-250.00 USD"
+        assert drawdown(Decimal("0")) == "0.00"
 
 
 class TestNumbers:

@@ -12,6 +12,7 @@ from web_ui.edge import (
     Edge,
     EdgeProblemError,
     EdgeUnauthorizedError,
+    EdgeUnavailableError,
     parse,
 )
 from web_ui.forms import errors_by_field, field_errors, form_values
@@ -20,6 +21,9 @@ from web_ui.rendering import render
 router = APIRouter()
 
 SIGNUP_FIELDS = ("email", "password", "time_zone", "base_currency")
+UNREACHABLE = ProblemField(
+    location="form", message="Tradeloop could not be reached. Try again in a moment."
+)
 
 
 def _form_page(
@@ -74,6 +78,8 @@ async def signup(request: Request, browser: Browser, edge: Edge) -> Response:
             ProblemField(location="form", message=exc.problem.detail or exc.problem.title)
         ]
         return _form_page(request, "signup", values, errors, exc.problem.status)
+    except EdgeUnavailableError:
+        return _form_page(request, "signup", values, [UNREACHABLE], 502)
     parse(answer, User)
     return _signed_in(answer.headers.get_list("set-cookie"))
 
@@ -102,6 +108,8 @@ async def login(request: Request, browser: Browser, edge: Edge) -> Response:
             ProblemField(location="form", message=exc.problem.detail or exc.problem.title)
         ]
         return _form_page(request, "login", values, errors, exc.problem.status)
+    except EdgeUnavailableError:
+        return _form_page(request, "login", values, [UNREACHABLE], 502)
     parse(answer, User)
     return _signed_in(answer.headers.get_list("set-cookie"))
 

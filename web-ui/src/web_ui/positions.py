@@ -17,7 +17,7 @@ from tradeloop_contracts import (
 )
 
 from web_ui.browser import Browser
-from web_ui.edge import Edge, EdgeProblemError, parse
+from web_ui.edge import Edge, EdgeProblemError, EdgeUnavailableError, parse
 from web_ui.forms import errors_by_field, field_errors, form_values
 from web_ui.rendering import render
 
@@ -83,6 +83,11 @@ async def add_reflection(
             ProblemField(location="body", message=exc.problem.detail or exc.problem.title)
         ]
         return _journal_form(request, position_id, values, errors, exc.problem.status)
+    except EdgeUnavailableError:
+        unreachable = ProblemField(
+            location="body", message="Not saved: Tradeloop could not be reached. Try again."
+        )
+        return _journal_form(request, position_id, values, [unreachable], 502)
     entry = parse(answer, JournalEntry)
     return render(
         request,

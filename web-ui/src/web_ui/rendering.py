@@ -39,6 +39,16 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
     return f"{text} {currency}" if currency else text
 
 
+def amount(value: Decimal | None, currency: str | None = None) -> str:
+    """A cost or size without a sign (fees), with separators and two decimals."""
+    return "—" if value is None else money(abs(value), currency).lstrip("+")
+
+
+def drawdown(value: Decimal | None, currency: str | None = None) -> str:
+    """A drawdown as a loss from the peak, whichever sign it is reported with."""
+    return "—" if value is None else money(-abs(value), currency)
+
+
 def number(value: Decimal | None) -> str:
     """A price or quantity exactly as precise as it is, without trailing zeros."""
     if value is None:
@@ -100,6 +110,8 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         markdown=markdown_html,
         money=money,
+        amount=amount,
+        drawdown=drawdown,
         number=number,
         percent=percent,
         ratio=ratio,
