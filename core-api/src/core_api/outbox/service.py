@@ -37,8 +37,8 @@ def record_event(
 def claim(session: Session, limit: int, lease_seconds: int) -> list[tuple[int, dict[str, Any]]]:
     """Leases up to `limit` unsent events whose lease is free or over, oldest first.
 
-    One UPDATE takes them: PostgreSQL skips rows another relay holds (SKIP LOCKED);
-    SQLite, which renders no FOR UPDATE, serialises writers with its database lock.
+    PostgreSQL locks the rows it picks and skips rows another relay holds (SKIP LOCKED);
+    SQLite takes them in one UPDATE, which its database write lock serialises.
     """
     now = utcnow()
     free = and_(
@@ -46,15 +46,19 @@ def claim(session: Session, limit: int, lease_seconds: int) -> list[tuple[int, d
         or_(OutboxRecord.lease_until.is_(None), OutboxRecord.lease_until < now),
     )
     candidates = (
-        select(OutboxRecord.sequence)
-        .where(free)
-        .order_by(OutboxRecord.sequence)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        select(OutboxRecord.sequence).where(free).order_by(OutboxRecord.sequence).limit(limit)
     )
+    chosen: Any
+    if session.get_bind().dialect.name == "postgresql":
+        # Picked in its own statement: as a subquery PostgreSQL may run it more than once.
+        chosen = list(session.scalars(candidates.with_for_update(skip_locked=True)))
+        if not chosen:
+            return []
+    else:
+        chosen = candidates.scalar_subquery()
     statement = (
         update(OutboxRecord)
-        .where(OutboxRecord.sequence.in_(candidates.scalar_subquery()), free)
+        .where(OutboxRecord.sequence.in_(chosen), free)
         .values(lease_until=now + dt.timedelta(seconds=lease_seconds))
         .returning(OutboxRecord.sequence, OutboxRecord.event)
         .execution_options(synchronize_session=False)

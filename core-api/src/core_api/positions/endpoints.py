@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from tradeloop_contracts import PositionDetail, PositionPage, PositionStatus
 
+from core_api.accounts.repository import AccountRepository
 from core_api.db import DbSession
 from core_api.executions.service import to_executions
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
@@ -47,6 +48,8 @@ def list_positions(
     limit: Limit = DEFAULT_LIMIT,
 ) -> PositionPage:
     """The trader's positions, most recently opened first."""
+    if account_id is not None:
+        AccountRepository(session, user.id).get(account_id)
     return _page(PositionRepository(session, user.id), cursor, limit, status, account_id)
 
 

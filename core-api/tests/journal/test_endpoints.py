@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import Trader, assert_valid_event, events_of, execution
+from tests.executions.test_endpoints import post_batch
+
+
+class TestJournal:
+    def test_an_entry_about_a_day_is_saved_raw_and_announced(
+        self, client: TestClient, trader: Trader, session: Session
+    ) -> None:
+        body = "# Monday\n\n<script>alert(1)</script> *stayed patient*"
+        response = client.post(
+            "/v1/journal/entries",
+            json={"day": "2026-03-02", "body": body, "mood": 4, "tags": ["FOMO", "fomo", " "]},
+            headers=trader.headers,
+        )
+        assert response.status_code == 201
+        entry = response.json()
+        assert entry["body"] == body
+        assert entry["tags"] == ["FOMO"]
+        [event] = events_of(session, trader.id, "journal.entry_saved.v1")
+        assert event["data"]["entry_id"] == entry["id"]
+        assert_valid_event(event)
+
+    def test_an_entry_about_a_position_is_listed_under_it(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client, workers, trader, [execution("b", "buy", "1", "10", "2026-03-02T15:00:00Z")]
+        )
+        [position] = client.get("/v1/positions", headers=trader.headers).json()["items"]
+        client.post(
+            "/v1/journal/entries",
+            json={"position_id": position["id"], "body": "entered early"},
+            headers=trader.headers,
+        )
+        client.post(
+            "/v1/journal/entries", json={"day": "2026-03-02", "body": "day"}, headers=trader.headers
+        )
+        listed = client.get(
+            f"/v1/journal/entries?position_id={position['id']}", headers=trader.headers
+        ).json()
+        assert [entry["body"] for entry in listed["items"]] == ["entered early"]
+        by_day = client.get("/v1/journal/entries?day=2026-03-02", headers=trader.headers).json()
+        assert [entry["body"] for entry in by_day["items"]] == ["day"]
+
+    def test_an_entry_about_nothing_is_refused(self, client: TestClient, trader: Trader) -> None:
+        response = client.post("/v1/journal/entries", json={"body": "hm"}, headers=trader.headers)
+        assert response.status_code == 422
+
+    def test_an_entry_about_an_unknown_position_is_not_found(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        response = client.post(
+            "/v1/journal/entries",
+            json={"position_id": str(uuid.uuid4()), "body": "x"},
+            headers=trader.headers,
+        )
+        assert response.status_code == 404
+
+    def test_the_coach_reads_a_trader_s_entries(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, other_trader: Trader
+    ) -> None:
+        client.post(
+            "/v1/journal/entries", json={"day": "2026-03-02", "body": "a"}, headers=trader.headers
+        )
+        mine = client.get(f"/internal/users/{trader.id}/journal/entries", headers=workers)
+        theirs = client.get(f"/internal/users/{other_trader.id}/journal/entries", headers=workers)
+        assert len(mine.json()["items"]) == 1
+        assert theirs.json()["items"] == []

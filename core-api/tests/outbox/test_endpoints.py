@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from tradeloop_contracts import parse_event
+
+from tests.conftest import Trader, assert_valid_event
+
+
+def write_events(client: TestClient, trader: Trader, count: int) -> None:
+    for day in range(1, count + 1):
+        client.post(
+            "/v1/journal/entries",
+            json={"day": f"2026-03-{day:02d}", "body": "x"},
+            headers=trader.headers,
+        )
+
+
+class TestOutbox:
+    def test_claim_leases_unsent_events_in_sequence_order(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        write_events(client, trader, 3)
+        batch = client.post("/internal/outbox/claim", json={"limit": 10}, headers=workers).json()
+        sequences = [item["sequence"] for item in batch["items"]]
+        assert sequences == sorted(sequences)
+        assert len(sequences) == 3
+        for item in batch["items"]:
+            assert_valid_event(item["event"])
+            assert parse_event(item["event"]).source == "/core-api"
+
+    def test_leased_events_are_not_claimed_twice_until_the_lease_ends(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        write_events(client, trader, 2)
+        first = client.post("/internal/outbox/claim", json={"limit": 1}, headers=workers).json()
+        second = client.post("/internal/outbox/claim", json={"limit": 10}, headers=workers).json()
+        assert len(first["items"]) == len(second["items"]) == 1
+        assert first["items"][0]["sequence"] < second["items"][0]["sequence"]
+
+    def test_acknowledged_events_are_never_claimed_again(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        write_events(client, trader, 2)
+        batch = client.post(
+            "/internal/outbox/claim", json={"lease_seconds": 1}, headers=workers
+        ).json()
+        sequences = [item["sequence"] for item in batch["items"]]
+        ack = client.post("/internal/outbox/ack", json={"sequences": sequences}, headers=workers)
+        assert ack.status_code == 204
+        again = client.post("/internal/outbox/claim", json={}, headers=workers).json()
+        assert again["items"] == []
+
+    def test_an_expired_lease_gives_the_events_back(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        from sqlalchemy import update
+
+        from core_api.kit.clock import utcnow
+        from core_api.outbox.models import OutboxRecord
+
+        write_events(client, trader, 1)
+        client.post("/internal/outbox/claim", json={}, headers=workers)
+        with client.app.state.core.sessions() as session:  # type: ignore[attr-defined]
+            session.execute(update(OutboxRecord).values(lease_until=utcnow()))
+            session.commit()
+        again = client.post("/internal/outbox/claim", json={}, headers=workers).json()
+        assert len(again["items"]) == 1
