@@ -9,7 +9,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from core_api.identity.models import UserRecord
 from core_api.identity.tokens import INTERNAL_AUDIENCE, PUBLIC_AUDIENCE
 from tests.conftest import PASSWORD, Trader, make_trader, service_headers
 
@@ -61,12 +63,9 @@ class TestSignup:
         )
         assert response.status_code == 409
 
-    def test_the_password_hash_is_argon2id(
-        self, client: TestClient, trader: Trader, session
-    ) -> None:  # type: ignore[no-untyped-def]
-        from core_api.identity.models import UserRecord
-
+    def test_the_password_hash_is_argon2id(self, trader: Trader, session: Session) -> None:
         record = session.get(UserRecord, trader.id)
+        assert record is not None
         assert record.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
@@ -103,7 +102,8 @@ class TestLogin:
         jwks = client.get("/.well-known/jwks.json").json()
         header = jwt.get_unverified_header(trader.token)
         [key] = [k for k in jwks["keys"] if k["kid"] == header["kid"]]
-        assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and "d" not in key
+        assert (key["kty"], key["crv"]) == ("OKP", "Ed25519")
+        assert "d" not in key
         claims = jwt.decode(
             trader.token,
             jwt.PyJWK(key).key,

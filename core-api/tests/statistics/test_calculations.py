@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from core_api.positions.matching import Outcome
 from core_api.statistics.calculations import ClosedTrade, compute, max_drawdown
 
 MONDAY = dt.date(2026, 3, 2)
@@ -11,7 +12,7 @@ TUESDAY = dt.date(2026, 3, 3)
 
 def trade(net: str, day: dt.date = MONDAY, fees: str = "1") -> ClosedTrade:
     value = Decimal(net)
-    kind = "win" if value > 0 else "loss" if value < 0 else "breakeven"
+    kind: Outcome = "win" if value > 0 else "loss" if value < 0 else "breakeven"
     return ClosedTrade(
         day=day, net=value, gross=value + Decimal(fees), fees=Decimal(fees), outcome=kind
     )
