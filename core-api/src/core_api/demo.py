@@ -140,8 +140,8 @@ def _trade(rng: random.Random, day: dt.date, sequence: int) -> list[ExecutionIn]
         unit = Decimal(rng.choice([1, 2]))
         commission = Decimal("2.25")
     price = (price / tick).quantize(Decimal(1)) * tick
-    # Slightly more winners than losers, with losers a bit larger: a realistic edge.
-    move = tick * rng.randint(5, 60) * (1 if rng.random() < 0.55 else -Decimal("1.2"))
+    # A modest edge: a few more winners than losers, losers slightly smaller than winners.
+    move = tick * rng.randint(5, 60) * (1 if rng.random() < 0.56 else -Decimal("0.9"))
     exit_price = ((price + (-move if short else move)) / tick).quantize(Decimal(1)) * tick
     entry_side, exit_side = ("sell", "buy") if short else ("buy", "sell")
     legs = [(opened, entry_side, unit, price)]

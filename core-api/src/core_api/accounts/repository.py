@@ -25,13 +25,16 @@ class AccountRepository:
             .order_by(AccountRecord.created_at, AccountRecord.id)
         ).all()
 
-    def get(self, account_id: uuid.UUID) -> AccountRecord:
-        """The trader's account; NotFoundError when it is missing or someone else's."""
-        account = self.session.scalar(
-            select(AccountRecord).where(
-                AccountRecord.id == account_id, AccountRecord.user_id == self.user_id
-            )
+    def get(self, account_id: uuid.UUID, *, for_update: bool = False) -> AccountRecord:
+        """The trader's account; NotFoundError when it is missing or someone else's.
+
+        `for_update` holds the row until the transaction ends (PostgreSQL; SQLite's
+        write lock already serialises writers), so writers of one account take turns.
+        """
+        statement = select(AccountRecord).where(
+            AccountRecord.id == account_id, AccountRecord.user_id == self.user_id
         )
+        account = self.session.scalar(statement.with_for_update() if for_update else statement)
         if account is None:
             raise NotFoundError("account")
         return account

@@ -45,7 +45,8 @@ def record_batch(
     Writes `executions.recorded.v1` and one `position.closed.v1` per newly closed position.
     NotFoundError for another trader's account; a 422 problem for a fill without any id.
     """
-    account = AccountRepository(session, user_id).get(batch.account_id)
+    # Batches of one account rematch in turn, so two never build the same position.
+    account = AccountRepository(session, user_id).get(batch.account_id, for_update=True)
     missing = [
         FieldError(f"body.executions.{index}", "needs broker_execution_id or fingerprint")
         for index, execution in enumerate(batch.executions)

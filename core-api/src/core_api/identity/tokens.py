@@ -90,9 +90,18 @@ def _development_key(path: Path) -> SigningKey:
         return SigningKey.from_jwk(path.read_text(encoding="utf-8"))
     key = SigningKey.generate()
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(key.private_jwk(), handle)
+    try:
+        # A hard link appears complete or not at all; a process that loses the race reads
+        # the winner's key, so every process of one data folder signs with the same key.
+        os.link(draft, path)
+    except FileExistsError:
+        return SigningKey.from_jwk(path.read_text(encoding="utf-8"))
+    finally:
+        draft.unlink()
     return key
 
 
