@@ -215,3 +215,13 @@ class TestServiceTokens:
         self, client: TestClient, workers: dict[str, str]
     ) -> None:
         assert client.get("/v1/me", headers=workers).status_code == 401
+
+
+class TestSignupValidation:
+    def test_an_unknown_time_zone_is_named(self, client: TestClient) -> None:
+        response = client.post(
+            "/v1/auth/signup",
+            json={"email": "tz@example.com", "password": PASSWORD, "time_zone": "Mars/Olympus"},
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["location"] == "body.time_zone"

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-from tradeloop_contracts import parse_event
+import uuid
 
-from tests.conftest import Trader, assert_valid_event
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from tradeloop_contracts import JournalEntrySaved, parse_event
+
+from core_api.cli import alembic_config
+from core_api.db import make_engine
+from core_api.kit.clock import utcnow
+from core_api.outbox.models import OutboxRecord
+from core_api.outbox.service import claim, record_event
+from tests.conftest import Trader, assert_valid_event, fresh_postgres_database
 
 
 def write_events(client: TestClient, trader: Trader, count: int) -> None:
@@ -53,11 +63,6 @@ class TestOutbox:
     def test_an_expired_lease_gives_the_events_back(
         self, client: TestClient, workers: dict[str, str], trader: Trader
     ) -> None:
-        from sqlalchemy import update
-
-        from core_api.kit.clock import utcnow
-        from core_api.outbox.models import OutboxRecord
-
         write_events(client, trader, 1)
         client.post("/internal/outbox/claim", json={}, headers=workers)
         with client.app.state.core.sessions() as session:  # type: ignore[attr-defined]
@@ -65,3 +70,30 @@ class TestOutbox:
             session.commit()
         again = client.post("/internal/outbox/claim", json={}, headers=workers).json()
         assert len(again["items"]) == 1
+
+
+class TestConcurrentRelays:
+    def test_two_relays_on_postgresql_claim_disjoint_events(self) -> None:
+        with fresh_postgres_database() as url:
+            command.upgrade(alembic_config(url), "head")
+            engine = make_engine(url)
+            try:
+                with Session(engine) as writer, writer.begin():
+                    for _ in range(4):
+                        record_event(
+                            writer,
+                            "journal.entry_saved.v1",
+                            JournalEntrySaved(user_id=uuid.uuid4(), entry_id=uuid.uuid4()),
+                            None,
+                        )
+                with Session(engine) as first, Session(engine) as second:
+                    held = claim(first, limit=2, lease_seconds=30)
+                    # `first` has not committed: its rows are locked, not yet leased.
+                    taken = claim(second, limit=10, lease_seconds=30)
+                    first.rollback()
+                    second.rollback()
+            finally:
+                engine.dispose()
+        assert len(held) == 2
+        assert len(taken) == 2
+        assert {s for s, _ in held}.isdisjoint({s for s, _ in taken})

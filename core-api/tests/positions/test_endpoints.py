@@ -90,3 +90,21 @@ class TestStatisticsEndpoint:
             "/v1/statistics?start=2026-03-05&end=2026-03-04", headers=trader.headers
         )
         assert response.status_code == 422
+
+
+class TestTradingDays:
+    def test_a_position_closed_after_midnight_utc_counts_for_the_new_york_day(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution("b", "buy", "1", "10", "2026-03-02T20:00:00Z"),
+                execution("s", "sell", "1", "9", "2026-03-03T02:00:00Z"),
+            ],
+        )
+        stats = client.get("/v1/statistics", headers=trader.headers).json()
+        assert [(d["day"], d["net_pnl"]) for d in stats["calendar"]] == [("2026-03-02", "-1")]
+        assert stats["max_drawdown"] == "1"

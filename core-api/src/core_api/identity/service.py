@@ -19,9 +19,9 @@ from tradeloop_contracts import (
     TokenPair,
 )
 
-from core_api.accounts.service import create_account
+from core_api.accounts.service import create_account, is_time_zone
 from core_api.config import Settings
-from core_api.errors import AppError, NotFoundError, UnauthorizedError
+from core_api.errors import AppError, FieldError, NotFoundError, UnauthorizedError
 from core_api.identity.dependencies import SERVICE_PREFIX
 from core_api.identity.models import RefreshTokenRecord, UserRecord
 from core_api.identity.passwords import hash_password, verify_password
@@ -39,7 +39,14 @@ class EmailTakenError(AppError):
 
 
 def signup(session: Session, request: SignupRequest) -> UserRecord:
-    """The new trader with a default account; EmailTakenError when the email is registered."""
+    """The new trader with a default account.
+
+    EmailTakenError when the email is registered; a 422 problem for an unknown time zone.
+    """
+    if not is_time_zone(request.time_zone):
+        raise AppError(
+            422, "Invalid request", errors=[FieldError("body.time_zone", "not an IANA time zone")]
+        )
     if session.scalar(select(UserRecord.id).where(UserRecord.email == request.email)):
         raise EmailTakenError
     user = UserRecord(
