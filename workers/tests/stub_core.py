@@ -25,12 +25,14 @@ from tradeloop_contracts import (
     ImportOutcome,
     ImportProgress,
     ImportRequested,
+    OutboxAck,
+    OutboxBatch,
+    OutboxClaim,
+    OutboxEntry,
     ServiceToken,
     ServiceTokenRequest,
     UserEventData,
 )
-
-from workers.outbox import OutboxAck, OutboxBatch, OutboxClaim, OutboxEntry
 
 CLIENT_SECRET = "stub-workers-secret"
 

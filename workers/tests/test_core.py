@@ -5,11 +5,11 @@ import socket
 import httpx
 import pytest
 from pydantic import SecretStr
+from tradeloop_contracts import OutboxClaim
 
 from tests.factories import import_requested
 from tests.stub_core import CLIENT_SECRET, StubCore
 from workers.core import CoreClient, CoreRejectedError, CoreUnavailableError
-from workers.outbox import OutboxClaim
 
 pytestmark = pytest.mark.anyio
 

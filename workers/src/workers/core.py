@@ -23,11 +23,12 @@ from tradeloop_contracts import (
     ImportDetail,
     ImportOutcome,
     ImportProgress,
+    OutboxAck,
+    OutboxBatch,
+    OutboxClaim,
     ServiceToken,
     ServiceTokenRequest,
 )
-
-from .outbox import OutboxAck, OutboxBatch, OutboxClaim
 
 CLIENT_ID = "workers"
 ModelT = TypeVar("ModelT", bound=BaseModel)

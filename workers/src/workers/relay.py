@@ -7,13 +7,15 @@ import logging
 
 from pydantic import ValidationError
 from tradeloop_contracts import (
+    OutboxAck,
+    OutboxClaim,
+    OutboxEntry,
     UnknownEventTypeError,
     parse_event,
 )
 
 from .bus import Bus
 from .core import CoreClient
-from .outbox import OutboxAck, OutboxClaim, OutboxEntry
 
 logger = logging.getLogger(__name__)
 
