@@ -32,6 +32,7 @@ class TestStaticFiles:
     def test_the_stylesheet_and_scripts_are_served(self, browser: httpx.Client) -> None:
         for path, kind in [
             ("/static/app.css", "text/css"),
+            ("/static/favicon.svg", "image/svg+xml"),
             ("/static/live.js", "javascript"),
             ("/static/vendor/htmx-2.0.11.min.js", "javascript"),
         ]:
