@@ -97,13 +97,14 @@ class TestUploadLimit:
         assert response.headers["content-type"] == "application/problem+json"
 
     def test_a_file_over_the_limit_is_refused_and_not_recorded(
-        self, small_client: TestClient
+        self, small_client: TestClient, data_dir: Path
     ) -> None:
         trader = make_trader(small_client)
         response = upload(small_client, trader, content=b"x" * 1000)
         assert response.status_code == 413
         listed = small_client.get("/v1/imports", headers=trader.headers).json()
         assert listed["items"] == []
+        assert stored_files(data_dir, trader) == []
 
 
 class TestWorkerReports:
@@ -170,3 +171,72 @@ class TestWorkerReports:
         assert response.status_code == 404
         unknown = client.get(f"/v1/imports/{uuid.uuid4()}", headers=trader.headers)
         assert unknown.status_code == 404
+
+
+def stored_files(data_dir: Path, trader: Trader) -> list[Path]:
+    folder = data_dir / "objects" / "imports" / str(trader.id)
+    return [path for path in folder.rglob("*") if path.is_file()]
+
+
+class TestStreamingUpload:
+    def test_the_file_may_come_before_the_form_fields(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        body = (
+            b"--b0\r\n"
+            b'Content-Disposition: form-data; name="file"; filename="t.csv"\r\n'
+            b"Content-Type: text/csv\r\n\r\n" + CSV + b"\r\n"
+            b"--b0\r\n"
+            b'Content-Disposition: form-data; name="account_id"\r\n\r\n'
+            + str(trader.account_id).encode()
+            + b"\r\n--b0--\r\n"
+        )
+        response = client.post(
+            "/v1/imports",
+            content=body,
+            headers={**trader.headers, "Content-Type": "multipart/form-data; boundary=b0"},
+        )
+        assert response.status_code == 202, response.text
+        assert response.json()["size_bytes"] == len(CSV)
+
+    def test_a_body_that_is_not_multipart_is_a_problem(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        response = client.post("/v1/imports", json={"file": "x"}, headers=trader.headers)
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
+
+    def test_a_form_without_a_file_names_the_missing_field(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        response = client.post(
+            "/v1/imports",
+            files={"note": (None, "hello")},
+            data={"account_id": str(trader.account_id)},
+            headers=trader.headers,
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["location"] == "form.file"
+
+    def test_two_files_are_refused(self, client: TestClient, trader: Trader) -> None:
+        response = client.post(
+            "/v1/imports",
+            files=[("file", ("a.csv", CSV, "text/csv")), ("file", ("b.csv", CSV, "text/csv"))],
+            data={"account_id": str(trader.account_id)},
+            headers=trader.headers,
+        )
+        assert response.status_code == 400
+
+    def test_a_refused_upload_leaves_nothing_in_the_store(
+        self, client: TestClient, trader: Trader, other_trader: Trader, data_dir: Path
+    ) -> None:
+        response = client.post(
+            "/v1/imports",
+            files={"file": ("a.csv", CSV, "text/csv")},
+            data={"account_id": str(other_trader.account_id)},
+            headers=trader.headers,
+        )
+        assert response.status_code == 404
+        assert stored_files(data_dir, trader) == []
+        upload(client, trader)
+        assert len(stored_files(data_dir, trader)) == 1

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import obstore
-from fastapi import APIRouter, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from tradeloop_contracts import (
     ImportDetail,
     ImportJob,
@@ -24,6 +25,7 @@ from core_api.errors import AppError, validation_errors
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
 from core_api.imports import service
 from core_api.imports.repository import ImportRepository
+from core_api.imports.upload import receive_upload
 from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 from core_api.kit.tracing import Traceparent
 from core_api.state import State
@@ -32,37 +34,63 @@ public = APIRouter(tags=["imports"])
 internal = APIRouter(tags=["imports"])
 
 
-@public.post("/v1/imports", status_code=202)
-def create_import(
-    file: UploadFile,
-    account_id: Annotated[str, Form()],
+_UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "account_id"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        **ImportOptions.model_json_schema()["properties"],
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@public.post("/v1/imports", status_code=202, openapi_extra=_UPLOAD_FORM)
+async def create_import(
+    request: Request,
     user: CurrentUser,
     session: DbSession,
     state: State,
     traceparent: Traceparent,
-    import_format: Annotated[str, Form(alias="format")] = "auto",
-    mode: Annotated[str, Form()] = "valid_only",
 ) -> ImportJob:
     """Upload a broker file; it is parsed in the background."""
+    import_id = uuid.uuid4()
+    key = service.object_key(user.id, import_id)
+    upload = await receive_upload(request, state.store, key, state.settings.max_upload_bytes)
     try:
-        options = ImportOptions.model_validate(
-            {"account_id": account_id, "format": import_format, "mode": mode}
+        options = _options(upload.fields)
+        record = await run_in_threadpool(
+            service.record_import,
+            session,
+            user.id,
+            import_id,
+            options,
+            upload.filename,
+            upload.size,
+            traceparent,
         )
+    except BaseException:
+        await obstore.delete_async(state.store, key)
+        raise
+    return service.to_job(record)
+
+
+def _options(fields: dict[str, str]) -> ImportOptions:
+    known = {name: fields[name] for name in ImportOptions.model_fields if name in fields}
+    try:
+        return ImportOptions.model_validate(known)
     except ValidationError as error:
         raise AppError(
             422, "Invalid request", errors=validation_errors(error.errors(), "form")
         ) from error
-    record = service.request_import(
-        session,
-        state.store,
-        user.id,
-        options,
-        file.filename,
-        file.file,
-        state.settings.max_upload_bytes,
-        traceparent,
-    )
-    return service.to_job(record)
 
 
 @public.get("/v1/imports")

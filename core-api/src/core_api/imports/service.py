@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
-from typing import BinaryIO
 
-import obstore
-from obstore.store import ObjectStore
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     ImportCompleted,
@@ -25,7 +21,6 @@ from tradeloop_contracts import (
 )
 
 from core_api.accounts.repository import AccountRepository
-from core_api.errors import AppError
 from core_api.imports.models import ImportRecord
 from core_api.imports.repository import ImportRepository
 from core_api.kit.clock import utcnow
@@ -33,11 +28,6 @@ from core_api.outbox.service import record_event
 
 CHUNK_BYTES = 1024 * 1024
 FINISHED = ("completed", "failed")
-
-
-class UploadTooLargeError(AppError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, "Upload too large", f"Files may be at most {limit} bytes.")
 
 
 def object_key(user_id: uuid.UUID, import_id: uuid.UUID) -> str:
@@ -51,24 +41,21 @@ def safe_filename(filename: str | None) -> str:
     return cleaned[:255]
 
 
-def request_import(
+def record_import(
     session: Session,
-    store: ObjectStore,
     user_id: uuid.UUID,
+    import_id: uuid.UUID,
     options: ImportOptions,
     filename: str | None,
-    source: BinaryIO,
-    max_bytes: int,
+    size: int,
     traceparent: str | None,
 ) -> ImportRecord:
-    """Stores the raw file, records the job and writes `import.requested.v1`, all or nothing.
+    """Records the job of a stored upload and writes `import.requested.v1` with it.
 
-    NotFoundError for another trader's account, UploadTooLargeError past `max_bytes`.
+    NotFoundError for another trader's account.
     """
     AccountRepository(session, user_id).get(options.account_id)
-    import_id = uuid.uuid4()
     key = object_key(user_id, import_id)
-    size = _copy(store, key, _chunks(source), max_bytes)
     record = ImportRepository(session, user_id).add(
         ImportRecord(
             id=import_id,
@@ -96,28 +83,6 @@ def request_import(
         traceparent,
     )
     return record
-
-
-def _chunks(source: BinaryIO) -> Iterable[bytes]:
-    while chunk := source.read(CHUNK_BYTES):
-        yield chunk
-
-
-def _copy(store: ObjectStore, key: str, chunks: Iterable[bytes], max_bytes: int) -> int:
-    size = 0
-    writer = obstore.open_writer(store, key)
-    try:
-        for chunk in chunks:
-            size += len(chunk)
-            if size > max_bytes:
-                raise UploadTooLargeError(max_bytes)
-            writer.write(chunk)
-    except BaseException:
-        writer.close()
-        obstore.delete(store, key)
-        raise
-    writer.close()
-    return size
 
 
 def report_progress(
