@@ -46,6 +46,18 @@ class TestLogin:
         assert call.headers["cookie"] == SESSION_COOKIE
         assert call.headers["idempotency-key"]
 
+    def test_spaces_around_a_password_are_kept(self, browser: httpx.Client, edge: StubEdge) -> None:
+        edge.answer("POST", "/api/v1/auth/login", a_user(), set_cookies=[NEW_SESSION])
+
+        browser.post(
+            "/login",
+            data={"email": " trader@example.com ", "password": "  spaced passphrase  "},
+            headers=HTMX,
+        )
+
+        [call] = edge.received("POST", "/api/v1/auth/login")
+        assert json.loads(call.body)["password"] == "  spaced passphrase  "
+
     def test_wrong_credentials_show_an_inline_error_and_no_redirect(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:

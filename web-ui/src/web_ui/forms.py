@@ -10,13 +10,17 @@ from starlette.datastructures import FormData
 from tradeloop_contracts import ProblemField
 
 
+# Spaces around a password are part of it.
+_EXACT_FIELDS = frozenset({"password"})
+
+
 def form_values(form: FormData, names: Iterable[str]) -> dict[str, str]:
-    """The named text fields of a form, stripped; absent fields are left out."""
+    """The named text fields of a form, stripped (passwords kept exact); blank ones left out."""
     values: dict[str, str] = {}
     for name in names:
         value = form.get(name)
         if isinstance(value, str) and value.strip():
-            values[name] = value.strip()
+            values[name] = value if name in _EXACT_FIELDS else value.strip()
     return values
 
 
