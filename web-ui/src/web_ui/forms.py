@@ -9,7 +9,6 @@ from pydantic_core import ErrorDetails
 from starlette.datastructures import FormData
 from tradeloop_contracts import ProblemField
 
-
 # Spaces around a password are part of it.
 _EXACT_FIELDS = frozenset({"password"})
 
