@@ -33,3 +33,13 @@ class TestProblems:
         )
         assert response.status_code == 422
         assert [error["location"] for error in response.json()["errors"]] == ["body.remember"]
+
+
+class TestOpenApi:
+    def test_the_schema_describes_every_route_group(self, client: TestClient) -> None:
+        schema = client.get("/openapi.json").json()
+        upload = schema["paths"]["/v1/imports"]["post"]["requestBody"]["content"]
+        assert set(upload["multipart/form-data"]["schema"]["required"]) == {"file", "account_id"}
+        assert {"/internal/outbox/claim", "/v1/statistics", "/.well-known/jwks.json"} <= set(
+            schema["paths"]
+        )

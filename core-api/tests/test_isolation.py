@@ -131,3 +131,19 @@ class TestUserTokensOnInternalRoutes:
     def test_a_user_token_is_refused(self, client: TestClient, trader: Trader, path: str) -> None:
         response = client.post(path.format(user_id=trader.id), json={}, headers=trader.headers)
         assert response.status_code == 401
+
+
+class TestBatchesNamingAnotherTradersImport:
+    def test_a_batch_citing_another_trader_s_import_is_not_found(
+        self, client: TestClient, workers: dict[str, str], owned: Owned, trader: Trader
+    ) -> None:
+        response = client.post(
+            f"/internal/users/{trader.id}/executions/batch",
+            json={
+                "account_id": str(trader.account_id),
+                "import_id": owned.import_id,
+                "executions": [],
+            },
+            headers=workers,
+        )
+        assert response.status_code == 404

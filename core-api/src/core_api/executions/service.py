@@ -22,6 +22,7 @@ from tradeloop_contracts import (
 from core_api.accounts.repository import AccountRepository
 from core_api.errors import AppError, FieldError
 from core_api.executions.models import ExecutionRecord
+from core_api.imports.repository import ImportRepository
 from core_api.outbox.service import record_event
 from core_api.positions.service import InstrumentKey, rematch
 
@@ -43,7 +44,8 @@ def record_batch(
     """Stores the executions core does not hold yet and rematches the instruments they touch.
 
     Writes `executions.recorded.v1` and one `position.closed.v1` per newly closed position.
-    NotFoundError for another trader's account; a 422 problem for a fill without any id.
+    NotFoundError for another trader's account or import; a 422 problem for a fill
+    without any id.
     """
     # Batches of one account rematch in turn, so two never build the same position.
     account = AccountRepository(session, user_id).get(batch.account_id, for_update=True)
@@ -54,6 +56,8 @@ def record_batch(
     ]
     if missing:
         raise AppError(422, "Invalid request", errors=missing)
+    if batch.import_id is not None:
+        ImportRepository(session, user_id).get(batch.import_id)
     if not batch.executions:
         return ExecutionBatchResult(inserted=0, duplicates=0)
     rows = [_row(user_id, batch, execution) for execution in batch.executions]

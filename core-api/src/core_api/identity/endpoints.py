@@ -70,8 +70,10 @@ def get_me(user: CurrentUser, session: DbSession) -> User:
 
 
 @public.get("/.well-known/jwks.json")
-def get_jwks(state: State) -> dict[str, Any]:
+def get_jwks(state: State, response: Response) -> dict[str, Any]:
     """The public keys that verify core's tokens."""
+    # Verifiers may cache the set for ten minutes; an unknown kid makes them fetch again.
+    response.headers["Cache-Control"] = "public, max-age=600"
     return state.tokens.jwks()
 
 
