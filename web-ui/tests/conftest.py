@@ -8,6 +8,7 @@ import httpx
 import pytest
 from pydantic import AnyHttpUrl
 
+from tests.factories import a_user
 from tests.stub_edge import ServerThread, StubEdge
 from web_ui.app import create_app
 from web_ui.config import WebSettings
@@ -37,8 +38,9 @@ def web_ui_url(stub: tuple[StubEdge, str]) -> Iterator[str]:
 
 @pytest.fixture
 def edge(stub: tuple[StubEdge, str]) -> Iterator[StubEdge]:
-    """The stub edge API, empty at the start of each test."""
+    """The stub edge API at the start of each test: only a signed-in trader in UTC."""
     stub[0].reset()
+    stub[0].answer("GET", "/api/v1/me", a_user())
     yield stub[0]
     stub[0].reset()
 

@@ -2,7 +2,7 @@ import httpx
 from tradeloop_contracts import InsightList, Problem
 
 from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
-from tests.factories import a_dashboard, a_position, a_position_page, statistics
+from tests.factories import a_dashboard, a_position, a_position_page, a_user, statistics
 from tests.html import all_by_testid, by_testid, page, text_of
 from tests.stub_edge import StubEdge
 
@@ -98,6 +98,18 @@ class TestDashboard:
         assert "-57.10 USD" in first
         assert "loss" in first
         assert "2026-03-02 14:30 UTC" in first
+
+    def test_times_show_in_the_traders_time_zone(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/me", a_user(time_zone="America/New_York"))
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard())
+
+        soup = page(browser.get("/"))
+
+        [row] = all_by_testid(soup, "position-row")
+        assert "2026-03-02 09:30 EST" in text_of(row)
+        assert text_of(by_testid(soup, "signed-in-as")) == "trader@example.com"
 
     def test_insights_show_title_body_and_key_numbers(
         self, browser: httpx.Client, edge: StubEdge

@@ -64,12 +64,20 @@ class TestTimes:
     ) -> None:
         assert duration(seconds) == shown
 
-    def test_times_show_their_offset(self) -> None:
+    def test_times_show_in_the_traders_zone(self) -> None:
         new_york = dt.timezone(dt.timedelta(hours=-5))
+        opened = dt.datetime(2026, 3, 2, 9, 30, tzinfo=new_york)
 
-        assert when(dt.datetime(2026, 3, 2, 9, 30, tzinfo=new_york)) == "2026-03-02 09:30 UTC-0500"
-        assert when(dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)) == "2026-03-02 14:30 UTC"
-        assert when(dt.date(2026, 3, 2)) == "2026-03-02"
+        assert when(opened) == "2026-03-02 14:30 UTC"
+        assert when(opened, "America/New_York") == "2026-03-02 09:30 EST"
+        assert when(opened, "Europe/Berlin") == "2026-03-02 15:30 CET"
+        assert when(dt.date(2026, 3, 2), "Asia/Tokyo") == "2026-03-02"
+
+    def test_an_unknown_zone_falls_back_to_utc(self) -> None:
+        opened = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
+
+        assert when(opened, "Mars/Olympus_Mons") == "2026-03-02 14:30 UTC"
+        assert when(opened, "../etc/passwd") == "2026-03-02 14:30 UTC"
 
 
 class TestMarkdown:

@@ -7,9 +7,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from tradeloop_contracts import LoginRequest, ProblemField, SignupRequest, User
 
-from web_ui.browser import Browser
+from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import (
     Edge,
+    EdgeClient,
     EdgeProblemError,
     EdgeUnauthorizedError,
     EdgeUnavailableError,
@@ -24,6 +25,11 @@ SIGNUP_FIELDS = ("email", "password", "time_zone", "base_currency")
 UNREACHABLE = ProblemField(
     location="form", message="Tradeloop could not be reached. Try again in a moment."
 )
+
+
+async def signed_in_trader(edge: EdgeClient, browser: BrowserContext) -> User:
+    """The trader of this browser session; raises EdgeUnauthorizedError without one."""
+    return await edge.get(browser, "/api/v1/me", User)
 
 
 def _form_page(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 from tradeloop_contracts import InsightList, PositionPage, ResponseBody, Statistics
 
+from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser
 from web_ui.edge import Edge
 from web_ui.rendering import render
@@ -32,5 +35,7 @@ class Dashboard(ResponseBody):
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The dashboard."""
-    data = await edge.get(browser, "/api/v1/dashboard", Dashboard)
-    return render(request, "dashboard.html", {"dashboard": data})
+    data, user = await asyncio.gather(
+        edge.get(browser, "/api/v1/dashboard", Dashboard), signed_in_trader(edge, browser)
+    )
+    return render(request, "dashboard.html", {"dashboard": data, "user": user})

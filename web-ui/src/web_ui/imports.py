@@ -17,6 +17,7 @@ from tradeloop_contracts import (
     ImportPage,
 )
 
+from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser
 from web_ui.edge import Edge, EdgeProblemError, parse
 from web_ui.rendering import render
@@ -30,22 +31,31 @@ MODES: tuple[str, ...] = get_args(ImportMode)
 @router.get("/imports", response_class=HTMLResponse)
 async def imports_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The upload form and the import history."""
-    accounts, page = await asyncio.gather(
+    accounts, page, user = await asyncio.gather(
         edge.get(browser, "/api/v1/accounts", AccountList),
         edge.get(browser, "/api/v1/imports", ImportPage),
+        signed_in_trader(edge, browser),
     )
     return render(
         request,
         "imports.html",
-        {"accounts": accounts.items, "imports": page.items, "formats": FORMATS, "modes": MODES},
+        {
+            "accounts": accounts.items,
+            "imports": page.items,
+            "user": user,
+            "formats": FORMATS,
+            "modes": MODES,
+        },
     )
 
 
 @router.get("/imports/history", response_class=HTMLResponse)
 async def import_history(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The import history table, for live reloads."""
-    page = await edge.get(browser, "/api/v1/imports", ImportPage)
-    return render(request, "fragments/import_history.html", {"imports": page.items})
+    page, user = await asyncio.gather(
+        edge.get(browser, "/api/v1/imports", ImportPage), signed_in_trader(edge, browser)
+    )
+    return render(request, "fragments/import_history.html", {"imports": page.items, "user": user})
 
 
 @router.post("/imports", response_class=HTMLResponse)
@@ -90,5 +100,8 @@ async def get_import(
     request: Request, import_id: UUID, browser: Browser, edge: Edge
 ) -> HTMLResponse:
     """An import's counts and every rejected row."""
-    job = await edge.get(browser, f"/api/v1/imports/{import_id}", ImportDetail)
-    return render(request, "import_detail.html", {"job": job})
+    job, user = await asyncio.gather(
+        edge.get(browser, f"/api/v1/imports/{import_id}", ImportDetail),
+        signed_in_trader(edge, browser),
+    )
+    return render(request, "import_detail.html", {"job": job, "user": user})

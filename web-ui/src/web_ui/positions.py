@@ -16,6 +16,7 @@ from tradeloop_contracts import (
     ProblemField,
 )
 
+from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser
 from web_ui.edge import Edge, EdgeProblemError, EdgeUnavailableError, parse
 from web_ui.forms import errors_by_field, field_errors, form_values
@@ -29,7 +30,7 @@ async def get_position(
     request: Request, position_id: UUID, browser: Browser, edge: Edge
 ) -> HTMLResponse:
     """A position with its executions and journal."""
-    position, journal = await asyncio.gather(
+    position, journal, user = await asyncio.gather(
         edge.get(browser, f"/api/v1/positions/{position_id}", PositionDetail),
         edge.get(
             browser,
@@ -37,11 +38,18 @@ async def get_position(
             JournalEntryPage,
             params={"position_id": str(position_id)},
         ),
+        signed_in_trader(edge, browser),
     )
     return render(
         request,
         "position.html",
-        {"position": position, "entries": journal.items, "values": {}, "errors": {}},
+        {
+            "position": position,
+            "entries": journal.items,
+            "user": user,
+            "values": {},
+            "errors": {},
+        },
     )
 
 
@@ -89,9 +97,10 @@ async def add_reflection(
         )
         return _journal_form(request, position_id, values, [unreachable], 502)
     entry = parse(answer, JournalEntry)
+    user = await signed_in_trader(edge, browser)
     return render(
         request,
         "fragments/journal_saved.html",
-        {"entry": entry, "position_id": position_id, "values": {}, "errors": {}},
+        {"entry": entry, "user": user, "position_id": position_id, "values": {}, "errors": {}},
         status_code=201,
     )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 import nh3
@@ -67,12 +68,17 @@ def ratio(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def when(value: dt.datetime | dt.date | None) -> str:
-    """A date, or a time to the minute with its UTC offset, or an em dash."""
+def when(value: dt.datetime | dt.date | None, time_zone: str = "UTC") -> str:
+    """A date, or a time to the minute in `time_zone` (an IANA name) with the zone's
+    abbreviation, or an em dash. An unknown zone falls back to UTC."""
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC%z").replace("UTC+0000", "UTC")
+        try:
+            zone: dt.tzinfo = ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = dt.UTC
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
     return value.isoformat()
 
 
