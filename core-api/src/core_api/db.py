@@ -13,7 +13,10 @@ from core_api.errors import AppError
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and real savepoints."""
+    """An engine for `url`.
+
+    SQLite gets WAL, foreign keys, a busy timeout, real savepoints and immediate transactions.
+    """
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -31,7 +34,10 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # Take the write lock up front: a deferred transaction that reads and then writes
+        # fails at once with SQLITE_BUSY when another writer committed in between, while
+        # an immediate one waits its turn (busy_timeout).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -21,8 +21,8 @@ def healthz() -> dict[str, str]:
 def readyz(state: State) -> dict[str, str]:
     """The database answers."""
     try:
-        with state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with state.sessions() as session:
+            session.execute(text("SELECT 1"))
     except Exception as error:
         raise AppError(503, "Service Unavailable", "The database does not answer.") from error
     return {"status": "ready"}
