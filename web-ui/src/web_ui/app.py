@@ -78,6 +78,13 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return error_response(request, 422, "Invalid request", "Some input is not valid.", errors)
 
 
+async def _internal_error(request: Request, _exc: Exception) -> Response:
+    # The exception itself is logged by the server; the browser gets a page, never a trace.
+    return error_response(
+        request, 500, "Something went wrong", "This page could not be shown. Try again later."
+    )
+
+
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """The web-ui ASGI application, calling edge at `settings.edge_url`."""
     settings = settings or WebSettings()
@@ -106,6 +113,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_exception_handler(EdgeProblemError, _refused)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(Exception, _internal_error)
     for router in (health.router, auth.router, dashboard.router, positions.router, imports.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
