@@ -102,3 +102,33 @@ class TestExecutionBatch:
             headers=workers,
         )
         assert response.status_code == 404
+
+
+def positions_summary(client: TestClient, trader: Trader) -> list[tuple[str, ...]]:
+    items = client.get("/v1/positions", headers=trader.headers).json()["items"]
+    return [
+        (p["opened_at"], p["status"], p["open_quantity"], p["realised_pnl_net"], p["fees"])
+        for p in items
+    ]
+
+
+class TestFileSplit:
+    def test_one_file_or_two_in_any_order_make_the_same_positions(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, other_trader: Trader
+    ) -> None:
+        fills = [
+            execution("1", "buy", "100", "10.01", "2026-03-02T15:00:00Z", commission="1"),
+            execution("2", "buy", "50", "10.05", "2026-03-02T15:05:00Z", commission="1"),
+            execution("3", "sell", "200", "10.10", "2026-03-02T15:10:00Z", commission="2"),
+            execution("4", "buy", "50", "10.00", "2026-03-02T15:20:00Z", commission="1"),
+            execution("5", "sell", "30", "10.20", "2026-03-03T15:00:00Z"),
+        ]
+        post_batch(client, workers, trader, fills)
+        post_batch(client, workers, other_trader, fills[3:])
+        post_batch(client, workers, other_trader, fills[:3])
+        assert positions_summary(client, trader) == positions_summary(client, other_trader)
+        assert [p[1:4] for p in positions_summary(client, trader)] == [
+            ("open", "-30", "0"),
+            ("closed", "0", "3.5"),
+            ("closed", "0", "8"),
+        ]
