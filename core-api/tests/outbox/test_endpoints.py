@@ -4,9 +4,10 @@ import uuid
 
 from alembic import command
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
 from sqlalchemy import update
 from sqlalchemy.orm import Session
-from tradeloop_contracts import JournalEntrySaved, parse_event
+from tradeloop_contracts import JournalEntrySaved, build_schemas, parse_event
 
 from core_api.cli import alembic_config
 from core_api.db import make_engine
@@ -97,3 +98,12 @@ class TestConcurrentRelays:
         assert len(held) == 2
         assert len(taken) == 2
         assert {s for s, _ in held}.isdisjoint({s for s, _ in taken})
+
+
+class TestOutboxBodies:
+    def test_a_claimed_batch_matches_the_contracts_schema(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        write_events(client, trader, 1)
+        batch = client.post("/internal/outbox/claim", json={}, headers=workers).json()
+        Draft202012Validator(build_schemas()["responses/OutboxBatch.json"]).validate(batch)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from tradeloop_contracts import OutboxAck, OutboxBatch, OutboxClaim, OutboxEntry
 
 from core_api.db import DbSession
 from core_api.identity.dependencies import ServiceCaller
-from core_api.outbox.schemas import OutboxAck, OutboxBatch, OutboxClaim, OutboxEntry
 from core_api.outbox.service import acknowledge, claim
 
 router = APIRouter(tags=["outbox"])
