@@ -21,14 +21,14 @@ SERVICES = ("core-api", "edge-bff", "workers", "ai-coach", "web-ui")
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 WHEEL_PIN = re.compile(r'"tradeloop-contracts(\[[^\]]*\])?==[^"]*"')
 ARTIFACT_VERSION = re.compile(r'^contracts-version = "[^"]*"$', re.M)
-ARTIFACT_SHA = re.compile(r'^contracts-schemas-sha256 = "[^"]*"$', re.M)
+ARTIFACT_SHA = re.compile(r'^contracts-sha256 = "[^"]*"$', re.M)
 
 
 def bump_text(text: str, version: str, artifact_sha256: str) -> str:
     """The pyproject text with every contracts pin moved to `version`."""
     text = WHEEL_PIN.sub(lambda m: f'"tradeloop-contracts{m.group(1) or ""}=={version}"', text)
     text = ARTIFACT_VERSION.sub(f'contracts-version = "{version}"', text)
-    return ARTIFACT_SHA.sub(f'contracts-schemas-sha256 = "{artifact_sha256}"', text)
+    return ARTIFACT_SHA.sub(f'contracts-sha256 = "{artifact_sha256}"', text)
 
 
 def main(argv: list[str]) -> int:

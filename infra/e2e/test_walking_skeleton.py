@@ -65,7 +65,7 @@ def _executions_csv(path: Path) -> Decimal:
 
 
 def _by_test_id(name: str) -> str:
-    return f"[data-testid='{name}'], #{name}"
+    return f"[data-testid='{name}']"
 
 
 def test_a_trader_imports_reflects_and_is_coached(
@@ -81,7 +81,7 @@ def test_a_trader_imports_reflects_and_is_coached(
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/$"))
 
-    page.locator("form[action='/logout'] button, [data-testid='logout'] button").first.click()
+    page.locator(_by_test_id("logout")).click()
     expect(page).to_have_url(re.compile(r"/login"))
     form = page.locator(_by_test_id("login-form"))
     form.get_by_label("Email").fill(email)

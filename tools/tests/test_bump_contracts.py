@@ -11,9 +11,9 @@ class TestBumpText:
         )
 
     def test_artifact_pins_move_with_their_checksum(self) -> None:
-        text = '[tool.ai-coach]\ncontracts-version = "1.0.0"\ncontracts-schemas-sha256 = "00"\n'
+        text = '[tool.ai-coach]\ncontracts-version = "1.0.0"\ncontracts-sha256 = "00"\n'
         assert bump_text(text, "2.0.0", SHA) == (
-            f'[tool.ai-coach]\ncontracts-version = "2.0.0"\ncontracts-schemas-sha256 = "{SHA}"\n'
+            f'[tool.ai-coach]\ncontracts-version = "2.0.0"\ncontracts-sha256 = "{SHA}"\n'
         )
 
     def test_other_packages_are_left_alone(self) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from tradeloop_contracts import (
     Account,
     AccountList,
+    Dashboard,
     ImportDetail,
     ImportJob,
     ImportPage,
@@ -22,8 +23,6 @@ from tradeloop_contracts import (
     Statistics,
     User,
 )
-
-from web_ui.dashboard import Dashboard
 
 OPENED = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
 CLOSED = dt.datetime(2026, 3, 2, 16, 45, tzinfo=dt.UTC)

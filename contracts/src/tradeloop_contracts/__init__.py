@@ -40,6 +40,10 @@ from ._brokers import (
     BrokerConnectionList,
     BrokerConnectionStatus,
 )
+from ._dashboard import (
+    Dashboard,
+    DashboardPart,
+)
 from ._events import (
     EVENT_CATALOGUE,
     SCHEMA_BASE,
@@ -198,6 +202,8 @@ __all__ = [
     "Currency",
     "CustomRule",
     "DailyPnl",
+    "Dashboard",
+    "DashboardPart",
     "Direction",
     "EVENT_CATALOGUE",
     "Email",

@@ -12,6 +12,7 @@ from . import (
     _accounts,
     _auth,
     _brokers,
+    _dashboard,
     _executions,
     _imports,
     _insights,
@@ -85,6 +86,7 @@ RESPONSE_BODIES: tuple[type[BaseModel], ...] = (
     _brokers.BrokerConnectionList,
     _market_data.BarSeries,
     _statistics.Statistics,
+    _dashboard.Dashboard,
     _outbox.OutboxBatch,
 )
 

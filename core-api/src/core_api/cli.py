@@ -34,6 +34,17 @@ def migrate(settings: Settings) -> None:
     command.upgrade(alembic_config(settings.resolved_database_url), "head")
 
 
+class QuietOutboxPolling(logging.Filter):
+    """Drops access-log lines of successful outbox polls (the relay polls many times a second)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:
+            path, status = str(args[2]), args[4]
+            return not (path.startswith("/internal/outbox/") and status in (200, 204))
+        return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="core-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
+        logging.getLogger("uvicorn.access").addFilter(QuietOutboxPolling())
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
     elif arguments.command == "migrate":
         migrate(settings)

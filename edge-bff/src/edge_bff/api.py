@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from tradeloop_contracts import InsightList, PositionPage, Statistics
+from tradeloop_contracts import Dashboard, DashboardPart, InsightList, PositionPage, Statistics
 
 from .runtime import backend_headers, runtime_of
 from .upstreams import filtered_headers, forward
@@ -57,15 +57,6 @@ async def proxy_coach(request: Request) -> Response:
     return await _proxy(request, "coach", request.path_params["path"])
 
 
-class Dashboard(BaseModel):
-    """The home screen in one call; `partial` names the backends that did not answer."""
-
-    statistics: Statistics | None
-    positions: PositionPage | None
-    insights: InsightList | None
-    partial: list[str]
-
-
 async def _fetch(
     client: httpx.AsyncClient,
     path: str,
@@ -94,7 +85,11 @@ async def dashboard(request: Request) -> Response:
         _fetch(core, "/v1/positions?limit=10", PositionPage, headers, timeout),
         _fetch(coach, "/v1/insights", InsightList, headers, timeout),
     )
-    parts = {"statistics": statistics, "positions": positions, "insights": insights}
+    parts: dict[DashboardPart, BaseModel | None] = {
+        "statistics": statistics,
+        "positions": positions,
+        "insights": insights,
+    }
     body = Dashboard(
         statistics=statistics,
         positions=positions,

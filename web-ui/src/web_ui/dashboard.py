@@ -6,8 +6,7 @@ import asyncio
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from pydantic import Field
-from tradeloop_contracts import InsightList, PositionPage, ResponseBody, Statistics
+from tradeloop_contracts import Dashboard
 
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser
@@ -15,21 +14,6 @@ from web_ui.edge import Edge
 from web_ui.rendering import render
 
 router = APIRouter()
-
-
-class Dashboard(ResponseBody):
-    """edge's aggregate of the dashboard's data; a part is absent when its backend failed.
-
-    The contracts package has no model for this aggregate, so it is assembled here from
-    the contracts models of its parts.
-    """
-
-    statistics: Statistics | None = None
-    positions: PositionPage | None = None
-    insights: InsightList | None = None
-    partial: list[str] = Field(
-        default_factory=list, description="Backends that did not answer in time."
-    )
 
 
 @router.get("/", response_class=HTMLResponse)

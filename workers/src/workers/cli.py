@@ -24,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+        # The relay polls core several times a second; httpx would log every request.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         asyncio.run(run_worker(settings))
         return 0
     return asyncio.run(_dead_letters(open_bus(settings.bus_url), args))
