@@ -1,15 +1,71 @@
-"""`python run.py [--max-size N] [--runs N] [--only NAME]`: measure and write the report."""
+"""`python run.py [--max-size N] [--runs N] [--only NAME]`: measure and write the report.
+
+Besides its own workloads, it runs `make bench BENCH_OUT=<file>` in every folder whose
+Makefile has a `bench` target; each folder measures its own workloads (with its own
+environment) and writes one JSON object per line:
+`{"workload": str, "size": int, "items": int, "unit": str, "seconds": [float, ...]}`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from harness import Result, measure, write_report
 from workloads import WORKLOADS
 
-REPORT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "performance.md"
+FOLDERS = ("contracts", "core-api", "workers", "edge-bff", "ai-coach", "web-ui", "infra")
+
+
+def read_results(path: Path) -> list[Result]:
+    """Results a folder wrote, one JSON object per line; raises ValueError on a bad line."""
+    results = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            results.append(
+                Result(
+                    str(row["workload"]),
+                    int(row["size"]),
+                    int(row["items"]),
+                    str(row["unit"]),
+                    tuple(float(s) for s in row["seconds"]),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}:{number}: not a benchmark result: {error}") from error
+    return results
+
+
+def folder_results(folder: str, max_size: int) -> list[Result]:
+    """Runs one folder's benchmarks; an empty list when it has none."""
+    makefile = ROOT / folder / "Makefile"
+    if not makefile.exists() or not re.search(r"^bench:", makefile.read_text(), re.M):
+        return []
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "results.jsonl"
+        subprocess.run(
+            [
+                "make",
+                "--no-print-directory",
+                "-C",
+                str(ROOT / folder),
+                "bench",
+                f"BENCH_OUT={out}",
+                f"BENCH_MAX_SIZE={max_size}",
+            ],
+            check=True,
+        )
+        return read_results(out) if out.exists() else []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
             result = measure(workload, size, args.runs if size < 100_000 else 1)
             sys.stdout.write(f"{workload.name} @ {size:,}: median {result.median:.3f} s\n")
             results.append(result)
+    for folder in FOLDERS:
+        for result in folder_results(folder, args.max_size):
+            if not args.only or args.only in result.workload:
+                sys.stdout.write(
+                    f"{result.workload} @ {result.size:,}: median {result.median:.3f} s\n"
+                )
+                results.append(result)
     write_report(args.report, results)
     sys.stdout.write(f"wrote {args.report}\n")
     return 0

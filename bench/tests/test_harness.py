@@ -1,6 +1,9 @@
 from pathlib import Path
 
+import pytest
+
 from harness import BEGIN, END, Result, Workload, measure, write_report
+from run import read_results
 
 
 def _result(*seconds: float) -> Result:
@@ -40,3 +43,19 @@ class TestReport:
         write_report(report, [_result(2.0)])
         assert BEGIN in report.read_text()
         assert "2.00 s" in report.read_text()
+
+
+class TestFolderResults:
+    def test_lines_become_results(self, tmp_path: Path) -> None:
+        out = tmp_path / "r.jsonl"
+        out.write_text(
+            '{"workload": "x", "size": 5, "items": 5, "unit": "rows", "seconds": [0.5, 0.25]}\n\n'
+        )
+        [result] = read_results(out)
+        assert (result.workload, result.size, result.seconds) == ("x", 5, (0.5, 0.25))
+
+    def test_a_bad_line_names_file_and_line(self, tmp_path: Path) -> None:
+        out = tmp_path / "r.jsonl"
+        out.write_text('{"workload": "x"}\n')
+        with pytest.raises(ValueError, match=r"r.jsonl:1"):
+            read_results(out)

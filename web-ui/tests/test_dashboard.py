@@ -123,19 +123,19 @@ class TestDashboard:
         assert "mean net pnl after loss -120.00" in insights
         assert "sample size 18" in insights
 
-    def test_a_partial_answer_names_the_backend_that_is_missing(
+    def test_a_partial_answer_names_the_part_that_is_missing(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
         edge.answer(
             "GET",
             "/api/v1/dashboard",
-            a_dashboard(insights=None, partial=["ai-coach"]),
+            a_dashboard(insights=None, partial=["insights"]),
         )
 
         soup = page(browser.get("/"))
 
         note = text_of(by_testid(soup, "partial-note"))
-        assert "could not be loaded in time: ai-coach" in note
+        assert "could not be loaded in time: insights" in note
         assert "coach is not available" in text_of(by_testid(soup, "insights"))
 
     def test_a_complete_answer_has_no_partial_note(
