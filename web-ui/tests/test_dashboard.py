@@ -123,6 +123,15 @@ class TestDashboard:
         assert "mean net pnl after loss -120.00" in insights
         assert "sample size 18" in insights
 
+    def test_no_insights_says_the_coach_speaks_only_on_clear_evidence(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard(insights=InsightList(items=[])))
+
+        insights = text_of(by_testid(page(browser.get("/")), "insights"))
+
+        assert "Nothing stands out yet" in insights
+
     def test_a_partial_answer_names_the_part_that_is_missing(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:

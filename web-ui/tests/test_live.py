@@ -5,10 +5,29 @@ import shutil
 import subprocess
 from typing import Any
 
+import jsonschema
+from tradeloop_contracts import EVENT_CATALOGUE, build_schemas, make_event
+
 from web_ui.rendering import PACKAGE_DIR
 
 HARNESS = PACKAGE_DIR.parents[1] / "tests" / "live_harness.js"
 IMPORT_ID = "11111111-1111-1111-1111-111111111111"
+OTHER_IMPORT_ID = "22222222-2222-2222-2222-222222222222"
+USER_ID = "33333333-3333-3333-3333-333333333333"
+SCHEMAS = build_schemas()
+# Complete data of each event type the page listens to; a test overrides what it needs.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "import.progressed.v1": {"import_id": IMPORT_ID, "rows_processed": 0},
+    "import.completed.v1": {"import_id": IMPORT_ID, "counts": {"new": 1}},
+    "position.closed.v1": {
+        "position_id": "44444444-4444-4444-4444-444444444444",
+        "account_id": "55555555-5555-5555-5555-555555555555",
+        "symbol": "AAPL",
+        "realised_pnl_net": "148.00",
+        "currency": "USD",
+        "outcome": "win",
+    },
+}
 
 
 def run_live_script(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -26,8 +45,17 @@ def run_live_script(messages: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def delivery(position: str, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """A socket message as edge sends it: the bus position and the event envelope."""
-    return {"type": "event", "position": position, "event": {"type": event_type, "data": data}}
+    """A socket message as edge sends it: the bus position and a real event envelope.
+
+    Every fixture is a complete event that validates against its contracts schema, so the
+    page is tested on what producers actually send.
+    """
+    payload = EVENT_CATALOGUE[event_type].data.model_validate(
+        {"user_id": USER_ID, **EXAMPLES[event_type], **data}
+    )
+    envelope = json.loads(make_event(event_type, payload, source="/core-api").model_dump_json())
+    jsonschema.validate(envelope, SCHEMAS[f"events/{event_type}.json"])
+    return {"type": "event", "position": position, "event": envelope}
 
 
 class TestLiveScript:
@@ -70,7 +98,7 @@ class TestLiveScript:
     def test_after_a_drop_it_reconnects_after_the_last_position_it_saw(self) -> None:
         result = run_live_script(
             [
-                delivery("1700000000000-0", "import.progressed.v1", {"import_id": "other"}),
+                delivery("1700000000000-0", "import.progressed.v1", {"import_id": OTHER_IMPORT_ID}),
                 delivery("1700000000001-3", "position.closed.v1", {}),
                 {"type": "heartbeat"},
             ]
