@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from obstore.store import LocalStore
 from pydantic import SecretStr
+from tradeloop_contracts.bus import Bus, open_bus
 
 from tests.stub_core import CLIENT_SECRET, StubCore, serve_stub_core
 from workers.core import CoreClient
 from workers.imports.storage import open_object_store
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -46,3 +52,30 @@ def object_store(tmp_path: Path) -> LocalStore:
     store = open_object_store((tmp_path / "objects").as_uri())
     assert isinstance(store, LocalStore)
     return store
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def bus_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A bus of its own for one test: an embedded store in a temporary folder, or Redis
+    under a random key prefix (removed afterwards)."""
+    if request.param == "embedded":
+        yield f"sqlite:///{tmp_path}/bus.db"
+        return
+    prefix = f"workers-test-{uuid.uuid4().hex}"
+    with redis.Redis.from_url(TEST_REDIS_URL) as client:
+        client.ping()  # an unreachable server fails the test here, with redis' own error
+        try:
+            yield f"{TEST_REDIS_URL}?prefix={prefix}"
+        finally:
+            keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+
+
+@pytest.fixture
+async def bus(bus_url: str) -> AsyncIterator[Bus]:
+    opened = open_bus(bus_url)
+    try:
+        yield opened
+    finally:
+        await opened.close()

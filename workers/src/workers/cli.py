@@ -9,7 +9,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from .bus import Bus, DeadLetter, open_bus
+from tradeloop_contracts.bus import Bus, DeadLetter, DeadLetterNotFoundError, open_bus
+
 from .config import WorkersSettings
 from .health import CONSUMER_GROUP
 from .runner import run_worker
@@ -54,7 +55,7 @@ async def _dead_letters(bus: Bus, args: argparse.Namespace) -> int:
         if args.action == "replay":
             try:
                 await bus.replay(args.group, args.dead_letter_id)
-            except LookupError:
+            except DeadLetterNotFoundError:
                 return _not_found(args.group, args.dead_letter_id)
             print(f"replayed {args.dead_letter_id} to group {args.group}")
             return 0

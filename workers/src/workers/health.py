@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tradeloop_contracts import PROBLEM_CONTENT_TYPE, Problem, ProblemField
+from tradeloop_contracts.bus import Bus
 
-from .bus import Bus
 from .core import CoreClient
 
 CONSUMER_GROUP = "workers"

@@ -13,8 +13,8 @@ from tradeloop_contracts import (
     UnknownEventTypeError,
     parse_event,
 )
+from tradeloop_contracts.bus import Bus
 
-from .bus import Bus
 from .core import CoreClient
 
 logger = logging.getLogger(__name__)

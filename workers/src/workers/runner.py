@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import uvicorn
+from tradeloop_contracts.bus import open_bus
 
-from .bus import open_bus
 from .config import WorkersSettings
 from .core import CoreClient
 from .health import CONSUMER_GROUP, create_health_app

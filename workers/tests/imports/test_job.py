@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import obstore
 import pytest
 from obstore.store import LocalStore
+from tradeloop_contracts import Event, UserEventData
+from tradeloop_contracts.bus import Bus
 
 from tests.factories import event_of, import_requested
 from tests.stub_core import StubCore
@@ -137,3 +140,38 @@ class TestImportJob:
         await ImportJob(core, object_store).handle(event_of(import_requested()))
 
         assert stub_core.outcomes == []
+
+
+class TestImportThroughTheBus:
+    async def test_a_published_request_is_imported_once_even_when_published_twice(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, bus: Bus
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
+        event = event_of(request)
+        # A relay that died before its ack publishes the same event again.
+        await bus.publish(event)
+        await bus.publish(event)
+        handled: list[str] = []
+        job = ImportJob(core, object_store)
+
+        async def handle(delivered: Event[UserEventData]) -> None:
+            await job.handle(delivered)
+            handled.append(delivered.id)
+
+        stop = asyncio.Event()
+        consumer = asyncio.create_task(
+            bus.consume(
+                group="workers", consumer="one", families=["import"], handler=handle, stop=stop
+            )
+        )
+        async with asyncio.timeout(15):
+            while len(handled) < 2:
+                await asyncio.sleep(0.02)
+        stop.set()
+        await asyncio.wait_for(consumer, 5)
+
+        [outcome] = stub_core.outcomes
+        assert (outcome.status, outcome.counts.new) == ("completed", 4)
+        assert len(stub_core.executions) == 4
