@@ -1,0 +1,39 @@
+from pathlib import Path
+
+import pytest
+
+from dev import SERVICES, Stack
+
+
+@pytest.fixture
+def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Stack:
+    for service in SERVICES:
+        monkeypatch.delenv(f"{service.prefix}PORT", raising=False)
+    monkeypatch.delenv("EDGE_CORE_URL", raising=False)
+    return Stack(port_base=18000, data_dir=tmp_path)
+
+
+class TestStack:
+    def test_each_service_gets_its_own_port_from_the_base(self, stack: Stack) -> None:
+        env = stack.environment()
+        ports = [env[f"{service.prefix}PORT"] for service in SERVICES]
+        assert sorted(ports) == ["18000", "18010", "18020", "18030", "18040"]
+        assert stack.public_url == "http://localhost:18000"
+
+    def test_services_find_each_other_on_those_ports(self, stack: Stack) -> None:
+        env = stack.environment()
+        assert env["EDGE_CORE_URL"] == f"http://127.0.0.1:{env['CORE_PORT']}"
+        assert env["WEB_EDGE_URL"] == f"http://127.0.0.1:{env['EDGE_PORT']}"
+        assert env["EDGE_JWKS_URL"].startswith(env["COACH_CORE_URL"])
+
+    def test_all_state_lives_in_the_data_folder(self, stack: Stack, tmp_path: Path) -> None:
+        env = stack.environment()
+        assert env["WORKERS_BUS_URL"] == env["EDGE_BUS_URL"] == f"sqlite:///{tmp_path}/bus.db"
+        assert env["CORE_OBJECT_STORE_URL"] == env["WORKERS_OBJECT_STORE_URL"]
+        assert env["CORE_DATABASE_URL"].endswith(f"{tmp_path}/core.db")
+
+    def test_the_callers_environment_wins(
+        self, stack: Stack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("EDGE_CORE_URL", "http://core.internal")
+        assert stack.environment()["EDGE_CORE_URL"] == "http://core.internal"
