@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from core_api.accounts.models import AccountRecord
 from core_api.executions.models import ExecutionRecord
-from core_api.identity.models import RefreshTokenRecord, UserRecord
+from core_api.identity.models import (
+    ApiTokenRecord,
+    AuditLineRecord,
+    LoginThrottleRecord,
+    RefreshTokenRecord,
+    UserRecord,
+)
 from core_api.imports.models import ImportRecord
 from core_api.insights.models import InsightRecord
 from core_api.journal.models import JournalEntryRecord
@@ -16,10 +22,13 @@ metadata = Base.metadata
 
 __all__ = [
     "AccountRecord",
+    "ApiTokenRecord",
+    "AuditLineRecord",
     "ExecutionRecord",
     "ImportRecord",
     "InsightRecord",
     "JournalEntryRecord",
+    "LoginThrottleRecord",
     "OutboxRecord",
     "PositionFillRecord",
     "PositionRecord",

@@ -19,9 +19,10 @@ _bearer = HTTPBearer(auto_error=False)
 
 @dataclass(frozen=True)
 class AuthenticatedUser:
-    """The trader a verified access token names."""
+    """The trader a verified access token names, and the refresh family it came from."""
 
     id: uuid.UUID
+    session_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def _current_user(
 ) -> AuthenticatedUser:
     claims = state.tokens.verify(_token(credentials), PUBLIC_AUDIENCE)
     try:
-        return AuthenticatedUser(id=uuid.UUID(claims.subject))
+        return AuthenticatedUser(id=uuid.UUID(claims.subject), session_id=claims.session_id)
     except ValueError as error:
         raise UnauthorizedError("The token does not name a user.") from error
 
@@ -62,4 +63,6 @@ def _service_caller(
 
 
 CurrentUser = Annotated[AuthenticatedUser, Depends(_current_user)]
+# Account-level changes need a signed-in session, never a personal API token.
+SessionUser = Annotated[AuthenticatedUser, Depends(_current_user)]
 ServiceCaller = Annotated[AuthenticatedService, Depends(_service_caller)]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from tradeloop_contracts import (
     LoginRequest,
     LogoutRequest,
+    PasswordChange,
     RefreshRequest,
     ServiceToken,
     ServiceTokenRequest,
@@ -18,7 +19,8 @@ from tradeloop_contracts import (
 
 from core_api.db import DbSession
 from core_api.identity import service
-from core_api.identity.dependencies import CurrentUser
+from core_api.identity.bodies import AccountDeletion
+from core_api.identity.dependencies import CurrentUser, SessionUser
 from core_api.identity.models import UserRecord
 from core_api.state import State
 
@@ -67,6 +69,22 @@ def logout(body: LogoutRequest, session: DbSession) -> Response:
 def get_me(user: CurrentUser, session: DbSession) -> User:
     """The signed-in trader."""
     return to_user(service.get_user(session, user.id))
+
+
+@public.post("/v1/auth/password", status_code=204)
+def change_password(body: PasswordChange, user: SessionUser, session: DbSession) -> Response:
+    """Change the password; every other signed-in session ends."""
+    service.change_password(session, user.id, user.session_id, body)
+    return Response(status_code=204)
+
+
+@public.delete("/v1/me", status_code=204)
+def delete_me(
+    body: AccountDeletion, user: SessionUser, session: DbSession, state: State
+) -> Response:
+    """Delete the trader's account, data and files for good."""
+    service.delete_account(session, state.store, user.id, body.password.get_secret_value())
+    return Response(status_code=204)
 
 
 @public.get("/.well-known/jwks.json")

@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
+from typing import Any
 
-from sqlalchemy import select, update
+import obstore
+from obstore.store import ObjectStore
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     AccountCreate,
     LoginRequest,
+    PasswordChange,
     ServiceToken,
     ServiceTokenRequest,
     SignupRequest,
@@ -23,10 +28,13 @@ from core_api.accounts.service import create_account, is_time_zone
 from core_api.config import Settings
 from core_api.errors import AppError, FieldError, NotFoundError, UnauthorizedError
 from core_api.identity.dependencies import SERVICE_PREFIX
-from core_api.identity.models import RefreshTokenRecord, UserRecord
+from core_api.identity.models import AuditLineRecord, RefreshTokenRecord, UserRecord
 from core_api.identity.passwords import hash_password, verify_password
 from core_api.identity.tokens import INTERNAL_AUDIENCE, PUBLIC_AUDIENCE, TokenIssuer
 from core_api.kit.clock import utcnow
+from core_api.outbox.models import OutboxRecord
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_ACCOUNT = AccountCreate(
     name="Main", broker="manual", base_currency="USD", time_zone="America/New_York"
@@ -142,10 +150,75 @@ def _issue_pair(
     session.flush()
     ttl = settings.access_token_ttl_seconds
     return TokenPair(
-        access_token=tokens.issue(str(user_id), PUBLIC_AUDIENCE, ttl),
+        access_token=tokens.issue(str(user_id), PUBLIC_AUDIENCE, ttl, session_id=family_id),
         refresh_token=refresh_token,
         expires_in=ttl,
     )
+
+
+def change_password(
+    session: Session, user_id: uuid.UUID, keep_family: uuid.UUID | None, request: PasswordChange
+) -> None:
+    """Stores the new password and ends every refresh family but `keep_family`.
+
+    A 422 problem naming `body.current_password` when it is wrong.
+    """
+    user = get_user(session, user_id)
+    if not verify_password(user.password_hash, request.current_password.get_secret_value()):
+        raise WrongPasswordError("body.current_password")
+    user.password_hash = hash_password(request.new_password.get_secret_value())
+    statement = update(RefreshTokenRecord).where(
+        RefreshTokenRecord.user_id == user_id, RefreshTokenRecord.revoked_at.is_(None)
+    )
+    if keep_family is not None:
+        statement = statement.where(RefreshTokenRecord.family_id != keep_family)
+    session.execute(
+        statement.values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+
+
+def delete_account(session: Session, store: ObjectStore, user_id: uuid.UUID, password: str) -> None:
+    """Removes the trader, every row they own and their stored files; keeps one audit line.
+
+    A 422 problem naming `body.password` when the password is wrong.
+    """
+    user = get_user(session, user_id)
+    if not verify_password(user.password_hash, password):
+        raise WrongPasswordError("body.password")
+    # Files go first: if the rows then fail to go, the trader retries and nothing is left
+    # behind; the other order could leave files nobody can reach or delete.
+    objects = _delete_objects(store, f"imports/{user_id}/")
+    # Events not yet relayed would carry the trader's data out after they are gone.
+    events: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        delete(OutboxRecord).where(OutboxRecord.user_id == user_id)
+    )
+    # Everything else the trader owns references the user row and goes with it (ON DELETE CASCADE).
+    session.delete(user)
+    session.flush()
+    session.add(
+        AuditLineRecord(
+            action="account.deleted",
+            detail={"stored_files": objects, "outbox_events": events.rowcount},
+        )
+    )
+    logger.info("account deleted; %d stored files removed", objects)
+
+
+def _delete_objects(store: ObjectStore, prefix: str) -> int:
+    paths = [meta["path"] for chunk in obstore.list(store, prefix) for meta in chunk]
+    if paths:
+        obstore.delete(store, paths)
+    return len(paths)
+
+
+class WrongPasswordError(AppError):
+    def __init__(self, location: str) -> None:
+        super().__init__(
+            422,
+            "Wrong password",
+            "The password does not match.",
+            errors=[FieldError(location, "does not match the current password")],
+        )
 
 
 def _revoke_family(session: Session, family_id: uuid.UUID) -> None:

@@ -112,6 +112,7 @@ class Claims:
     subject: str
     token_id: str
     expires_at: dt.datetime
+    session_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -121,9 +122,12 @@ class TokenIssuer:
     key: SigningKey
     issuer: str
 
-    def issue(self, subject: str, audience: str, ttl_seconds: int) -> str:
+    def issue(
+        self, subject: str, audience: str, ttl_seconds: int, session_id: uuid.UUID | None = None
+    ) -> str:
+        """A signed JWT; `session_id` (claim `sid`) names the refresh family it came from."""
         now = utcnow()
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": audience,
             "sub": subject,
@@ -131,6 +135,8 @@ class TokenIssuer:
             "exp": now + dt.timedelta(seconds=ttl_seconds),
             "jti": uuid.uuid4().hex,
         }
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         return jwt.encode(
             claims, self.key.private_key, algorithm=ALGORITHM, headers={"kid": self.key.kid}
         )
@@ -154,10 +160,15 @@ class TokenIssuer:
             )
         except jwt.PyJWTError as error:
             raise UnauthorizedError("The token is invalid or expired.") from error
+        try:
+            session_id = uuid.UUID(str(claims["sid"])) if "sid" in claims else None
+        except ValueError as error:
+            raise UnauthorizedError("The token is invalid or expired.") from error
         return Claims(
             subject=str(claims["sub"]),
             token_id=str(claims["jti"]),
             expires_at=dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC),
+            session_id=session_id,
         )
 
     def jwks(self) -> dict[str, Any]:
