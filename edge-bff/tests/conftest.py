@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import os
 import threading
+import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +139,10 @@ def settings(
         ws_ping_seconds=0.2,
         ws_queue_size=5,
         max_upload_bytes=1024,
+        max_json_bytes=1024,
+        rate_limit_ip_per_minute=10_000,
+        rate_limit_user_per_minute=10_000,
+        rate_limit_auth_per_minute=1_000,
     )
 
 
@@ -166,12 +171,15 @@ class Browser:
         self.session_id: str | None = None
         self.csrf_token: str | None = None
 
-    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+    def _headers(self, method: str, extra: dict[str, str] | None) -> dict[str, str]:
         headers = {"sec-fetch-site": "same-origin", "origin": ORIGIN}
         if self.session_id is not None:
             headers["cookie"] = f"{COOKIE_NAME}={self.session_id}"
         if self.csrf_token is not None:
             headers["x-csrf-token"] = self.csrf_token
+        if method in ("POST", "PATCH"):
+            # Like web-ui, a fresh key per call; a test passes "" to send none.
+            headers["idempotency-key"] = str(uuid.uuid4())
         headers.update(extra or {})
         return {name: value for name, value in headers.items() if value}
 
@@ -180,7 +188,7 @@ class Browser:
     ) -> httpx.Response:
         self.client.cookies.clear()
         response: httpx.Response = self.client.request(
-            method, path, headers=self._headers(headers), **kwargs
+            method, path, headers=self._headers(method, headers), **kwargs
         )
         self.client.cookies.clear()
         cookie = session_cookie_of(response)

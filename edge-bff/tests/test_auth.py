@@ -117,7 +117,7 @@ class TestTokenForApps:
         response = client.post(
             "/api/v1/journal/entries",
             json={"body": "calm"},
-            headers={"authorization": f"Bearer {token}"},
+            headers={"authorization": f"Bearer {token}", "idempotency-key": "k-1"},
         )
 
         assert response.status_code == 200

@@ -112,7 +112,11 @@ class TestCsrf:
         response = client.post(
             "/api/v1/journal/entries",
             json={},
-            headers={"authorization": f"Bearer {token}", "origin": "https://app.example"},
+            headers={
+                "authorization": f"Bearer {token}",
+                "origin": "https://app.example",
+                "idempotency-key": "k-1",
+            },
         )
 
         assert response.status_code == 200

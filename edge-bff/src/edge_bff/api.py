@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tradeloop_contracts import Dashboard, DashboardPart, InsightList, PositionPage, Statistics
 
+from .bodies import is_json
 from .runtime import backend_headers, runtime_of
 from .upstreams import filtered_headers, forward
 
@@ -42,7 +43,9 @@ async def _proxy(request: Request, backend: str, path: str) -> Response:
         client,
         f"/v1/{path}",
         headers=headers,
-        max_body_bytes=runtime.settings.max_upload_bytes,
+        max_body_bytes=runtime.settings.max_json_bytes
+        if is_json(request.headers.get("content-type", ""))
+        else runtime.settings.max_upload_bytes,
         relay_set_cookie=False,
     )
 

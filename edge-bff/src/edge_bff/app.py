@@ -16,8 +16,11 @@ from .config import Settings
 from .csrf import CsrfMiddleware, CsrfTokens
 from .errors import AppError, app_error_handler, http_error_handler, unexpected_error_handler
 from .headers import SecurityHeadersMiddleware
+from .idempotency.middleware import IdempotencyMiddleware
+from .idempotency.store import open_idempotency_store
 from .identity import Authenticator
 from .live import Bus, LiveEvents, open_bus
+from .ratelimits import RateLimitMiddleware, open_rate_limits
 from .runtime import Runtime
 from .sessions.middleware import SessionMiddleware
 from .sessions.service import SessionService, open_session_store
@@ -37,8 +40,17 @@ def create_app(
     """
     clock = clock or SystemClock()
     store = open_session_store(
-        settings.session_store_url, absolute_seconds=settings.session_absolute_seconds
+        settings.session_store_url,
+        absolute_seconds=settings.session_absolute_seconds,
+        key_prefix=settings.redis_key_prefix,
     )
+    idempotency = open_idempotency_store(
+        settings.session_store_url,
+        lease_seconds=settings.idempotency_lease_seconds,
+        retention_seconds=settings.idempotency_retention_seconds,
+        key_prefix=settings.redis_key_prefix,
+    )
+    rate_limits = open_rate_limits(settings.session_store_url, key_prefix=settings.redis_key_prefix)
     sessions = SessionService(
         store,
         clock,
@@ -91,13 +103,30 @@ def create_app(
             await upstreams.aclose()
             await jwks_client.aclose()
             await store.close()
+            await idempotency.close()
+            await rate_limits.close()
 
     return Starlette(
         routes=[*health.routes, *auth.routes, *api.routes, *sockets.routes, *pages.routes],
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             Middleware(SessionMiddleware, sessions=sessions),
+            Middleware(
+                RateLimitMiddleware,
+                store=rate_limits,
+                clock=clock,
+                per_ip=settings.rate_limit_ip_per_minute,
+                per_user=settings.rate_limit_user_per_minute,
+                auth_per_ip=settings.rate_limit_auth_per_minute,
+            ),
             Middleware(CsrfMiddleware, tokens=csrf, public_origin=settings.public_origin),
+            Middleware(
+                IdempotencyMiddleware,
+                store=idempotency,
+                clock=clock,
+                max_json_bytes=settings.max_json_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
         ],
         exception_handlers={
             AppError: app_error_handler,

@@ -35,6 +35,14 @@ async def read_body(request: Request, model: type[ModelT]) -> tuple[ModelT, byte
         ) from exc
 
 
+def is_json(content_type: str) -> bool:
+    """True for `application/json` and `application/*+json` media types."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 def _reveal(value: Any) -> Any:
     if isinstance(value, SecretStr):
         return value.get_secret_value()

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     coach_url: str = "http://127.0.0.1:8030"
 
     session_store_url: str = "sqlite:///.data/edge.db"
+    redis_key_prefix: str = "edge:"
     session_idle_seconds: int = Field(default=30 * 60, gt=0)
     session_absolute_seconds: int = Field(default=12 * 60 * 60, gt=0)
     csrf_pepper: SecretStr = SecretStr(DEV_CSRF_PEPPER)
@@ -39,10 +40,21 @@ class Settings(BaseSettings):
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     dashboard_timeout_seconds: float = Field(default=2.0, gt=0)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_json_bytes: int = Field(default=256 * 1024, gt=0)
+
+    idempotency_retention_seconds: int = Field(default=24 * 60 * 60, ge=24 * 60 * 60)
+    idempotency_lease_seconds: int = Field(default=60, gt=0)
+
+    rate_limit_ip_per_minute: int = Field(default=1200, gt=0)
+    rate_limit_user_per_minute: int = Field(default=600, gt=0)
+    rate_limit_auth_per_minute: int = Field(default=10, gt=0)
 
     bus_url: str = "sqlite:///.data/bus.db"
     ws_queue_size: int = Field(default=100, gt=0)
     ws_ping_seconds: float = Field(default=20.0, gt=0)
+    ws_session_check_seconds: float = Field(default=60.0, gt=0, le=300)
+    ws_max_sockets_per_user: int = Field(default=10, gt=0)
+    ws_messages_per_minute: int = Field(default=100, gt=0)
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

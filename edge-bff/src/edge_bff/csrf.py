@@ -8,6 +8,7 @@ import hmac
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .bodies import is_json
 from .context import context_of
 from .errors import send_problem
 from .sessions.store import Session
@@ -37,13 +38,6 @@ class CsrfTokens:
         if not random_part or not mac:
             return False
         return hmac.compare_digest(mac.encode(), self._mac(session.id, random_part).encode())
-
-
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    )
 
 
 def _has_body(headers: Headers) -> bool:
@@ -105,7 +99,7 @@ class CsrfMiddleware:
             allowed_multipart = (method, scope["path"]) in MULTIPART_ROUTES
             content_type = headers.get("content-type", "")
             is_multipart = content_type.lower().startswith("multipart/form-data")
-            if not (_is_json(content_type) or (allowed_multipart and is_multipart)):
+            if not (is_json(content_type) or (allowed_multipart and is_multipart)):
                 refusal = 415, "This route takes application/json bodies."
         if refusal is not None:
             await send_problem(scope, receive, send_with_vary, *refusal)

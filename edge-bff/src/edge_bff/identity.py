@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import weakref
 from dataclasses import dataclass
 
 import httpx
 from pydantic import SecretStr, ValidationError
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from tradeloop_contracts import RefreshRequest, TokenPair
 
 from .bodies import wire_json
@@ -21,14 +22,25 @@ from .tokens import InvalidTokenError, TokenVerifier
 
 # Refresh a little before expiry so a token never dies in flight to a backend.
 _REFRESH_MARGIN_SECONDS = 30
+# Personal API tokens are opaque to the edge: core verifies them.
+PERSONAL_TOKEN_PREFIX = "tlp_"
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """A verified access token and the user it speaks for."""
+    """An access token and the user it speaks for.
+
+    `user_id` is None for a personal API token, which the edge passes to core unverified.
+    """
 
     access_token: str
-    user_id: str
+    user_id: str | None
+
+
+def bearer_token(connection: HTTPConnection) -> str | None:
+    """The token of an `Authorization: Bearer` header, or None."""
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
 class Authenticator:
@@ -61,14 +73,38 @@ class Authenticator:
         session = context.session
         if session is not None and session.access_token and session.refresh_token:
             return await self._from_session(request, session)
-        authorization = request.headers.get("authorization", "")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() == "bearer" and token:
+        token = bearer_token(request)
+        if token is None:
+            return None
+        if token.startswith(PERSONAL_TOKEN_PREFIX):
+            return Credentials(access_token=token, user_id=None)
+        try:
+            verified = await self.verifier.verify(token)
+        except InvalidTokenError as exc:
+            raise AppError(401, f"The bearer token is not valid: {exc}.") from exc
+        return Credentials(access_token=token, user_id=verified.subject)
+
+    async def actor(self, connection: HTTPConnection) -> str | None:
+        """Who is acting, as a key for limits and idempotency scopes; None when unknown.
+
+        `user:<id>` for a logged-in session or a verified JWT, `token:<hash>` for a personal
+        API token, `session:<hash>` for an anonymous browser session. Nothing is refreshed
+        or fetched here beyond what JWT verification needs.
+        """
+        session = context_of(connection.scope).session
+        if session is not None and session.user_id is not None:
+            return f"user:{session.user_id}"
+        token = bearer_token(connection)
+        if token is not None:
+            digest = hashlib.sha256(token.encode()).hexdigest()
+            if token.startswith(PERSONAL_TOKEN_PREFIX):
+                return f"token:{digest}"
             try:
-                verified = await self.verifier.verify(token.strip())
-            except InvalidTokenError as exc:
-                raise AppError(401, f"The bearer token is not valid: {exc}.") from exc
-            return Credentials(access_token=token.strip(), user_id=verified.subject)
+                return f"user:{(await self.verifier.verify(token)).subject}"
+            except InvalidTokenError:
+                return None
+        if session is not None:
+            return f"session:{hashlib.sha256(session.id.encode()).hexdigest()}"
         return None
 
     async def require(self, request: Request) -> Credentials:

@@ -15,12 +15,16 @@ from .store import Session, SessionStore
 _ID_BYTES = 32
 
 
-def open_session_store(url: str, *, absolute_seconds: int) -> SessionStore:
+def open_session_store(
+    url: str, *, absolute_seconds: int, key_prefix: str = "edge:"
+) -> SessionStore:
     """The store for a `sqlite:///` or `redis://` URL; ValueError for any other scheme."""
     if url.startswith("sqlite:///"):
         return SqliteSessionStore.from_url(url)
     if url.startswith(("redis://", "rediss://")):
-        return RedisSessionStore.from_url(url, ttl_seconds=absolute_seconds)
+        return RedisSessionStore.from_url(
+            url, ttl_seconds=absolute_seconds, key_prefix=f"{key_prefix}session:"
+        )
     raise ValueError("EDGE_SESSION_STORE_URL must start with sqlite:/// or redis://")
 
 

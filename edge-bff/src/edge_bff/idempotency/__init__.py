@@ -1,0 +1,1 @@
+"""Idempotency-Key handling: claim, fingerprint, replay."""
