@@ -40,6 +40,7 @@ SCHEMAS = {
     "requests/InsightCreate.json": "insight_create",
     "requests/ServiceTokenRequest.json": "service_token_request",
     "responses/InsightList.json": "insight_list",
+    "responses/JournalEntryPage.json": "journal_entry_page",
     "responses/PositionPage.json": "position_page",
     "responses/Problem.json": "problem",
     "responses/ServiceToken.json": "service_token",

@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from ai_coach.analytics.endpoints import router as analytics_router
 from ai_coach.auth import JwksVerifier
 from ai_coach.config import Settings
 from ai_coach.core import CoreClient
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with httpx.Client(timeout=timeout) as jwks_http:
             async with httpx.AsyncClient(base_url=settings.core_url, timeout=timeout) as core_http:
                 core = CoreClient(core_http, settings.core_client_id, settings.core_client_secret)
+                app.state.settings = settings
                 app.state.core = core
                 app.state.coach = CoachService(core)
                 app.state.verifier = JwksVerifier(
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Tradeloop ai-coach", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
     app.include_router(insights_router)
+    app.include_router(analytics_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     jwks_refetch_cooldown_seconds: float = 30.0
     issuer: str = "tradeloop-core"
     audience: str = "tradeloop-api"
+    time_zone: str = "UTC"
 
     @model_validator(mode="after")
     def _refuse_development_secret_elsewhere(self) -> Self:

@@ -24,9 +24,10 @@ class AppError(Exception):
     title = "Internal Server Error"
     headers: dict[str, str] = {}
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, errors: list[ProblemField] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.errors = errors
 
 
 class UnauthenticatedError(AppError):
@@ -42,6 +43,13 @@ class IssuerUnavailableError(AppError):
 
     status = 503
     title = "Service Unavailable"
+
+
+class InvalidInputError(AppError):
+    """The request is well-formed but its values do not fit together."""
+
+    status = 422
+    title = "Unprocessable Content"
 
 
 class CoreUnavailableError(AppError):
@@ -82,7 +90,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_app_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, AppError)
         return problem_response(
-            error.status, error.title, error.detail, request.url.path, headers=error.headers
+            error.status,
+            error.title,
+            error.detail,
+            request.url.path,
+            error.errors,
+            headers=error.headers,
         )
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:

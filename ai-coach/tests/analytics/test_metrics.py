@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from ai_coach.analytics import (
+    Drawdown,
     ProfitFactor,
+    Streaks,
     average_holding_seconds,
     average_loss,
     average_win,
     classify,
+    drawdown,
     expectancy,
+    expectancy_r,
+    largest_loss,
+    largest_win,
     max_drawdown,
     payoff_ratio,
     profit_factor,
+    streaks,
     win_rate,
     win_rate_excluding_breakevens,
 )
@@ -135,3 +143,48 @@ class TestHoldingTimes:
 
     def test_is_undefined_for_a_side_without_trades(self) -> None:
         assert average_holding_seconds([trade("1")]).losers is None
+
+
+class TestLargestAndR:
+    def test_largest_win_and_loss_are_the_extremes_of_each_side(self) -> None:
+        assert largest_win(SAMPLE) == Decimal("120.50")
+        assert largest_loss(SAMPLE) == Decimal("-50.25")
+
+    def test_largest_loss_is_undefined_without_losses(self) -> None:
+        assert largest_loss([trade("3")]) is None
+
+    def test_expectancy_in_r_averages_only_trades_with_an_initial_stop(self) -> None:
+        with_r = [
+            replace(trade("20"), r_multiple=Decimal("2")),
+            replace(trade("-10"), r_multiple=Decimal("-1")),
+        ]
+        assert expectancy_r([*with_r, trade("500")]) == Decimal("0.5")
+        assert expectancy_r([trade("500")]) is None
+
+
+class TestDrawdownDuration:
+    def test_runs_from_the_peak_to_the_close_that_regains_it(self) -> None:
+        result = drawdown(SAMPLE)
+        # Peak 120.50 at hour 1, trough at hour 2, regained (150.25) at hour 3.
+        assert result == Drawdown(Decimal("50.25"), 2 * 3600, recovered=True)
+
+    def test_runs_to_the_last_close_when_never_regained(self) -> None:
+        trades = [trade("10", 600, at(1)), trade("-30", 600, at(2)), trade("5", 600, at(6))]
+        assert drawdown(trades) == Drawdown(Decimal("30"), 5 * 3600, recovered=False)
+
+    def test_an_opening_loss_runs_from_the_first_open(self) -> None:
+        trades = [trade("-10", 600, at(1)), trade("20", 600, at(3))]
+        assert drawdown(trades) == Drawdown(Decimal("10"), 2 * 3600 + 600, recovered=True)
+
+    def test_in_percent_is_the_fall_over_equity_at_the_peak(self) -> None:
+        # Equity 1000 → 1120.50 (peak) → 1070.25: 50.25 / 1120.50.
+        percent = drawdown(SAMPLE, Decimal(1000)).percent
+        assert percent is not None
+        assert percent.quantize(Decimal("0.000001")) == Decimal("0.044846")
+
+
+class TestStreaks:
+    def test_counts_the_longest_runs_and_breakevens_end_them(self) -> None:
+        outcomes = ["1", "1", "0", "1", "-1", "-1", "-1", "1", "1", "1", "1"]
+        trades = [trade(pnl, closed_at=at(i)) for i, pnl in enumerate(outcomes)]
+        assert streaks(trades) == Streaks(wins=4, losses=3)

@@ -19,7 +19,11 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True)
 class ClosedTrade:
-    """A closed position as the coach sees it: net P&L, outcome and holding time."""
+    """A closed position as the coach sees it: P&L, outcome, timing, what and how much.
+
+    `size` is the position's largest notional (max quantity x entry price x multiplier);
+    `r_multiple`, `mfe` and `mae` are None when unknown (no initial stop, no market data).
+    """
 
     id: UUID
     net_pnl: Decimal
@@ -27,6 +31,15 @@ class ClosedTrade:
     opened_at: dt.datetime
     closed_at: dt.datetime
     holding_seconds: int
+    account_id: UUID | None = None
+    symbol: str = ""
+    asset_class: str = ""
+    tags: tuple[str, ...] = ()
+    size: Decimal = ZERO
+    gross_pnl: Decimal | None = None
+    r_multiple: Decimal | None = None
+    mfe: Decimal | None = None
+    mae: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -111,18 +124,96 @@ def expectancy(trades: Sequence[ClosedTrade]) -> Decimal | None:
     return _mean([trade.net_pnl for trade in trades])
 
 
+def expectancy_r(trades: Sequence[ClosedTrade]) -> Decimal | None:
+    """Mean realised R over the trades that have one (an initial stop); None when none do."""
+    return _mean([trade.r_multiple for trade in trades if trade.r_multiple is not None])
+
+
+def largest_win(trades: Sequence[ClosedTrade]) -> Decimal | None:
+    """The largest net P&L of a win; None without wins."""
+    return max(_pnls(trades, "win"), default=None)
+
+
+def largest_loss(trades: Sequence[ClosedTrade]) -> Decimal | None:
+    """The most negative net P&L of a loss; None without losses."""
+    return min(_pnls(trades, "loss"), default=None)
+
+
+@dataclass(frozen=True)
+class Drawdown:
+    """The deepest fall of the cumulative net P&L curve and how long it lasted.
+
+    `amount` is positive (0 when the curve never falls); `seconds` runs from the close of
+    the trade that set the peak (the first trade's open when the peak is the start) to the
+    close of the trade that regained it, or to the last close when it was never regained
+    (`recovered` False). `percent` is the fall as a fraction of equity at the peak, only
+    when a starting equity is known.
+    """
+
+    amount: Decimal
+    seconds: int
+    recovered: bool
+    percent: Decimal | None = None
+
+
+def drawdown(trades: Sequence[ClosedTrade], starting_equity: Decimal | None = None) -> Drawdown:
+    """The maximum drawdown of cumulative realised net P&L, in closing order, from 0.
+
+    Raises ValueError for a starting equity that is not positive.
+    """
+    if starting_equity is not None and starting_equity <= 0:
+        raise ValueError("the starting equity must be a positive amount")
+    ordered = sorted(trades, key=lambda trade: trade.closed_at)
+    peak = equity = deepest = deepest_peak = ZERO
+    peak_at = ordered[0].opened_at if ordered else None
+    deepest_from: dt.datetime | None = None
+    regained_at: dt.datetime | None = None
+    for trade in ordered:
+        equity += trade.net_pnl
+        if equity >= peak:
+            if deepest_from is not None and deepest_from == peak_at and regained_at is None:
+                regained_at = trade.closed_at
+            peak, peak_at = equity, trade.closed_at
+        elif peak - equity > deepest:
+            deepest, deepest_peak, deepest_from, regained_at = peak - equity, peak, peak_at, None
+    percent = None
+    if starting_equity is not None:
+        percent = deepest / (starting_equity + deepest_peak)
+    if deepest_from is None:
+        return Drawdown(ZERO, 0, True, percent)
+    end = regained_at or ordered[-1].closed_at
+    seconds = int((end - deepest_from).total_seconds())
+    return Drawdown(deepest, seconds, regained_at is not None, percent)
+
+
 def max_drawdown(trades: Sequence[ClosedTrade]) -> Decimal:
     """Largest peak-to-trough fall of cumulative realised net P&L, as a positive amount.
 
     Trades are taken in closing order; the curve starts at 0 before the first trade, so a
     first losing trade is already a drawdown. Zero when the curve never falls.
     """
-    peak = equity = worst = ZERO
+    return drawdown(trades).amount
+
+
+@dataclass(frozen=True)
+class Streaks:
+    """The longest runs of consecutive wins and of consecutive losses (breakevens end both)."""
+
+    wins: int
+    losses: int
+
+
+def streaks(trades: Sequence[ClosedTrade]) -> Streaks:
+    """The longest win and loss streaks in closing order."""
+    best = {"win": 0, "loss": 0}
+    current: Outcome | None = None
+    run = 0
     for trade in sorted(trades, key=lambda trade: trade.closed_at):
-        equity += trade.net_pnl
-        peak = max(peak, equity)
-        worst = max(worst, peak - equity)
-    return worst
+        run = run + 1 if trade.outcome == current else 1
+        current = trade.outcome
+        if current in best:
+            best[current] = max(best[current], run)
+    return Streaks(wins=best["win"], losses=best["loss"])
 
 
 def average_holding_seconds(trades: Sequence[ClosedTrade]) -> HoldingTimes:

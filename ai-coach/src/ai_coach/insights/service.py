@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 
-from ai_coach.analytics import ClosedTrade, classify
 from ai_coach.auth import AuthenticatedUser
 from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.insight_list import Insight, InsightList
@@ -14,6 +12,7 @@ from ai_coach.contracts.position_page import Position
 from ai_coach.core import CoreClient
 from ai_coach.insights.disposition import detect_disposition_effect
 from ai_coach.insights.performance import detect_performance_summary
+from ai_coach.positions import trades_by_currency
 
 DETECTORS = (detect_disposition_effect, detect_performance_summary)
 
@@ -21,33 +20,10 @@ DETECTORS = (detect_disposition_effect, detect_performance_summary)
 InsightKey = tuple[str, str | None, dt.date | None, dt.date | None, int]
 
 
-def to_trade(position: Position) -> ClosedTrade | None:
-    """The closed trade of a position, or None while it is still open."""
-    if position.closed_at is None:
-        return None
-    holding = position.holding_seconds
-    if holding is None:
-        holding = int((position.closed_at - position.opened_at).total_seconds())
-    return ClosedTrade(
-        id=position.id,
-        net_pnl=position.realised_pnl_net,
-        # core knows the account's breakeven band; without its verdict the band is zero.
-        outcome=position.outcome or classify(position.realised_pnl_net),
-        opened_at=position.opened_at,
-        closed_at=position.closed_at,
-        holding_seconds=holding,
-    )
-
-
 def compute_insights(positions: Sequence[Position]) -> list[InsightCreate]:
     """Every insight the detectors find, per currency (P&L of different currencies never mix)."""
-    by_currency: dict[str, list[ClosedTrade]] = defaultdict(list)
-    for position in positions:
-        trade = to_trade(position)
-        if trade is not None:
-            by_currency[position.currency].append(trade)
     found = []
-    for currency, trades in sorted(by_currency.items()):
+    for currency, trades in trades_by_currency(positions).items():
         for detector in DETECTORS:
             insight = detector(trades, currency)
             if insight is not None:

@@ -1,0 +1,100 @@
+"""GET /v1/analytics of the real app against the stand-in core."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import httpx
+
+from tests.factories import START, positions_of, trade
+from tests.stub_core import StubCore
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def trader(core: StubCore) -> uuid.UUID:
+    user_id = uuid.uuid4()
+    monday = START  # 2026-01-05 14:30 UTC, a Monday
+    trades = [
+        trade("120.50", 600, monday),
+        trade("-50.25", 600, monday + dt.timedelta(days=1)),
+        trade("80.00", 600, monday + dt.timedelta(days=7)),
+    ]
+    core.positions[user_id] = positions_of(trades)
+    return user_id
+
+
+class TestAnalytics:
+    def test_groups_metrics_by_iso_week_with_decimals_as_strings(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = trader(core)
+        response = coach.get(
+            "/v1/analytics", params={"group_by": "week"}, headers=bearer(core.user_token(user_id))
+        )
+        assert response.status_code == 200
+        [usd] = response.json()["items"]
+        assert usd["currency"] == "USD"
+        assert usd["overall"]["net_pnl"] == "150.25"
+        assert usd["overall"]["sharpe"] is None  # no equity, no Sharpe
+        weeks = {group["key"]: group["metrics"] for group in usd["groups"]}
+        assert weeks["2026-W02"]["trades"] == 2
+        assert weeks["2026-W02"]["expectancy"] == "35.125"
+        assert weeks["2026-W03"]["no_losses"] is True
+        assert weeks["2026-W03"]["profit_factor"] is None
+
+    def test_a_date_range_and_a_starting_equity_give_sharpe_on_the_chosen_closes(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = trader(core)
+        params = {
+            "group_by": "weekday",
+            "start": "2026-01-05",
+            "end": "2026-01-06",
+            "starting_equity": "10000",
+        }
+        response = coach.get(
+            "/v1/analytics", params=params, headers=bearer(core.user_token(user_id))
+        )
+        [usd] = response.json()["items"]
+        assert usd["overall"]["trades"] == 2
+        assert usd["overall"]["sharpe"] is not None
+        assert [group["key"] for group in usd["groups"]] == ["monday", "tuesday"]
+
+    def test_an_unknown_dimension_is_a_problem_naming_the_parameter(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        response = coach.get(
+            "/v1/analytics",
+            params={"group_by": "moon"},
+            headers=bearer(core.user_token(uuid.uuid4())),
+        )
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["location"] == "query/group_by"
+
+    def test_a_range_that_ends_before_it_starts_is_a_problem(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        params = {"group_by": "day", "start": "2026-02-01", "end": "2026-01-01"}
+        response = coach.get(
+            "/v1/analytics", params=params, headers=bearer(core.user_token(uuid.uuid4()))
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"] == [
+            {"location": "query/start", "message": "must not be after end"}
+        ]
+
+    def test_another_users_positions_are_never_counted(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        trader(core)
+        response = coach.get(
+            "/v1/analytics",
+            params={"group_by": "symbol"},
+            headers=bearer(core.user_token(uuid.uuid4())),
+        )
+        assert response.json()["items"] == []
