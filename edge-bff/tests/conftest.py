@@ -97,6 +97,8 @@ def core(core_stub: tuple[CoreStub, str]) -> CoreStub:
     stub.calls.clear()
     stub.access_ttl = 900
     stub.jwks_down = False
+    stub.created.clear()
+    stub.create_delay = 0.0
     return stub
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import secrets
@@ -41,11 +42,18 @@ def closed_url() -> str:
 
 
 @contextmanager
-def serve(app: Starlette) -> Iterator[str]:
+def serve(app: Starlette, *, lifespan: bool = False) -> Iterator[str]:
     """Run `app` with uvicorn in a thread; yields its base URL."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+            lifespan="on" if lifespan else "off",
+            ws_per_message_deflate=False,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -98,6 +106,9 @@ class CoreStub:
     calls: list[tuple[str, str]] = field(default_factory=list)
     jwks_fetches: int = 0
     jwks_down: bool = False
+    # Accounts created through POST /v1/accounts, and how long each creation takes.
+    created: list[dict[str, Any]] = field(default_factory=list)
+    create_delay: float = 0.0
 
     def add_user(self, email: str) -> str:
         user_id = str(uuid.uuid4())
@@ -174,6 +185,22 @@ class CoreStub:
             self.calls.append(("positions", str(request.url.query)))
             return JSONResponse({"items": [], "next_cursor": None})
 
+        async def create_account(request: Request) -> Response:
+            body = await request.json()
+            if self.create_delay:
+                await asyncio.sleep(self.create_delay)
+            if body.get("name") == "":
+                return problem(422, "An account needs a name.")
+            account = {
+                "id": str(uuid.uuid4()),
+                "name": body.get("name"),
+                "user": self._user_of(request),
+            }
+            self.created.append(account)
+            return JSONResponse(
+                account, status_code=201, headers={"location": f"/v1/accounts/{account['id']}"}
+            )
+
         async def echo(request: Request) -> Response:
             body = await request.body()
             response = JSONResponse(
@@ -200,6 +227,7 @@ class CoreStub:
                 Route("/v1/me", me),
                 Route("/v1/statistics", statistics),
                 Route("/v1/positions", positions),
+                Route("/v1/accounts", create_account, methods=["POST"]),
                 Route("/v1/{path:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             ]
         )

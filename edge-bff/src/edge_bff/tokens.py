@@ -83,7 +83,10 @@ class JwksCache:
 
     async def key(self, kid: str) -> jwt.PyJWK | None:
         """The key with this id, or None when the issuer does not (or cannot now) name it."""
-        if (kid not in self._keys or self._is_stale()) and self._may_refetch():
+        # Wait for a fetch already in flight rather than answer from the old set.
+        if (kid not in self._keys or self._is_stale()) and (
+            self._lock.locked() or self._may_refetch()
+        ):
             async with self._lock:
                 # Another request may have fetched while this one waited for the lock.
                 if (kid not in self._keys or self._is_stale()) and self._may_refetch():
@@ -92,7 +95,7 @@ class JwksCache:
 
     async def ready(self) -> bool:
         """True when a key set is known (fetching one if there is none yet)."""
-        if not self._keys and self._may_refetch():
+        if not self._keys and (self._lock.locked() or self._may_refetch()):
             async with self._lock:
                 if not self._keys and self._may_refetch():
                     await self._fetch()
