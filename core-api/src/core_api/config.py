@@ -41,6 +41,14 @@ class Settings(BaseSettings):
         }
     )
     max_upload_bytes: int = Field(default=200 * MIB, ge=1)
+    login_account_failures: int = Field(default=5, ge=1)
+    login_address_failures: int = Field(default=20, ge=1)
+    login_lockout_seconds: int = Field(default=30, ge=1)
+    login_max_lockout_seconds: int = Field(default=3600, ge=1)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Peer addresses whose X-Forwarded-For names the client (edge's address).",
+    )
 
     @model_validator(mode="after")
     def _no_development_defaults_elsewhere(self) -> Self:

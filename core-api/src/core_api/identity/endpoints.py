@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from tradeloop_contracts import (
     LoginRequest,
     LogoutRequest,
@@ -22,6 +22,7 @@ from core_api.identity import service
 from core_api.identity.bodies import AccountDeletion
 from core_api.identity.dependencies import CurrentUser, SessionUser
 from core_api.identity.models import UserRecord
+from core_api.identity.throttling import client_address
 from core_api.state import State
 
 public = APIRouter(tags=["identity"])
@@ -45,9 +46,14 @@ def signup(body: SignupRequest, session: DbSession) -> User:
 
 
 @public.post("/v1/auth/login")
-def login(body: LoginRequest, session: DbSession, state: State) -> TokenPair:
+def login(body: LoginRequest, request: Request, session: DbSession, state: State) -> TokenPair:
     """Exchange email and password for an access token and a refresh token."""
-    return service.login(session, state.tokens, state.settings, body)
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        state.settings.trusted_proxies,
+    )
+    return service.login(session, state.tokens, state.settings, body, address)
 
 
 @public.post("/v1/auth/refresh")
@@ -72,9 +78,11 @@ def get_me(user: CurrentUser, session: DbSession) -> User:
 
 
 @public.post("/v1/auth/password", status_code=204)
-def change_password(body: PasswordChange, user: SessionUser, session: DbSession) -> Response:
+def change_password(
+    body: PasswordChange, user: SessionUser, session: DbSession, state: State
+) -> Response:
     """Change the password; every other signed-in session ends."""
-    service.change_password(session, user.id, user.session_id, body)
+    service.change_password(session, state.settings, user.id, user.session_id, body)
     return Response(status_code=204)
 
 
@@ -83,7 +91,9 @@ def delete_me(
     body: AccountDeletion, user: SessionUser, session: DbSession, state: State
 ) -> Response:
     """Delete the trader's account, data and files for good."""
-    service.delete_account(session, state.store, user.id, body.password.get_secret_value())
+    service.delete_account(
+        session, state.settings, state.store, user.id, body.password.get_secret_value()
+    )
     return Response(status_code=204)
 
 

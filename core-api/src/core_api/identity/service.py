@@ -27,6 +27,7 @@ from tradeloop_contracts import (
 from core_api.accounts.service import create_account, is_time_zone
 from core_api.config import Settings
 from core_api.errors import AppError, FieldError, NotFoundError, UnauthorizedError
+from core_api.identity import throttling
 from core_api.identity.dependencies import SERVICE_PREFIX
 from core_api.identity.models import AuditLineRecord, RefreshTokenRecord, UserRecord
 from core_api.identity.passwords import hash_password, verify_password
@@ -78,16 +79,60 @@ def get_user(session: Session, user_id: uuid.UUID) -> UserRecord:
 
 
 def login(
-    session: Session, tokens: TokenIssuer, settings: Settings, request: LoginRequest
+    session: Session,
+    tokens: TokenIssuer,
+    settings: Settings,
+    request: LoginRequest,
+    address: str,
 ) -> TokenPair:
-    """A new token family; the same UnauthorizedError for an unknown email or a wrong password."""
+    """A new token family.
+
+    The same UnauthorizedError for an unknown email or a wrong password; LockedOutError (429)
+    while the email or the client address is locked out after too many failures.
+    """
+    now = utcnow()
+    account = _account_subject(settings, request.email)
+    subjects = [account, throttling.Subject(throttling.address_key(address), _policy(settings))]
+    throttling.refuse_if_locked(session, subjects, now)
     user = session.scalar(select(UserRecord).where(UserRecord.email == request.email))
     password_ok = verify_password(
         user.password_hash if user else None, request.password.get_secret_value()
     )
     if user is None or not password_ok:
-        raise UnauthorizedError("Email or password is wrong.")
+        throttling.record_failure(session, subjects, now)
+        raise UnauthorizedError("Email or password is wrong.", keep_changes=True)
+    throttling.forget_failures(session, account)
     return _issue_pair(session, tokens, settings, user.id, family_id=uuid.uuid4())
+
+
+def _account_subject(settings: Settings, email: str) -> throttling.Subject:
+    policy = throttling.Policy(
+        settings.login_account_failures,
+        settings.login_lockout_seconds,
+        settings.login_max_lockout_seconds,
+    )
+    return throttling.Subject(throttling.account_key(email), policy)
+
+
+def _policy(settings: Settings) -> throttling.Policy:
+    return throttling.Policy(
+        settings.login_address_failures,
+        settings.login_lockout_seconds,
+        settings.login_max_lockout_seconds,
+    )
+
+
+def _check_password(
+    session: Session, settings: Settings, user: UserRecord, password: str, location: str
+) -> None:
+    # Re-entered passwords count against the account like log-ins, so a stolen access
+    # token cannot be used to guess the password.
+    now = utcnow()
+    account = _account_subject(settings, user.email)
+    throttling.refuse_if_locked(session, [account], now)
+    if not verify_password(user.password_hash, password):
+        throttling.record_failure(session, [account], now)
+        raise WrongPasswordError(location)
 
 
 def refresh(session: Session, tokens: TokenIssuer, settings: Settings, token: str) -> TokenPair:
@@ -157,15 +202,24 @@ def _issue_pair(
 
 
 def change_password(
-    session: Session, user_id: uuid.UUID, keep_family: uuid.UUID | None, request: PasswordChange
+    session: Session,
+    settings: Settings,
+    user_id: uuid.UUID,
+    keep_family: uuid.UUID | None,
+    request: PasswordChange,
 ) -> None:
     """Stores the new password and ends every refresh family but `keep_family`.
 
-    A 422 problem naming `body.current_password` when it is wrong.
+    A 422 problem naming `body.current_password` when it is wrong; 429 while locked out.
     """
     user = get_user(session, user_id)
-    if not verify_password(user.password_hash, request.current_password.get_secret_value()):
-        raise WrongPasswordError("body.current_password")
+    _check_password(
+        session,
+        settings,
+        user,
+        request.current_password.get_secret_value(),
+        "body.current_password",
+    )
     user.password_hash = hash_password(request.new_password.get_secret_value())
     statement = update(RefreshTokenRecord).where(
         RefreshTokenRecord.user_id == user_id, RefreshTokenRecord.revoked_at.is_(None)
@@ -177,14 +231,15 @@ def change_password(
     )
 
 
-def delete_account(session: Session, store: ObjectStore, user_id: uuid.UUID, password: str) -> None:
+def delete_account(
+    session: Session, settings: Settings, store: ObjectStore, user_id: uuid.UUID, password: str
+) -> None:
     """Removes the trader, every row they own and their stored files; keeps one audit line.
 
-    A 422 problem naming `body.password` when the password is wrong.
+    A 422 problem naming `body.password` when the password is wrong; 429 while locked out.
     """
     user = get_user(session, user_id)
-    if not verify_password(user.password_hash, password):
-        raise WrongPasswordError("body.password")
+    _check_password(session, settings, user, password, "body.password")
     # Files go first: if the rows then fail to go, the trader retries and nothing is left
     # behind; the other order could leave files nobody can reach or delete.
     objects = _delete_objects(store, f"imports/{user_id}/")
@@ -218,6 +273,7 @@ class WrongPasswordError(AppError):
             "Wrong password",
             "The password does not match.",
             errors=[FieldError(location, "does not match the current password")],
+            keep_changes=True,
         )
 
 
