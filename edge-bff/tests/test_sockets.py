@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient, WebSocketDenialResponse
+from starlette.websockets import WebSocketDisconnect
 from tradeloop_contracts import ImportFailed, make_event
 
-from .conftest import ORIGIN, Browser, FakeBus
+from edge_bff.config import Settings
+
+from .conftest import ORIGIN, Browser, FakeBus, FakeClock, make_client
 
 
 def _import_failed(user_id: str) -> ImportFailed:
@@ -94,3 +99,92 @@ class TestLiveSocket:
 
         with _connect(client, browser) as socket:  # type: ignore[attr-defined]
             assert json.loads(socket.receive_text()) == {"type": "heartbeat"}
+
+
+@pytest.fixture
+def limited_client(settings: Settings, clock: FakeClock, bus: FakeBus) -> Iterator[TestClient]:
+    limited = settings.model_copy(
+        update={"ws_max_sockets_per_user": 2, "ws_messages_per_minute": 5}
+    )
+    with make_client(limited, clock, bus) as client:
+        yield client
+
+
+def _closed_with(websocket: object) -> int:
+    """Read until the edge closes the socket; the close code."""
+    with pytest.raises(WebSocketDisconnect) as closed:
+        while True:
+            websocket.receive_text()  # type: ignore[attr-defined]
+    return closed.value.code
+
+
+class TestSocketLimits:
+    def test_a_socket_without_an_origin_is_refused(
+        self, client: TestClient, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        with pytest.raises(WebSocketDenialResponse) as refusal:
+            with client.websocket_connect(
+                "/ws", headers={"cookie": f"__Host-tradeloop_session={browser.session_id}"}
+            ):
+                pass
+
+        assert refusal.value.status_code == 403
+
+    def test_a_user_may_hold_only_so_many_sockets(
+        self, limited_client: TestClient, user: tuple[str, str]
+    ) -> None:
+        browser = Browser(limited_client)
+        browser.log_in(user[0])
+
+        with _connect(limited_client, browser), _connect(limited_client, browser):  # type: ignore[attr-defined]
+            with pytest.raises(WebSocketDenialResponse) as refusal:
+                with _connect(limited_client, browser):  # type: ignore[attr-defined]
+                    pass
+
+        assert refusal.value.status_code == 429
+
+    def test_a_chatty_client_is_closed_with_1008(
+        self, limited_client: TestClient, user: tuple[str, str]
+    ) -> None:
+        browser = Browser(limited_client)
+        browser.log_in(user[0])
+
+        with _connect(limited_client, browser) as socket:  # type: ignore[attr-defined]
+            for _ in range(6):
+                socket.send_text("hi")
+
+            assert _closed_with(socket) == 1008
+
+    def test_a_message_over_64_kib_is_closed_with_1009(
+        self, client: TestClient, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        with _connect(client, browser) as socket:  # type: ignore[attr-defined]
+            socket.send_text("x" * (64 * 1024 + 1))
+
+            assert _closed_with(socket) == 1009
+
+    def test_logout_closes_the_sessions_socket_with_1008_within_a_second(
+        self, client: TestClient, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        with _connect(client, browser) as socket:  # type: ignore[attr-defined]
+            started = time.monotonic()
+            assert browser.request("POST", "/api/v1/auth/logout").status_code == 204
+
+            assert _closed_with(socket) == 1008
+            assert time.monotonic() - started < 1
+
+    def test_a_session_that_times_out_ends_its_socket(
+        self, client: TestClient, browser: Browser, clock: FakeClock, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        with _connect(client, browser) as socket:  # type: ignore[attr-defined]
+            clock.advance(minutes=31)
+
+            assert _closed_with(socket) == 1008

@@ -132,6 +132,10 @@ class LiveEvents:
         self._subscribers[user_id].add(subscriber)
         return subscriber
 
+    def socket_count(self, user_id: str) -> int:
+        """How many sockets of this user this process serves."""
+        return len(self._subscribers.get(user_id, ()))
+
     def unsubscribe(self, subscriber: Subscriber) -> None:
         """Stop feeding the subscriber."""
         subscribers = self._subscribers.get(subscriber.user_id)

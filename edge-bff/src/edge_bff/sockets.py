@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 
 import anyio
 from starlette.routing import WebSocketRoute
@@ -25,19 +26,23 @@ async def _pump(
 ) -> None:
     """Send the catch-up (when reconnecting), then live deliveries, with heartbeats between."""
     live = runtime.live
+    check_every = min(live.ping_seconds, runtime.settings.ws_session_check_seconds)
+    checked_at = time.monotonic()
     sent_in_catch_up: set[str] = set()
     if after:
         async for delivery in live.catch_up(subscriber.user_id, after):
             sent_in_catch_up.add(delivery.event.id)
             await _send(websocket, delivery)
     while True:
-        try:
-            delivery = await asyncio.wait_for(subscriber.queue.get(), live.ping_seconds)
-        except TimeoutError:
-            # Heartbeat, and the moment to notice a session that ended on another instance.
-            if await runtime.sessions.store.get(subscriber.session_id) is None:
+        if time.monotonic() - checked_at >= check_every:
+            # Notice a session that ended or timed out, on this instance or another one.
+            checked_at = time.monotonic()
+            if not await runtime.sessions.is_live(subscriber.session_id):
                 subscriber.close(1008)
                 return
+        try:
+            delivery = await asyncio.wait_for(subscriber.queue.get(), check_every)
+        except TimeoutError:
             await websocket.send_text(_HEARTBEAT)
             continue
         if delivery.event.id not in sent_in_catch_up:
@@ -52,8 +57,9 @@ async def _send(websocket: WebSocket, delivery: Delivery) -> None:
     await websocket.send_text(text)
 
 
-async def _listen(websocket: WebSocket, subscriber: Subscriber) -> None:
+async def _listen(websocket: WebSocket, subscriber: Subscriber, per_minute: int) -> None:
     """Watch the client: it says nothing we act on, but it may leave or send too much."""
+    tokens, refilled_at = float(per_minute), time.monotonic()
     while True:
         received = await websocket.receive()
         if received["type"] == "websocket.disconnect":
@@ -64,6 +70,13 @@ async def _listen(websocket: WebSocket, subscriber: Subscriber) -> None:
         if size > MAX_MESSAGE_BYTES:
             subscriber.close(1009)
             return
+        now = time.monotonic()
+        tokens = min(float(per_minute), tokens + (now - refilled_at) * per_minute / 60)
+        refilled_at = now
+        if tokens < 1:
+            subscriber.close(1008)
+            return
+        tokens -= 1
 
 
 async def live_socket(websocket: WebSocket) -> None:
@@ -78,14 +91,21 @@ async def live_socket(websocket: WebSocket) -> None:
     if session is None or session.user_id is None:
         await websocket.send_denial_response(problem_response(401, "Log in first."))
         return
-    await websocket.accept()
+    if runtime.live.socket_count(session.user_id) >= runtime.settings.ws_max_sockets_per_user:
+        await websocket.send_denial_response(
+            problem_response(429, "Too many live connections; close another tab first.")
+        )
+        return
     subscriber = runtime.live.subscribe(session.user_id, session.id)
     try:
+        await websocket.accept()
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(
                 _pump, websocket, runtime, subscriber, websocket.query_params.get("after")
             )
-            tasks.start_soon(_listen, websocket, subscriber)
+            tasks.start_soon(
+                _listen, websocket, subscriber, runtime.settings.ws_messages_per_minute
+            )
             await subscriber.closed.wait()
             tasks.cancel_scope.cancel()
     finally:

@@ -70,6 +70,19 @@ class SessionService:
         await self.store.save(session)
         return session
 
+    async def is_live(self, session_id: str) -> bool:
+        """True while the session exists and is within its timeouts (its times untouched)."""
+        try:
+            session = await self.store.get(session_id)
+        except (KeyError, ValueError):
+            return False
+        if session is None:
+            return False
+        now = self._clock.now()
+        return (
+            now - session.last_seen_at <= self._idle and now - session.created_at <= self._absolute
+        )
+
     async def log_in(
         self, previous: Session | None, *, user_id: str, access_token: str, refresh_token: str
     ) -> Session:
