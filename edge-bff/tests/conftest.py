@@ -99,6 +99,7 @@ def core(core_stub: tuple[CoreStub, str]) -> CoreStub:
     stub.jwks_down = False
     stub.created.clear()
     stub.create_delay = 0.0
+    stub.bus_url = None
     return stub
 
 

@@ -23,6 +23,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from tradeloop_contracts import ImportFailed, make_event
+from tradeloop_contracts.bus import open_bus
 
 ISSUER = "tradeloop-core"
 AUDIENCE = "tradeloop-api"
@@ -109,6 +111,8 @@ class CoreStub:
     # Accounts created through POST /v1/accounts, and how long each creation takes.
     created: list[dict[str, Any]] = field(default_factory=list)
     create_delay: float = 0.0
+    # When set, an upload publishes `import.failed.v1` for its user on this bus.
+    bus_url: str | None = None
 
     def add_user(self, email: str) -> str:
         user_id = str(uuid.uuid4())
@@ -201,6 +205,24 @@ class CoreStub:
                 account, status_code=201, headers={"location": f"/v1/accounts/{account['id']}"}
             )
 
+        async def upload(request: Request) -> Response:
+            user_id = self._user_of(request)
+            if self.bus_url is not None and user_id is not None:
+                event = make_event(
+                    "import.failed.v1",
+                    ImportFailed(
+                        user_id=uuid.UUID(user_id), import_id=uuid.uuid4(), reason="bad file"
+                    ),
+                    source="/core-api",
+                )
+                bus = open_bus(self.bus_url)
+                try:
+                    await bus.publish(event)
+                finally:
+                    await bus.close()
+                return JSONResponse({"event_id": event.id}, status_code=202)
+            return await echo(request)
+
         async def echo(request: Request) -> Response:
             body = await request.body()
             response = JSONResponse(
@@ -228,6 +250,7 @@ class CoreStub:
                 Route("/v1/statistics", statistics),
                 Route("/v1/positions", positions),
                 Route("/v1/accounts", create_account, methods=["POST"]),
+                Route("/v1/imports", upload, methods=["POST"]),
                 Route("/v1/{path:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             ]
         )
