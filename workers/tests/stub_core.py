@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,6 +56,29 @@ class StubCore:
     batches: list[ExecutionBatch] = field(default_factory=list)
     executions: dict[tuple[UUID, UUID, str], ExecutionIn] = field(default_factory=dict)
     owners: dict[UUID, UUID] = field(default_factory=dict)
+    finished: list[UUID] = field(default_factory=list)
+    import_reads: Counter[UUID] = field(default_factory=Counter)
+    rejected_imports: set[UUID] = field(default_factory=set)
+    unavailable_until: float = 0.0
+    batch_delay_seconds: float = 0.0
+
+    def fail_for(self, seconds: float) -> None:
+        """Answer every call with 503 for `seconds`, as a core that is down for a while."""
+        with self.lock:
+            self.unavailable_until = time.monotonic() + seconds
+
+    def slow_down_batches(self, seconds: float) -> None:
+        """Take `seconds` over every batch of executions, so an import is caught in flight."""
+        with self.lock:
+            self.batch_delay_seconds = seconds
+
+    def reject_import(self, import_id: UUID, *, rejected: bool = True) -> None:
+        """Answer 422 to every read of the import: a message no worker can handle."""
+        with self.lock:
+            if rejected:
+                self.rejected_imports.add(import_id)
+            else:
+                self.rejected_imports.discard(import_id)
 
     def fail_next_calls(self, count: int) -> None:
         """Answer the next `count` internal calls with 503, as a core restarting would."""
@@ -100,6 +124,8 @@ def create_stub_app(state: StubCore) -> FastAPI:
 
     def authorised(authorization: Annotated[str | None, Header()] = None) -> None:
         with state.lock:
+            if time.monotonic() < state.unavailable_until:
+                raise HTTPException(503, "core is down")
             if state.unavailable_calls > 0:
                 state.unavailable_calls -= 1
                 raise HTTPException(503, "core is restarting")
@@ -121,6 +147,8 @@ def create_stub_app(state: StubCore) -> FastAPI:
     @app.post("/internal/token")
     def issue_token(body: ServiceTokenRequest) -> ServiceToken:
         with state.lock:
+            if time.monotonic() < state.unavailable_until:
+                raise HTTPException(503, "core is down")
             if state.unavailable_calls > 0:
                 state.unavailable_calls -= 1
                 raise HTTPException(503, "core is restarting")
@@ -156,6 +184,9 @@ def create_stub_app(state: StubCore) -> FastAPI:
     @app.get("/internal/users/{user_id}/imports/{import_id}", dependencies=service)
     def get_import(user_id: UUID, import_id: UUID) -> ImportDetail:
         with state.lock:
+            state.import_reads[import_id] += 1
+            if import_id in state.rejected_imports:
+                raise HTTPException(422, "this import cannot be read")
             return import_of(user_id, import_id)
 
     @app.post("/internal/users/{user_id}/imports/{import_id}/progress", dependencies=service)
@@ -170,6 +201,7 @@ def create_stub_app(state: StubCore) -> FastAPI:
         with state.lock:
             detail = import_of(user_id, import_id)
             state.outcomes.append(body)
+            state.finished.append(import_id)
             state.imports[import_id] = detail.model_copy(
                 update={"status": body.status, "counts": body.counts}
             )
@@ -178,6 +210,10 @@ def create_stub_app(state: StubCore) -> FastAPI:
     @app.post("/internal/users/{user_id}/executions/batch", dependencies=service)
     def record(user_id: UUID, body: ExecutionBatch) -> ExecutionBatchResult:
         inserted = duplicates = 0
+        with state.lock:
+            delay = state.batch_delay_seconds
+        # Outside the lock: other calls go on while this batch is slow.
+        time.sleep(delay)
         with state.lock:
             state.batches.append(body)
             for execution in body.executions:

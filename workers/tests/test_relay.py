@@ -34,7 +34,7 @@ class TestOutboxRelay:
     ) -> None:
         event = event_of(import_requested())
         stub_core.add_to_outbox(event)
-        stub_core.fail_next_calls(6)
+        stub_core.fail_next_calls(4)
         stop = asyncio.Event()
         relay = OutboxRelay(core, bus, idle_seconds=0.01, max_backoff_seconds=0.05)
 

@@ -127,12 +127,12 @@ class TestImportJob:
     async def test_a_format_without_a_parser_fails_the_import(
         self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
     ) -> None:
-        request = import_requested(file_format="ofx")
+        request = import_requested(file_format="webull_csv")
         stub_core.add_import(request)
 
         await ImportJob(core, object_store).handle(event_of(request))
 
-        assert stub_core.outcomes[0].error == "the ofx format is not supported yet"
+        assert stub_core.outcomes[0].error == "the webull_csv format is not supported yet"
 
     async def test_an_import_core_no_longer_has_is_skipped(
         self, core: CoreClient, stub_core: StubCore, object_store: LocalStore

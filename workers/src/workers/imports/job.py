@@ -28,17 +28,17 @@ from tradeloop_contracts import (
 
 from ..core import CoreClient, CoreRejectedError
 from .decoding import LineTooLongError, detect_encoding, open_text, read_lines
+from .detect import PARSED_FORMATS, detect_file_format, parse_text
 from .generic_csv import (
     DEFAULT_TIME_ZONE,
     FormatNotRecognisedError,
     ParsedRow,
     RowProblem,
-    parse_generic_csv,
 )
 from .storage import download
 
 IMPORT_REQUESTED = "import.requested.v1"
-SUPPORTED_FORMATS: frozenset[ImportFormat] = frozenset({"auto", "generic_csv"})
+SUPPORTED_FORMATS: frozenset[ImportFormat] = frozenset({"auto", *PARSED_FORMATS})
 MAX_REJECTED_ROWS = 10_000
 _READ_CHUNK_BYTES = 1 << 20
 logger = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class _Report:
     """What the job has done so far."""
 
     filename: str
+    detected_format: ImportFormat | None = None
     rows_processed: int = 0
     counts: ImportCounts = field(default_factory=ImportCounts)
     rejected_rows: list[RejectedRow] = field(default_factory=list)
@@ -73,7 +74,7 @@ class _Report:
     def outcome(self, error: str | None = None) -> ImportOutcome:
         return ImportOutcome(
             status="failed" if error else "completed",
-            detected_format="generic_csv",
+            detected_format=self.detected_format,
             counts=self.counts,
             rejected_rows=self.rejected_rows,
             error=error,
@@ -141,10 +142,20 @@ class ImportJob:
             if size == 0:
                 return report.outcome(error="the file is empty")
             encoding = await asyncio.to_thread(_detect_file_encoding, raw)
+            file_format = request.format
+            if file_format == "auto":
+                detected = await asyncio.to_thread(detect_file_format, raw, encoding)
+                if detected is None:
+                    return report.outcome(
+                        error="the file is not a recognised format: no broker export or "
+                        "generic CSV header was found in its first lines"
+                    )
+                file_format = detected
+            report.detected_format = file_format
             try:
                 rows_total = None
                 if request.mode == "all_or_nothing":
-                    checked = await self._check_every_row(raw, encoding, request.filename)
+                    checked = await self._check_every_row(raw, encoding, file_format, report)
                     if checked.counts.rejected:
                         return checked.outcome(
                             error=f"{checked.counts.rejected} of {checked.rows_processed} rows "
@@ -160,9 +171,11 @@ class ImportJob:
                 return report.outcome(error=str(error))
         return report.outcome()
 
-    async def _check_every_row(self, raw: Path, encoding: str, filename: str) -> _Report:
-        report = _Report(filename)
-        async for chunk in self._chunks(raw, encoding):
+    async def _check_every_row(
+        self, raw: Path, encoding: str, file_format: ImportFormat, started: _Report
+    ) -> _Report:
+        report = _Report(started.filename, started.detected_format)
+        async for chunk in self._chunks(raw, encoding, file_format):
             for result in chunk:
                 report.rows_processed += 1
                 if isinstance(result, RowProblem):
@@ -177,7 +190,7 @@ class ImportJob:
         report: _Report,
         rows_total: int | None,
     ) -> None:
-        async for chunk in self._chunks(raw, encoding):
+        async for chunk in self._chunks(raw, encoding, report.detected_format or "generic_csv"):
             executions: list[ExecutionIn] = []
             for result in chunk:
                 report.rows_processed += 1
@@ -188,7 +201,7 @@ class ImportJob:
             if executions:
                 await self._send(request, executions, report)
             progress = ImportProgress(
-                detected_format="generic_csv",
+                detected_format=report.detected_format,
                 rows_processed=report.rows_processed,
                 rows_total=rows_total,
             )
@@ -212,19 +225,19 @@ class ImportJob:
         )
 
     async def _chunks(
-        self, raw: Path, encoding: str
+        self, raw: Path, encoding: str, file_format: ImportFormat
     ) -> AsyncIterator[list[ParsedRow | RowProblem]]:
         # Parsing is CPU work: it runs in a thread, a batch at a time, so the loop stays free.
-        with closing(_parse_file(raw, encoding, self._time_zone)) as rows:
+        with closing(_parse_file(raw, encoding, file_format, self._time_zone)) as rows:
             while chunk := await asyncio.to_thread(_take, rows, self._batch_size):
                 yield chunk
 
 
 def _parse_file(
-    raw: Path, encoding: str, time_zone: ZoneInfo
+    raw: Path, encoding: str, file_format: ImportFormat, time_zone: ZoneInfo
 ) -> Generator[ParsedRow | RowProblem, None, None]:
     with open_text(raw.open("rb"), encoding) as text:
-        yield from parse_generic_csv(read_lines(text), time_zone=time_zone)
+        yield from parse_text(text, file_format, time_zone)
 
 
 def _take(rows: Iterator[ParsedRow | RowProblem], count: int) -> list[ParsedRow | RowProblem]:

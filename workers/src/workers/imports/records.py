@@ -1,0 +1,197 @@
+"""Rows of broker exports keyed by column name, and turning one row into a result.
+
+Shared by the broker formats: a `Record` is one row (or XML element) with its line and
+its values under normalised column names; `parse_record` turns the exceptions a format's
+row reader raises into a `RowProblem` naming the column as the file writes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from .generic_csv import (
+    FormatNotRecognisedError,
+    ParsedRow,
+    RowProblem,
+    UnusableTimeError,
+    normalise_header,
+    parse_amount,
+    parse_time,
+)
+from .instruments import UnknownInstrumentError
+
+HEADER_SEARCH_LINES = 20
+
+
+class BadFieldError(ValueError):
+    """A value of a row that cannot be used; `key` is the normalised column name."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(reason)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row: its 1-based line, values by normalised column name, and the names as written."""
+
+    line: int
+    values: Mapping[str, str]
+    names: Mapping[str, str]
+
+    def get(self, *keys: str) -> str:
+        """The first non-empty value of `keys`, stripped, or an empty string."""
+        for key in keys:
+            value = self.values.get(key, "").strip()
+            if value:
+                return value
+        return ""
+
+    def required(self, *keys: str) -> str:
+        """The first non-empty value of `keys`; BadFieldError naming the first key if none."""
+        value = self.get(*keys)
+        if not value:
+            raise BadFieldError(self._present(keys), f"{self.name(self._present(keys))} is empty")
+        return value
+
+    def amount(self, *keys: str, default: str | None = None) -> Decimal:
+        """The first non-empty value of `keys` as a Decimal (broker number formats allowed).
+
+        Raises BadFieldError when it is missing (and there is no `default`) or not a number.
+        """
+        key = self._present(keys)
+        text = self.get(*keys) if default is None else (self.get(*keys) or default)
+        if not text:
+            raise BadFieldError(key, f"{self.name(key)} is empty")
+        try:
+            return parse_amount(text)
+        except ValueError:
+            raise BadFieldError(key, f"{self.name(key)} {text!r} is not a number") from None
+
+    def cost(self, *keys: str) -> Decimal:
+        """A commission or fee as a positive cost (brokers write costs with either sign)."""
+        return abs(self.amount(*keys, default="0"))
+
+    def name(self, key: str) -> str:
+        """The column as the file names it."""
+        return self.names.get(key, key)
+
+    def _present(self, keys: tuple[str, ...]) -> str:
+        for key in keys:
+            if self.values.get(key, "").strip():
+                return key
+        return next((key for key in keys if key in self.names), keys[0])
+
+
+def parse_record(
+    record: Record, read: Callable[[Record], ParsedRow | None]
+) -> ParsedRow | RowProblem | None:
+    """`read(record)`, or a RowProblem naming the column when the row cannot be used.
+
+    `read` returns None for a row that is not an execution (a summary, a cash line).
+    """
+    try:
+        return read(record)
+    except BadFieldError as error:
+        return RowProblem(record.line, record.name(error.key), str(error))
+    except UnknownInstrumentError as error:
+        return RowProblem(record.line, None, f"unknown instrument: {error}")
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return RowProblem(record.line, None, f"{where}: {first['msg']}" if where else first["msg"])
+
+
+def csv_records(
+    lines: Iterable[str],
+    is_header: Callable[[frozenset[str]], bool],
+    *,
+    description: str,
+    delimiter: str = ",",
+) -> Iterator[Record | RowProblem]:
+    """The data rows of a CSV export whose header `is_header` recognises, in file order.
+
+    The header is looked for in the first HEADER_SEARCH_LINES lines; a row recognised as a
+    header later starts a new section with its own columns. Blank rows are skipped.
+    Raises FormatNotRecognisedError (before yielding) when no header is found.
+    """
+    source = iter(lines)
+    head = list(itertools.islice(source, HEADER_SEARCH_LINES))
+    try:
+        found = any(
+            is_header(frozenset(normalise_header(name) for name in row))
+            for row in csv.reader(head, delimiter=delimiter)
+        )
+    except csv.Error:
+        found = False
+    if not found:
+        raise FormatNotRecognisedError(f"no {description} header in the first lines")
+    reader = csv.reader(itertools.chain(head, source), delimiter=delimiter)
+    keys: list[str] | None = None
+    names: dict[str, str] = {}
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield RowProblem(line, None, f"not a CSV row: {error}")
+            continue
+        normalised = [normalise_header(name) for name in row]
+        if is_header(frozenset(normalised)):
+            keys = normalised
+            names = {key: name.strip() for key, name in zip(normalised, row, strict=True)}
+            continue
+        if keys is None or not any(value.strip() for value in row):
+            continue
+        yield Record(line, dict(zip(keys, row, strict=False)), names)
+
+
+class Fingerprints:
+    """Fingerprints of rows without a broker id: SHA-256 of the normalised row plus its
+    sequence among identical rows of the file (identical rows are distinct fills)."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[bytes] = Counter()
+
+    def of(self, *parts: object) -> str:
+        """The fingerprint of the next row made of `parts`."""
+        row = "|".join(
+            format(part.normalize(), "f") if isinstance(part, Decimal) else str(part)
+            for part in parts
+        ).encode()
+        key = hashlib.sha256(row).digest()
+        self._seen[key] += 1
+        return hashlib.sha256(row + b"|" + str(self._seen[key]).encode()).hexdigest()
+
+
+def local_time(
+    record: Record, key: str, parts: tuple[str, ...], time_zone: ZoneInfo
+) -> dt.datetime:
+    """An aware UTC time from `parts` (year, month, day, hour, minute, second[, fraction])
+    read in `time_zone`, or from an ISO 8601 time with an offset.
+
+    Raises BadFieldError naming `key` when the parts make no valid time.
+    """
+    year, month, day, hour, minute, second, *fraction = parts
+    text = f"{int(year):04}-{int(month):02}-{int(day):02}T{int(hour):02}:{minute}:{second}"
+    if fraction and fraction[0]:
+        text += f".{fraction[0][:6]}"
+    try:
+        return parse_time(text, time_zone)
+    except UnusableTimeError as error:
+        reason = f"{record.name(key)} {record.get(key)!r} {error}"
+    except (ValueError, OverflowError):
+        reason = f"{record.name(key)} {record.get(key)!r} is not a valid time"
+    raise BadFieldError(key, reason)
