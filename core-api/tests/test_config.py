@@ -9,7 +9,7 @@ from core_api.identity.tokens import SigningKey
 
 class TestSettings:
     def test_development_defaults_are_refused_elsewhere(self) -> None:
-        with pytest.raises(ValidationError, match="CORE_SIGNING_KEY is required"):
+        with pytest.raises(ValidationError, match="CORE_SIGNING_KEYS"):
             Settings(environment="production")
 
     def test_development_service_secrets_are_refused_elsewhere(self) -> None:

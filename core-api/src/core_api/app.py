@@ -13,7 +13,7 @@ from core_api.db import make_engine, make_sessions
 from core_api.errors import install_error_handlers
 from core_api.executions import endpoints as executions
 from core_api.identity import endpoints as identity
-from core_api.identity.tokens import TokenIssuer, load_signing_key
+from core_api.identity.tokens import TokenIssuer, load_key_ring
 from core_api.imports import endpoints as imports
 from core_api.insights import endpoints as insights
 from core_api.journal import endpoints as journal
@@ -39,7 +39,7 @@ def create_app(
         settings=settings,
         engine=engine,
         sessions=sessions or make_sessions(engine),
-        tokens=TokenIssuer(key=load_signing_key(settings), issuer=settings.issuer),
+        tokens=TokenIssuer(keys=load_key_ring(settings), issuer=settings.issuer),
         store=open_store(settings.resolved_object_store_url),
     )
     install_error_handlers(app)

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     )
     issuer: str = "tradeloop-core"
     signing_key: SecretStr | None = Field(default=None, description="A private Ed25519 JWK.")
+    signing_keys: SecretStr | None = Field(
+        default=None,
+        description="A JWK Set (or a file path): the first private key signs, all verify.",
+    )
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=30, le=3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
     service_token_ttl_seconds: int = Field(default=15 * 60, ge=30, le=3600)
@@ -54,8 +58,10 @@ class Settings(BaseSettings):
     def _no_development_defaults_elsewhere(self) -> Self:
         if self.environment == DEVELOPMENT:
             return self
-        if self.signing_key is None:
-            raise ValueError("CORE_SIGNING_KEY is required outside development")
+        if self.signing_key is None and self.signing_keys is None:
+            raise ValueError(
+                "CORE_SIGNING_KEYS (or CORE_SIGNING_KEY) is required outside development"
+            )
         dev_secrets = [
             client_id
             for client_id, secret in self.service_clients.items()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
 
 from core_api.config import Settings
@@ -28,7 +28,7 @@ _FORBIDDEN_HEADERS = ("crit", "jku", "x5u", "jwk", "x5c")
 
 
 class SigningKeyError(ValueError):
-    """CORE_SIGNING_KEY (or the development key file) is not a private Ed25519 JWK."""
+    """The configured signing keys are not usable Ed25519 JWKs."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,7 @@ class SigningKey:
     private_key: Ed25519PrivateKey
 
     def public_jwk(self) -> dict[str, Any]:
-        jwk: dict[str, Any] = OKPAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
-        return {**jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
+        return _public_jwk(self.kid, self.private_key.public_key())
 
     def private_jwk(self) -> dict[str, Any]:
         jwk: dict[str, Any] = OKPAlgorithm.to_jwk(self.private_key, as_dict=True)
@@ -49,24 +48,81 @@ class SigningKey:
     @classmethod
     def generate(cls) -> SigningKey:
         private_key = Ed25519PrivateKey.generate()
-        return cls(kid=_thumbprint(private_key), private_key=private_key)
+        return cls(kid=_thumbprint(private_key.public_key()), private_key=private_key)
 
     @classmethod
     def from_jwk(cls, text: str) -> SigningKey:
         """The key in a private JWK's JSON; raises SigningKeyError for anything else."""
         try:
             data = json.loads(text)
-            key = OKPAlgorithm.from_jwk(data)
-        except (ValueError, TypeError, jwt.PyJWTError) as error:
+        except ValueError as error:
             raise SigningKeyError("not a private Ed25519 JWK") from error
+        kid, key = _key_from_jwk(data)
         if not isinstance(key, Ed25519PrivateKey):
             raise SigningKeyError("not a private Ed25519 JWK")
-        return cls(kid=str(data.get("kid") or _thumbprint(key)), private_key=key)
+        return cls(kid=kid, private_key=key)
 
 
-def _thumbprint(private_key: Ed25519PrivateKey) -> str:
+@dataclass(frozen=True)
+class KeyRing:
+    """The key that signs and every key whose tokens are still accepted (itself included)."""
+
+    signer: SigningKey
+    verifiers: dict[str, Ed25519PublicKey]
+
+    @classmethod
+    def of(cls, signer: SigningKey, *retiring: tuple[str, Ed25519PublicKey]) -> KeyRing:
+        return cls(signer, {signer.kid: signer.private_key.public_key(), **dict(retiring)})
+
+    @classmethod
+    def from_jwk_set(cls, text: str) -> KeyRing:
+        """A JWK Set whose first key is private and signs; the others only verify.
+
+        Raises SigningKeyError for anything that is not such a set, or repeats a kid.
+        """
+        try:
+            keys = json.loads(text)["keys"]
+        except (ValueError, TypeError, KeyError) as error:
+            raise SigningKeyError("not a JWK Set with at least one key") from error
+        if not isinstance(keys, list) or not keys:
+            raise SigningKeyError("not a JWK Set with at least one key")
+        parsed = [_key_from_jwk(key) for key in keys]
+        kid, first = parsed[0]
+        if not isinstance(first, Ed25519PrivateKey):
+            raise SigningKeyError("the first key of the set signs, so it must be private")
+        if len({kid for kid, _ in parsed}) != len(parsed):
+            raise SigningKeyError("two keys of the set share a kid")
+        retiring = [(kid, _public(key)) for kid, key in parsed[1:]]
+        return cls.of(SigningKey(kid, first), *retiring)
+
+    def public_jwks(self) -> list[dict[str, Any]]:
+        return [_public_jwk(kid, key) for kid, key in self.verifiers.items()]
+
+
+def _key_from_jwk(data: Any) -> tuple[str, Ed25519PrivateKey | Ed25519PublicKey]:
+    if not isinstance(data, dict):
+        raise SigningKeyError("not an Ed25519 JWK")
+    try:
+        key = OKPAlgorithm.from_jwk(data)
+    except (ValueError, TypeError, jwt.PyJWTError) as error:
+        raise SigningKeyError("not an Ed25519 JWK") from error
+    if not isinstance(key, Ed25519PrivateKey | Ed25519PublicKey):
+        raise SigningKeyError("not an Ed25519 JWK")
+    return str(data.get("kid") or _thumbprint(_public(key))), key
+
+
+def _public(key: Ed25519PrivateKey | Ed25519PublicKey) -> Ed25519PublicKey:
+    return key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+
+
+def _public_jwk(kid: str, key: Ed25519PublicKey) -> dict[str, Any]:
+    jwk: dict[str, Any] = OKPAlgorithm.to_jwk(key, as_dict=True)
+    return {**jwk, "kid": kid, "alg": ALGORITHM, "use": "sig"}
+
+
+def _thumbprint(public_key: Ed25519PublicKey) -> str:
     # RFC 7638: the SHA-256 of the required public members in lexical order.
-    public: dict[str, Any] = OKPAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+    public: dict[str, Any] = OKPAlgorithm.to_jwk(public_key, as_dict=True)
     members = json.dumps(
         {"crv": public["crv"], "kty": public["kty"], "x": public["x"]},
         separators=(",", ":"),
@@ -76,13 +132,27 @@ def _thumbprint(private_key: Ed25519PrivateKey) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def load_signing_key(settings: Settings) -> SigningKey:
-    """CORE_SIGNING_KEY, or in development the key file in the data folder (made once)."""
+def load_key_ring(settings: Settings) -> KeyRing:
+    """CORE_SIGNING_KEYS (a JWK Set, or the path of a file holding one), else CORE_SIGNING_KEY,
+    else in development the key file in the data folder (made once).
+
+    Raises SigningKeyError when the keys are unusable or none is configured outside development.
+    """
+    if settings.signing_keys is not None:
+        value = settings.signing_keys.get_secret_value().strip()
+        if not value.startswith("{"):
+            try:
+                value = Path(value).read_text(encoding="utf-8")
+            except OSError as error:
+                raise SigningKeyError(
+                    "CORE_SIGNING_KEYS names a file that cannot be read"
+                ) from error
+        return KeyRing.from_jwk_set(value)
     if settings.signing_key is not None:
-        return SigningKey.from_jwk(settings.signing_key.get_secret_value())
+        return KeyRing.of(SigningKey.from_jwk(settings.signing_key.get_secret_value()))
     if not settings.is_development:
-        raise SigningKeyError("CORE_SIGNING_KEY is required outside development")
-    return _development_key(settings.signing_key_file)
+        raise SigningKeyError("CORE_SIGNING_KEYS is required outside development")
+    return KeyRing.of(_development_key(settings.signing_key_file))
 
 
 def _development_key(path: Path) -> SigningKey:
@@ -119,8 +189,13 @@ class Claims:
 class TokenIssuer:
     """Signs and verifies core's access tokens."""
 
-    key: SigningKey
+    keys: KeyRing
     issuer: str
+
+    @property
+    def key(self) -> SigningKey:
+        """The key new tokens are signed with."""
+        return self.keys.signer
 
     def issue(
         self, subject: str, audience: str, ttl_seconds: int, session_id: uuid.UUID | None = None
@@ -145,13 +220,14 @@ class TokenIssuer:
         """The claims of a token this issuer signed for `audience`; UnauthorizedError otherwise."""
         try:
             header = jwt.get_unverified_header(token)
-            if header.get("alg") != ALGORITHM or header.get("kid") != self.key.kid:
+            public_key = self.keys.verifiers.get(str(header.get("kid")))
+            if header.get("alg") != ALGORITHM or public_key is None:
                 raise UnauthorizedError("The token is not signed by this issuer.")
             if any(name in header for name in _FORBIDDEN_HEADERS):
                 raise UnauthorizedError("The token carries headers that are not accepted.")
             claims = jwt.decode(
                 token,
-                self.key.private_key.public_key(),
+                public_key,
                 algorithms=[ALGORITHM],
                 audience=audience,
                 issuer=self.issuer,
@@ -172,4 +248,4 @@ class TokenIssuer:
         )
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [self.key.public_jwk()]}
+        return {"keys": self.keys.public_jwks()}
