@@ -11,6 +11,7 @@ from scipy.stats import mannwhitneyu
 from ai_coach.analytics import ClosedTrade
 from ai_coach.contracts.insight_create import Evidence, InsightCreate
 from ai_coach.insights.evidence import duration, figure, money, period
+from ai_coach.insights.findings import Candidate, confidence
 
 KIND = "disposition_effect"
 MIN_WINNERS = 10
@@ -75,3 +76,22 @@ def detect_disposition_effect(trades: Sequence[ClosedTrade], currency: str) -> I
         period_start=start,
         period_end=end,
     )
+
+
+def disposition_candidates(trades: Sequence[ClosedTrade], currency: str) -> list[Candidate]:
+    """The disposition test as a candidate of the false-discovery family (10+ of each side)."""
+    winners = [trade.holding_seconds for trade in trades if trade.outcome == "win"]
+    losers = [trade.holding_seconds for trade in trades if trade.outcome == "loss"]
+    if len(winners) < MIN_WINNERS or len(losers) < MIN_LOSERS:
+        return []
+    p_value = float(mannwhitneyu(losers, winners, alternative="greater").pvalue)
+
+    def build(q_value: float) -> InsightCreate:
+        insight = detect_disposition_effect(trades, currency)
+        # A q-value below the rate implies p below it, so the detector fires.
+        assert insight is not None
+        return insight.model_copy(
+            update={"confidence": confidence("one-sided Mann-Whitney U", p_value, q_value)}
+        )
+
+    return [Candidate(KIND, p_value, build)]

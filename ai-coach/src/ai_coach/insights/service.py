@@ -4,30 +4,66 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
+from ai_coach.analytics import ClosedTrade
 from ai_coach.auth import AuthenticatedUser
 from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.insight_list import Insight, InsightList
 from ai_coach.contracts.position_page import Position
 from ai_coach.core import CoreClient
-from ai_coach.insights.disposition import detect_disposition_effect
+from ai_coach.insights.activity import overtrading_candidates, timing_candidates
+from ai_coach.insights.disposition import disposition_candidates
+from ai_coach.insights.excursion import excursion_candidates
+from ai_coach.insights.findings import Candidate, discoveries
 from ai_coach.insights.performance import detect_performance_summary
+from ai_coach.insights.segments import negative_expectancy_candidates
+from ai_coach.insights.sequence import (
+    revenge_candidates,
+    size_creep_candidates,
+    tilt_candidates,
+)
 from ai_coach.positions import trades_by_currency
 
-DETECTORS = (detect_disposition_effect, detect_performance_summary)
+UTC = ZoneInfo("UTC")
+
+
+def candidates(
+    trades: Sequence[ClosedTrade], currency: str, time_zone: ZoneInfo = UTC
+) -> list[Candidate]:
+    """Every test of every behavioural detector on one currency's trades."""
+    return [
+        *disposition_candidates(trades, currency),
+        *revenge_candidates(trades, currency),
+        *tilt_candidates(trades, currency),
+        *size_creep_candidates(trades, currency),
+        *overtrading_candidates(trades, currency, time_zone),
+        *timing_candidates(trades, currency, time_zone),
+        *negative_expectancy_candidates(trades, currency),
+        *excursion_candidates(trades, currency),
+    ]
+
+
+def detect_all(
+    trades: Sequence[ClosedTrade], currency: str, time_zone: ZoneInfo = UTC
+) -> list[InsightCreate]:
+    """The performance summary (descriptive) and the behaviours that survive BH control."""
+    found = discoveries(candidates(trades, currency, time_zone))
+    summary = detect_performance_summary(trades, currency)
+    return [summary, *found] if summary is not None else found
+
 
 # Two insights are the same when they say the same kind of thing about the same sample.
 InsightKey = tuple[str, str | None, dt.date | None, dt.date | None, int]
 
 
-def compute_insights(positions: Sequence[Position]) -> list[InsightCreate]:
+def compute_insights(
+    positions: Sequence[Position], time_zone: ZoneInfo = UTC
+) -> list[InsightCreate]:
     """Every insight the detectors find, per currency (P&L of different currencies never mix)."""
     found = []
     for currency, trades in trades_by_currency(positions).items():
-        for detector in DETECTORS:
-            insight = detector(trades, currency)
-            if insight is not None:
-                found.append(insight)
+        found.extend(detect_all(trades, currency, time_zone))
     return found
 
 
