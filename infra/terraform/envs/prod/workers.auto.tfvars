@@ -1,0 +1,1 @@
+workers_image = "europe-docker.pkg.dev/tradeloop-images/services/workers@sha256:3333333333333333333333333333333333333333333333333333333333333333"

@@ -1,0 +1,1 @@
+core_image = "europe-docker.pkg.dev/tradeloop-images/services/core@sha256:2222222222222222222222222222222222222222222222222222222222222222"

@@ -1,0 +1,1 @@
+edge_image = "europe-docker.pkg.dev/tradeloop-images/services/edge@sha256:1111111111111111111111111111111111111111111111111111111111111111"
