@@ -101,10 +101,14 @@ class TestDeleteAccount:
         post_batch(
             client, workers, trader, [execution("b", "buy", "1", "10", "2026-03-02T15:00:00Z")]
         )
-        client.post("/v1/journal/entries", json={"body": "calm day"}, headers=trader.headers)
+        client.post(
+            "/v1/journal/entries",
+            json={"day": "2026-03-02", "body": "calm day"},
+            headers=trader.headers,
+        )
         assert stored_files(data_dir, trader)
         before = rows_of(session, trader)
-        assert {"accounts", "imports", "executions", "positions", "outbox"} <= {
+        assert {"accounts", "imports", "executions", "positions", "journal_entries", "outbox"} <= {
             name for name, count in before.items() if count
         }
 

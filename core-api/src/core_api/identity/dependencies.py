@@ -1,4 +1,4 @@
-"""Who is calling: a trader with a user access token, or a service with a service token."""
+"""Who is calling: a trader with an access token or a personal API token, or a service."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from core_api.db import DbSession
 from core_api.errors import AppError, UnauthorizedError
+from core_api.identity import api_tokens
 from core_api.identity.tokens import INTERNAL_AUDIENCE, PUBLIC_AUDIENCE
 from core_api.state import State
 
 SERVICE_PREFIX = "service:"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -23,6 +26,7 @@ class AuthenticatedUser:
 
     id: uuid.UUID
     session_id: uuid.UUID | None = None
+    personal_token: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,17 @@ def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
 
 
 def _current_user(
+    request: Request,
     state: State,
+    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AuthenticatedUser:
-    claims = state.tokens.verify(_token(credentials), PUBLIC_AUDIENCE)
+    token = _token(credentials)
+    if token.startswith(api_tokens.PREFIX):
+        needed = api_tokens.READ if request.method in SAFE_METHODS else api_tokens.WRITE
+        record = api_tokens.authenticate(session, token, needed)
+        return AuthenticatedUser(id=record.user_id, personal_token=True)
+    claims = state.tokens.verify(token, PUBLIC_AUDIENCE)
     try:
         return AuthenticatedUser(id=uuid.UUID(claims.subject), session_id=claims.session_id)
     except ValueError as error:
@@ -62,7 +73,15 @@ def _service_caller(
     return AuthenticatedService(client_id=client_id)
 
 
+def _session_user(
+    user: Annotated[AuthenticatedUser, Depends(_current_user)],
+) -> AuthenticatedUser:
+    # Account-level changes need a signed-in session, never a personal API token.
+    if user.personal_token:
+        raise AppError(403, "Forbidden", "This needs a signed-in session, not an API token.")
+    return user
+
+
 CurrentUser = Annotated[AuthenticatedUser, Depends(_current_user)]
-# Account-level changes need a signed-in session, never a personal API token.
-SessionUser = Annotated[AuthenticatedUser, Depends(_current_user)]
+SessionUser = Annotated[AuthenticatedUser, Depends(_session_user)]
 ServiceCaller = Annotated[AuthenticatedService, Depends(_service_caller)]

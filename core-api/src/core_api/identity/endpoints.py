@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from tradeloop_contracts import (
+    ApiToken,
+    ApiTokenCreate,
+    ApiTokenCreated,
     LoginRequest,
     LogoutRequest,
     PasswordChange,
@@ -19,6 +23,7 @@ from tradeloop_contracts import (
 
 from core_api.db import DbSession
 from core_api.identity import service
+from core_api.identity.api_tokens import ApiTokenRepository, to_api_token
 from core_api.identity.bodies import AccountDeletion
 from core_api.identity.dependencies import CurrentUser, SessionUser
 from core_api.identity.models import UserRecord
@@ -94,6 +99,27 @@ def delete_me(
     service.delete_account(
         session, state.settings, state.store, user.id, body.password.get_secret_value()
     )
+    return Response(status_code=204)
+
+
+@public.post("/v1/api-tokens", status_code=201)
+def create_api_token(
+    body: ApiTokenCreate, user: SessionUser, session: DbSession
+) -> ApiTokenCreated:
+    """Create a personal API token; its secret is shown in this response only."""
+    return ApiTokenRepository(session, user.id).create(body)
+
+
+@public.get("/v1/api-tokens")
+def list_api_tokens(user: SessionUser, session: DbSession) -> list[ApiToken]:
+    """The trader's personal API tokens, newest first, without their secrets."""
+    return [to_api_token(record) for record in ApiTokenRepository(session, user.id).list()]
+
+
+@public.delete("/v1/api-tokens/{token_id}", status_code=204)
+def revoke_api_token(token_id: uuid.UUID, user: SessionUser, session: DbSession) -> Response:
+    """Revoke a personal API token."""
+    ApiTokenRepository(session, user.id).revoke(token_id)
     return Response(status_code=204)
 
 
