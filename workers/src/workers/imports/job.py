@@ -27,7 +27,7 @@ from tradeloop_contracts import (
 )
 
 from ..core import CoreClient, CoreRejectedError
-from .decoding import LineTooLongError, detect_encoding, open_text, read_lines
+from .decoding import LineTooLongError, detect_encoding, open_text
 from .detect import PARSED_FORMATS, detect_file_format, parse_text
 from .generic_csv import (
     DEFAULT_TIME_ZONE,
