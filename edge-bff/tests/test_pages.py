@@ -73,6 +73,15 @@ class TestPageProxy:
         assert seen["x-request-id"] == "req-123"
         assert seen["traceparent"] == traceparent
 
+    def test_web_ui_is_told_the_client_address_and_never_a_forged_one(
+        self, browser: Browser
+    ) -> None:
+        response = browser.request("GET", "/", headers={"x-forwarded-for": "203.0.113.9"})
+
+        seen = response.json()["headers"]
+        assert seen["x-forwarded-for"] != "203.0.113.9"
+        assert "," not in seen["x-forwarded-for"]
+
     def test_web_ui_cookies_are_relayed_and_its_csp_is_replaced(self, browser: Browser) -> None:
         response = browser.open_page()
 

@@ -47,13 +47,14 @@ def edge(stub: tuple[StubEdge, str]) -> Iterator[StubEdge]:
 
 @pytest.fixture
 def browser(web_ui_url: str) -> Iterator[httpx.Client]:
-    """Requests as edge proxies them to web-ui: nonce, CSRF token, session cookie, request id."""
+    """Requests as edge proxies them to web-ui: nonce, CSRF token, cookie, request id, client."""
     headers = {
         "accept": "text/html,application/xhtml+xml",
         "x-csp-nonce": NONCE,
         "x-csrf-token": CSRF_TOKEN,
         "cookie": SESSION_COOKIE,
         "x-request-id": "req-42",
+        "x-forwarded-for": "198.51.100.7",
     }
     with httpx.Client(base_url=web_ui_url, headers=headers, follow_redirects=False) as client:
         yield client

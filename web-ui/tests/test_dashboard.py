@@ -167,6 +167,7 @@ class TestDashboard:
         assert call.headers["cookie"] == SESSION_COOKIE
         assert call.headers["x-csrf-token"] == CSRF_TOKEN
         assert call.headers["x-request-id"] == "req-42"
+        assert call.headers["x-forwarded-for"] == "198.51.100.7"
         assert "idempotency-key" not in call.headers
 
     def test_without_a_session_the_browser_is_sent_to_login(

@@ -117,7 +117,7 @@ def start_worker(
     worker = WorkerProcess(process, log, port)
     started.append(worker)
     wait_until(
-        lambda: worker.is_ready() or process.poll() is not None, 20, f"worker {name} to start"
+        lambda: worker.is_ready() or process.poll() is not None, 60, f"worker {name} to start"
     )
     assert process.poll() is None, worker.output()
     return worker

@@ -18,7 +18,15 @@ from .upstreams import filtered_headers, forward
 
 # Set by the edge itself, never taken from the caller.
 _DROPPED_REQUEST_HEADERS = frozenset(
-    {"host", "cookie", "authorization", "x-csrf-token", "x-request-id", "traceparent"}
+    {
+        "host",
+        "cookie",
+        "authorization",
+        "x-csrf-token",
+        "x-request-id",
+        "traceparent",
+        "x-forwarded-for",
+    }
 )
 # Core routes a caller may reach without an access token.
 _PUBLIC_CORE_ROUTES = frozenset({("POST", "auth/refresh")})

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     idempotency_retention_seconds: int = Field(default=24 * 60 * 60, ge=24 * 60 * 60)
     idempotency_lease_seconds: int = Field(default=60, gt=0)
 
+    # Peers whose X-Forwarded-For names the client: web-ui calling back, a load balancer.
+    forwarded_allow_ips: str = "127.0.0.1"
     rate_limit_ip_per_minute: int = Field(default=1200, gt=0)
     rate_limit_user_per_minute: int = Field(default=600, gt=0)
     rate_limit_auth_per_minute: int = Field(default=10, gt=0)

@@ -12,7 +12,15 @@ from .sessions.middleware import COOKIE_NAME
 from .upstreams import filtered_headers, forward
 
 _DROPPED_REQUEST_HEADERS = frozenset(
-    {"host", "cookie", "x-csrf-token", "x-csp-nonce", "x-request-id", "traceparent"}
+    {
+        "host",
+        "cookie",
+        "x-csrf-token",
+        "x-csp-nonce",
+        "x-request-id",
+        "traceparent",
+        "x-forwarded-for",
+    }
 )
 
 

@@ -39,6 +39,16 @@ def runtime_of(connection: HTTPConnection) -> Runtime:
 
 
 def backend_headers(connection: HTTPConnection) -> list[tuple[str, str]]:
-    """Tracing headers every call to a backend carries."""
+    """Headers every call to a backend carries: tracing, and who the caller is.
+
+    `X-Forwarded-For` names the client alone (uvicorn has already resolved it from a
+    trusted proxy's header), so core throttles logins and web-ui's calls back are limited
+    per browser, not per web-ui instance.
+    """
     context = context_of(connection.scope)
-    return [("x-request-id", context.request_id), ("traceparent", context.traceparent)]
+    client = connection.client.host if connection.client is not None else "unknown"
+    return [
+        ("x-request-id", context.request_id),
+        ("traceparent", context.traceparent),
+        ("x-forwarded-for", client),
+    ]

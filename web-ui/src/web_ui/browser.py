@@ -8,14 +8,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 # Headers of the proxied request that web-ui passes on to edge, so that its own API call
-# acts as the same browser session (cookie, CSRF token), keeps the trace, and lets a
-# browser's retry of the same form reuse its idempotency key.
+# acts as the same browser session (cookie, CSRF token), keeps the trace, lets a
+# browser's retry of the same form reuse its idempotency key, and is rate-limited as that
+# browser's address rather than web-ui's.
 FORWARDED_HEADERS = (
     "cookie",
     "x-csrf-token",
     "x-request-id",
     "traceparent",
     "idempotency-key",
+    "x-forwarded-for",
 )
 
 

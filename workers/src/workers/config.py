@@ -41,6 +41,14 @@ class WorkersSettings(BaseSettings):
     import_time_zone: str = "America/New_York"
     max_attempts: int = Field(default=5, ge=1)
     visibility_timeout_seconds: float = Field(default=300.0, gt=0)
+    scheduled_jobs: str = Field(
+        default="dead-letter-report", description="Comma-separated names of the jobs to run."
+    )
+
+    @property
+    def scheduled_job_names(self) -> list[str]:
+        """The names in `scheduled_jobs`, blanks dropped."""
+        return [name.strip() for name in self.scheduled_jobs.split(",") if name.strip()]
 
     @model_validator(mode="after")
     def _no_development_secret_outside_development(self) -> Self:

@@ -1,4 +1,4 @@
-"""The worker process: relay, import consumer and health server in one asyncio loop."""
+"""The worker process: relay, import consumer, scheduler and health server in one loop."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from .core import CoreClient
 from .health import CONSUMER_GROUP, create_health_app
 from .imports.job import ImportJob
 from .imports.storage import open_object_store
+from .leases import open_leases
 from .relay import OutboxRelay
+from .scheduler import Scheduler, catalogue, enabled_jobs
 
 IMPORT_FAMILY = "import"
 _RESTART_SECONDS = 1.0
@@ -39,14 +41,16 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
 
     Work still running WORKERS_SHUTDOWN_SECONDS after the stop is cancelled; an import
     cut short is delivered again later and re-runs harmlessly. Raises ValueError for a
-    bus or object store URL that cannot be opened.
+    bus or object store URL that cannot be opened or a scheduled job that cannot run.
     """
     stop = stop or asyncio.Event()
+    bus = open_bus(settings.bus_url)
+    store = open_object_store(settings.object_store_url)
+    jobs = enabled_jobs(catalogue(bus, [CONSUMER_GROUP]), settings.scheduled_job_names)
+    leases = open_leases(settings.bus_url)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    bus = open_bus(settings.bus_url)
-    store = open_object_store(settings.object_store_url)
     try:
         async with httpx.AsyncClient(
             base_url=settings.core_url, timeout=settings.core_timeout_seconds
@@ -80,6 +84,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                 )
             )
             consumer = settings.consumer_name or f"{socket.gethostname()}-{os.getpid()}"
+            scheduler = Scheduler(jobs, leases, holder=consumer)
 
             async def consume() -> None:
                 await bus.consume(
@@ -97,6 +102,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                 asyncio.create_task(relay.run(stop), name="relay"),
                 asyncio.create_task(_keep_running("consumer", consume, stop), name="consumer"),
                 asyncio.create_task(server.serve(), name="health"),
+                asyncio.create_task(scheduler.run(stop), name="scheduler"),
             ]
             logger.info("workers running; health on %s:%s", settings.host, settings.port)
             await stop.wait()
@@ -112,6 +118,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+        await leases.close()
         await bus.close()
 
 

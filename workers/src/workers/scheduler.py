@@ -1,0 +1,140 @@
+"""Scheduled jobs: cron expressions, run by one worker copy per scheduled time.
+
+Every copy of the worker runs the scheduler. When a job is due, the copies race for a
+lease named after the job and the scheduled time; the winner runs it, the others skip
+that time. A copy that dies mid-run does not hand the time over: jobs are idempotent
+and the next scheduled time runs them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from croniter import croniter
+from tradeloop_contracts.bus import Bus
+
+from .leases import Leases
+
+logger = logging.getLogger(__name__)
+# A scheduled time stays taken this long, so a copy whose clock lags cannot run it again.
+LEASE_SECONDS = 6 * 3600
+TICK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A job by name, its cron expression (UTC), and its work (None: not available yet)."""
+
+    name: str
+    cron: str
+    work: Callable[[], Awaitable[None]] | None
+    needs: str = ""
+
+
+def catalogue(bus: Bus, groups: Sequence[str]) -> dict[str, ScheduledJob]:
+    """Every job the worker knows, by name; those whose work is None cannot be enabled."""
+
+    async def report_dead_letters() -> None:
+        await report_dead_letters_of(bus, groups)
+
+    jobs = [
+        ScheduledJob("dead-letter-report", "*/15 * * * *", report_dead_letters),
+        ScheduledJob("broker-sync", "*/30 * * * *", None, "core's broker connection routes"),
+        ScheduledJob("market-data-refresh", "*/5 * * * *", None, "core's market data routes"),
+        ScheduledJob("weekly-coach-review", "0 22 * * 5", None, "core's coach review route"),
+        ScheduledJob("key-reseal", "0 3 * * *", None, "core's key re-seal route"),
+    ]
+    return {job.name: job for job in jobs}
+
+
+def enabled_jobs(known: Mapping[str, ScheduledJob], names: Iterable[str]) -> list[ScheduledJob]:
+    """The jobs named in `names`, in that order.
+
+    Raises ValueError naming a job that does not exist or whose work is not available yet.
+    """
+    jobs = []
+    for name in names:
+        job = known.get(name)
+        if job is None:
+            raise ValueError(f"unknown scheduled job {name!r}; known: {', '.join(known)}")
+        if job.work is None:
+            raise ValueError(f"scheduled job {name!r} cannot run yet: it needs {job.needs}")
+        jobs.append(job)
+    return jobs
+
+
+async def report_dead_letters_of(bus: Bus, groups: Sequence[str]) -> dict[str, int]:
+    """Log a warning for each group holding dead letters; the count per group.
+
+    Raises the bus's errors when it cannot be reached.
+    """
+    counts = {group: len(await bus.dead_letters(group)) for group in groups}
+    for group, count in counts.items():
+        if count:
+            logger.warning(
+                "group %s holds %d dead letters; see `workers dead-letters list`", group, count
+            )
+    return counts
+
+
+class Scheduler:
+    """Runs each job at the times its cron expression gives, once across every copy."""
+
+    def __init__(
+        self,
+        jobs: Sequence[ScheduledJob],
+        leases: Leases,
+        *,
+        holder: str,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self._jobs = list(jobs)
+        self._leases = leases
+        self._holder = holder
+        self._clock = clock
+        start = clock()
+        self._due = {job.name: _next_time(job.cron, start) for job in self._jobs}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run due jobs until `stop` is set; a failing job or lease store is logged, not fatal."""
+        while not stop.is_set():
+            try:
+                await self.run_due()
+            except Exception:
+                logger.exception("the scheduler could not reach its lease store")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), TICK_SECONDS)
+
+    async def run_due(self) -> list[str]:
+        """Run the jobs due now that no other copy took; the names of those run here.
+
+        A job's error is logged; it does not stop the others. Raises the lease store's
+        errors when it cannot be reached (the time is then tried again on the next tick).
+        """
+        now = self._clock()
+        ran = []
+        for job in self._jobs:
+            due = self._due[job.name]
+            if due > now:
+                continue
+            taken = await self._leases.acquire(
+                f"scheduler:{job.name}:{due.isoformat()}", self._holder, LEASE_SECONDS
+            )
+            self._due[job.name] = _next_time(job.cron, now)
+            if not taken or job.work is None:
+                continue
+            try:
+                await job.work()
+            except Exception:
+                logger.exception("scheduled job %s failed", job.name)
+            ran.append(job.name)
+        return ran
+
+
+def _next_time(cron: str, after: dt.datetime) -> dt.datetime:
+    return croniter(cron, after).get_next(dt.datetime)
