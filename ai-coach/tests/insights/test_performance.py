@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ai_coach.insights.performance import bootstrap_interval, detect_performance_summary
+from ai_coach.insights.performance import (
+    bootstrap_interval,
+    detect_performance_summary,
+    normal_interval,
+)
 from tests.factories import random_trader, trade
 
 SEEDS = range(300)
@@ -59,3 +63,10 @@ class TestDetectPerformanceSummary:
         assert metrics["profit_factor"] == "no losses"
         assert insight.evidence.sample_size == 20
         assert insight.confidence.startswith("90% CI ")
+
+
+def test_large_samples_use_the_normal_interval_of_the_mean() -> None:
+    # mean 2, sample sd 1 (values 1, 2, 3), n = 3: 2 ± 1.6449 × 1/√3.
+    low, high = normal_interval([Decimal(1), Decimal(2), Decimal(3)])
+    assert low.quantize(Decimal("0.0001")) == Decimal("1.0503")
+    assert high.quantize(Decimal("0.0001")) == Decimal("2.9497")

@@ -113,15 +113,14 @@ def group_keys(trade: ClosedTrade, dimension: Dimension, time_zone: ZoneInfo = U
     hour (when the decision was taken) and its closing day for day, week and month
     (when the P&L was realised).
     """
-    opened = trade.opened_at.astimezone(time_zone)
-    closed = trade.closed_at.astimezone(time_zone).date()
     match dimension:
         case "day":
-            return [closed.isoformat()]
+            return [trade.closed_at.astimezone(time_zone).date().isoformat()]
         case "week":
-            year, week, _ = closed.isocalendar()
+            year, week, _ = trade.closed_at.astimezone(time_zone).isocalendar()
             return [f"{year}-W{week:02d}"]
         case "month":
+            closed = trade.closed_at.astimezone(time_zone)
             return [f"{closed.year}-{closed.month:02d}"]
         case "account":
             return [str(trade.account_id)]
@@ -132,9 +131,9 @@ def group_keys(trade: ClosedTrade, dimension: Dimension, time_zone: ZoneInfo = U
         case "tag":
             return list(trade.tags) or [UNTAGGED]
         case "weekday":
-            return [WEEKDAYS[opened.weekday()]]
+            return [WEEKDAYS[trade.opened_at.astimezone(time_zone).weekday()]]
         case "hour":
-            return [f"{opened.hour:02d}"]
+            return [f"{trade.opened_at.astimezone(time_zone).hour:02d}"]
 
 
 def group(

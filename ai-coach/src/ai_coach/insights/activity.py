@@ -96,8 +96,7 @@ def timing_candidates(
     for dimension, name in (("hour", "time_of_day"), ("weekday", "weekday")):
         buckets = group(trades, "hour" if dimension == "hour" else "weekday", time_zone)
         for key, members in buckets.items():
-            ids = {trade.id for trade in members}
-            rest = [trade for trade in trades if trade.id not in ids]
+            rest = [trade for other, others in buckets.items() if other != key for trade in others]
             if len(members) < MIN_BUCKET or len(rest) < MIN_BUCKET:
                 continue
             test = mannwhitneyu(
