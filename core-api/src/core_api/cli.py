@@ -1,4 +1,4 @@
-"""The `core-api` command: serve, migrate, seed-demo."""
+"""The `core-api` command: serve, migrate, seed-demo, lint-migrations."""
 
 from __future__ import annotations
 
@@ -45,13 +45,29 @@ class QuietOutboxPolling(logging.Filter):
         return True
 
 
+def lint_migrations(versions: Path | None) -> int:
+    """Prints each violation on stderr; 1 when there is any, else 0."""
+    from core_api.migration_lint import VERSIONS, lint
+
+    violations = lint(versions or VERSIONS)
+    for violation in violations:
+        print(violation, file=sys.stderr)  # noqa: T201
+    return 1 if violations else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="core-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the HTTP API on CORE_HOST:CORE_PORT")
     commands.add_parser("migrate", help="upgrade the database to the newest revision")
     commands.add_parser("seed-demo", help="create the demo trader and their trades (idempotent)")
+    linter = commands.add_parser(
+        "lint-migrations", help="refuse destructive steps outside a declared contract migration"
+    )
+    linter.add_argument("--versions", type=Path, default=None, help="folder of migration files")
     arguments = parser.parse_args(argv)
+    if arguments.command == "lint-migrations":
+        return lint_migrations(arguments.versions)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
     if arguments.command == "serve":
