@@ -182,7 +182,8 @@ class CoreStub:
             email = next(email for email, uid in self.users.items() if uid == user_id)
             return JSONResponse(user_json(user_id, email))
 
-        async def statistics(_: Request) -> Response:
+        async def statistics(request: Request) -> Response:
+            self.calls.append(("statistics", str(request.url.query)))
             return JSONResponse(STATISTICS)
 
         async def positions(request: Request) -> Response:

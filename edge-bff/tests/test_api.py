@@ -3,6 +3,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from .conftest import Browser
+from .stubs import CoreStub
 
 
 class TestDashboard:
@@ -16,6 +17,19 @@ class TestDashboard:
         assert body["partial"] == []
         assert body["statistics"]["net_pnl"] == "12.50"
         assert body["insights"] == {"items": []}
+
+    def test_the_period_and_account_reach_core(
+        self, browser: Browser, user: tuple[str, str], core: CoreStub
+    ) -> None:
+        browser.log_in(user[0])
+        account = "7d4c2a1e-0000-4000-8000-000000000001"
+
+        browser.request(
+            "GET", f"/api/v1/dashboard?start=2026-01-01&end=2026-03-31&account_id={account}&x=1"
+        )
+
+        assert ("statistics", f"start=2026-01-01&end=2026-03-31&account_id={account}") in core.calls
+        assert ("positions", f"limit=10&account_id={account}") in core.calls
 
     def test_dashboard_is_partial_when_the_coach_is_down(
         self, coach_down_client: TestClient, user: tuple[str, str]

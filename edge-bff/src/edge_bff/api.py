@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import TypeVar
+from urllib.parse import urlencode
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -84,16 +85,23 @@ async def _fetch(
         return None
 
 
+# The dashboard's period and account choice, passed on to core.
+_DASHBOARD_FILTERS = ("start", "end", "account_id")
+
+
 async def dashboard(request: Request) -> Response:
     """Statistics, the latest positions and insights, fetched concurrently."""
     runtime = runtime_of(request)
+    filters = [(k, v) for k in _DASHBOARD_FILTERS if (v := request.query_params.get(k))]
+    period = urlencode(filters)
+    recent = urlencode([("limit", "10"), *[(k, v) for k, v in filters if k == "account_id"]])
     credentials = await runtime.authenticator.require(request)
     headers = [*backend_headers(request), ("authorization", f"Bearer {credentials.access_token}")]
     timeout = runtime.settings.dashboard_timeout_seconds
     core, coach = runtime.upstreams.core, runtime.upstreams.coach
     statistics, positions, insights = await asyncio.gather(
-        _fetch(core, "/v1/statistics", Statistics, headers, timeout),
-        _fetch(core, "/v1/positions?limit=10", PositionPage, headers, timeout),
+        _fetch(core, f"/v1/statistics?{period}", Statistics, headers, timeout),
+        _fetch(core, f"/v1/positions?{recent}", PositionPage, headers, timeout),
         _fetch(coach, "/v1/insights", InsightList, headers, timeout),
     )
     parts: dict[DashboardPart, BaseModel | None] = {
