@@ -1,0 +1,69 @@
+"""Every body core sends or takes is a tradeloop_contracts model, except those listed here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tradeloop_contracts
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+CONTRACT_MODELS = {
+    name
+    for name in tradeloop_contracts.__all__
+    if isinstance(getattr(tradeloop_contracts, name), type)
+    and issubclass(getattr(tradeloop_contracts, name), BaseModel)
+}
+
+# (method, path, "request" or "response") → why that body is not a contracts model.
+EXCEPTIONS = {
+    ("get", "/healthz", "response"): "liveness probe, {status}; not part of the API contract",
+    ("get", "/readyz", "response"): "readiness probe, {status}; not part of the API contract",
+    ("get", "/.well-known/jwks.json", "response"): "an RFC 7517 JWK Set, a standard shape",
+    ("delete", "/v1/me", "request"): "AccountDeletion: contracts 1.0.0 has no body for it",
+    ("get", "/v1/api-tokens", "response"): "a list of ApiToken: contracts 1.0.0 has no list model",
+    ("post", "/v1/imports", "request"): "multipart upload: the file plus ImportOptions fields",
+}
+
+
+def body_name(schema: dict[str, Any]) -> str | None:
+    """The model a body schema names, by $ref or title."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return ref.rsplit("/", 1)[-1]
+    title = schema.get("title")
+    return title if isinstance(title, str) else None
+
+
+def bodies(document: dict[str, Any]) -> list[tuple[str, str, str, str | None]]:
+    """(method, path, which, model name) for every JSON or form body of every route."""
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            request = operation.get("requestBody", {}).get("content", {})
+            for content in request.values():
+                found.append((method, path, "request", body_name(content["schema"])))
+            for status, response in operation["responses"].items():
+                if not status.startswith("2"):
+                    continue
+                for content in response.get("content", {}).values():
+                    found.append((method, path, "response", body_name(content.get("schema", {}))))
+    return found
+
+
+class TestOpenApiAgainstContracts:
+    def test_every_body_is_a_contracts_model_or_a_listed_exception(self, app: FastAPI) -> None:
+        strays = [
+            (method, path, which, name)
+            for method, path, which, name in bodies(app.openapi())
+            if name not in CONTRACT_MODELS and (method, path, which) not in EXCEPTIONS
+        ]
+        assert strays == []
+
+    def test_every_exception_is_still_needed(self, app: FastAPI) -> None:
+        seen = {
+            (method, path, which)
+            for method, path, which, name in bodies(app.openapi())
+            if name not in CONTRACT_MODELS
+        }
+        assert set(EXCEPTIONS) <= seen
