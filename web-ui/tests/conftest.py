@@ -8,7 +8,7 @@ import httpx
 import pytest
 from pydantic import AnyHttpUrl
 
-from tests.factories import a_user
+from tests.factories import a_user, an_account, an_account_list
 from tests.stub_edge import ServerThread, StubEdge
 from web_ui.app import create_app
 from web_ui.config import WebSettings
@@ -38,9 +38,10 @@ def web_ui_url(stub: tuple[StubEdge, str]) -> Iterator[str]:
 
 @pytest.fixture
 def edge(stub: tuple[StubEdge, str]) -> Iterator[StubEdge]:
-    """The stub edge API at the start of each test: only a signed-in trader in UTC."""
+    """The stub edge API at the start of each test: a signed-in trader in UTC, one account."""
     stub[0].reset()
     stub[0].answer("GET", "/api/v1/me", a_user())
+    stub[0].answer("GET", "/api/v1/accounts", an_account_list(an_account()))
     yield stub[0]
     stub[0].reset()
 

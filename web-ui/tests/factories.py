@@ -219,3 +219,14 @@ def an_import_page(*jobs: ImportJob) -> ImportPage:
 
 def an_account_list(*accounts: Account) -> AccountList:
     return AccountList(items=list(accounts))
+
+
+def a_calendar(*days: tuple[str, str, int]) -> dict[str, Any]:
+    """`calendar` and `equity_curve` of Statistics for (day, net P&L, trades) triples."""
+    calendar = [{"day": day, "net_pnl": Decimal(pnl), "trades": n} for day, pnl, n in days]
+    running = Decimal(0)
+    curve = []
+    for day, pnl, _ in days:
+        running += Decimal(pnl)
+        curve.append({"day": day, "cumulative_net_pnl": running})
+    return {"calendar": calendar, "equity_curve": curve}

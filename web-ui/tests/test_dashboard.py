@@ -2,7 +2,17 @@ import httpx
 from tradeloop_contracts import InsightList, Problem
 
 from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
-from tests.factories import a_dashboard, a_position, a_position_page, a_user, statistics
+from tests.factories import (
+    ACCOUNT_ID,
+    a_calendar,
+    a_dashboard,
+    a_journal_entry,
+    a_journal_page,
+    a_position,
+    a_position_page,
+    a_user,
+    statistics,
+)
 from tests.html import all_by_testid, by_testid, page, text_of
 from tests.stub_edge import StubEdge
 
@@ -208,3 +218,114 @@ class TestDashboard:
         response = browser.get("/")
 
         assert response.status_code == 502
+
+
+class TestDashboardCharts:
+    def test_the_equity_curve_is_an_inline_svg_with_a_title_and_a_table(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        stats = statistics(**a_calendar(("2026-03-02", "120.00", 2), ("2026-03-03", "-20.00", 1)))
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard(statistics=stats))
+
+        soup = page(browser.get("/"))
+
+        chart = by_testid(soup, "equity-chart")
+        svg = chart.select_one("svg[role=img]")
+        assert svg is not None
+        assert text_of(svg.select_one("title")) == "Equity curve"  # type: ignore[arg-type]
+        assert "ends at +100.00 USD" in text_of(svg.select_one("desc"))  # type: ignore[arg-type]
+        rows = [text_of(r) for r in by_testid(soup, "equity-table").select("tbody tr")]
+        assert rows == ["2026-03-02 +120.00", "2026-03-03 +100.00"]
+
+    def test_each_trading_day_links_to_its_day_page(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        stats = statistics(**a_calendar(("2026-03-02", "120.00", 2), ("2026-03-03", "-20.00", 1)))
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard(statistics=stats))
+
+        soup = page(browser.get("/"))
+
+        days = all_by_testid(soup, "calendar-day")
+        assert [d["href"] for d in days] == ["/days/2026-03-02", "/days/2026-03-03"]
+        assert days[0]["aria-label"] == "2026-03-02: +120.00 USD, 2 trades"
+        assert "March 2026" in text_of(by_testid(soup, "calendar-heatmap"))
+        assert "2026-03-03 1 -20.00" in text_of(by_testid(soup, "calendar-table"))
+
+    def test_a_period_without_trades_says_so_instead_of_a_chart(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard())
+
+        soup = page(browser.get("/"))
+
+        assert soup.select_one('[data-testid="equity-chart"]') is None
+        assert "No trading days in this period" in text_of(soup)
+
+    def test_the_chosen_period_and_account_are_passed_to_edge_and_kept_in_the_form(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard())
+
+        query = {"start": "2026-03-01", "end": "2026-03-31", "account_id": str(ACCOUNT_ID)}
+        soup = page(browser.get("/", params=query))
+
+        assert edge.received("GET", "/api/v1/dashboard")[0].query == query
+        form = by_testid(soup, "period-form")
+        assert form.select_one("#period-start")["value"] == "2026-03-01"  # type: ignore[index]
+        selected = form.select_one("option[selected]")
+        assert selected is not None
+        assert selected["value"] == str(ACCOUNT_ID)
+
+    def test_blank_picker_fields_mean_no_filter(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard())
+
+        browser.get("/", params={"start": "", "end": "", "account_id": ""})
+
+        assert edge.received("GET", "/api/v1/dashboard")[0].query == {}
+
+    def test_a_malformed_date_is_refused_by_name_without_calling_edge(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        response = browser.get("/", params={"start": "March"})
+
+        assert response.status_code == 422
+        assert "query.start" in text_of(page(response))
+        assert edge.received("GET", "/api/v1/dashboard") == []
+
+    def test_a_start_after_the_end_is_refused(self, browser: httpx.Client, edge: StubEdge) -> None:
+        response = browser.get("/", params={"start": "2026-03-05", "end": "2026-03-01"})
+
+        assert response.status_code == 422
+        assert "start date must be on or before the end date" in response.text
+        assert edge.received("GET", "/api/v1/dashboard") == []
+
+
+class TestDayPage:
+    def test_a_day_shows_its_positions_and_journal(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/positions", a_position_page(a_position()))
+        edge.answer(
+            "GET",
+            "/api/v1/journal/entries",
+            a_journal_page(a_journal_entry(day="2026-03-02", position_id=None)),
+        )
+
+        soup = page(browser.get("/days/2026-03-02"))
+
+        assert edge.received("GET", "/api/v1/positions")[0].query == {
+            "start": "2026-03-02",
+            "end": "2026-03-02",
+        }
+        assert edge.received("GET", "/api/v1/journal/entries")[0].query == {"day": "2026-03-02"}
+        assert len(all_by_testid(soup, "position-row")) == 1
+        assert "retest" in text_of(by_testid(soup, "journal-entries"))
+        assert "Monday, 02 March 2026" in text_of(soup)
+
+    def test_a_day_that_is_not_a_date_is_not_found(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        assert browser.get("/days/2026-02-30").status_code == 404
+        assert edge.received("GET", "/api/v1/positions") == []
