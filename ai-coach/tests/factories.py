@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from tradeloop_contracts import Instrument, Position
+from tradeloop_contracts import Instrument, JournalEntry, Position
 
 from ai_coach.analytics import ClosedTrade, classify
 
@@ -80,3 +80,34 @@ def positions_of(trades: Sequence[ClosedTrade], currency: str = "USD") -> list[P
         )
         for item in trades
     ]
+
+
+def journal_entry(body: str, day: dt.date, mood: int | None = None) -> JournalEntry:
+    """A journal entry about a trading day, written that evening."""
+    written = dt.datetime.combine(day, dt.time(21, 0), tzinfo=dt.UTC)
+    return JournalEntry(
+        id=uuid.uuid4(), day=day, body=body, mood=mood, created_at=written, updated_at=written
+    )
+
+
+def daily_trader(
+    seed: int, days: int, good_days: set[int], edge: float = 0.0, per_day: int = 2
+) -> list[ClosedTrade]:
+    """`per_day` trades each weekday from START; days in `good_days` make `edge` more each."""
+    rng = random.Random(seed)
+    result = []
+    day = START
+    for index in range(days):
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        for slot in range(per_day):
+            mean = edge if index in good_days else 0.0
+            pnl = Decimal(str(round(rng.gauss(mean, 100.0), 2)))
+            result.append(trade(str(pnl), 600, day + dt.timedelta(hours=slot + 1)))
+        day += dt.timedelta(days=1)
+    return result
+
+
+def trading_days(trades: Sequence[ClosedTrade]) -> list[dt.date]:
+    """The distinct closing days of the trades, in order."""
+    return sorted({item.closed_at.date() for item in trades})

@@ -26,6 +26,8 @@ from tradeloop_contracts import (
     Insight,
     InsightCreate,
     InsightList,
+    JournalEntry,
+    JournalEntryPage,
     Position,
     PositionPage,
     ServiceToken,
@@ -43,6 +45,7 @@ class StubCore:
     def __init__(self) -> None:
         self.signing_key = Ed25519PrivateKey.generate()
         self.positions: dict[uuid.UUID, list[Position]] = defaultdict(list)
+        self.journal: dict[uuid.UUID, list[JournalEntry]] = defaultdict(list)
         self.stored: dict[uuid.UUID, list[Insight]] = defaultdict(list)
         self.position_requests: list[dict[str, str]] = []
         self.service_tokens: set[str] = set()
@@ -127,6 +130,18 @@ class StubCore:
             return PositionPage(
                 items=matching[start:end],
                 next_cursor=str(end) if end < len(matching) else None,
+            )
+
+        @app.get("/internal/users/{user_id}/journal/entries")
+        async def journal(
+            request: Request, user_id: uuid.UUID, cursor: str = "0", limit: int = 50
+        ) -> JournalEntryPage:
+            self._require_service_token(request)
+            entries = sorted(self.journal[user_id], key=lambda e: e.created_at, reverse=True)
+            start = int(cursor)
+            end = start + min(limit, self.page_size)
+            return JournalEntryPage(
+                items=entries[start:end], next_cursor=str(end) if end < len(entries) else None
             )
 
         @app.post("/internal/users/{user_id}/insights", status_code=201)

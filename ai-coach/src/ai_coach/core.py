@@ -13,6 +13,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.insight_list import Insight, InsightList
+from ai_coach.contracts.journal_entry_page import JournalEntry, JournalEntryPage
 from ai_coach.contracts.position_page import Position, PositionPage
 from ai_coach.contracts.service_token import ServiceToken
 from ai_coach.contracts.service_token_request import ServiceTokenRequest
@@ -67,6 +68,26 @@ class CoreClient:
                 return positions
             if page.next_cursor in seen:
                 raise CoreUnavailableError("core returned the same positions cursor twice.")
+            seen.add(page.next_cursor)
+            cursor = page.next_cursor
+
+    async def list_journal_entries(self, user_id: UUID) -> list[JournalEntry]:
+        """Every journal entry of the user, following the cursor to the last page."""
+        entries: list[JournalEntry] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            params: dict[str, str | int] = {"limit": PAGE_LIMIT}
+            if cursor is not None:
+                params["cursor"] = cursor
+            page = await self._internal(
+                "GET", f"/internal/users/{user_id}/journal/entries", JournalEntryPage, params=params
+            )
+            entries.extend(page.items)
+            if page.next_cursor is None:
+                return entries
+            if page.next_cursor in seen:
+                raise CoreUnavailableError("core returned the same journal cursor twice.")
             seen.add(page.next_cursor)
             cursor = page.next_cursor
 

@@ -10,6 +10,7 @@ from ai_coach.analytics import ClosedTrade
 from ai_coach.auth import AuthenticatedUser
 from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.insight_list import Insight, InsightList
+from ai_coach.contracts.journal_entry_page import JournalEntry
 from ai_coach.contracts.position_page import Position
 from ai_coach.core import CoreClient
 from ai_coach.insights.activity import overtrading_candidates, timing_candidates
@@ -24,14 +25,19 @@ from ai_coach.insights.sequence import (
     tilt_candidates,
 )
 from ai_coach.positions import trades_by_currency
+from ai_coach.reflections.detector import theme_candidates
+from ai_coach.reflections.themes import TaggedEntry, tag_entries
 
 UTC = ZoneInfo("UTC")
 
 
 def candidates(
-    trades: Sequence[ClosedTrade], currency: str, time_zone: ZoneInfo = UTC
+    trades: Sequence[ClosedTrade],
+    currency: str,
+    time_zone: ZoneInfo = UTC,
+    journal: Sequence[TaggedEntry] = (),
 ) -> list[Candidate]:
-    """Every test of every behavioural detector on one currency's trades."""
+    """Every test of every behavioural detector on one currency's trades (and journal)."""
     return [
         *disposition_candidates(trades, currency),
         *revenge_candidates(trades, currency),
@@ -41,14 +47,18 @@ def candidates(
         *timing_candidates(trades, currency, time_zone),
         *negative_expectancy_candidates(trades, currency),
         *excursion_candidates(trades, currency),
+        *theme_candidates(trades, journal, currency, time_zone),
     ]
 
 
 def detect_all(
-    trades: Sequence[ClosedTrade], currency: str, time_zone: ZoneInfo = UTC
+    trades: Sequence[ClosedTrade],
+    currency: str,
+    time_zone: ZoneInfo = UTC,
+    journal: Sequence[TaggedEntry] = (),
 ) -> list[InsightCreate]:
     """The performance summary (descriptive) and the behaviours that survive BH control."""
-    found = discoveries(candidates(trades, currency, time_zone))
+    found = discoveries(candidates(trades, currency, time_zone, journal))
     summary = detect_performance_summary(trades, currency)
     return [summary, *found] if summary is not None else found
 
@@ -58,12 +68,15 @@ InsightKey = tuple[str, str | None, dt.date | None, dt.date | None, int]
 
 
 def compute_insights(
-    positions: Sequence[Position], time_zone: ZoneInfo = UTC
+    positions: Sequence[Position],
+    time_zone: ZoneInfo = UTC,
+    journal: Sequence[JournalEntry] = (),
 ) -> list[InsightCreate]:
     """Every insight the detectors find, per currency (P&L of different currencies never mix)."""
+    tagged = tag_entries(journal, time_zone)
     found = []
     for currency, trades in trades_by_currency(positions).items():
-        found.extend(detect_all(trades, currency, time_zone))
+        found.extend(detect_all(trades, currency, time_zone, tagged))
     return found
 
 
@@ -91,7 +104,8 @@ class CoachService:
         stored, not stored again. Raises CoreUnavailableError when core cannot be used.
         """
         positions = await self._core.list_closed_positions(user.id)
-        computed = compute_insights(positions)
+        journal = await self._core.list_journal_entries(user.id) if positions else []
+        computed = compute_insights(positions, journal=journal)
         if not computed:
             return InsightList(items=[])
         stored = {

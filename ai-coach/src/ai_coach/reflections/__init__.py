@@ -1,0 +1,1 @@
+"""Reflection analysis: emotions and mistakes in journal text, themes over time."""
