@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from obstore.store import ObjectStore, from_url
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core_api import health
 from core_api.accounts import endpoints as accounts
@@ -44,6 +45,8 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    # Behind edge, the client's address comes from X-Forwarded-For of trusted peers only.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     for router in (
         health.router,
         identity.public,

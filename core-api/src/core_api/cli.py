@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         logging.getLogger("uvicorn.access").addFilter(QuietOutboxPolling())
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        # The app resolves forwarded addresses itself (CORE_TRUSTED_PROXIES).
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, proxy_headers=False
+        )
     elif arguments.command == "migrate":
         migrate(settings)
     else:

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=30, ge=1)
     login_max_lockout_seconds: int = Field(default=3600, ge=1)
     trusted_proxies: list[str] = Field(
-        default_factory=list,
+        default_factory=lambda: ["127.0.0.1"],
         description="Peer addresses whose X-Forwarded-For names the client (edge's address).",
     )
 

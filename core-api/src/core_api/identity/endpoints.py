@@ -27,7 +27,6 @@ from core_api.identity.api_tokens import ApiTokenRepository, to_api_token
 from core_api.identity.bodies import AccountDeletion
 from core_api.identity.dependencies import CurrentUser, SessionUser
 from core_api.identity.models import UserRecord
-from core_api.identity.throttling import client_address
 from core_api.state import State
 
 public = APIRouter(tags=["identity"])
@@ -53,11 +52,7 @@ def signup(body: SignupRequest, session: DbSession) -> User:
 @public.post("/v1/auth/login")
 def login(body: LoginRequest, request: Request, session: DbSession, state: State) -> TokenPair:
     """Exchange email and password for an access token and a refresh token."""
-    address = client_address(
-        request.client.host if request.client else None,
-        request.headers.get("x-forwarded-for"),
-        state.settings.trusted_proxies,
-    )
+    address = request.client.host if request.client else "unknown"
     return service.login(session, state.tokens, state.settings, body, address)
 
 

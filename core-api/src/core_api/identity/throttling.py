@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import logging
 import math
 from collections.abc import Sequence
@@ -67,25 +66,6 @@ def account_key(email: str) -> str:
 
 def address_key(address: str) -> str:
     return "ip:" + address
-
-
-def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequence[str]) -> str:
-    """The caller's address: the peer's, or behind a trusted proxy the last one it saw.
-
-    Entries added by trusted proxies are skipped from the right; anything further left was
-    written by the client and could be forged.
-    """
-    address = peer or "unknown"
-    if address not in trusted or not forwarded_for:
-        return address
-    for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
-        if hop in trusted:
-            continue
-        try:
-            return str(ipaddress.ip_address(hop))
-        except ValueError:
-            return address
-    return address
 
 
 def refuse_if_locked(session: Session, subjects: Sequence[Subject], now: dt.datetime) -> None:
