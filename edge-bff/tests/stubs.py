@@ -180,6 +180,12 @@ class CoreStub:
             if user_id is None:
                 return problem(401, "No valid token.")
             email = next(email for email, uid in self.users.items() if uid == user_id)
+            if request.method == "DELETE":
+                body = await request.json()
+                if body.get("password") != "right-password":
+                    return problem(422, "The password is not right.")
+                del self.users[email]
+                return Response(status_code=204)
             return JSONResponse(user_json(user_id, email))
 
         async def statistics(request: Request) -> Response:
@@ -247,7 +253,7 @@ class CoreStub:
                 Route("/v1/auth/login", login, methods=["POST"]),
                 Route("/v1/auth/refresh", refresh, methods=["POST"]),
                 Route("/v1/auth/logout", logout, methods=["POST"]),
-                Route("/v1/me", me),
+                Route("/v1/me", me, methods=["GET", "DELETE"]),
                 Route("/v1/statistics", statistics),
                 Route("/v1/positions", positions),
                 Route("/v1/accounts", create_account, methods=["POST"]),

@@ -47,6 +47,28 @@ class TestDashboard:
         assert client.get("/api/v1/dashboard").status_code == 401
 
 
+class TestDeleteAccount:
+    def test_a_deleted_trader_is_logged_out_here_too(
+        self, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        response = browser.request("DELETE", "/api/v1/me", json={"password": "right-password"})
+
+        assert response.status_code == 204
+        assert browser.request("GET", "/api/v1/me").status_code == 401
+
+    def test_a_refused_deletion_keeps_the_session(
+        self, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        response = browser.request("DELETE", "/api/v1/me", json={"password": "wrong"})
+
+        assert response.status_code == 422
+        assert browser.request("GET", "/api/v1/me").status_code == 200
+
+
 class TestProxy:
     def test_coach_routes_go_to_the_coach_as_the_user(
         self, browser: Browser, user: tuple[str, str]

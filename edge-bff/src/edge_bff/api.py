@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tradeloop_contracts import Dashboard, DashboardPart, InsightList, PositionPage, Statistics
 
+from .auth import end_browser_session
 from .bodies import is_json
 from .runtime import backend_headers, runtime_of
 from .upstreams import filtered_headers, forward
@@ -61,7 +62,12 @@ async def _proxy(request: Request, backend: str, path: str) -> Response:
 
 async def proxy_core(request: Request) -> Response:
     """Any other `/api/v1/...` route: core's `/v1/...` as the acting user."""
-    return await _proxy(request, "core", request.path_params["path"])
+    path = request.path_params["path"]
+    response = await _proxy(request, "core", path)
+    if (request.method, path) == ("DELETE", "me") and response.status_code == 204:
+        # The trader is gone: so are their session and its sockets.
+        await end_browser_session(request)
+    return response
 
 
 async def proxy_coach(request: Request) -> Response:

@@ -105,20 +105,26 @@ async def login(request: Request) -> Response:
     return await _log_in(request, runtime, raw)
 
 
-async def logout(request: Request) -> Response:
-    """End the session (and its refresh-token family); with no session, revoke the body's."""
+async def end_browser_session(request: Request) -> None:
+    """Ends this request's cookie session, if any, and closes its sockets."""
     runtime = runtime_of(request)
     context = context_of(request.scope)
-    session = context.session
+    if context.session is not None:
+        await runtime.sessions.end(context.session)
+        runtime.live.end_session(context.session.id)
+        context.session = None
+
+
+async def logout(request: Request) -> Response:
+    """End the session (and its refresh-token family); with no session, revoke the body's."""
+    session = context_of(request.scope).session
     if session is not None:
         if session.refresh_token and session.access_token:
             body = wire_json(LogoutRequest.model_validate({"refresh_token": session.refresh_token}))
             # The session ends even when core cannot hear about it now.
             with contextlib.suppress(AppError):
                 await _core(request, "/v1/auth/logout", body, bearer=session.access_token)
-        await runtime.sessions.end(session)
-        runtime.live.end_session(session.id)
-        context.session = None
+        await end_browser_session(request)
         return Response(status_code=204)
     _, raw = await read_body(request, LogoutRequest)
     upstream = await _core(request, "/v1/auth/logout", raw)
