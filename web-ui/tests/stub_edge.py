@@ -40,7 +40,9 @@ class CannedAnswer:
 class StubEdge:
     """Answers each (method, path) with what a test set; anything else is a 404 problem."""
 
-    answers: dict[tuple[str, str], CannedAnswer] = field(default_factory=dict)
+    answers: dict[tuple[str, str, frozenset[tuple[str, str]]], CannedAnswer] = field(
+        default_factory=dict
+    )
     requests: list[RecordedRequest] = field(default_factory=list)
 
     def answer(
@@ -51,14 +53,16 @@ class StubEdge:
         *,
         status: int = 200,
         set_cookies: Sequence[str] = (),
+        when: dict[str, str] | None = None,
     ) -> None:
-        """Answer `method path` with `body` as JSON (raw bytes as given) and these cookies."""
+        """Answer `method path` with `body` as JSON (raw bytes as given) and these cookies;
+        with `when`, only requests whose query has those parameters (the most specific wins)."""
         if isinstance(body, BaseModel):
             content = body.model_dump_json().encode()
         else:
             content = body or b""
         content_type = PROBLEM_CONTENT_TYPE if isinstance(body, Problem) else "application/json"
-        self.answers[(method, path)] = CannedAnswer(
+        self.answers[(method, path, frozenset((when or {}).items()))] = CannedAnswer(
             status, content, content_type, tuple(set_cookies)
         )
 
@@ -85,7 +89,13 @@ class StubEdge:
                 body=body,
             )
         )
-        canned = self.answers.get((request.method, request.url.path))
+        query = set(request.query_params.items())
+        matching = [
+            (len(when), canned)
+            for (method, path, when), canned in self.answers.items()
+            if method == request.method and path == request.url.path and when <= query
+        ]
+        canned = max(matching, key=lambda match: match[0])[1] if matching else None
         if canned is None:
             missing = Problem(title="Not Found", status=404, detail=request.url.path)
             return Response(missing.model_dump_json(), 404, media_type=PROBLEM_CONTENT_TYPE)

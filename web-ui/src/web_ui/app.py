@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from tradeloop_contracts import ProblemField
 
-from web_ui import auth, dashboard, health, imports, positions
+from web_ui import auth, dashboard, health, imports, positions, trades
 from web_ui.config import WebSettings
 from web_ui.edge import (
     EdgeClient,
@@ -114,7 +114,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Exception, _internal_error)
-    for router in (health.router, auth.router, dashboard.router, positions.router, imports.router):
+    for router in (
+        health.router,
+        auth.router,
+        dashboard.router,
+        positions.router,
+        imports.router,
+        trades.router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     return app

@@ -65,14 +65,14 @@ class Period(_Query):
 class TradeFilters(Period):
     """The trades page's filters, sort and page, as core's position list accepts them."""
 
-    symbol: Annotated[str | None, Optional, Field(max_length=32)] = None
+    symbol: Annotated[Annotated[str, Field(max_length=32)] | None, Optional] = None
     direction: Annotated[Direction | None, Optional] = None
     asset_class: Annotated[AssetClass | None, Optional] = None
     outcome: Annotated[Outcome | None, Optional] = None
-    tag: Annotated[str | None, Optional, Field(max_length=50)] = None
+    tag: Annotated[Annotated[str, Field(max_length=50)] | None, Optional] = None
     sort: Annotated[Sort | None, Optional] = None
-    cursor: Annotated[str | None, Optional, Field(max_length=512)] = None
-    limit: Annotated[int | None, Optional, Field(ge=1, le=500)] = None
+    cursor: Annotated[Annotated[str, Field(max_length=512)] | None, Optional] = None
+    limit: Annotated[Annotated[int, Field(ge=1, le=500)] | None, Optional] = None
 
     def without(self, *names: str) -> dict[str, str]:
         """The set filters except `names` (e.g. the cursor, when building a sort link)."""
