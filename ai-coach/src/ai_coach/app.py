@@ -17,6 +17,7 @@ from ai_coach.errors import install_error_handlers, problem_response
 from ai_coach.insights.endpoints import router as insights_router
 from ai_coach.insights.service import CoachService
 from ai_coach.reflections.endpoints import router as reflections_router
+from ai_coach.reviews.endpoints import router as reviews_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(insights_router)
     app.include_router(analytics_router)
     app.include_router(reflections_router)
+    app.include_router(reviews_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
