@@ -230,3 +230,13 @@ def a_calendar(*days: tuple[str, str, int]) -> dict[str, Any]:
         running += Decimal(pnl)
         curve.append({"day": day, "cumulative_net_pnl": running})
     return {"calendar": calendar, "equity_curve": curve}
+
+
+def an_api_token(**overrides: Any) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "name": "phone",
+        "scopes": ["read"],
+        "created_at": OPENED,
+        **overrides,
+    }

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from tradeloop_contracts import ProblemField
 
-from web_ui import auth, dashboard, health, imports, journal, positions, trades
+from web_ui import auth, dashboard, health, imports, journal, positions, settings_pages, trades
 from web_ui.config import WebSettings
 from web_ui.edge import (
     EdgeClient,
@@ -122,6 +122,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         imports.router,
         trades.router,
         journal.router,
+        settings_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
