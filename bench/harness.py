@@ -85,9 +85,11 @@ def table(results: list[Result]) -> str:
     ]
     for r in results:
         low, high = r.spread
+        # A latency is reported as its duration alone: it handles no items per second.
+        rate = f"{r.throughput:,.0f} {r.unit}/s" if r.items else "—"
         lines.append(
             f"| {r.workload} | {r.size:,} | {len(r.seconds)} | {_duration(r.median)} | "
-            f"{_duration(low)} – {_duration(high)} | {r.throughput:,.0f} {r.unit}/s |"
+            f"{_duration(low)} – {_duration(high)} | {rate} |"
         )
     return "\n".join(lines)
 

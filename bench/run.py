@@ -3,7 +3,8 @@
 Besides its own workloads, it runs `make bench BENCH_OUT=<file>` in every folder whose
 Makefile has a `bench` target; each folder measures its own workloads (with its own
 environment) and writes one JSON object per line:
-`{"workload": str, "size": int, "items": int, "unit": str, "seconds": [float, ...]}`.
+`{"workload": str, "size": int, "items": int, "unit": str, "seconds": [float, ...]}`;
+items 0 marks a latency: its seconds are the latency itself.
 """
 
 from __future__ import annotations

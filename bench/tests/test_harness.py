@@ -38,6 +38,11 @@ class TestReport:
         assert "prose after" in text
         assert "| w | 10 | 1 | 500.0 ms |" in text
 
+    def test_a_latency_row_has_no_throughput(self, tmp_path: Path) -> None:
+        report = tmp_path / "performance.md"
+        write_report(report, [Result("p99", 1000, 0, "messages", (0.002,))])
+        assert "| p99 | 1,000 | 1 | 2.0 ms | 2.0 ms – 2.0 ms | — |" in report.read_text()
+
     def test_markers_are_added_when_absent(self, tmp_path: Path) -> None:
         report = tmp_path / "performance.md"
         write_report(report, [_result(2.0)])
