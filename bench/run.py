@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from harness import Result, measure, write_report
+from system import import_end_to_end
 from workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs below 100k; 1 at larger sizes")
     parser.add_argument("--only", help="run workloads whose name contains this")
     parser.add_argument("--report", type=Path, default=REPORT)
+    parser.add_argument(
+        "--system-sizes",
+        default="10000",
+        help="comma-separated import sizes for the whole-stack benchmark ('' to skip)",
+    )
     args = parser.parse_args(argv)
     results: list[Result] = []
     for workload in WORKLOADS:
@@ -91,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"{result.workload} @ {result.size:,}: median {result.median:.3f} s\n"
                 )
                 results.append(result)
+    for size in [int(s) for s in args.system_sizes.split(",") if s.strip()]:
+        for result in import_end_to_end(size):
+            sys.stdout.write(f"{result.workload} @ {result.size:,}: {result.median:.3f} s\n")
+            results.append(result)
     write_report(args.report, results)
     sys.stdout.write(f"wrote {args.report}\n")
     return 0
