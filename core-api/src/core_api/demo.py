@@ -15,7 +15,6 @@ from tradeloop_contracts import (
     ExecutionIn,
     Instrument,
     JournalEntryCreate,
-    PositionStatus,
     SignupRequest,
 )
 
@@ -26,6 +25,7 @@ from core_api.executions.service import record_batch
 from core_api.identity.models import UserRecord
 from core_api.identity.service import signup
 from core_api.journal.service import create_entry
+from core_api.positions.listing import DEFAULT_SORT, PositionFilters
 from core_api.positions.repository import PositionRepository
 
 DEMO_EMAIL = "demo@tradeloop.dev"
@@ -72,8 +72,9 @@ def seed_demo(settings: Settings, today: dt.date | None = None) -> bool:
                     ),
                     None,
                 )
-            closed: PositionStatus = "closed"
-            positions = PositionRepository(session, user.id).page(None, 2, status=closed)
+            positions = PositionRepository(session, user.id).page(
+                PositionFilters(status="closed"), DEFAULT_SORT, None, 2
+            )
             notes = [
                 "Chased the open again. Waited for the pullback on the second entry and it paid.",
                 "Stopped out twice before 10:00. Sat on my hands after that; good.",

@@ -225,3 +225,37 @@ class TestSignupValidation:
         )
         assert response.status_code == 422
         assert response.json()["errors"][0]["location"] == "body.time_zone"
+
+
+class TestPreferences:
+    def test_a_trader_changes_time_zone_and_base_currency(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        response = client.patch(
+            "/v1/me",
+            json={"time_zone": "Europe/Berlin", "base_currency": "EUR"},
+            headers=trader.headers,
+        )
+        assert response.status_code == 200, response.text
+        me = client.get("/v1/me", headers=trader.headers).json()
+        assert (me["time_zone"], me["base_currency"]) == ("Europe/Berlin", "EUR")
+
+    def test_fields_left_out_keep_their_value(self, client: TestClient, trader: Trader) -> None:
+        client.patch("/v1/me", json={"base_currency": "GBP"}, headers=trader.headers)
+        me = client.get("/v1/me", headers=trader.headers).json()
+        assert (me["time_zone"], me["base_currency"]) == ("UTC", "GBP")
+
+    @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "localtime", "../etc/passwd", ""])
+    def test_a_time_zone_that_is_not_iana_is_a_problem_naming_it(
+        self, client: TestClient, trader: Trader, zone: str
+    ) -> None:
+        response = client.patch("/v1/me", json={"time_zone": zone}, headers=trader.headers)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["location"] == "body.time_zone"
+
+    def test_a_currency_that_is_not_iso_is_a_problem_naming_it(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        response = client.patch("/v1/me", json={"base_currency": "usd"}, headers=trader.headers)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["location"] == "body.base_currency"

@@ -36,3 +36,19 @@ class TestInsights:
             f"/internal/users/{uuid.uuid4()}/insights", json=INSIGHT, headers=coach
         )
         assert response.status_code == 404
+
+    def test_the_coach_reads_a_trader_s_insights_to_skip_repeats(
+        self, client: TestClient, trader: Trader, other_trader: Trader
+    ) -> None:
+        coach = service_headers(client, "ai-coach")
+        client.post(f"/internal/users/{trader.id}/insights", json=INSIGHT, headers=coach)
+        mine = client.get(f"/internal/users/{trader.id}/insights", headers=coach).json()
+        theirs = client.get(f"/internal/users/{other_trader.id}/insights", headers=coach).json()
+        assert [i["kind"] for i in mine["items"]] == ["revenge_trading"]
+        assert theirs["items"] == []
+
+    def test_reading_insights_internally_needs_a_service_token(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        response = client.get(f"/internal/users/{trader.id}/insights", headers=trader.headers)
+        assert response.status_code == 401

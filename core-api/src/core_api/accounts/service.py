@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from sqlalchemy.orm import Session
 from tradeloop_contracts import Account, AccountCreate
@@ -43,11 +44,14 @@ def mask(account_number: str | None) -> str | None:
 
 
 def is_time_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """Whether `name` is an IANA zone such as `America/New_York` (not a file like `localtime`)."""
+    return name in _known_zones()
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    # Some systems list files of the zone database that are not zones of their own.
+    return frozenset(available_timezones()) - {"localtime", "posixrules", "Factory"}
 
 
 def to_account(record: AccountRecord) -> Account:

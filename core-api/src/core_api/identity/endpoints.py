@@ -19,6 +19,7 @@ from tradeloop_contracts import (
     SignupRequest,
     TokenPair,
     User,
+    UserUpdate,
 )
 
 from core_api.db import DbSession
@@ -75,6 +76,12 @@ def logout(body: LogoutRequest, session: DbSession) -> Response:
 def get_me(user: CurrentUser, session: DbSession) -> User:
     """The signed-in trader."""
     return to_user(service.get_user(session, user.id))
+
+
+@public.patch("/v1/me")
+def patch_me(body: UserUpdate, user: CurrentUser, session: DbSession) -> User:
+    """Change the trader's time zone or base currency."""
+    return to_user(service.update_user(session, user.id, body))
 
 
 @public.post("/v1/auth/password", status_code=204)

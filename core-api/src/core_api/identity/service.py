@@ -22,6 +22,7 @@ from tradeloop_contracts import (
     ServiceTokenRequest,
     SignupRequest,
     TokenPair,
+    UserUpdate,
 )
 
 from core_api.accounts.service import create_account, is_time_zone
@@ -67,6 +68,23 @@ def signup(session: Session, request: SignupRequest) -> UserRecord:
     session.add(user)
     session.flush()
     create_account(session, user.id, DEFAULT_ACCOUNT)
+    return user
+
+
+def update_user(session: Session, user_id: uuid.UUID, body: UserUpdate) -> UserRecord:
+    """The trader with the preferences the body sets; a 422 problem for an unknown time zone."""
+    user = get_user(session, user_id)
+    if body.time_zone is not None:
+        if not is_time_zone(body.time_zone):
+            raise AppError(
+                422,
+                "Invalid request",
+                errors=[FieldError("body.time_zone", "not an IANA time zone")],
+            )
+        user.time_zone = body.time_zone
+    if body.base_currency is not None:
+        user.base_currency = body.base_currency
+    session.flush()
     return user
 
 

@@ -9,6 +9,7 @@ from tradeloop_contracts import Insight, InsightCreate, InsightList
 
 from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
+from core_api.identity.service import get_user
 from core_api.insights.service import create_insight, latest_insights, to_insight
 from core_api.kit.tracing import Traceparent
 
@@ -20,6 +21,15 @@ internal = APIRouter(tags=["insights"])
 def list_insights(user: CurrentUser, session: DbSession) -> InsightList:
     """The trader's most recent insights."""
     return InsightList(items=[to_insight(record) for record in latest_insights(session, user.id)])
+
+
+@internal.get("/internal/users/{user_id}/insights")
+def list_insights_for_service(
+    user_id: uuid.UUID, _caller: ServiceCaller, session: DbSession
+) -> InsightList:
+    """A trader's most recent insights, newest first (the coach skips ones it already made)."""
+    get_user(session, user_id)
+    return InsightList(items=[to_insight(record) for record in latest_insights(session, user_id)])
 
 
 @internal.post("/internal/users/{user_id}/insights", status_code=201)

@@ -1,20 +1,30 @@
-"""Reading positions."""
+"""Reading positions and setting a position's stop and tags."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from tradeloop_contracts import PositionDetail, PositionPage, PositionStatus
+from fastapi import APIRouter, Depends, Query
+from tradeloop_contracts import (
+    AssetClass,
+    Direction,
+    Outcome,
+    PositionDetail,
+    PositionPage,
+    PositionStatus,
+    PositionUpdate,
+)
 
 from core_api.accounts.repository import AccountRepository
 from core_api.db import DbSession
 from core_api.executions.service import to_executions
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
-from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
+from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from core_api.positions.listing import DEFAULT_SORT, PositionCursor, PositionFilters, Sort
 from core_api.positions.repository import PositionRepository
-from core_api.positions.service import position_fields, to_position
+from core_api.positions.service import position_fields, to_position, update_position
 
 public = APIRouter(tags=["positions"])
 internal = APIRouter(tags=["positions"])
@@ -22,19 +32,52 @@ internal = APIRouter(tags=["positions"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
+def _filters(
+    status: PositionStatus | None = None,
+    account_id: uuid.UUID | None = None,
+    start: Annotated[
+        dt.date | None, Query(description="First trading day the position opened on.")
+    ] = None,
+    end: Annotated[
+        dt.date | None, Query(description="Last trading day the position opened on.")
+    ] = None,
+    symbol: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    direction: Direction | None = None,
+    asset_class: AssetClass | None = None,
+    outcome: Outcome | None = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+) -> PositionFilters:
+    filters = PositionFilters(
+        status=status,
+        account_id=account_id,
+        start=start,
+        end=end,
+        symbol=symbol,
+        direction=direction,
+        asset_class=asset_class,
+        outcome=outcome,
+        tag=tag,
+    )
+    filters.check()
+    return filters
+
+
+Filters = Annotated[PositionFilters, Depends(_filters)]
+
+
 def _page(
     repository: PositionRepository,
+    filters: PositionFilters,
+    sort: str,
     cursor: str | None,
     limit: int,
-    status: PositionStatus | None,
-    account_id: uuid.UUID | None,
 ) -> PositionPage:
-    after = Cursor.decode(cursor) if cursor else None
-    records = repository.page(after, limit + 1, status=status, account_id=account_id)
+    if filters.account_id is not None:
+        AccountRepository(repository.session, repository.user_id).get(filters.account_id)
+    after = PositionCursor.decode(cursor, sort) if cursor else None
+    records = repository.page(filters, sort, after, limit + 1)
     items = records[:limit]
-    next_cursor = (
-        Cursor(items[-1].opened_at, items[-1].id).encode() if len(records) > limit else None
-    )
+    next_cursor = PositionCursor.after(items[-1], sort).encode() if len(records) > limit else None
     return PositionPage(items=[to_position(record) for record in items], next_cursor=next_cursor)
 
 
@@ -42,15 +85,13 @@ def _page(
 def list_positions(
     user: CurrentUser,
     session: DbSession,
-    status: PositionStatus | None = None,
-    account_id: uuid.UUID | None = None,
+    filters: Filters,
+    sort: Sort = DEFAULT_SORT,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> PositionPage:
-    """The trader's positions, most recently opened first."""
-    if account_id is not None:
-        AccountRepository(session, user.id).get(account_id)
-    return _page(PositionRepository(session, user.id), cursor, limit, status, account_id)
+    """The trader's positions, filtered, most recently opened first unless sorted otherwise."""
+    return _page(PositionRepository(session, user.id), filters, sort, cursor, limit)
 
 
 @public.get("/v1/positions/{position_id}")
@@ -62,14 +103,26 @@ def get_position(position_id: uuid.UUID, user: CurrentUser, session: DbSession) 
     return PositionDetail.model_validate({**position_fields(record), "executions": executions})
 
 
+@public.patch("/v1/positions/{position_id}")
+def patch_position(
+    position_id: uuid.UUID, body: PositionUpdate, user: CurrentUser, session: DbSession
+) -> PositionDetail:
+    """Set a position's initial stop or tags."""
+    repository = PositionRepository(session, user.id)
+    record = update_position(session, repository.get(position_id), body)
+    executions = to_executions(repository.executions(record.id), record.id)
+    return PositionDetail.model_validate({**position_fields(record), "executions": executions})
+
+
 @internal.get("/internal/users/{user_id}/positions")
 def list_positions_for_service(
     user_id: uuid.UUID,
     _caller: ServiceCaller,
     session: DbSession,
-    status: PositionStatus | None = None,
+    filters: Filters,
+    sort: Sort = DEFAULT_SORT,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> PositionPage:
-    """A trader's positions, most recently opened first."""
-    return _page(PositionRepository(session, user_id), cursor, limit, status, None)
+    """A trader's positions, filtered, most recently opened first unless sorted otherwise."""
+    return _page(PositionRepository(session, user_id), filters, sort, cursor, limit)

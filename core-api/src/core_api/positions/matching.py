@@ -8,6 +8,11 @@ position and opens the opposite one with the remainder, its costs split pro rata
 Realised P&L is matched lot by lot: FIFO (default), LIFO, or against the average
 cost. Gross = Σ (exit − entry) × quantity × multiplier, signed by direction;
 fees = commission + fees of every fill share; net = gross − fees.
+
+In the account's base currency every amount is converted at the rate of the fill it
+comes from: a lot's cost at its entry fill's rate, the proceeds at the exit fill's rate,
+each fee at its fill's rate (so the base result includes the currency's own move). When
+a fill of a position has no rate, its base result is unknown (None).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class Fill:
     multiplier: Decimal = Decimal(1)
     broker_execution_id: str | None = None
     recorded_order: int = 0
+    fx_rate: Decimal | None = Decimal(1)
 
     @property
     def signed_quantity(self) -> Decimal:
@@ -74,6 +80,7 @@ class MatchedPosition:
     fees: Decimal
     realised_pnl_net: Decimal
     shares: tuple[FillShare, ...]
+    realised_pnl_net_base: Decimal | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -141,6 +148,7 @@ def match(fills: Iterable[Fill], method: Method = "fifo") -> list[MatchedPositio
 class _Lot:
     quantity: Decimal
     price: Decimal
+    base_price: Decimal | None
 
 
 @dataclass
@@ -157,6 +165,7 @@ class _Builder:
     exit_value: Decimal = Decimal(0)
     gross: Decimal = Decimal(0)
     fees: Decimal = Decimal(0)
+    base: Decimal | None = Decimal(0)
     shares: dict[Hashable, Decimal] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -165,6 +174,10 @@ class _Builder:
     def _share(self, fill: Fill, quantity: Decimal, costs: Decimal) -> None:
         self.shares[fill.id] = self.shares.get(fill.id, Decimal(0)) + quantity
         self.fees += costs
+        if self.base is not None and fill.fx_rate is not None:
+            self.base -= costs * fill.fx_rate
+        else:
+            self.base = None
 
     def add(self, fill: Fill, quantity: Decimal, costs: Decimal) -> None:
         self._share(fill, quantity, costs)
@@ -172,13 +185,19 @@ class _Builder:
         self.entry_value += quantity * fill.price
         self.open_abs += quantity
         self.max_abs = max(self.max_abs, self.open_abs)
+        base_price = None if fill.fx_rate is None else fill.price * fill.fx_rate
         if self.method == "average" and self.lots:
             lot = self.lots[0]
             total = lot.quantity + quantity
             lot.price = (lot.quantity * lot.price + quantity * fill.price) / total
+            lot.base_price = (
+                None
+                if lot.base_price is None or base_price is None
+                else (lot.quantity * lot.base_price + quantity * base_price) / total
+            )
             lot.quantity = total
         else:
-            self.lots.append(_Lot(quantity, fill.price))
+            self.lots.append(_Lot(quantity, fill.price, base_price))
 
     def reduce(self, fill: Fill, quantity: Decimal, costs: Decimal) -> None:
         self._share(fill, quantity, costs)
@@ -190,6 +209,11 @@ class _Builder:
             lot = self.lots[-1] if self.method == "lifo" else self.lots[0]
             take = min(left, lot.quantity)
             self.gross += (fill.price - lot.price) * take * fill.multiplier * self.sign
+            if self.base is not None and fill.fx_rate is not None and lot.base_price is not None:
+                exit_base = fill.price * fill.fx_rate
+                self.base += (exit_base - lot.base_price) * take * fill.multiplier * self.sign
+            else:
+                self.base = None
             lot.quantity -= take
             left -= take
             if lot.quantity == 0:
@@ -216,4 +240,5 @@ class _Builder:
             fees=self.fees,
             realised_pnl_net=self.gross - self.fees,
             shares=tuple(FillShare(fill_id, quantity) for fill_id, quantity in self.shares.items()),
+            realised_pnl_net_base=None if self.base is None else _round(self.base),
         )

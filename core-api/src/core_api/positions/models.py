@@ -18,6 +18,7 @@ class PositionRecord(Entity):
     __table_args__ = (
         Index("ix_positions_user_opened", "user_id", "opened_at", "id"),
         Index("ix_positions_account_instrument", "account_id", "asset_class", "symbol"),
+        Index("ix_positions_user_opened_day", "user_id", "opened_day"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -29,10 +30,15 @@ class PositionRecord(Entity):
     asset_class: Mapped[str] = mapped_column(String(16))
     symbol: Mapped[str] = mapped_column(String(64))
     instrument: Mapped[dict[str, Any]]
+    # The option's underlying or the future's root, so a symbol filter finds derivatives too.
+    underlying: Mapped[str | None] = mapped_column(String(32))
     direction: Mapped[str] = mapped_column(String(5))
     status: Mapped[str] = mapped_column(String(6))
     opened_at: Mapped[dt.datetime]
     closed_at: Mapped[dt.datetime | None]
+    # Trading days (see instruments.sessions), kept so filters and statistics need no zones.
+    opened_day: Mapped[dt.date | None]
+    closed_day: Mapped[dt.date | None]
     open_quantity: Mapped[Decimal]
     max_quantity: Mapped[Decimal]
     avg_entry_price: Mapped[Decimal]
@@ -40,6 +46,7 @@ class PositionRecord(Entity):
     realised_pnl_gross: Mapped[Decimal]
     fees: Mapped[Decimal]
     realised_pnl_net: Mapped[Decimal]
+    realised_pnl_net_base: Mapped[Decimal | None]
     currency: Mapped[str] = mapped_column(String(3))
     holding_seconds: Mapped[int | None]
     outcome: Mapped[str | None] = mapped_column(String(9))
@@ -58,3 +65,25 @@ class PositionFillRecord(Base):
         ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     quantity: Mapped[Decimal]
+
+
+class PositionTagRecord(Base):
+    """One tag of a position, a row each so lists filter by tag on both databases."""
+
+    __tablename__ = "position_tags"
+
+    position_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+
+
+class PositionStopRecord(Entity):
+    """A stop the trader set on a position; the first one is the initial stop R uses."""
+
+    __tablename__ = "position_stops"
+
+    position_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("positions.id", ondelete="CASCADE"), index=True
+    )
+    stop: Mapped[Decimal]

@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from core_api.errors import NotFoundError
 from core_api.executions.models import ExecutionRecord
-from core_api.kit.pagination import Cursor
-from core_api.positions.models import PositionFillRecord, PositionRecord
+from core_api.positions.listing import PositionCursor, PositionFilters, after_cursor, order_by
+from core_api.positions.models import PositionFillRecord, PositionRecord, PositionTagRecord
 
 
 @dataclass(frozen=True)
@@ -33,25 +33,19 @@ class PositionRepository:
 
     def page(
         self,
-        cursor: Cursor | None,
+        filters: PositionFilters,
+        sort: str,
+        cursor: PositionCursor | None,
         limit: int,
-        status: str | None = None,
-        account_id: uuid.UUID | None = None,
     ) -> Sequence[PositionRecord]:
-        """Up to `limit` positions after `cursor`, most recently opened first."""
-        statement = select(PositionRecord).where(PositionRecord.user_id == self.user_id)
-        if status is not None:
-            statement = statement.where(PositionRecord.status == status)
-        if account_id is not None:
-            statement = statement.where(PositionRecord.account_id == account_id)
+        """Up to `limit` positions that pass `filters`, after `cursor`, in `sort` order."""
+        dialect = self.session.get_bind().dialect.name
+        statement = select(PositionRecord).where(
+            PositionRecord.user_id == self.user_id, *_conditions(filters)
+        )
         if cursor is not None:
-            statement = statement.where(
-                or_(
-                    PositionRecord.opened_at < cursor.at,
-                    and_(PositionRecord.opened_at == cursor.at, PositionRecord.id < cursor.id),
-                )
-            )
-        statement = statement.order_by(PositionRecord.opened_at.desc(), PositionRecord.id.desc())
+            statement = statement.where(after_cursor(cursor, dialect))
+        statement = statement.order_by(*order_by(sort, dialect))
         return self.session.scalars(statement.limit(limit)).all()
 
     def closed(self, account_id: uuid.UUID | None = None) -> Sequence[PositionRecord]:
@@ -76,3 +70,34 @@ class PositionRepository:
             )
             .order_by(ExecutionRecord.executed_at, ExecutionRecord.recorded_order)
         ).all()
+
+
+def _conditions(filters: PositionFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.status is not None:
+        conditions.append(PositionRecord.status == filters.status)
+    if filters.account_id is not None:
+        conditions.append(PositionRecord.account_id == filters.account_id)
+    if filters.start is not None:
+        conditions.append(PositionRecord.opened_day >= filters.start)
+    if filters.end is not None:
+        conditions.append(PositionRecord.opened_day <= filters.end)
+    if filters.symbol is not None:
+        symbol = filters.symbol.upper()
+        conditions.append(
+            or_(func.upper(PositionRecord.symbol) == symbol, PositionRecord.underlying == symbol)
+        )
+    if filters.direction is not None:
+        conditions.append(PositionRecord.direction == filters.direction)
+    if filters.asset_class is not None:
+        conditions.append(PositionRecord.asset_class == filters.asset_class)
+    if filters.outcome is not None:
+        conditions.append(PositionRecord.outcome == filters.outcome)
+    if filters.tag is not None:
+        conditions.append(
+            exists().where(
+                PositionTagRecord.position_id == PositionRecord.id,
+                PositionTagRecord.name == filters.tag,
+            )
+        )
+    return conditions

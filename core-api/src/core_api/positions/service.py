@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from tradeloop_contracts import Instrument, Position, PositionClosed
+from tradeloop_contracts import Instrument, Position, PositionClosed, PositionUpdate
 
 from core_api.accounts.models import AccountRecord
+from core_api.errors import AppError, FieldError
 from core_api.executions.models import ExecutionRecord
+from core_api.instruments.sessions import trading_day
 from core_api.outbox.service import record_event
 from core_api.positions.matching import Fill, MatchedPosition, match, method_named, outcome
-from core_api.positions.models import PositionFillRecord, PositionRecord
+from core_api.positions.models import (
+    PositionFillRecord,
+    PositionRecord,
+    PositionStopRecord,
+    PositionTagRecord,
+)
+
+TAG_MAX_LENGTH = 50
 
 
 class InstrumentKey(NamedTuple):
@@ -66,7 +76,8 @@ def _rematch_instrument(
     ).all()
     by_id = {execution.id: execution for execution in executions}
     matched = match(
-        (to_fill(execution) for execution in executions), method_named(account.matching_method)
+        (to_fill(execution, account.base_currency) for execution in executions),
+        method_named(account.matching_method),
     )
     existing = {
         position.opening_execution_id: position
@@ -125,6 +136,13 @@ def _apply(
     account: AccountRecord,
 ) -> None:
     position.instrument = opening.instrument().model_dump(mode="json", exclude_none=True)
+    position.underlying = opening.underlying or opening.root
+    position.opened_day = trading_day(result.opened_at, opening.asset_class, account.time_zone)
+    position.closed_day = (
+        trading_day(result.closed_at, opening.asset_class, account.time_zone)
+        if result.closed_at is not None
+        else None
+    )
     position.direction = result.direction
     position.status = "closed" if result.is_closed else "open"
     position.opened_at = result.opened_at
@@ -136,6 +154,7 @@ def _apply(
     position.realised_pnl_gross = result.realised_pnl_gross
     position.fees = result.fees
     position.realised_pnl_net = result.realised_pnl_net
+    position.realised_pnl_net_base = result.realised_pnl_net_base
     position.currency = opening.currency
     position.holding_seconds = result.holding_seconds
     position.execution_count = len(result.shares)
@@ -144,7 +163,11 @@ def _apply(
     )
 
 
-def to_fill(execution: ExecutionRecord) -> Fill:
+def to_fill(execution: ExecutionRecord, base_currency: str) -> Fill:
+    """The fill matching sees; its rate to the base currency is 1 in the base currency itself."""
+    fx_rate = execution.fx_rate_to_base
+    if fx_rate is None and execution.currency == base_currency:
+        fx_rate = Decimal(1)
     return Fill(
         id=execution.id,
         executed_at=execution.executed_at,
@@ -155,6 +178,60 @@ def to_fill(execution: ExecutionRecord) -> Fill:
         multiplier=execution.multiplier,
         broker_execution_id=execution.broker_execution_id,
         recorded_order=execution.recorded_order,
+        fx_rate=fx_rate,
+    )
+
+
+def update_position(
+    session: Session, record: PositionRecord, body: PositionUpdate
+) -> PositionRecord:
+    """The position with the stop and tags the body sets (fields left out stay).
+
+    Every stop set is kept in the stop history; `initial_stop` is the one R uses.
+    A 422 problem for a negative stop or a blank or over-long tag.
+    """
+    if "initial_stop" in body.model_fields_set:
+        if body.initial_stop is not None and body.initial_stop < 0:
+            raise AppError(
+                422, "Invalid request", errors=[FieldError("body.initial_stop", "is negative")]
+            )
+        if body.initial_stop is not None and body.initial_stop != record.initial_stop:
+            session.add(PositionStopRecord(position_id=record.id, stop=body.initial_stop))
+        record.initial_stop = body.initial_stop
+    if body.tags is not None:
+        record.tags = clean_tags(body.tags, "body.tags")
+        session.execute(delete(PositionTagRecord).where(PositionTagRecord.position_id == record.id))
+        session.add_all(PositionTagRecord(position_id=record.id, name=tag) for tag in record.tags)
+    session.flush()
+    return record
+
+
+def clean_tags(tags: Iterable[str], location: str) -> list[str]:
+    """Tags stripped and without repeats, in order; a 422 problem for a blank or long one."""
+    cleaned: list[str] = []
+    for index, tag in enumerate(tags):
+        name = tag.strip()
+        if not name or len(name) > TAG_MAX_LENGTH:
+            raise AppError(
+                422,
+                "Invalid request",
+                errors=[
+                    FieldError(f"{location}.{index}", f"needs 1 to {TAG_MAX_LENGTH} characters")
+                ],
+            )
+        if name not in cleaned:
+            cleaned.append(name)
+    return cleaned
+
+
+def stop_history(session: Session, position_id: uuid.UUID) -> list[Decimal]:
+    """Every stop set on the position, oldest first."""
+    return list(
+        session.scalars(
+            select(PositionStopRecord.stop)
+            .where(PositionStopRecord.position_id == position_id)
+            .order_by(PositionStopRecord.created_at, PositionStopRecord.id)
+        )
     )
 
 
@@ -178,10 +255,30 @@ def position_fields(record: PositionRecord) -> dict[str, object]:
         "realised_pnl_gross": record.realised_pnl_gross,
         "fees": record.fees,
         "realised_pnl_net": record.realised_pnl_net,
+        "realised_pnl_net_base": record.realised_pnl_net_base,
         "currency": record.currency,
         "holding_seconds": record.holding_seconds,
         "initial_stop": record.initial_stop,
+        "r_multiple": r_multiple(record),
         "outcome": record.outcome,
         "execution_count": record.execution_count,
         "tags": list(record.tags),
     }
+
+
+R_PLACES = Decimal("0.0001")
+
+
+def r_multiple(record: PositionRecord) -> Decimal | None:
+    """Net P&L over the initial risk, |entry − initial stop| × size × multiplier.
+
+    None while the position is open, without an initial stop, or when the stop equals
+    the entry (no risk to divide by). Rounded half-even to 4 places.
+    """
+    if record.status != "closed" or record.initial_stop is None:
+        return None
+    multiplier = Decimal(str(record.instrument.get("multiplier", "1")))
+    risk = abs(record.avg_entry_price - record.initial_stop) * record.max_quantity * multiplier
+    if risk == 0:
+        return None
+    return (record.realised_pnl_net / risk).quantize(R_PLACES, rounding=ROUND_HALF_EVEN)

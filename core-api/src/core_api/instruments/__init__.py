@@ -1,0 +1,1 @@
+"""Instruments: option and futures symbology, contract specs and trading days."""
