@@ -247,7 +247,7 @@ class TestDashboardCharts:
 
         days = all_by_testid(soup, "calendar-day")
         assert [d["href"] for d in days] == ["/days/2026-03-02", "/days/2026-03-03"]
-        assert days[0]["aria-label"] == "2026-03-02: +120.00 USD, 2 trades"
+        assert days[0]["aria-label"] == "2 March 2026: +120.00 USD, 2 trades"
         assert "March 2026" in text_of(by_testid(soup, "calendar-heatmap"))
         assert "2026-03-03 1 -20.00" in text_of(by_testid(soup, "calendar-table"))
 

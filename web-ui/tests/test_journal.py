@@ -61,7 +61,7 @@ class TestJournalCalendar:
         links = all_by_testid(soup, "journal-day-link")
         assert len(links) == 31
         assert links[1]["href"] == "/journal/2026-03-02"
-        assert links[1]["aria-label"] == "02 March: +40.00, 2 trades"
+        assert links[1]["aria-label"] == "2 March: +40.00, 2 trades"
         assert by_testid(soup, "previous-month")["href"] == "/journal?month=2026-02"
         assert by_testid(soup, "next-month")["href"] == "/journal?month=2026-04"
 

@@ -8,6 +8,7 @@ import pytest
 from bs4 import Tag
 
 from tests.conftest import CSRF_TOKEN, NONCE
+from tests.demo import DAY, serve_demo
 from tests.factories import (
     a_dashboard,
     a_journal_entry,
@@ -26,6 +27,7 @@ IMPORT = an_import()
 
 
 def serve_everything(edge: StubEdge) -> None:
+    serve_demo(edge)
     edge.answer("GET", "/api/v1/dashboard", a_dashboard())
     edge.answer("GET", f"/api/v1/positions/{POSITION.id}", POSITION)
     edge.answer(
@@ -46,6 +48,12 @@ PAGES = [
     "/imports",
     f"/imports/{IMPORT.id}",
     f"/positions/{uuid.uuid4()}",
+    "/trades",
+    f"/days/{DAY}",
+    "/journal",
+    f"/journal/{DAY}",
+    "/settings",
+    "/settings/delete",
 ]
 
 

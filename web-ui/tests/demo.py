@@ -1,0 +1,114 @@
+"""A demo trader's answers for every page, sized like a real account when asked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+
+from tradeloop_contracts import InsightList, Position, PositionDetail, PositionPage
+
+from tests.factories import (
+    a_calendar,
+    a_dashboard,
+    a_journal_entry,
+    a_journal_page,
+    a_position,
+    a_position_page,
+    an_account,
+    an_account_list,
+    an_api_token,
+    an_execution,
+    an_import,
+    an_import_page,
+    an_insight,
+    statistics,
+)
+from tests.stub_edge import StubEdge
+
+DAY = "2026-03-02"
+
+
+def trading_days(count: int) -> list[tuple[str, str, int]]:
+    """`count` weekdays ending on DAY, with P&L that swings both ways."""
+    days: list[tuple[str, str, int]] = []
+    day = dt.date.fromisoformat(DAY)
+    while len(days) < count:
+        if day.weekday() < 5:
+            pnl = Decimal((len(days) * 7919) % 900 - 380) + Decimal("0.25")
+            days.append((day.isoformat(), str(pnl), 1 + len(days) % 9))
+        day -= dt.timedelta(days=1)
+    return list(reversed(days))
+
+
+def positions(count: int) -> list[PositionDetail]:
+    symbols = ["AAPL", "MSFT", "NVDA", "TSLA", "AMD", "META"]
+    made = []
+    for index in range(count):
+        pnl = Decimal((index * 613) % 700 - 300) + Decimal("0.48")
+        made.append(
+            a_position(
+                instrument={"asset_class": "stock", "symbol": symbols[index % len(symbols)]},
+                direction="long" if index % 3 else "short",
+                realised_pnl_net=pnl,
+                outcome="win" if pnl > 0 else "loss",
+                tags=["breakout"] if index % 4 == 0 else [],
+            )
+        )
+    return made
+
+
+def serve_demo(edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2) -> str:
+    """Answer every page's calls; returns the id of the position whose page is served.
+
+    `days` trading days in the statistics, `rows` positions per list page and `fills`
+    executions on the position page."""
+    calendar = a_calendar(*trading_days(days))
+    page_items = positions(rows)
+    shown_id = uuid.uuid4()
+    opened = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
+    shown = a_position(
+        id=shown_id,
+        tags=["breakout"],
+        executions=[
+            an_execution(shown_id, executed_at=opened + dt.timedelta(seconds=i))
+            for i in range(fills)
+        ],
+    )
+    insights = InsightList(items=[an_insight(), an_insight(title="Fridays cost you")])
+    edge.answer(
+        "GET",
+        "/api/v1/dashboard",
+        a_dashboard(
+            statistics=statistics(**calendar),
+            positions=a_position_page(*page_items[:10]),
+            insights=insights,
+        ),
+    )
+    edge.answer("GET", "/api/v1/statistics", statistics(**calendar))
+    edge.answer(
+        "GET",
+        "/api/v1/positions",
+        PositionPage(items=list[Position](page_items), next_cursor="next-page"),
+    )
+    edge.answer("GET", f"/api/v1/positions/{shown.id}", shown)
+    edge.answer(
+        "GET",
+        "/api/v1/journal/entries",
+        a_journal_page(
+            a_journal_entry(
+                day=DAY,
+                body="Patient open.\n\n## What went well\n\nWaited for the **retest**.",
+                mood=4,
+            )
+        ),
+    )
+    edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
+    edge.answer("GET", "/api/v1/imports", an_import_page(an_import()))
+    edge.answer(
+        "GET",
+        "/api/v1/api-tokens",
+        json.dumps([an_api_token(id=uuid.uuid4())], default=str).encode(),
+    )
+    return str(shown.id)

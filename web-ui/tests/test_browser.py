@@ -1,0 +1,218 @@
+"""Every page in Debian's chromium: desktop and phone, keyboard use, and axe-core's check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
+from tests.demo import DAY, serve_demo
+from tests.factories import a_journal_entry, a_user
+from tests.stub_edge import StubEdge
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
+# Screenshots go to test-results/web-ui/ at the repository root (ignored by git).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "web-ui"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright: Playwright) -> Iterator[Browser]:
+    """One browser for the whole run; each test gets its own context."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def open_page(chromium: Browser, web_ui_url: str, viewport: str = "desktop") -> Page:
+    """A tab whose requests carry what edge adds to each one it proxies."""
+    context = chromium.new_context(
+        base_url=web_ui_url,
+        viewport=VIEWPORTS[viewport],  # type: ignore[arg-type]
+        extra_http_headers={
+            "x-csp-nonce": NONCE,
+            "x-csrf-token": CSRF_TOKEN,
+            "cookie": SESSION_COOKIE,
+        },
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    # edge serves the socket, not web-ui: a socket that stays silent stands in for it.
+    page.route_web_socket("**/ws*", lambda _socket: None)
+    return page
+
+
+def serious_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations of serious or critical impact on the current page."""
+    page.add_script_tag(content=AXE)
+    result: dict[str, Any] = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [
+        {
+            "rule": violation["id"],
+            "help": violation["help"],
+            "nodes": [node["target"] for node in violation["nodes"]][:5],
+        }
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+PAGES = {
+    "dashboard": "/",
+    "trades": "/trades",
+    "position": "/positions/{position}",
+    "day": f"/days/{DAY}",
+    "journal": "/journal?month=2026-03",
+    "journal-day": f"/journal/{DAY}",
+    "imports": "/imports",
+    "settings": "/settings",
+    "delete-account": "/settings/delete",
+    "login": "/login",
+    "signup": "/signup",
+}
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("name", list(PAGES))
+def test_each_page_renders_fits_the_screen_and_passes_axe(
+    chromium: Browser, web_ui_url: str, edge: StubEdge, name: str, viewport: str
+) -> None:
+    position = serve_demo(edge)
+    page = open_page(chromium, web_ui_url, viewport)
+
+    response = page.goto(PAGES[name].format(position=position))
+
+    assert response is not None
+    assert response.status == 200, response.text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} is {overflow}px wider than the {viewport} screen"
+    screenshot(page, f"{name}-{viewport}")
+    assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_the_log_in_form_works_from_the_keyboard_alone(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    edge.answer(
+        "POST",
+        "/api/v1/auth/login",
+        a_user(),
+        set_cookies=["__Host-tradeloop_session=new; Path=/; HttpOnly"],
+    )
+    page = open_page(chromium, web_ui_url)
+    page.goto("/login")
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    while page.evaluate("document.activeElement.name") != "email":
+        page.keyboard.press("Tab")
+    page.keyboard.type("trader@example.com")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "password"
+    page.keyboard.type("correct horse battery")
+    with page.expect_navigation(url="**/"):
+        page.keyboard.press("Enter")
+
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    screenshot(page, "login-keyboard-dashboard")
+    assert len(edge.received("POST", "/api/v1/auth/login")) == 1
+    page.context.close()
+
+
+def test_the_trades_filters_work_from_the_keyboard(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    page = open_page(chromium, web_ui_url)
+    page.goto("/trades")
+
+    page.get_by_label("Symbol").focus()
+    page.keyboard.type("NVDA")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "trades-direction"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Shift+Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    query = edge.received("GET", "/api/v1/positions")[-1].query
+    assert query["symbol"] == "NVDA"
+    assert query["direction"] == "long"
+    page.context.close()
+
+
+def test_the_days_journal_is_written_and_saved_from_the_keyboard(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    edge.answer("GET", "/api/v1/journal/entries", b'{"items": []}')
+    saved = a_journal_entry(day=DAY, body="Calm.\n\n## What went well\n\nWaited.", mood=4)
+    edge.answer("POST", "/api/v1/journal/entries", saved, status=201)
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto(f"/journal/{DAY}")
+
+    page.get_by_label("Notes (markdown)").focus()
+    page.keyboard.type("Calm.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Waited.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Save the day's entry"
+    page.keyboard.press("Enter")
+
+    page.get_by_test_id("day-entry-saved").wait_for()
+    screenshot(page, "journal-saved-phone")
+    sent = json.loads(edge.received("POST", "/api/v1/journal/entries")[0].body)
+    assert sent["body"] == "Calm.\n\n## What went well\n\nWaited."
+    assert sent["mood"] == 4
+    assert edge.received("POST", "/api/v1/journal/entries")[0].headers["x-csrf-token"] == CSRF_TOKEN
+    page.context.close()
+
+
+def test_a_calendar_day_is_reached_by_clicking_it(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    page = open_page(chromium, web_ui_url)
+    page.goto("/")
+
+    with page.expect_navigation(url=f"**/days/{DAY}"):
+        page.locator(f'[data-day="{DAY}"]').click()
+
+    page.get_by_role("heading", name="Positions opened this day").wait_for()
+    page.context.close()
