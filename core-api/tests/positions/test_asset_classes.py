@@ -1,0 +1,316 @@
+"""Hand-computed cases per asset class, checked to the cent through the API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from core_api.positions.service import stop_history
+from tests.conftest import Trader, execution
+from tests.executions.test_endpoints import post_batch
+
+AAPL_CALL = {
+    "asset_class": "option",
+    "symbol": "AAPL  260320C00150000",
+    "underlying": "AAPL",
+    "expiry": "2026-03-20",
+    "strike": "150",
+    "right": "call",
+    "multiplier": "100",
+}
+SPY_PUT = {
+    "asset_class": "option",
+    "symbol": "SPY   260306P00560000",
+    "underlying": "SPY",
+    "expiry": "2026-03-06",
+    "strike": "560",
+    "right": "put",
+    "multiplier": "100",
+}
+ES = {
+    "asset_class": "future",
+    "symbol": "ESH6",
+    "root": "ES",
+    "expiry": "2026-03-20",
+    "multiplier": "50",
+    "tick_size": "0.25",
+    "exchange": "CME",
+}
+EURUSD = {"asset_class": "forex", "symbol": "EUR.USD"}
+BTC = {"asset_class": "crypto", "symbol": "BTC-USD"}
+SAP = {"asset_class": "stock", "symbol": "SAP", "currency": "EUR"}
+
+
+def only_position(client: TestClient, trader: Trader, query: str = "") -> dict[str, Any]:
+    [position] = client.get(f"/v1/positions?{query}", headers=trader.headers).json()["items"]
+    return position
+
+
+class TestHandComputed:
+    def test_an_option_round_trip_applies_the_multiplier_and_every_cost(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution(
+                    "o1",
+                    "buy",
+                    "2",
+                    "2.50",
+                    "2026-03-02T10:00:00-05:00",
+                    instrument=AAPL_CALL,
+                    commission="1.30",
+                ),
+                execution(
+                    "o2",
+                    "sell",
+                    "2",
+                    "3.15",
+                    "2026-03-03T10:00:00-05:00",
+                    instrument=AAPL_CALL,
+                    commission="1.30",
+                    fees="0.04",
+                ),
+            ],
+        )
+        position = only_position(client, trader)
+        # (3.15 − 2.50) × 2 × 100 = 130; costs 1.30 + 1.30 + 0.04 = 2.64.
+        assert (position["realised_pnl_gross"], position["fees"]) == ("130", "2.64")
+        assert position["realised_pnl_net"] == "127.36"
+        assert position["realised_pnl_net_base"] == "127.36"
+
+    def test_an_option_expiring_worthless_closes_at_zero(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution(
+                    "p1",
+                    "buy",
+                    "1",
+                    "1.20",
+                    "2026-03-02T10:00:00-05:00",
+                    instrument=SPY_PUT,
+                    commission="0.65",
+                ),
+                execution(
+                    "p2",
+                    "sell",
+                    "1",
+                    "0",
+                    "2026-03-06T16:00:00-05:00",
+                    instrument=SPY_PUT,
+                    kind="expiry",
+                ),
+            ],
+        )
+        position = only_position(client, trader)
+        assert (position["status"], position["outcome"]) == ("closed", "loss")
+        assert position["realised_pnl_net"] == "-120.65"
+        assert position["avg_exit_price"] == "0"
+
+    def test_a_short_future_from_the_evening_session_belongs_to_the_next_day(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                # 17:30 Chicago on Monday: Globex's Tuesday session.
+                execution(
+                    "f1",
+                    "sell",
+                    "2",
+                    "5000.25",
+                    "2026-03-02T23:30:00Z",
+                    instrument=ES,
+                    commission="4.50",
+                    fees="1.40",
+                ),
+                execution(
+                    "f2",
+                    "buy",
+                    "2",
+                    "4990.75",
+                    "2026-03-03T15:00:00Z",
+                    instrument=ES,
+                    commission="4.50",
+                    fees="1.40",
+                ),
+            ],
+        )
+        position = only_position(client, trader, "start=2026-03-03&end=2026-03-03")
+        # 9.50 points × 2 contracts × 50 = 950; costs 11.80.
+        assert (position["direction"], position["realised_pnl_net"]) == ("short", "938.2")
+        assert (
+            client.get("/v1/positions?end=2026-03-02", headers=trader.headers).json()["items"] == []
+        )
+        stats = client.get("/v1/statistics", headers=trader.headers).json()
+        assert [(d["day"], d["net_pnl"]) for d in stats["calendar"]] == [("2026-03-03", "938.2")]
+
+    def test_a_forex_pair_counts_pips_in_the_quote_currency(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution(
+                    "x1", "buy", "100000", "1.08512", "2026-03-02T09:00:00Z", instrument=EURUSD
+                ),
+                execution(
+                    "x2", "sell", "100000", "1.08347", "2026-03-02T13:00:00Z", instrument=EURUSD
+                ),
+            ],
+        )
+        assert only_position(client, trader)["realised_pnl_net"] == "-165"
+
+    def test_crypto_keeps_fractional_quantities_exact(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution("c1", "buy", "0.015", "64000.5", "2026-03-02T09:00:00Z", instrument=BTC),
+                execution(
+                    "c2",
+                    "sell",
+                    "0.015",
+                    "65210.25",
+                    "2026-03-02T13:00:00Z",
+                    instrument=BTC,
+                    fees="0.97",
+                ),
+            ],
+        )
+        position = only_position(client, trader)
+        # 1209.75 × 0.015 = 18.14625, less 0.97.
+        assert (position["max_quantity"], position["realised_pnl_net"]) == ("0.015", "17.17625")
+
+
+class TestBaseCurrency:
+    def test_a_euro_stock_converts_at_each_fill_s_rate(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution(
+                    "s1",
+                    "buy",
+                    "10",
+                    "200",
+                    "2026-03-02T09:00:00Z",
+                    instrument=SAP,
+                    commission="5",
+                    fx_rate_to_base="1.10",
+                ),
+                execution(
+                    "s2",
+                    "sell",
+                    "10",
+                    "210",
+                    "2026-03-04T09:00:00Z",
+                    instrument=SAP,
+                    commission="5",
+                    fx_rate_to_base="1.12",
+                ),
+            ],
+        )
+        position = only_position(client, trader)
+        # In EUR: 100 − 10. In USD: (235.20 − 220.00) × 10 − (5.50 + 5.60).
+        assert (position["currency"], position["realised_pnl_net"]) == ("EUR", "90")
+        assert position["realised_pnl_net_base"] == "140.9"
+
+    def test_without_a_rate_the_base_result_is_unknown(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution("s1", "buy", "10", "200", "2026-03-02T09:00:00Z", instrument=SAP),
+                execution("s2", "sell", "10", "210", "2026-03-04T09:00:00Z", instrument=SAP),
+            ],
+        )
+        position = only_position(client, trader)
+        assert position["realised_pnl_net"] == "100"
+        assert position["realised_pnl_net_base"] is None
+
+
+class TestStopsAndR:
+    def setup_round_trip(self, client: TestClient, workers: dict[str, str], trader: Trader) -> str:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution("b", "buy", "100", "50", "2026-03-02T10:00:00-05:00", commission="1"),
+                execution("s", "sell", "100", "53", "2026-03-02T11:00:00-05:00", commission="1"),
+            ],
+        )
+        return str(only_position(client, trader)["id"])
+
+    def test_r_is_net_over_the_risk_to_the_initial_stop(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        position_id = self.setup_round_trip(client, workers, trader)
+        response = client.patch(
+            f"/v1/positions/{position_id}", json={"initial_stop": "48"}, headers=trader.headers
+        )
+        assert response.status_code == 200, response.text
+        # 298 / (|50 − 48| × 100 × 1).
+        assert (response.json()["initial_stop"], response.json()["r_multiple"]) == ("48", "1.4900")
+
+    def test_every_stop_set_is_kept_and_tags_stay_untouched(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        position_id = self.setup_round_trip(client, workers, trader)
+        url = f"/v1/positions/{position_id}"
+        client.patch(url, json={"tags": ["breakout", " breakout ", "A+"]}, headers=trader.headers)
+        client.patch(url, json={"initial_stop": "48"}, headers=trader.headers)
+        last = client.patch(url, json={"initial_stop": "48.5"}, headers=trader.headers).json()
+        assert [str(stop) for stop in stop_history(session, uuid.UUID(last["id"]))] == [
+            "48",
+            "48.5",
+        ]
+        assert last["tags"] == ["breakout", "A+"]
+        assert last["r_multiple"] == "1.9867"
+
+    def test_without_a_stop_there_is_no_r(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        self.setup_round_trip(client, workers, trader)
+        assert only_position(client, trader)["r_multiple"] is None
+
+    def test_a_negative_stop_or_a_blank_tag_is_a_problem_naming_it(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        url = f"/v1/positions/{self.setup_round_trip(client, workers, trader)}"
+        stop = client.patch(url, json={"initial_stop": "-1"}, headers=trader.headers)
+        tag = client.patch(url, json={"tags": ["ok", "  "]}, headers=trader.headers)
+        assert stop.json()["errors"][0]["location"] == "body.initial_stop"
+        assert tag.json()["errors"][0]["location"] == "body.tags.1"
+
+    def test_another_trader_s_position_is_not_found(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, other_trader: Trader
+    ) -> None:
+        url = f"/v1/positions/{self.setup_round_trip(client, workers, trader)}"
+        response = client.patch(url, json={"initial_stop": "1"}, headers=other_trader.headers)
+        assert response.status_code == 404
