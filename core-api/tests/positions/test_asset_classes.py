@@ -46,7 +46,8 @@ SAP = {"asset_class": "stock", "symbol": "SAP", "currency": "EUR"}
 
 def only_position(client: TestClient, trader: Trader, query: str = "") -> dict[str, Any]:
     [position] = client.get(f"/v1/positions?{query}", headers=trader.headers).json()["items"]
-    return position
+    found: dict[str, Any] = position
+    return found
 
 
 class TestHandComputed:
