@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from tests.demo import DAY, serve_demo
 from tests.factories import a_journal_entry, a_user
 from tests.stub_edge import StubEdge
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium by default; CI points TEST_CHROMIUM at the one Playwright installs.
+CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -26,8 +28,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
-# Screenshots go to test-results/web-ui/ at the repository root (ignored by git).
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "web-ui"
+# Screenshots go to test-results/web-ui/ one level above this folder (ignored by git),
+# or to TEST_SCREENSHOTS.
+SCREENSHOTS = Path(
+    os.environ.get(
+        "TEST_SCREENSHOTS", Path(__file__).resolve().parents[2] / "test-results" / "web-ui"
+    )
+)
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 

@@ -1,5 +1,6 @@
 import hashlib
 import re
+from pathlib import Path
 
 import httpx
 
@@ -39,3 +40,17 @@ class TestStaticFiles:
             response = browser.get(path)
             assert response.status_code == 200, path
             assert kind in response.headers["content-type"]
+
+
+class TestVendoredAxe:
+    def test_the_file_matches_the_checksum_recorded_in_its_readme(self) -> None:
+        vendor = Path(__file__).parent / "vendor"
+        [(name, recorded)] = re.findall(
+            r"\| `(axe-[\d.]+\.min\.js)` \|.*\| `([0-9a-f]{64})` \|",
+            (vendor / "README.md").read_text(),
+        )
+
+        assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == recorded
+
+    def test_it_is_not_served_to_users(self, browser: httpx.Client) -> None:
+        assert browser.get("/static/vendor/axe-4.14.1.min.js").status_code == 404
