@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, WebSocketRoute, sync_playwright
+from tradeloop_contracts import Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import DAY, serve_demo
-from tests.factories import a_journal_entry, a_user
+from tests.factories import a_journal_entry, a_user, an_import
 from tests.stub_edge import StubEdge
 
 # Debian's chromium by default; CI points TEST_CHROMIUM at the one Playwright installs.
@@ -222,4 +223,89 @@ def test_a_calendar_day_is_reached_by_clicking_it(
         page.locator(f'[data-day="{DAY}"]').click()
 
     page.get_by_role("heading", name="Positions opened this day").wait_for()
+    page.context.close()
+
+
+def test_a_bad_file_gets_a_readable_error_and_nothing_is_queued(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    refusal = Problem(
+        title="Unrecognised file",
+        status=422,
+        detail="The file is not an export of a broker Tradeloop reads.",
+        errors=[ProblemField(location="file", message="no known broker format matches line 1")],
+    )
+    edge.refuse("POST", "/api/v1/imports", refusal)
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto("/imports")
+
+    page.get_by_label("Broker export file").set_input_files(
+        {"name": "holiday.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff\xe0 not a csv"}
+    )
+    page.get_by_role("button", name="Upload").click()
+
+    alert = page.get_by_test_id("problem")
+    alert.wait_for()
+    assert "Unrecognised file" in alert.inner_text()
+    assert "no known broker format matches line 1" in alert.inner_text()
+    assert page.locator("progress.import-progress").count() == 0
+    screenshot(page, "import-refused-phone")
+    page.context.close()
+
+
+def test_an_imports_progress_bar_follows_the_socket_until_it_completes(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    queued = an_import(status="queued", counts={}, finished_at=None, detected_format=None)
+    edge.answer("POST", "/api/v1/imports", queued, status=202)
+    sockets: list[WebSocketRoute] = []
+    page = open_page(chromium, web_ui_url)
+    page.route_web_socket("**/ws*", lambda socket: sockets.append(socket))
+    page.goto("/imports")
+
+    page.get_by_label("Broker export file").set_input_files(
+        {"name": "flex.csv", "mimeType": "text/csv", "buffer": b"Symbol,Quantity\nAAPL,100\n"}
+    )
+    page.get_by_role("button", name="Upload").click()
+    bar = page.locator(f'progress[data-import-id="{queued.id}"]')
+    bar.wait_for()
+    for _ in range(50):
+        if sockets:
+            break
+        page.wait_for_timeout(100)
+    assert sockets, "the page opened no socket"
+    progressed = {"import_id": str(queued.id), "rows_processed": 40, "rows_total": 100}
+    sockets[-1].send(
+        json.dumps(
+            {
+                "type": "event",
+                "position": 7,
+                "event": {"type": "import.progressed.v1", "data": progressed},
+            }
+        )
+    )
+
+    page.wait_for_function(
+        "id => document.querySelector(`progress[data-import-id='${id}']`).value === 40",
+        arg=str(queued.id),
+    )
+    assert bar.get_attribute("data-import-id") == str(queued.id)
+    assert "40 of 100 rows" in page.get_by_test_id("import-status").inner_text()
+    screenshot(page, "import-progress-desktop")
+
+    edge.answer("GET", f"/api/v1/imports/{queued.id}", an_import(id=queued.id))
+    sockets[-1].send(
+        json.dumps(
+            {
+                "type": "event",
+                "position": 8,
+                "event": {"type": "import.completed.v1", "data": {"import_id": str(queued.id)}},
+            }
+        )
+    )
+
+    page.get_by_role("link", name="See the report").first.wait_for()
+    assert "40 new" in page.get_by_test_id("import-status").inner_text()
     page.context.close()
