@@ -16,7 +16,13 @@ from core_api.insights.models import InsightRecord
 from core_api.journal.models import JournalEntryRecord
 from core_api.kit.models import Base
 from core_api.outbox.models import OutboxRecord
-from core_api.positions.models import PositionFillRecord, PositionRecord
+from core_api.positions.models import (
+    PositionFillRecord,
+    PositionRecord,
+    PositionStopRecord,
+    PositionTagRecord,
+)
+from core_api.statistics.models import DailyPnlRecord
 
 metadata = Base.metadata
 
@@ -24,6 +30,7 @@ __all__ = [
     "AccountRecord",
     "ApiTokenRecord",
     "AuditLineRecord",
+    "DailyPnlRecord",
     "ExecutionRecord",
     "ImportRecord",
     "InsightRecord",
@@ -32,6 +39,8 @@ __all__ = [
     "OutboxRecord",
     "PositionFillRecord",
     "PositionRecord",
+    "PositionStopRecord",
+    "PositionTagRecord",
     "RefreshTokenRecord",
     "UserRecord",
     "metadata",

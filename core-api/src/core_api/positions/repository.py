@@ -48,17 +48,6 @@ class PositionRepository:
         statement = statement.order_by(*order_by(sort, dialect))
         return self.session.scalars(statement.limit(limit)).all()
 
-    def closed(self, account_id: uuid.UUID | None = None) -> Sequence[PositionRecord]:
-        """Every closed position, in the order they closed."""
-        statement = select(PositionRecord).where(
-            PositionRecord.user_id == self.user_id, PositionRecord.status == "closed"
-        )
-        if account_id is not None:
-            statement = statement.where(PositionRecord.account_id == account_id)
-        return self.session.scalars(
-            statement.order_by(PositionRecord.closed_at, PositionRecord.id)
-        ).all()
-
     def executions(self, position_id: uuid.UUID) -> Sequence[ExecutionRecord]:
         """The executions of one of the trader's positions, in time order."""
         return self.session.scalars(

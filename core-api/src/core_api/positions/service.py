@@ -23,6 +23,7 @@ from core_api.positions.models import (
     PositionStopRecord,
     PositionTagRecord,
 )
+from core_api.statistics.read_model import refresh_daily_pnl
 
 TAG_MAX_LENGTH = 50
 
@@ -44,8 +45,10 @@ def rematch(
     closed now and writes `position.closed.v1` for each.
     """
     newly_closed: list[PositionRecord] = []
+    keys = list(keys)
     for key in keys:
         newly_closed += _rematch_instrument(session, account, key)
+    refresh_daily_pnl(session, account.user_id, account.id, keys)
     for position in newly_closed:
         record_event(
             session,

@@ -5,9 +5,10 @@
 - Profit factor = Σ net of wins / |Σ net of losses|; with no losses it is absent and
   `no_losses` is set, never a large number.
 - Payoff ratio = mean win / |mean loss|. Expectancy = mean net P&L per closed position.
-- Max drawdown = the largest peak-to-trough fall of cumulative realised net P&L,
-  starting from zero before the first trade, as a positive amount.
-- A trading day is the closing time's date in the account's time zone.
+- Max drawdown = the largest peak-to-trough fall of cumulative realised net P&L at the
+  end of each trading day, starting from zero before the first day, as a positive amount
+  (the daily series quantstats and empyrical work on).
+- A trading day is the session date the position closed on (see instruments.sessions).
 
 Figures that need a division are rounded half-even to 4 places; sums stay exact.
 """
@@ -40,36 +41,98 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     return (numerator / denominator).quantize(PLACES, rounding=ROUND_HALF_EVEN)
 
 
+@dataclass(frozen=True)
+class DayTotals:
+    """Sums over the positions that closed on one trading day."""
+
+    day: dt.date
+    trades: int = 0
+    wins: int = 0
+    losses: int = 0
+    net: Decimal = Decimal(0)
+    gross: Decimal = Decimal(0)
+    fees: Decimal = Decimal(0)
+    win_total: Decimal = Decimal(0)
+    loss_total: Decimal = Decimal(0)
+
+    def plus(self, other: DayTotals) -> DayTotals:
+        """Both days' sums together (same day)."""
+        return DayTotals(
+            day=self.day,
+            trades=self.trades + other.trades,
+            wins=self.wins + other.wins,
+            losses=self.losses + other.losses,
+            net=self.net + other.net,
+            gross=self.gross + other.gross,
+            fees=self.fees + other.fees,
+            win_total=self.win_total + other.win_total,
+            loss_total=self.loss_total + other.loss_total,
+        )
+
+
+def totals_by_day(trades: Sequence[ClosedTrade]) -> list[DayTotals]:
+    """The trades summed per trading day, oldest first."""
+    days: dict[dt.date, DayTotals] = {}
+    for trade in trades:
+        days[trade.day] = days.get(trade.day, DayTotals(trade.day)).plus(
+            DayTotals(
+                day=trade.day,
+                trades=1,
+                wins=int(trade.outcome == "win"),
+                losses=int(trade.outcome == "loss"),
+                net=trade.net,
+                gross=trade.gross,
+                fees=trade.fees,
+                win_total=trade.net if trade.outcome == "win" else Decimal(0),
+                loss_total=trade.net if trade.outcome == "loss" else Decimal(0),
+            )
+        )
+    return [days[day] for day in sorted(days)]
+
+
 def compute(
     trades: Sequence[ClosedTrade],
     currency: str,
     period_start: dt.date | None = None,
     period_end: dt.date | None = None,
 ) -> Statistics:
-    """The statistics of `trades`, taken in the order given (the order they closed)."""
-    wins = [trade.net for trade in trades if trade.outcome == "win"]
-    losses = [trade.net for trade in trades if trade.outcome == "loss"]
-    count = len(trades)
-    net = sum((trade.net for trade in trades), Decimal(0))
-    decided = len(wins) + len(losses)
-    average_win = _ratio(sum(wins, Decimal(0)), Decimal(len(wins))) if wins else None
-    average_loss = _ratio(sum(losses, Decimal(0)), Decimal(len(losses))) if losses else None
+    """The statistics of `trades`."""
+    return compute_from_days(totals_by_day(trades), currency, period_start, period_end)
+
+
+def compute_from_days(
+    days: Sequence[DayTotals],
+    currency: str,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+) -> Statistics:
+    """The statistics of a period from its per-day sums (oldest first)."""
+    count = sum(day.trades for day in days)
+    wins = sum(day.wins for day in days)
+    losses = sum(day.losses for day in days)
+    win_total = sum((day.win_total for day in days), Decimal(0))
+    loss_total = sum((day.loss_total for day in days), Decimal(0))
+    net = sum((day.net for day in days), Decimal(0))
+    decided = wins + losses
+    average_win = _ratio(win_total, Decimal(wins)) if wins else None
+    average_loss = _ratio(loss_total, Decimal(losses)) if losses else None
+    calendar = [DailyPnl(day=day.day, net_pnl=day.net, trades=day.trades) for day in days]
     return Statistics(
         currency=currency,
         period_start=period_start,
         period_end=period_end,
         trades=count,
-        wins=len(wins),
-        losses=len(losses),
+        wins=wins,
+        losses=losses,
         breakevens=count - decided,
         net_pnl=net,
-        gross_pnl=sum((trade.gross for trade in trades), Decimal(0)),
-        fees=sum((trade.fees for trade in trades), Decimal(0)),
-        win_rate=_ratio(Decimal(len(wins)), Decimal(count)) if count else None,
+        gross_pnl=sum((day.gross for day in days), Decimal(0)),
+        fees=sum((day.fees for day in days), Decimal(0)),
+        win_rate=_ratio(Decimal(wins), Decimal(count)) if count else None,
         win_rate_excluding_breakevens=(
-            _ratio(Decimal(len(wins)), Decimal(decided)) if decided else None
+            _ratio(Decimal(wins), Decimal(decided)) if decided else None
         ),
-        profit_factor=(_ratio(sum(wins, Decimal(0)), -sum(losses, Decimal(0))) if losses else None),
+        profit_factor=_ratio(win_total, -loss_total) if losses and loss_total else None,
         no_losses=count > 0 and not losses,
         payoff_ratio=(
             _ratio(average_win, -average_loss)
@@ -79,9 +142,9 @@ def compute(
         expectancy=_ratio(net, Decimal(count)) if count else None,
         average_win=average_win,
         average_loss=average_loss,
-        max_drawdown=max_drawdown([trade.net for trade in trades]),
-        equity_curve=equity_curve(trades),
-        calendar=calendar(trades),
+        max_drawdown=max_drawdown([day.net for day in days]),
+        equity_curve=equity_curve(calendar),
+        calendar=calendar,
     )
 
 
@@ -95,23 +158,11 @@ def max_drawdown(results: Sequence[Decimal]) -> Decimal:
     return deepest
 
 
-def calendar(trades: Sequence[ClosedTrade]) -> list[DailyPnl]:
-    """Net P&L and number of trades per trading day, oldest first."""
-    days: dict[dt.date, tuple[Decimal, int]] = {}
-    for trade in trades:
-        total, count = days.get(trade.day, (Decimal(0), 0))
-        days[trade.day] = (total + trade.net, count + 1)
-    return [
-        DailyPnl(day=day, net_pnl=total, trades=count)
-        for day, (total, count) in sorted(days.items())
-    ]
-
-
-def equity_curve(trades: Sequence[ClosedTrade]) -> list[EquityPoint]:
+def equity_curve(calendar: Sequence[DailyPnl]) -> list[EquityPoint]:
     """Cumulative realised net P&L at the end of each trading day."""
     points = []
     cumulative = Decimal(0)
-    for day in calendar(trades):
+    for day in calendar:
         cumulative += day.net_pnl
         points.append(EquityPoint(day=day.day, cumulative_net_pnl=cumulative))
     return points

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from tradeloop_contracts import Statistics
@@ -14,8 +13,8 @@ from core_api.db import DbSession
 from core_api.errors import AppError, FieldError
 from core_api.identity.dependencies import CurrentUser
 from core_api.identity.service import get_user
-from core_api.positions.repository import PositionRepository
-from core_api.statistics.calculations import ClosedTrade, compute
+from core_api.statistics.calculations import compute_from_days
+from core_api.statistics.read_model import day_totals
 
 router = APIRouter(tags=["statistics"])
 
@@ -28,29 +27,12 @@ def get_statistics(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> Statistics:
-    """Statistics of closed positions, by trading day in each account's time zone."""
+    """Statistics of positions closed on the trading days from start to end (inclusive)."""
     if start is not None and end is not None and start > end:
         raise AppError(422, "Invalid request", errors=[FieldError("query.start", "is after end")])
-    accounts = AccountRepository(session, user.id)
     if account_id is not None:
-        currency = accounts.get(account_id).base_currency
+        currency = AccountRepository(session, user.id).get(account_id).base_currency
     else:
         currency = get_user(session, user.id).base_currency
-    zones = {account.id: ZoneInfo(account.time_zone) for account in accounts.list()}
-    trades = []
-    for position in PositionRepository(session, user.id).closed(account_id):
-        assert position.closed_at is not None
-        assert position.outcome is not None
-        day = position.closed_at.astimezone(zones[position.account_id]).date()
-        if (start and day < start) or (end and day > end):
-            continue
-        trades.append(
-            ClosedTrade(
-                day=day,
-                net=position.realised_pnl_net,
-                gross=position.realised_pnl_gross,
-                fees=position.fees,
-                outcome=position.outcome,  # type: ignore[arg-type]
-            )
-        )
-    return compute(trades, currency, start, end)
+    days = day_totals(session, user.id, account_id, start, end)
+    return compute_from_days(days, currency, start, end)

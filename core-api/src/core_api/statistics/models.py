@@ -1,0 +1,35 @@
+"""The statistics read model: closed-position results per account, instrument and day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core_api.kit.models import Base
+
+
+class DailyPnlRecord(Base):
+    """Sums over the positions of one instrument that closed on one trading day."""
+
+    __tablename__ = "daily_pnl"
+    __table_args__ = (Index("ix_daily_pnl_user_day", "user_id", "day"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    asset_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    trades: Mapped[int]
+    wins: Mapped[int]
+    losses: Mapped[int]
+    net: Mapped[Decimal]
+    gross: Mapped[Decimal]
+    fees: Mapped[Decimal]
+    win_total: Mapped[Decimal]
+    loss_total: Mapped[Decimal]

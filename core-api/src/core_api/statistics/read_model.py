@@ -1,0 +1,121 @@
+"""Keeping the daily P&L table in step with positions, and reading statistics from it.
+
+A rematch rebuilds the rows of exactly the account and instruments it touched, so the
+table always equals a full recomputation from the positions (tests check both ways).
+Amounts are in the account's base currency where the position has a base result, else
+in the instrument's currency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from core_api.positions.models import PositionRecord
+from core_api.statistics.calculations import DayTotals
+from core_api.statistics.models import DailyPnlRecord
+
+
+def refresh_daily_pnl(
+    session: Session,
+    user_id: uuid.UUID,
+    account_id: uuid.UUID,
+    instruments: Iterable[tuple[str, str]],
+) -> None:
+    """Rebuilds the daily rows of the given (asset class, symbol) pairs of one account."""
+    for asset_class, symbol in instruments:
+        session.execute(
+            delete(DailyPnlRecord).where(
+                DailyPnlRecord.account_id == account_id,
+                DailyPnlRecord.asset_class == asset_class,
+                DailyPnlRecord.symbol == symbol,
+            )
+        )
+        positions = session.scalars(
+            select(PositionRecord).where(
+                PositionRecord.account_id == account_id,
+                PositionRecord.asset_class == asset_class,
+                PositionRecord.symbol == symbol,
+                PositionRecord.status == "closed",
+            )
+        ).all()
+        rows: dict[dt.date, DailyPnlRecord] = {}
+        for position in positions:
+            assert position.closed_day is not None
+            row = rows.get(position.closed_day)
+            if row is None:
+                row = rows[position.closed_day] = DailyPnlRecord(
+                    account_id=account_id,
+                    asset_class=asset_class,
+                    symbol=symbol,
+                    day=position.closed_day,
+                    user_id=user_id,
+                    trades=0,
+                    wins=0,
+                    losses=0,
+                    net=Decimal(0),
+                    gross=Decimal(0),
+                    fees=Decimal(0),
+                    win_total=Decimal(0),
+                    loss_total=Decimal(0),
+                )
+            _add(row, position)
+        session.add_all(rows.values())
+    session.flush()
+
+
+def _add(row: DailyPnlRecord, position: PositionRecord) -> None:
+    net = (
+        position.realised_pnl_net_base
+        if position.realised_pnl_net_base is not None
+        else position.realised_pnl_net
+    )
+    row.trades += 1
+    row.net += net
+    row.gross += position.realised_pnl_gross
+    row.fees += position.fees
+    if position.outcome == "win":
+        row.wins += 1
+        row.win_total += net
+    elif position.outcome == "loss":
+        row.losses += 1
+        row.loss_total += net
+
+
+def day_totals(
+    session: Session,
+    user_id: uuid.UUID,
+    account_id: uuid.UUID | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> list[DayTotals]:
+    """Per trading day sums over the trader's accounts (or one), oldest first."""
+    statement = select(DailyPnlRecord).where(DailyPnlRecord.user_id == user_id)
+    if account_id is not None:
+        statement = statement.where(DailyPnlRecord.account_id == account_id)
+    if start is not None:
+        statement = statement.where(DailyPnlRecord.day >= start)
+    if end is not None:
+        statement = statement.where(DailyPnlRecord.day <= end)
+    # Summed here rather than in SQL: SQLite keeps the amounts as text.
+    days: dict[dt.date, DayTotals] = {}
+    for row in session.scalars(statement):
+        days[row.day] = days.get(row.day, DayTotals(row.day)).plus(
+            DayTotals(
+                day=row.day,
+                trades=row.trades,
+                wins=row.wins,
+                losses=row.losses,
+                net=row.net,
+                gross=row.gross,
+                fees=row.fees,
+                win_total=row.win_total,
+                loss_total=row.loss_total,
+            )
+        )
+    return [days[day] for day in sorted(days)]

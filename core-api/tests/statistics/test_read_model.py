@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tradeloop_contracts import Statistics
+
+from core_api.positions.models import PositionRecord
+from core_api.statistics.calculations import ClosedTrade, compute
+from core_api.statistics.models import DailyPnlRecord
+from core_api.statistics.read_model import refresh_daily_pnl
+from tests.conftest import Trader, execution
+from tests.executions.test_endpoints import post_batch
+
+START = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
+
+
+def random_stream(seed: int, count: int = 60) -> list[dict[str, Any]]:
+    """Round trips in three symbols over two weeks, long and short, with costs."""
+    rng = random.Random(seed)
+    fills = []
+    for index in range(count):
+        opened = START + dt.timedelta(hours=rng.randrange(0, 14 * 24))
+        closed = opened + dt.timedelta(minutes=rng.randint(1, 600))
+        side, other = rng.choice([("buy", "sell"), ("sell", "buy")])
+        quantity = str(rng.randint(1, 5))
+        symbol = rng.choice(["AAPL", "MSFT", "NVDA"])
+        for leg, (at, leg_side) in enumerate(((opened, side), (closed, other))):
+            fills.append(
+                execution(
+                    f"f{index}-{leg}",
+                    leg_side,
+                    quantity,
+                    f"{rng.randint(9000, 11000) / 100:.2f}",
+                    at.isoformat(),
+                    symbol,
+                    commission=f"{rng.randint(0, 150) / 100:.2f}",
+                )
+            )
+    return fills
+
+
+def snapshot(session: Session, trader: Trader) -> list[tuple[Any, ...]]:
+    rows = session.scalars(select(DailyPnlRecord).where(DailyPnlRecord.user_id == trader.id)).all()
+    return sorted(
+        (
+            r.symbol,
+            r.day,
+            r.trades,
+            r.wins,
+            r.losses,
+            r.net,
+            r.gross,
+            r.fees,
+            r.win_total,
+            r.loss_total,
+        )
+        for r in rows
+    )
+
+
+class TestDailyPnlReadModel:
+    def test_incremental_updates_equal_a_full_rebuild(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        fills = random_stream(7)
+        shuffled = random.Random(3).sample(fills, len(fills))
+        for start in range(0, len(shuffled), 17):
+            post_batch(client, workers, trader, shuffled[start : start + 17])
+        incremental = snapshot(session, trader)
+        refresh_daily_pnl(
+            session,
+            trader.id,
+            trader.account_id,
+            [("stock", symbol) for symbol in ("AAPL", "MSFT", "NVDA")],
+        )
+        assert incremental == snapshot(session, trader)
+        assert incremental
+
+    def test_statistics_from_the_table_equal_statistics_from_every_position(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        post_batch(client, workers, trader, random_stream(11))
+        closed = session.scalars(
+            select(PositionRecord)
+            .where(PositionRecord.user_id == trader.id, PositionRecord.status == "closed")
+            .order_by(PositionRecord.closed_at)
+        ).all()
+        trades = [
+            ClosedTrade(
+                day=p.closed_day,  # type: ignore[arg-type]
+                net=p.realised_pnl_net,
+                gross=p.realised_pnl_gross,
+                fees=p.fees,
+                outcome=p.outcome,  # type: ignore[arg-type]
+            )
+            for p in closed
+            if dt.date(2026, 3, 4) <= p.closed_day <= dt.date(2026, 3, 11)  # type: ignore[operator]
+        ]
+        expected = compute(trades, "USD", dt.date(2026, 3, 4), dt.date(2026, 3, 11))
+        response = client.get(
+            "/v1/statistics?start=2026-03-04&end=2026-03-11", headers=trader.headers
+        )
+        # Equal as numbers: stored amounts come back without trailing zeros.
+        assert Statistics.model_validate(response.json()) == expected
+        assert expected.trades > 5
