@@ -10,7 +10,7 @@ import anyio
 import pytest
 from redis import Redis
 from starlette.testclient import TestClient
-from tradeloop_contracts import PositionClosed, make_event
+from tradeloop_contracts import Event, PositionClosed, UserEventData, make_event
 from tradeloop_contracts.bus import open_bus
 
 from edge_bff.app import create_app
@@ -40,8 +40,9 @@ def real_bus_client(settings: Settings, clock: FakeClock, bus_url: str) -> Itera
         yield client
 
 
-def _publish(bus_url: str, user_id: str) -> str:
-    event = make_event(
+def position_closed(user_id: str) -> Event[UserEventData]:
+    """A position.closed.v1 event of `user_id`, as core publishes it."""
+    return make_event(
         "position.closed.v1",
         PositionClosed(
             user_id=uuid.UUID(user_id),
@@ -54,6 +55,10 @@ def _publish(bus_url: str, user_id: str) -> str:
         ),
         source="/core-api",
     )
+
+
+def _publish(bus_url: str, user_id: str) -> str:
+    event = position_closed(user_id)
 
     async def publish() -> None:
         bus = open_bus(bus_url)
