@@ -26,7 +26,7 @@ def _blank_is_absent(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-Optional = BeforeValidator(_blank_is_absent)
+BlankIsNone = BeforeValidator(_blank_is_absent)
 
 Sort = Literal[
     "opened_at", "-opened_at", "closed_at", "-closed_at", "realised_pnl_net", "-realised_pnl_net"
@@ -51,9 +51,9 @@ QueryT = TypeVar("QueryT", bound=_Query)
 class Period(_Query):
     """A period and account of the dashboard; every part optional."""
 
-    start: Annotated[dt.date | None, Optional] = None
-    end: Annotated[dt.date | None, Optional] = None
-    account_id: Annotated[UUID | None, Optional] = None
+    start: Annotated[dt.date | None, BlankIsNone] = None
+    end: Annotated[dt.date | None, BlankIsNone] = None
+    account_id: Annotated[UUID | None, BlankIsNone] = None
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Period:
@@ -65,14 +65,14 @@ class Period(_Query):
 class TradeFilters(Period):
     """The trades page's filters, sort and page, as core's position list accepts them."""
 
-    symbol: Annotated[Annotated[str, Field(max_length=32)] | None, Optional] = None
-    direction: Annotated[Direction | None, Optional] = None
-    asset_class: Annotated[AssetClass | None, Optional] = None
-    outcome: Annotated[Outcome | None, Optional] = None
-    tag: Annotated[Annotated[str, Field(max_length=50)] | None, Optional] = None
-    sort: Annotated[Sort | None, Optional] = None
-    cursor: Annotated[Annotated[str, Field(max_length=512)] | None, Optional] = None
-    limit: Annotated[Annotated[int, Field(ge=1, le=500)] | None, Optional] = None
+    symbol: Annotated[Annotated[str, Field(max_length=32)] | None, BlankIsNone] = None
+    direction: Annotated[Direction | None, BlankIsNone] = None
+    asset_class: Annotated[AssetClass | None, BlankIsNone] = None
+    outcome: Annotated[Outcome | None, BlankIsNone] = None
+    tag: Annotated[Annotated[str, Field(max_length=50)] | None, BlankIsNone] = None
+    sort: Annotated[Sort | None, BlankIsNone] = None
+    cursor: Annotated[Annotated[str, Field(max_length=512)] | None, BlankIsNone] = None
+    limit: Annotated[Annotated[int, Field(ge=1, le=500)] | None, BlankIsNone] = None
 
     def without(self, *names: str) -> dict[str, str]:
         """The set filters except `names` (e.g. the cursor, when building a sort link)."""
