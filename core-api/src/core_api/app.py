@@ -23,6 +23,7 @@ from core_api.outbox import endpoints as outbox
 from core_api.positions import endpoints as positions
 from core_api.state import CoreState
 from core_api.statistics import endpoints as statistics
+from core_api.tags import endpoints as tags
 
 
 def create_app(
@@ -60,6 +61,7 @@ def create_app(
         statistics.router,
         journal.public,
         journal.internal,
+        tags.router,
         insights.public,
         insights.internal,
         outbox.router,

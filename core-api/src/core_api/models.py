@@ -13,7 +13,7 @@ from core_api.identity.models import (
 )
 from core_api.imports.models import ImportRecord
 from core_api.insights.models import InsightRecord
-from core_api.journal.models import JournalEntryRecord
+from core_api.journal.models import JournalEntryRecord, JournalEntryTagRecord
 from core_api.kit.models import Base
 from core_api.outbox.models import OutboxRecord
 from core_api.positions.models import (
@@ -23,6 +23,7 @@ from core_api.positions.models import (
     PositionTagRecord,
 )
 from core_api.statistics.models import DailyPnlRecord
+from core_api.tags.models import TagRecord
 
 metadata = Base.metadata
 
@@ -35,6 +36,7 @@ __all__ = [
     "ImportRecord",
     "InsightRecord",
     "JournalEntryRecord",
+    "JournalEntryTagRecord",
     "LoginThrottleRecord",
     "OutboxRecord",
     "PositionFillRecord",
@@ -42,6 +44,7 @@ __all__ = [
     "PositionStopRecord",
     "PositionTagRecord",
     "RefreshTokenRecord",
+    "TagRecord",
     "UserRecord",
     "metadata",
 ]

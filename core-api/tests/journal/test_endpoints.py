@@ -73,3 +73,38 @@ class TestJournal:
         theirs = client.get(f"/internal/users/{other_trader.id}/journal/entries", headers=workers)
         assert len(mine.json()["items"]) == 1
         assert theirs.json()["items"] == []
+
+
+class TestJournalSearch:
+    def write(self, client: TestClient, trader: Trader, body: str, tags: list[str]) -> None:
+        response = client.post(
+            "/v1/journal/entries",
+            json={"day": "2026-03-02", "body": body, "tags": tags},
+            headers=trader.headers,
+        )
+        assert response.status_code == 201
+
+    def test_text_search_finds_words_in_any_case(self, client: TestClient, trader: Trader) -> None:
+        self.write(client, trader, "Chased the **open** again", ["FOMO"])
+        self.write(client, trader, "Patient all day", [])
+        found = client.get("/v1/journal/entries?q=chased", headers=trader.headers).json()
+        assert [e["body"] for e in found["items"]] == ["Chased the **open** again"]
+
+    def test_percent_and_underscore_are_searched_literally(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        self.write(client, trader, "Lost 2% on size_up", [])
+        self.write(client, trader, "Lost 20 on sizeXup", [])
+        found = client.get("/v1/journal/entries?q=2%25", headers=trader.headers).json()
+        under = client.get("/v1/journal/entries?q=size_up", headers=trader.headers).json()
+        assert [e["body"] for e in found["items"]] == ["Lost 2% on size_up"]
+        assert [e["body"] for e in under["items"]] == ["Lost 2% on size_up"]
+
+    def test_tag_search_ignores_case_and_combines_with_text(
+        self, client: TestClient, trader: Trader, other_trader: Trader
+    ) -> None:
+        self.write(client, trader, "Chased again", ["FOMO"])
+        self.write(client, trader, "Chased, but planned", ["breakout"])
+        self.write(client, other_trader, "Chased too", ["fomo"])
+        found = client.get("/v1/journal/entries?q=chased&tag=fomo", headers=trader.headers).json()
+        assert [e["body"] for e in found["items"]] == ["Chased again"]

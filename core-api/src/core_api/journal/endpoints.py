@@ -28,9 +28,13 @@ def _page(
     limit: int,
     position_id: uuid.UUID | None = None,
     day: dt.date | None = None,
+    text: str | None = None,
+    tag: str | None = None,
 ) -> JournalEntryPage:
     after = Cursor.decode(cursor) if cursor else None
-    records = repository.page(after, limit + 1, position_id=position_id, day=day)
+    records = repository.page(
+        after, limit + 1, position_id=position_id, day=day, text=text, tag=tag
+    )
     items = records[:limit]
     next_cursor = (
         Cursor(items[-1].created_at, items[-1].id).encode() if len(records) > limit else None
@@ -52,11 +56,13 @@ def list_journal_entries(
     session: DbSession,
     position_id: uuid.UUID | None = None,
     day: dt.date | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> JournalEntryPage:
-    """The trader's journal entries, newest first."""
-    return _page(JournalRepository(session, user.id), cursor, limit, position_id, day)
+    """The trader's journal entries, newest first; `q` searches the text, `tag` the tags."""
+    return _page(JournalRepository(session, user.id), cursor, limit, position_id, day, q, tag)
 
 
 @internal.get("/internal/users/{user_id}/journal/entries")

@@ -7,10 +7,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from core_api.journal.models import JournalEntryRecord
+from core_api.journal.models import JournalEntryRecord, JournalEntryTagRecord
 from core_api.kit.pagination import Cursor
 
 
@@ -25,13 +25,29 @@ class JournalRepository:
         limit: int,
         position_id: uuid.UUID | None = None,
         day: dt.date | None = None,
+        text: str | None = None,
+        tag: str | None = None,
     ) -> Sequence[JournalEntryRecord]:
-        """Up to `limit` entries after `cursor`, newest first."""
+        """Up to `limit` entries after `cursor`, newest first.
+
+        `text` keeps entries whose markdown contains it (any case); `tag` those tagged with it.
+        """
         statement = select(JournalEntryRecord).where(JournalEntryRecord.user_id == self.user_id)
         if position_id is not None:
             statement = statement.where(JournalEntryRecord.position_id == position_id)
         if day is not None:
             statement = statement.where(JournalEntryRecord.day == day)
+        if text is not None:
+            statement = statement.where(
+                JournalEntryRecord.body.ilike(f"%{_escape_like(text)}%", escape="\\")
+            )
+        if tag is not None:
+            statement = statement.where(
+                exists().where(
+                    JournalEntryTagRecord.entry_id == JournalEntryRecord.id,
+                    JournalEntryTagRecord.name == tag.strip().lower(),
+                )
+            )
         if cursor is not None:
             statement = statement.where(
                 or_(
@@ -51,4 +67,13 @@ class JournalRepository:
         entry.user_id = self.user_id
         self.session.add(entry)
         self.session.flush()
+        self.session.add_all(
+            JournalEntryTagRecord(entry_id=entry.id, name=tag.lower()) for tag in entry.tags
+        )
+        self.session.flush()
         return entry
+
+
+def _escape_like(text: str) -> str:
+    # The trader searches for the characters they typed, `%` and `_` included.
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

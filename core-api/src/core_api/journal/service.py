@@ -12,6 +12,7 @@ from core_api.journal.models import JournalEntryRecord
 from core_api.journal.repository import JournalRepository
 from core_api.outbox.service import record_event
 from core_api.positions.repository import PositionRepository
+from core_api.tags.service import register_tags
 
 
 def create_entry(
@@ -39,6 +40,7 @@ def create_entry(
             tags=_clean_tags(body.tags),
         )
     )
+    register_tags(session, user_id, entry.tags)
     record_event(
         session,
         "journal.entry_saved.v1",

@@ -68,7 +68,7 @@ class PositionFillRecord(Base):
 
 
 class PositionTagRecord(Base):
-    """One tag of a position, a row each so lists filter by tag on both databases."""
+    """One tag of a position (lower case), a row each so lists filter by tag on both databases."""
 
     __tablename__ = "position_tags"
 

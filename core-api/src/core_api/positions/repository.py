@@ -86,7 +86,7 @@ def _conditions(filters: PositionFilters) -> list[ColumnElement[bool]]:
         conditions.append(
             exists().where(
                 PositionTagRecord.position_id == PositionRecord.id,
-                PositionTagRecord.name == filters.tag,
+                PositionTagRecord.name == filters.tag.lower(),
             )
         )
     return conditions

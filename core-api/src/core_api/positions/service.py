@@ -24,6 +24,7 @@ from core_api.positions.models import (
     PositionTagRecord,
 )
 from core_api.statistics.read_model import refresh_daily_pnl
+from core_api.tags.service import register_tags
 
 TAG_MAX_LENGTH = 50
 
@@ -204,13 +205,19 @@ def update_position(
     if body.tags is not None:
         record.tags = clean_tags(body.tags, "body.tags")
         session.execute(delete(PositionTagRecord).where(PositionTagRecord.position_id == record.id))
-        session.add_all(PositionTagRecord(position_id=record.id, name=tag) for tag in record.tags)
+        session.add_all(
+            PositionTagRecord(position_id=record.id, name=tag.lower()) for tag in record.tags
+        )
+        register_tags(session, record.user_id, record.tags)
     session.flush()
     return record
 
 
 def clean_tags(tags: Iterable[str], location: str) -> list[str]:
-    """Tags stripped and without repeats, in order; a 422 problem for a blank or long one."""
+    """Tags stripped and without repeats (ignoring case), in order, first spelling kept.
+
+    A 422 problem for a blank or over-long tag.
+    """
     cleaned: list[str] = []
     for index, tag in enumerate(tags):
         name = tag.strip()
@@ -222,7 +229,7 @@ def clean_tags(tags: Iterable[str], location: str) -> list[str]:
                     FieldError(f"{location}.{index}", f"needs 1 to {TAG_MAX_LENGTH} characters")
                 ],
             )
-        if name not in cleaned:
+        if name.lower() not in {seen.lower() for seen in cleaned}:
             cleaned.append(name)
     return cleaned
 

@@ -1,0 +1,1 @@
+"""Tags: the trader's vocabulary of setups, mistakes and emotions."""
