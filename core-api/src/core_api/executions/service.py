@@ -23,6 +23,7 @@ from core_api.accounts.repository import AccountRepository
 from core_api.errors import AppError, FieldError
 from core_api.executions.models import ExecutionRecord
 from core_api.imports.repository import ImportRepository
+from core_api.instruments.normalise import normalise
 from core_api.outbox.service import record_event
 from core_api.positions.service import InstrumentKey, rematch
 
@@ -93,7 +94,7 @@ def _insert_ignoring_duplicates(session: Session) -> Insert:
 
 
 def _row(user_id: uuid.UUID, batch: ExecutionBatch, execution: ExecutionIn) -> dict[str, Any]:
-    instrument = execution.instrument
+    instrument = normalise(execution.instrument)
     offset = execution.executed_at.utcoffset()
     return {
         "id": uuid.uuid4(),
