@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -98,7 +99,12 @@ def seed_demo(settings: Settings, today: dt.date | None = None) -> bool:
 
 
 def demo_executions(today: dt.date) -> list[ExecutionIn]:
-    """Fills of ~64 trading days before `today`: winners and losers, scale-ins, shorts, fees."""
+    """Fills of ~64 trading days before `today`: winners and losers, scale-ins, shorts, fees.
+
+    Two habits are planted for the coach to find: losers are held several times longer
+    than winners, and after a loss the trader often re-enters within minutes at double
+    size ("revenge"), and those trades lose more often.
+    """
     rng = random.Random(SEED)
     days: list[dt.date] = []
     day = today - dt.timedelta(days=1)
@@ -108,15 +114,30 @@ def demo_executions(today: dt.date) -> list[ExecutionIn]:
         day -= dt.timedelta(days=1)
     fills: list[ExecutionIn] = []
     for session_day in reversed(days):
+        at = dt.datetime.combine(session_day, dt.time(9, 30), NEW_YORK) + dt.timedelta(
+            minutes=rng.randint(0, 90)
+        )
+        lost = False
         for _ in range(rng.randint(1, 4)):
-            fills += _trade(rng, session_day, len(fills))
+            revenge = lost and rng.random() < 0.6
+            if revenge:
+                at += dt.timedelta(minutes=rng.randint(1, 5))
+            else:
+                at += dt.timedelta(minutes=rng.randint(15, 60))
+            trade = _trade(rng, at, len(fills), revenge)
+            fills += trade.fills
+            at, lost = trade.closed_at, trade.lost
     return fills
 
 
-def _trade(rng: random.Random, day: dt.date, sequence: int) -> list[ExecutionIn]:
-    opened = dt.datetime.combine(day, dt.time(9, 30), NEW_YORK) + dt.timedelta(
-        minutes=rng.randint(0, 330)
-    )
+@dataclass(frozen=True)
+class _Trade:
+    fills: list[ExecutionIn]
+    closed_at: dt.datetime
+    lost: bool
+
+
+def _trade(rng: random.Random, opened: dt.datetime, sequence: int, revenge: bool) -> _Trade:
     short = rng.random() < 0.3
     if rng.random() < 0.6:
         symbol = rng.choice(sorted(STOCKS))
@@ -140,16 +161,21 @@ def _trade(rng: random.Random, day: dt.date, sequence: int) -> list[ExecutionIn]
         price = base * (1 + Decimal(rng.randint(-300, 300)) / 10000)
         unit = Decimal(rng.choice([1, 2]))
         commission = Decimal("2.25")
+    if revenge:
+        unit *= 2
     price = (price / tick).quantize(Decimal(1)) * tick
-    # A modest edge: a few more winners than losers, losers slightly smaller than winners.
-    move = tick * rng.randint(5, 60) * (1 if rng.random() < 0.56 else -Decimal("0.9"))
+    # A modest edge overall; revenge entries lose more often than they win.
+    wins = rng.random() < (0.35 if revenge else 0.58)
+    move = tick * rng.randint(5, 60) * (1 if wins else -Decimal("0.9"))
     exit_price = ((price + (-move if short else move)) / tick).quantize(Decimal(1)) * tick
     entry_side, exit_side = ("sell", "buy") if short else ("buy", "sell")
     legs = [(opened, entry_side, unit, price)]
     if rng.random() < 0.35:
         legs.append((opened + dt.timedelta(minutes=rng.randint(2, 20)), entry_side, unit, price))
     total = sum((leg[2] for leg in legs), Decimal(0))
-    closed = legs[-1][0] + dt.timedelta(minutes=rng.randint(3, 90))
+    # Winners are cut quickly; losers are hoped back for much longer.
+    held = rng.randint(3, 35) if wins else rng.randint(40, 150)
+    closed = legs[-1][0] + dt.timedelta(minutes=held)
     legs.append((closed, exit_side, total, exit_price))
     fills = []
     for index, (at, side, quantity, fill_price) in enumerate(legs):
@@ -166,4 +192,4 @@ def _trade(rng: random.Random, day: dt.date, sequence: int) -> list[ExecutionIn]
                 fees=(quantity * Decimal("0.0035")).quantize(Decimal("0.01")),
             )
         )
-    return fills
+    return _Trade(fills, closed, lost=not wins)
