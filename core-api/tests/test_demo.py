@@ -67,8 +67,8 @@ class TestPlantedHabits:
             for kind in ("win", "loss")
         }
         assert held["loss"] > 3 * held["win"]
-        quick_after_loss = []
-        others = []
+        quick_after_loss: list[bool] = []
+        others: list[bool] = []
         for before, after in itertools.pairwise(positions):
             gap = dt.datetime.fromisoformat(after["opened_at"]) - dt.datetime.fromisoformat(
                 before["closed_at"]
