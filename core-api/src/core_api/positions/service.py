@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from tradeloop_contracts import Instrument, Position, PositionClosed, PositionUpdate
 
@@ -101,6 +101,7 @@ def _rematch_instrument(
         )
     newly_closed = []
     kept: set[uuid.UUID] = set()
+    fills: list[dict[str, object]] = []
     for result in matched:
         opening = by_id[result.opening_fill_id]  # type: ignore[index]
         position = existing.get(opening.id)
@@ -117,11 +118,8 @@ def _rematch_instrument(
             session.add(position)
         _apply(position, result, opening, account)
         kept.add(opening.id)
-        session.flush()
-        session.add_all(
-            PositionFillRecord(
-                position_id=position.id, execution_id=share.fill_id, quantity=share.quantity
-            )
+        fills += (
+            {"position_id": position.id, "execution_id": share.fill_id, "quantity": share.quantity}
             for share in result.shares
         )
         if result.is_closed and not was_closed:
@@ -129,7 +127,10 @@ def _rematch_instrument(
     for opening_id, position in existing.items():
         if opening_id not in kept:
             session.delete(position)
+    # Positions first (one flush), then their fills in one statement.
     session.flush()
+    if fills:
+        session.execute(insert(PositionFillRecord), fills)
     return newly_closed
 
 

@@ -12,8 +12,9 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from core_api.positions.models import PositionRecord
@@ -95,27 +96,48 @@ def day_totals(
     end: dt.date | None,
 ) -> list[DayTotals]:
     """Per trading day sums over the trader's accounts (or one), oldest first."""
-    statement = select(DailyPnlRecord).where(DailyPnlRecord.user_id == user_id)
+    conditions = [DailyPnlRecord.user_id == user_id]
     if account_id is not None:
-        statement = statement.where(DailyPnlRecord.account_id == account_id)
+        conditions.append(DailyPnlRecord.account_id == account_id)
     if start is not None:
-        statement = statement.where(DailyPnlRecord.day >= start)
+        conditions.append(DailyPnlRecord.day >= start)
     if end is not None:
-        statement = statement.where(DailyPnlRecord.day <= end)
-    # Summed here rather than in SQL: SQLite keeps the amounts as text.
-    days: dict[dt.date, DayTotals] = {}
-    for row in session.scalars(statement):
-        days[row.day] = days.get(row.day, DayTotals(row.day)).plus(
-            DayTotals(
-                day=row.day,
-                trades=row.trades,
-                wins=row.wins,
-                losses=row.losses,
-                net=row.net,
-                gross=row.gross,
-                fees=row.fees,
-                win_total=row.win_total,
-                loss_total=row.loss_total,
-            )
+        conditions.append(DailyPnlRecord.day <= end)
+    columns = (
+        DailyPnlRecord.trades,
+        DailyPnlRecord.wins,
+        DailyPnlRecord.losses,
+        DailyPnlRecord.net,
+        DailyPnlRecord.gross,
+        DailyPnlRecord.fees,
+        DailyPnlRecord.win_total,
+        DailyPnlRecord.loss_total,
+    )
+    statement: Select[*tuple[Any, ...]]
+    if session.get_bind().dialect.name == "postgresql":
+        # NUMERIC sums are exact: one row per day leaves the database.
+        statement = (
+            select(DailyPnlRecord.day, *(func.sum(column).label(column.key) for column in columns))
+            .where(*conditions)
+            .group_by(DailyPnlRecord.day)
         )
+    else:
+        # SQLite keeps the amounts as text, which its SUM would add as floats.
+        statement = select(DailyPnlRecord.day, *columns).where(*conditions)
+    days: dict[dt.date, DayTotals] = {}
+    for found in session.execute(statement):
+        values: tuple[Any, ...] = tuple(found)
+        day, trades, wins, losses, net, gross, fees, win_total, loss_total = values
+        row = DayTotals(
+            day=day,
+            trades=int(trades),
+            wins=int(wins),
+            losses=int(losses),
+            net=net,
+            gross=gross,
+            fees=fees,
+            win_total=win_total,
+            loss_total=loss_total,
+        )
+        days[day] = days[day].plus(row) if day in days else row
     return [days[day] for day in sorted(days)]

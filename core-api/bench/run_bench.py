@@ -1,0 +1,193 @@
+"""Benchmarks: rematching an account's executions, and dashboard statistics over them.
+
+Writes one JSON object per line to the file named by the first argument. Runs on SQLite,
+and on PostgreSQL when TEST_DATABASE_URL answers (a throwaway database is created and
+dropped). Sizes above --max-size are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from alembic import command
+from fastapi.testclient import TestClient
+from psycopg import sql
+from sqlalchemy import insert, select
+from sqlalchemy.engine import make_url
+
+from core_api.accounts.models import AccountRecord
+from core_api.app import create_app
+from core_api.cli import alembic_config
+from core_api.config import Settings, to_sqlalchemy_url
+from core_api.executions.models import ExecutionRecord
+from core_api.positions.service import InstrumentKey, rematch
+
+SIZES = (1_000, 10_000, 100_000)
+SYMBOLS = [f"S{index:02d}" for index in range(20)]
+STATISTICS_REQUESTS = 200
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PASSWORD = "benchmark passphrase"
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite:///{Path(folder) / 'bench.db'}"
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    name = f"core_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        url = make_url(to_sqlalchemy_url(TEST_DATABASE_URL)).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def postgres_answers() -> bool:
+    try:
+        with psycopg.connect(TEST_DATABASE_URL, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def execution_rows(user_id: uuid.UUID, account_id: uuid.UUID, size: int) -> list[dict[str, Any]]:
+    """Round trips of 1-3 entries and one exit over a year, spread across 20 symbols."""
+    rng = random.Random(size)
+    rows: list[dict[str, Any]] = []
+    at = dt.datetime(2025, 1, 2, 14, 30, tzinfo=dt.UTC)
+    step = dt.timedelta(days=365) / size
+    while len(rows) < size:
+        symbol = rng.choice(SYMBOLS)
+        side, other = rng.choice([("buy", "sell"), ("sell", "buy")])
+        entries = rng.randint(1, 3)
+        quantity = Decimal(rng.randint(1, 10) * 10)
+        price = Decimal(rng.randint(5_000, 15_000)) / 100
+        legs = [(side, quantity, price)] * entries + [(other, quantity * entries, price + 1)]
+        for leg_side, leg_quantity, leg_price in legs:
+            at += step
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "user_id": user_id,
+                    "account_id": account_id,
+                    "broker_execution_id": f"e{len(rows)}",
+                    "recorded_order": len(rows),
+                    "executed_at": at,
+                    "asset_class": "stock",
+                    "symbol": symbol,
+                    "currency": "USD",
+                    "multiplier": Decimal(1),
+                    "side": leg_side,
+                    "quantity": leg_quantity,
+                    "price": leg_price + Decimal(rng.randint(-100, 100)) / 100,
+                    "commission": Decimal("1.00"),
+                    "fees": Decimal("0.05"),
+                    "kind": "trade",
+                }
+            )
+    return rows[:size]
+
+
+def run(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
+    command.upgrade(alembic_config(url), "head")
+    with tempfile.TemporaryDirectory() as data:
+        app = create_app(Settings(database_url=url, data_dir=Path(data)))
+        with TestClient(app) as client:
+            email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+            user = client.post("/v1/auth/signup", json={"email": email, "password": PASSWORD})
+            tokens = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+            headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+            user_id = uuid.UUID(user.json()["id"])
+            sessions = app.state.core.sessions
+            with sessions() as session:
+                account = session.scalars(
+                    select(AccountRecord).where(AccountRecord.user_id == user_id)
+                ).one()
+                account_id = account.id
+                session.execute(insert(ExecutionRecord), execution_rows(user_id, account_id, size))
+                session.commit()
+            keys = [InstrumentKey("stock", symbol) for symbol in SYMBOLS]
+            repeats = 5 if size < 100_000 else 1
+            timings = []
+            for attempt in range(repeats + (1 if repeats > 1 else 0)):
+                with sessions() as session:
+                    account = session.get_one(AccountRecord, account_id)
+                    started = time.perf_counter()
+                    rematch(session, account, keys, None)
+                    session.flush()
+                    elapsed = time.perf_counter() - started
+                    last = attempt == repeats - (0 if repeats > 1 else 1)
+                    if last:
+                        session.commit()
+                    else:
+                        session.rollback()
+                if repeats == 1 or attempt > 0:
+                    timings.append(elapsed)
+            out.append(_line(f"rematch ({backend})", size, size, "rows", timings))
+            client.get("/v1/statistics", headers=headers)
+            latencies = []
+            for _ in range(STATISTICS_REQUESTS):
+                started = time.perf_counter()
+                response = client.get("/v1/statistics", headers=headers)
+                latencies.append(time.perf_counter() - started)
+                assert response.status_code == 200, response.text
+            out.append(_line(f"dashboard statistics ({backend})", size, 1, "requests", latencies))
+            ordered = sorted(latencies)
+            for label, quantile in (("p50", 0.50), ("p95", 0.95)):
+                value = ordered[min(len(ordered) - 1, int(quantile * len(ordered)))]
+                out.append(
+                    _line(f"dashboard statistics {label} ({backend})", size, 1, "requests", [value])
+                )
+        app.state.core.engine.dispose()
+
+
+def _line(workload: str, size: int, items: int, unit: str, seconds: list[float]) -> dict[str, Any]:
+    print(f"{workload:45} size {size:>7}: median {statistics.median(seconds):.4f}s")  # noqa: T201
+    return {"workload": workload, "size": size, "items": items, "unit": unit, "seconds": seconds}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--max-size", type=int, default=100_000)
+    args = parser.parse_args()
+    backends = [("sqlite", sqlite_database)]
+    if postgres_answers():
+        backends.append(("postgresql", postgres_database))
+    lines: list[dict[str, Any]] = []
+    for backend, database in backends:
+        for size in SIZES:
+            if size > args.max_size:
+                continue
+            with database() as url:
+                run(url, backend, size, lines)
+    with args.out.open("a") as file:
+        for line in lines:
+            file.write(json.dumps(line) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
