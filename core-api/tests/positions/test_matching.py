@@ -197,3 +197,26 @@ class TestProperties:
         else:
             assert gross == cash
         assert all(p.is_closed for p in positions)
+
+    @settings(max_examples=200)
+    @given(fills(), METHODS)
+    def test_realised_pnl_less_open_cost_basis_reconciles_with_cash_flows(
+        self, fills: list[Fill], method: Method
+    ) -> None:
+        positions = match(fills, method)
+        cash = sum((-f.signed_quantity * f.price * f.multiplier for f in fills), Decimal(0))
+        realised = sum((p.realised_pnl_gross for p in positions), Decimal(0))
+        open_cost = sum((p.open_cost for p in positions), Decimal(0))
+        # Average cost is rounded to 8 places per exit; FIFO and LIFO are exact.
+        tolerance = Decimal("0.00000001") * 100 * len(fills) if method == "average" else 0
+        assert abs(realised - open_cost - cash) <= tolerance
+
+    @given(fills(), METHODS)
+    def test_in_the_base_currency_itself_the_base_result_is_the_net_result(
+        self, fills: list[Fill], method: Method
+    ) -> None:
+        # Average cost rounds its gross per exit, the base result once: a few units of 1e-8.
+        tolerance = Decimal("0.00000001") * 2 * len(fills) if method == "average" else 0
+        for position in match(fills, method):
+            assert position.realised_pnl_net_base is not None
+            assert abs(position.realised_pnl_net_base - position.realised_pnl_net) <= tolerance

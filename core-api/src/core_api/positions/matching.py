@@ -81,6 +81,8 @@ class MatchedPosition:
     realised_pnl_net: Decimal
     shares: tuple[FillShare, ...]
     realised_pnl_net_base: Decimal | None = None
+    open_cost: Decimal = Decimal(0)
+    """Cost basis of the lots still open, × multiplier, signed like the quantity."""
 
     @property
     def is_closed(self) -> bool:
@@ -241,4 +243,8 @@ class _Builder:
             realised_pnl_net=self.gross - self.fees,
             shares=tuple(FillShare(fill_id, quantity) for fill_id, quantity in self.shares.items()),
             realised_pnl_net_base=None if self.base is None else _round(self.base),
+            open_cost=sum(
+                (lot.quantity * lot.price * self.first.multiplier * self.sign for lot in self.lots),
+                Decimal(0),
+            ),
         )
