@@ -21,6 +21,7 @@ class Owned:
     account_id: str
     import_id: str
     position_id: str
+    entry_id: str
 
 
 @pytest.fixture
@@ -29,7 +30,10 @@ def owned(client: TestClient, workers: dict[str, str]) -> Owned:
     import_id = upload(client, owner).json()["id"]
     post_batch(client, workers, owner, [execution("b", "buy", "1", "10", "2026-03-02T15:00:00Z")])
     [position] = client.get("/v1/positions", headers=owner.headers).json()["items"]
-    return Owned(owner, str(owner.account_id), import_id, position["id"])
+    entry = client.post(
+        "/v1/journal/entries", json={"day": "2026-03-02", "body": "mine"}, headers=owner.headers
+    ).json()
+    return Owned(owner, str(owner.account_id), import_id, position["id"], entry["id"])
 
 
 ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -39,6 +43,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/v1/positions?account_id={account_id}", None),
     ("GET", "/v1/statistics?account_id={account_id}", None),
     ("POST", "/v1/journal/entries", {"position_id": "{position_id}", "body": "x"}),
+    ("PATCH", "/v1/journal/entries/{entry_id}", {"body": "not yours"}),
 ]
 
 
@@ -57,6 +62,7 @@ class TestAnotherTradersIds:
             "account_id": owned.account_id,
             "import_id": owned.import_id,
             "position_id": owned.position_id,
+            "entry_id": owned.entry_id,
         }
         json = {k: v.format(**ids) for k, v in body.items()} if body else None
         response = client.request(method, path.format(**ids), json=json, headers=trader.headers)

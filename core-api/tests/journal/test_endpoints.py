@@ -75,6 +75,53 @@ class TestJournal:
         assert theirs.json()["items"] == []
 
 
+class TestChangingAnEntry:
+    def test_only_the_fields_sent_change_and_the_change_is_announced(
+        self, client: TestClient, trader: Trader, session: Session
+    ) -> None:
+        entry = client.post(
+            "/v1/journal/entries",
+            json={"day": "2026-03-02", "body": "first draft", "mood": 2, "tags": ["fomo"]},
+            headers=trader.headers,
+        ).json()
+
+        response = client.patch(
+            f"/v1/journal/entries/{entry['id']}",
+            json={"body": "second draft", "tags": ["patience"]},
+            headers=trader.headers,
+        )
+
+        assert response.status_code == 200
+        changed = response.json()
+        assert (changed["body"], changed["mood"], changed["tags"]) == (
+            "second draft",
+            2,
+            ["patience"],
+        )
+        assert changed["created_at"] == entry["created_at"]
+        by_tag = client.get("/v1/journal/entries?tag=fomo", headers=trader.headers).json()
+        assert by_tag["items"] == []
+        events = events_of(session, trader.id, "journal.entry_saved.v1")
+        assert [e["data"]["entry_id"] for e in events] == [entry["id"], entry["id"]]
+
+    def test_a_mood_can_be_cleared(self, client: TestClient, trader: Trader) -> None:
+        entry = client.post(
+            "/v1/journal/entries",
+            json={"day": "2026-03-02", "body": "x", "mood": 5},
+            headers=trader.headers,
+        ).json()
+        response = client.patch(
+            f"/v1/journal/entries/{entry['id']}", json={"mood": None}, headers=trader.headers
+        )
+        assert response.json()["mood"] is None
+
+    def test_an_unknown_entry_is_not_found(self, client: TestClient, trader: Trader) -> None:
+        response = client.patch(
+            f"/v1/journal/entries/{uuid.uuid4()}", json={"body": "x"}, headers=trader.headers
+        )
+        assert response.status_code == 404
+
+
 class TestJournalSearch:
     def write(self, client: TestClient, trader: Trader, body: str, tags: list[str]) -> None:
         response = client.post(

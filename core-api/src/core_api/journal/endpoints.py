@@ -7,12 +7,17 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from tradeloop_contracts import JournalEntry, JournalEntryCreate, JournalEntryPage
+from tradeloop_contracts import (
+    JournalEntry,
+    JournalEntryCreate,
+    JournalEntryPage,
+    JournalEntryUpdate,
+)
 
 from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
 from core_api.journal.repository import JournalRepository
-from core_api.journal.service import create_entry, to_entry
+from core_api.journal.service import create_entry, to_entry, update_entry
 from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 from core_api.kit.tracing import Traceparent
 
@@ -48,6 +53,18 @@ def add_journal_entry(
 ) -> JournalEntry:
     """Save a reflection on a day or a position."""
     return to_entry(create_entry(session, user.id, body, traceparent))
+
+
+@public.patch("/v1/journal/entries/{entry_id}")
+def change_journal_entry(
+    entry_id: uuid.UUID,
+    body: JournalEntryUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    traceparent: Traceparent,
+) -> JournalEntry:
+    """Change an entry's text, mood or tags."""
+    return to_entry(update_entry(session, user.id, entry_id, body, traceparent))
 
 
 @public.get("/v1/journal/entries")

@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.orm import Session
 
+from core_api.errors import NotFoundError
 from core_api.journal.models import JournalEntryRecord, JournalEntryTagRecord
 from core_api.kit.pagination import Cursor
 
@@ -63,15 +64,38 @@ class JournalRepository:
         )
         return self.session.scalars(statement.limit(limit)).all()
 
+    def get(self, entry_id: uuid.UUID) -> JournalEntryRecord:
+        """The trader's entry; NotFoundError when it is missing or someone else's."""
+        record = self.session.scalar(
+            select(JournalEntryRecord).where(
+                JournalEntryRecord.id == entry_id, JournalEntryRecord.user_id == self.user_id
+            )
+        )
+        if record is None:
+            raise NotFoundError("journal entry")
+        return record
+
     def add(self, entry: JournalEntryRecord) -> JournalEntryRecord:
         entry.user_id = self.user_id
         self.session.add(entry)
         self.session.flush()
+        self._index_tags(entry)
+        return entry
+
+    def save(self, entry: JournalEntryRecord) -> JournalEntryRecord:
+        """Flushes a changed entry and re-indexes its tags."""
+        self.session.execute(
+            delete(JournalEntryTagRecord).where(JournalEntryTagRecord.entry_id == entry.id)
+        )
+        self.session.flush()
+        self._index_tags(entry)
+        return entry
+
+    def _index_tags(self, entry: JournalEntryRecord) -> None:
         self.session.add_all(
             JournalEntryTagRecord(entry_id=entry.id, name=tag.lower()) for tag in entry.tags
         )
         self.session.flush()
-        return entry
 
 
 def _escape_like(text: str) -> str:

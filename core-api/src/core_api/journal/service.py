@@ -5,7 +5,12 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.orm import Session
-from tradeloop_contracts import JournalEntry, JournalEntryCreate, JournalEntrySaved
+from tradeloop_contracts import (
+    JournalEntry,
+    JournalEntryCreate,
+    JournalEntrySaved,
+    JournalEntryUpdate,
+)
 
 from core_api.errors import AppError, FieldError
 from core_api.journal.models import JournalEntryRecord
@@ -40,6 +45,37 @@ def create_entry(
             tags=_clean_tags(body.tags),
         )
     )
+    _announce(session, user_id, entry, traceparent)
+    return entry
+
+
+def update_entry(
+    session: Session,
+    user_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    body: JournalEntryUpdate,
+    traceparent: str | None,
+) -> JournalEntryRecord:
+    """The entry with the fields `body` sets changed, and `journal.entry_saved.v1` written.
+
+    NotFoundError for a missing entry or another trader's.
+    """
+    repository = JournalRepository(session, user_id)
+    entry = repository.get(entry_id)
+    if body.body is not None:
+        entry.body = body.body
+    if "mood" in body.model_fields_set:
+        entry.mood = body.mood
+    if body.tags is not None:
+        entry.tags = _clean_tags(body.tags)
+    repository.save(entry)
+    _announce(session, user_id, entry, traceparent)
+    return entry
+
+
+def _announce(
+    session: Session, user_id: uuid.UUID, entry: JournalEntryRecord, traceparent: str | None
+) -> None:
     register_tags(session, user_id, entry.tags)
     record_event(
         session,
@@ -49,7 +85,6 @@ def create_entry(
         ),
         traceparent,
     )
-    return entry
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
