@@ -1,11 +1,12 @@
 import asyncio
+import contextlib
 import multiprocessing
 import multiprocessing.synchronize
 import uuid
 from multiprocessing.queues import Queue
 from pathlib import Path
 
-from tradeloop_contracts import Event, ImportRequested, UserEventData, make_event
+from tradeloop_contracts import Event, ImportRequested, PlanUpdated, UserEventData, make_event
 from tradeloop_contracts.bus import open_bus
 
 DEADLINE = 30.0
@@ -97,3 +98,39 @@ class TestSharedByProcesses:
         assert sorted(handled_ids) == sorted(published_ids)
         assert sorted(tailed) == sorted(published_ids)
         assert handled.empty()
+
+
+def _plan_updated() -> Event[UserEventData]:
+    data = PlanUpdated(user_id=uuid.uuid4(), plan_id=uuid.uuid4(), version=1)
+    return make_event("plan.updated.v1", data, source="/core-api")
+
+
+async def _kept(url: str, families: list[str]) -> list[str]:
+    bus = open_bus(url)
+    tail = bus.tail(families, after="import:0")
+    kept: list[str] = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            kept.append((await asyncio.wait_for(anext(tail), 0.3)).event.id)
+    await bus.close()
+    return kept
+
+
+class TestStreamCap:
+    async def test_each_family_keeps_its_newest_events_across_reopening(
+        self, tmp_path: Path
+    ) -> None:
+        url = f"sqlite:///{tmp_path}/bus.db"
+        imports = [_event() for _ in range(5)]
+        plans = [_plan_updated() for _ in range(2)]
+        bus = open_bus(url, stream_max_length=3)
+        for event in [*imports[:3], plans[0], *imports[3:4]]:
+            await bus.publish(event)
+        await bus.close()
+        reopened = open_bus(url, stream_max_length=3)
+        for event in [imports[4], plans[1]]:
+            await reopened.publish(event)
+        await reopened.close()
+
+        assert await _kept(url, ["import"]) == [event.id for event in imports[2:]]
+        assert await _kept(url, ["plan"]) == [event.id for event in plans]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import heapq
 import sqlite3
 import threading
 import time
@@ -37,6 +38,10 @@ CREATE TABLE IF NOT EXISTS messages (
     published_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_family_id ON messages (family, id);
+CREATE TABLE IF NOT EXISTS stream_lengths (
+    family TEXT PRIMARY KEY,
+    length INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS group_offsets (
     grp TEXT NOT NULL,
     family TEXT NOT NULL,
@@ -121,6 +126,11 @@ class EmbeddedBus(GroupBus[int]):
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     connection.execute(statement)
+            # Files written before lengths were kept start with their counted length.
+            connection.execute(
+                "INSERT OR IGNORE INTO stream_lengths (family, length)"
+                " SELECT family, COUNT(*) FROM messages GROUP BY family"
+            )
         except BaseException:
             connection.execute("ROLLBACK")
             connection.close()
@@ -147,11 +157,27 @@ class EmbeddedBus(GroupBus[int]):
             )
             message_id = cursor.lastrowid
             assert message_id is not None
+            # A kept length makes the cap O(1) per publish; finding the cut by OFFSET walked
+            # the whole stream on every publish.
             db.execute(
-                "DELETE FROM messages WHERE family = ? AND id <= ("
-                " SELECT id FROM messages WHERE family = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                (family, family, self._stream_max_length),
+                "INSERT INTO stream_lengths (family, length) VALUES (?, 1)"
+                " ON CONFLICT (family) DO UPDATE SET length = length + 1",
+                (family,),
             )
+            (length,) = db.execute(
+                "SELECT length FROM stream_lengths WHERE family = ?", (family,)
+            ).fetchone()
+            excess = int(length) - self._stream_max_length
+            if excess > 0:
+                trimmed = db.execute(
+                    "DELETE FROM messages WHERE id IN ("
+                    " SELECT id FROM messages WHERE family = ? ORDER BY id LIMIT ?)",
+                    (family, excess),
+                ).rowcount
+                db.execute(
+                    "UPDATE stream_lengths SET length = length - ? WHERE family = ?",
+                    (trimmed, family),
+                )
         return message_id
 
     async def _join(self, sub: Subscription) -> None:
@@ -188,14 +214,7 @@ class EmbeddedBus(GroupBus[int]):
             room = sub.batch - len(claims)
             if room == 0:
                 return claims
-            fresh = db.execute(
-                "SELECT m.id, m.family, m.payload FROM messages AS m"
-                " JOIN group_offsets AS g ON g.grp = ? AND g.family = m.family"
-                f" WHERE m.family IN ({families}) AND m.id > g.last_id"
-                " ORDER BY m.id LIMIT ?",
-                (sub.group, *sub.families, room),
-            ).fetchall()
-            for message_id, family, payload in fresh:
+            for message_id, family, payload in self._unread(db, sub, room):
                 position = f"{family}:{message_id}"
                 cursor = db.execute(
                     "INSERT INTO pending"
@@ -210,6 +229,24 @@ class EmbeddedBus(GroupBus[int]):
                     (message_id, sub.group, family),
                 )
         return claims
+
+    def _unread(
+        self, db: sqlite3.Connection, sub: Subscription, limit: int
+    ) -> list[tuple[int, str, str]]:
+        """The group's next `limit` messages across its families, oldest first.
+
+        One indexed range read per family, merged here: a single query over several
+        families sorted every unread message to return the first few.
+        """
+        unread: list[tuple[int, str, str]] = []
+        for family in sub.families:
+            unread += db.execute(
+                "SELECT m.id, m.family, m.payload FROM messages AS m"
+                " JOIN group_offsets AS g ON g.grp = ? AND g.family = m.family"
+                " WHERE m.family = ? AND m.id > g.last_id ORDER BY m.id LIMIT ?",
+                (sub.group, family, limit),
+            ).fetchall()
+        return heapq.nsmallest(limit, unread)
 
     async def _ack(self, sub: Subscription, claim: Claim[int]) -> None:
         await asyncio.to_thread(
