@@ -10,6 +10,7 @@ from decimal import Decimal
 from tradeloop_contracts import InsightList, Position, PositionDetail, PositionPage
 
 from tests.factories import (
+    a_bar_series,
     a_calendar,
     a_dashboard,
     a_journal_entry,
@@ -71,8 +72,15 @@ def serve_demo(edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2
     shown = a_position(
         id=shown_id,
         tags=["breakout"],
+        mae=Decimal("-62.00"),
+        mfe=Decimal("240.00"),
         executions=[
-            an_execution(shown_id, executed_at=opened + dt.timedelta(seconds=i))
+            an_execution(
+                shown_id,
+                executed_at=opened + dt.timedelta(seconds=i * 5400 // fills),
+                side="buy" if i < fills / 2 else "sell",
+                price=Decimal("187.25") + Decimal(i % 5) / 10,
+            )
             for i in range(fills)
         ],
     )
@@ -93,6 +101,12 @@ def serve_demo(edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2
         PositionPage(items=list[Position](page_items), next_cursor="next-page"),
     )
     edge.answer("GET", f"/api/v1/positions/{shown.id}", shown)
+    closes = [str(Decimal("187.00") + Decimal(i % 7) / 4 - Decimal(i % 3) / 5) for i in range(40)]
+    edge.answer(
+        "GET",
+        f"/api/v1/positions/{shown.id}/bars",
+        a_bar_series(closes, start=opened - dt.timedelta(minutes=60), interval="5m"),
+    )
     edge.answer(
         "GET",
         "/api/v1/journal/entries",

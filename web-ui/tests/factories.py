@@ -10,6 +10,7 @@ from typing import Any
 from tradeloop_contracts import (
     Account,
     AccountList,
+    BarSeries,
     Dashboard,
     ImportDetail,
     ImportJob,
@@ -240,3 +241,26 @@ def an_api_token(**overrides: Any) -> dict[str, Any]:
         "created_at": OPENED,
         **overrides,
     }
+
+
+def a_bar_series(
+    closes: list[str], *, start: dt.datetime = OPENED, interval: str = "15m"
+) -> BarSeries:
+    """Bars one interval apart from `start`, each opening at the previous close."""
+    step = {"1m": 1, "5m": 5, "15m": 15, "1h": 60, "1d": 1440}[interval]
+    bars = []
+    previous = Decimal(closes[0])
+    for index, close in enumerate(closes):
+        value = Decimal(close)
+        bars.append(
+            {
+                "time": start + dt.timedelta(minutes=step * index),
+                "open": previous,
+                "high": max(previous, value) + Decimal("0.10"),
+                "low": min(previous, value) - Decimal("0.10"),
+                "close": value,
+                "volume": Decimal(1000 + index),
+            }
+        )
+        previous = value
+    return BarSeries.model_validate({"symbol": "AAPL", "interval": interval, "bars": bars})

@@ -212,6 +212,26 @@ def test_the_days_journal_is_written_and_saved_from_the_keyboard(
     page.context.close()
 
 
+def test_the_position_chart_draws_its_bars_and_fills(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    position = serve_demo(edge, fills=2)
+    page = open_page(chromium, web_ui_url)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"/positions/{position}")
+
+    page.locator('#price-chart[data-drawn="true"]').wait_for()
+    assert page.locator("#price-chart canvas").count() > 0
+    box = page.locator("#price-chart").bounding_box()
+    assert box is not None
+    assert box["height"] > 200
+    assert errors == []
+    screenshot(page, "position-chart-desktop")
+    page.context.close()
+
+
 def test_a_calendar_day_is_reached_by_clicking_it(
     chromium: Browser, web_ui_url: str, edge: StubEdge
 ) -> None:

@@ -1,13 +1,14 @@
 import json
 import uuid
+from decimal import Decimal
 
 import httpx
 from bs4 import Tag
-from tradeloop_contracts import Problem, ProblemField
+from tradeloop_contracts import BarSeries, Problem, ProblemField
 
-from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
-from tests.factories import a_journal_entry, a_journal_page, a_position
-from tests.html import all_by_testid, by_testid, page, text_of
+from tests.conftest import CSRF_TOKEN, HTMX, NONCE, SESSION_COOKIE
+from tests.factories import a_bar_series, a_journal_entry, a_journal_page, a_position
+from tests.html import all_by_testid, by_testid, csp_violations, page, text_of
 from tests.stub_edge import StubEdge
 
 
@@ -231,3 +232,74 @@ class TestReflectionForm:
             for call in edge.received("POST", "/api/v1/journal/entries")
         ]
         assert keys == ["form-7", "form-7"]
+
+
+class TestPriceChart:
+    def test_the_bars_and_fills_are_handed_to_the_chart_script(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = serve_position(edge)
+        edge.answer("GET", f"/api/v1/positions/{position_id}/bars", a_bar_series(["187.0"] * 12))
+
+        soup = page(browser.get(f"/positions/{position_id}"))
+
+        figure = by_testid(soup, "price-chart")
+        container = figure.select_one("[data-price-chart]")
+        assert container is not None
+        assert container["role"] == "img"
+        source = soup.find("script", id=container["data-price-chart"])
+        assert isinstance(source, Tag)
+        assert source["type"] == "application/json"
+        data = json.loads(source.get_text())
+        assert len(data["bars"]) == 12
+        assert [marker["text"] for marker in data["markers"]] == ["Entry buy 100", "Exit sell 100"]
+        scripts = [str(tag.get("src")) for tag in soup.find_all("script") if tag.get("src")]
+        assert "/static/vendor/lightweight-charts-5.2.1.standalone.production.js" in scripts
+        assert "/static/position_chart.js" in scripts
+        assert "tradingview.com" in str(figure.select_one("figcaption a"))
+        assert csp_violations(soup, NONCE) == []
+
+    def test_without_bars_the_page_says_so_and_loads_no_chart(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = serve_position(edge)
+
+        soup = page(browser.get(f"/positions/{position_id}"))
+
+        assert "No price bars for this position yet" in text_of(
+            by_testid(soup, "price-chart-empty")
+        )
+        assert soup.select_one('[data-testid="price-chart"]') is None
+        assert "lightweight-charts" not in str(soup)
+        [call] = edge.received("GET", f"/api/v1/positions/{position_id}/bars")
+        assert call.headers["cookie"] == SESSION_COOKIE
+
+    def test_an_empty_series_is_the_same_empty_state(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = serve_position(edge)
+        edge.answer(
+            "GET",
+            f"/api/v1/positions/{position_id}/bars",
+            BarSeries(symbol="AAPL", interval="1m", bars=[]),
+        )
+
+        soup = page(browser.get(f"/positions/{position_id}"))
+
+        by_testid(soup, "price-chart-empty")
+
+    def test_mae_and_mfe_are_shown_when_known(self, browser: httpx.Client, edge: StubEdge) -> None:
+        position_id = serve_position(edge, mae=Decimal("-45.00"), mfe=Decimal("230.00"))
+
+        soup = page(browser.get(f"/positions/{position_id}"))
+
+        assert "-45.00 USD" in text_of(by_testid(soup, "position-mae"))
+        assert "+230.00 USD" in text_of(by_testid(soup, "position-mfe"))
+
+    def test_mae_and_mfe_are_left_out_when_unknown(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        soup = page(browser.get(f"/positions/{serve_position(edge)}"))
+
+        assert soup.select_one('[data-testid="position-mae"]') is None
+        assert soup.select_one('[data-testid="position-mfe"]') is None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from tradeloop_contracts import (
+    BarSeries,
     JournalEntry,
     JournalEntryCreate,
     JournalEntryPage,
@@ -17,20 +18,36 @@ from tradeloop_contracts import (
 )
 
 from web_ui.auth import signed_in_trader
-from web_ui.browser import Browser
-from web_ui.edge import Edge, EdgeProblemError, EdgeUnavailableError, parse
+from web_ui.browser import Browser, BrowserContext
+from web_ui.edge import (
+    Edge,
+    EdgeClient,
+    EdgeNotFoundError,
+    EdgeProblemError,
+    EdgeUnavailableError,
+    parse,
+)
 from web_ui.forms import errors_by_field, field_errors, form_values
+from web_ui.price_chart import price_chart
 from web_ui.rendering import render
 
 router = APIRouter()
+
+
+async def _bars(edge: EdgeClient, browser: BrowserContext, position_id: UUID) -> BarSeries | None:
+    # No market data for the position is a 404 here: the page shows its empty state.
+    try:
+        return await edge.get(browser, f"/api/v1/positions/{position_id}/bars", BarSeries)
+    except EdgeNotFoundError:
+        return None
 
 
 @router.get("/positions/{position_id}", response_class=HTMLResponse)
 async def get_position(
     request: Request, position_id: UUID, browser: Browser, edge: Edge
 ) -> HTMLResponse:
-    """A position with its executions and journal."""
-    position, journal, user = await asyncio.gather(
+    """A position with its price chart, executions and journal."""
+    position, journal, user, bars = await asyncio.gather(
         edge.get(browser, f"/api/v1/positions/{position_id}", PositionDetail),
         edge.get(
             browser,
@@ -39,12 +56,17 @@ async def get_position(
             params={"position_id": str(position_id)},
         ),
         signed_in_trader(edge, browser),
+        _bars(edge, browser, position_id),
     )
+    chart = None
+    if bars is not None:
+        chart = price_chart(bars, position.executions, position.direction, user.time_zone)
     return render(
         request,
         "position.html",
         {
             "position": position,
+            "chart": chart,
             "entries": journal.items,
             "user": user,
             "values": {},
