@@ -1,0 +1,1 @@
+"""Broker API connections: adapters, credentials and the scheduled sync."""
