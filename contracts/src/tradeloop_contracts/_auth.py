@@ -57,6 +57,12 @@ class PasswordChange(RequestBody):
     new_password: Password
 
 
+class AccountDeletion(RequestBody):
+    """The password, re-entered to delete the trader's account and all its data for good."""
+
+    password: SecretStr = Field(max_length=256)
+
+
 class TokenPair(ResponseBody):
     """A short-lived access JWT and the refresh token that renews it."""
 
@@ -101,6 +107,12 @@ class ApiToken(ResponseBody):
     expires_at: Timestamp | None = None
     last_used_at: Timestamp | None = None
     revoked_at: Timestamp | None = None
+
+
+class ApiTokenList(ResponseBody):
+    """The trader's personal API tokens, newest first, without their secrets."""
+
+    items: list[ApiToken]
 
 
 class ApiTokenCreated(ApiToken):

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import Field, SerializeAsAny
 
 from ._base import Amount, Currency, ResponseBody, Timestamp
+from ._brokers import BrokerConnectionStatus, StatusCode
 from ._imports import ImportCounts, ImportFormat, ImportMode
 from ._plans import RuleKind
 from ._positions import Outcome
@@ -147,6 +148,29 @@ class BrokerConnectionCreated(UserEventData):
     broker: str
 
 
+class BrokerSyncRequested(UserEventData):
+    """The trader asked for a connection to sync now rather than at its next turn."""
+
+    connection_id: UUID
+    broker: str
+
+
+class BrokerConnectionSynced(UserEventData):
+    """A connection's sync finished: what it brought and the state it left."""
+
+    connection_id: UUID
+    status: BrokerConnectionStatus
+    status_detail: StatusCode | None = None
+    executions: int = Field(ge=0)
+    synced_at: Timestamp
+
+
+class UserDeleted(UserEventData):
+    """The trader deleted their account: every service forgets what it holds of them."""
+
+    deleted_at: Timestamp
+
+
 class MarketDataEnriched(UserEventData):
     """Bars cover a position: its excursions are known."""
 
@@ -188,7 +212,10 @@ _SPECS = (
     EventSpec("coach.insight_created.v1", CoachInsightCreated, "core-api", ("edge-bff",)),
     EventSpec("coach.review_ready.v1", CoachReviewReady, "core-api", ("edge-bff",)),
     EventSpec("broker_connection.created.v1", BrokerConnectionCreated, "core-api", ("workers",)),
+    EventSpec("broker_connection.sync_requested.v1", BrokerSyncRequested, "core-api", ("workers",)),
+    EventSpec("broker_connection.synced.v1", BrokerConnectionSynced, "core-api", ("edge-bff",)),
     EventSpec("market_data.enriched.v1", MarketDataEnriched, "core-api", ("edge-bff",)),
+    EventSpec("user.deleted.v1", UserDeleted, "core-api", ("edge-bff", "workers", "ai-coach")),
 )
 
 EVENT_CATALOGUE: Mapping[str, EventSpec] = {spec.type: spec for spec in _SPECS}

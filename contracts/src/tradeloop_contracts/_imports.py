@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ._base import RequestBody, ResponseBody, Timestamp
+from ._mappings import ColumnMapping
 from ._pagination import Page
 
 ImportFormat = Literal[
@@ -36,6 +37,9 @@ class ImportOptions(RequestBody):
     mode: ImportMode = Field(
         default="valid_only",
         description="valid_only stores the valid rows; all_or_nothing stores none if any is bad.",
+    )
+    mapping_id: UUID | None = Field(
+        default=None, description="A saved column mapping for a generic CSV."
     )
 
 
@@ -69,6 +73,9 @@ class ImportJob(ResponseBody):
     size_bytes: int
     counts: ImportCounts
     error: str | None = None
+    mapping: ColumnMapping | None = Field(
+        default=None, description="The column mapping a generic CSV is read with."
+    )
     created_at: Timestamp
     finished_at: Timestamp | None = None
 

@@ -8,7 +8,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from ._base import Amount, Currency, ResponseBody
+from ._base import Amount, Currency, RequestBody, ResponseBody
 
 AssetClass = Literal["stock", "option", "future", "future_option", "forex", "crypto"]
 OptionRight = Literal["call", "put"]
@@ -46,3 +46,24 @@ class Instrument(ResponseBody):
         if missing:
             raise ValueError(f"a {self.asset_class} needs {', '.join(missing)}")
         return self
+
+
+class ContractSpecOverride(RequestBody):
+    """An account's own spec of a futures root, used instead of the built-in table's."""
+
+    root: str = Field(
+        min_length=1, max_length=16, pattern=r"^[A-Z0-9]+$", description="Futures root, e.g. ES."
+    )
+    point_value: Amount = Field(gt=0, description="Money per full point per contract.")
+    tick_size: Amount = Field(gt=0)
+    currency: Currency = "USD"
+    exchange: str | None = Field(default=None, max_length=16)
+    session: str | None = Field(
+        default=None, max_length=16, description="Exchange calendar code, e.g. CMES."
+    )
+
+
+class ContractSpecOverrideList(ResponseBody):
+    """An account's futures spec overrides, by root."""
+
+    items: list[ContractSpecOverride]

@@ -11,6 +11,7 @@ from pydantic import Field
 from ._base import Amount, Currency, RequestBody, ResponseBody, Timestamp
 from ._instruments import AssetClass
 from ._pagination import Page
+from ._problem import Problem
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -176,3 +177,100 @@ class ViolationPage(Page):
     """A page of violations, newest first."""
 
     items: list[Violation]
+
+
+class PlanVersion(TradingPlan):
+    """One version of the plan in its history, and until when it was in force."""
+
+    effective_until: Timestamp | None = Field(
+        default=None, description="Absent for the version in force now."
+    )
+
+
+class PlanVersionList(ResponseBody):
+    """Every version of the plan, newest first."""
+
+    items: list[PlanVersion]
+
+
+class Cost(ResponseBody):
+    """Net P&L of the positions behind a count, in one currency (negative is a loss)."""
+
+    amount: Amount
+    currency: Currency
+
+
+class RulePreview(ResponseBody):
+    """What one rule of a proposed plan would have flagged."""
+
+    rule_index: int = Field(ge=0, description="The rule's place in the proposed plan's rules.")
+    name: str
+    kind: RuleKind
+    positions_flagged: int = Field(ge=0)
+    days_flagged: int = Field(ge=0)
+    violations: int = Field(ge=0)
+    costs: list[Cost] = Field(default_factory=list, description="One entry per currency.")
+
+
+class PlanPreview(ResponseBody):
+    """A proposed plan judged over the stored trades: "it would have flagged N trades costing X"."""
+
+    positions_evaluated: int = Field(ge=0)
+    positions_flagged: int = Field(ge=0)
+    days_flagged: int = Field(ge=0)
+    violations: int = Field(ge=0)
+    costs: list[Cost] = Field(default_factory=list, description="One entry per currency.")
+    rules: list[RulePreview]
+
+
+class RuleAdherence(ResponseBody):
+    """How often one rule held over the period."""
+
+    rule_id: UUID
+    kind: RuleKind
+    name: str | None = None
+    evaluated: int = Field(ge=0, description="Positions or days the rule was checked on.")
+    violated: int = Field(ge=0)
+    adherence_rate: Amount | None = Field(
+        default=None, description="(evaluated − violated) / evaluated, 0..1; absent if none."
+    )
+    costs: list[Cost] = Field(default_factory=list, description="One entry per currency.")
+
+
+class PnlWithoutViolations(ResponseBody):
+    """Net P&L of all closed positions against the same without the rule-breaking ones."""
+
+    currency: Currency
+    net_pnl: Amount
+    net_pnl_without_violations: Amount
+    violating_positions: int = Field(ge=0)
+
+
+class Adherence(ResponseBody):
+    """Plan adherence over a period: per rule, overall, its P&L effect and compliant streaks."""
+
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    adherence_rate: Amount | None = Field(
+        default=None, description="Compliant checks over all checks, 0..1; absent if none."
+    )
+    rules: list[RuleAdherence]
+    pnl: list[PnlWithoutViolations] = Field(
+        default_factory=list, description="One entry per currency."
+    )
+    current_streak_days: int = Field(ge=0, description="Trading days without a violation, now.")
+    longest_streak_days: int = Field(ge=0)
+
+
+class CustomRuleCheck(Problem):
+    """A custom rule's expression that does not compile or type-check (a 422 problem).
+
+    `line` and `column` (1-based) point at the offending character of the expression.
+    """
+
+    rule_index: int | None = Field(
+        default=None, ge=0, description="The rule's place in the plan's rules."
+    )
+    expression: str = Field(max_length=4000)
+    line: int = Field(ge=1)
+    column: int = Field(ge=1)

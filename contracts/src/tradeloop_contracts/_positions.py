@@ -10,6 +10,7 @@ from pydantic import Field
 from ._base import Amount, Currency, RequestBody, ResponseBody, Timestamp
 from ._executions import Execution
 from ._instruments import Instrument
+from ._market_data import BarInterval, BarSeries
 from ._pagination import Page
 
 Direction = Literal["long", "short"]
@@ -42,16 +43,29 @@ class Position(ResponseBody):
     initial_stop: Amount | None = None
     r_multiple: Amount | None = None
     outcome: Outcome | None = Field(default=None, description="Closed positions only.")
-    mae: Amount | None = Field(default=None, description="Unknown (absent) without market data.")
-    mfe: Amount | None = None
+    mae: Amount | None = Field(
+        default=None,
+        description="Maximum adverse excursion in `currency`; unknown (absent) without bars.",
+    )
+    mfe: Amount | None = Field(default=None, description="Maximum favourable excursion.")
+    mae_price: Amount | None = Field(default=None, description="The worst price while held.")
+    mfe_price: Amount | None = Field(default=None, description="The best price while held.")
     execution_count: int
     tags: list[str] = Field(default_factory=list)
 
 
+class PositionStop(ResponseBody):
+    """A stop the trader set on the position; the first one is the initial stop R uses."""
+
+    stop: Amount
+    set_at: Timestamp
+
+
 class PositionDetail(Position):
-    """A position with its executions."""
+    """A position with its executions and every stop set on it, oldest first."""
 
     executions: list[Execution]
+    stops: list[PositionStop] = Field(default_factory=list)
 
 
 class PositionPage(Page):
@@ -65,3 +79,21 @@ class PositionUpdate(RequestBody):
 
     initial_stop: Amount | None = None
     tags: list[str] | None = Field(default=None, max_length=50)
+
+
+class PositionExcursions(RequestBody):
+    """Internal: MAE and MFE a worker computed from complete bars covering the position."""
+
+    mae: Amount
+    mfe: Amount
+    mae_price: Amount
+    mfe_price: Amount
+    currency: Currency
+    interval: BarInterval = Field(description="The bars' interval.")
+
+
+class PositionBars(BarSeries):
+    """The bars for a position's chart, from before its entry to after its exit."""
+
+    position_id: UUID
+    complete: bool = Field(description="False when the bars do not cover the whole holding.")

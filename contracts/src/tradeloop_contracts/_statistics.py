@@ -43,6 +43,10 @@ class Statistics(ResponseBody):
     no_losses: bool = False
     payoff_ratio: Amount | None = None
     expectancy: Amount | None = None
+    expectancy_r: Amount | None = Field(
+        default=None, description="Mean realised R of the positions with an initial stop."
+    )
+    trades_with_r: int | None = Field(default=None, ge=0)
     average_win: Amount | None = None
     average_loss: Amount | None = None
     max_drawdown: Amount
