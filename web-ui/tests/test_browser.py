@@ -14,7 +14,7 @@ from tradeloop_contracts import Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import DAY, serve_demo
-from tests.factories import a_journal_entry, a_user, an_import
+from tests.factories import a_journal_entry, a_position, a_position_page, a_user, an_import
 from tests.stub_edge import StubEdge
 
 # Debian's chromium by default; CI points TEST_CHROMIUM at the one Playwright installs.
@@ -229,6 +229,38 @@ def test_the_position_chart_draws_its_bars_and_fills(
     assert box["height"] > 200
     assert errors == []
     screenshot(page, "position-chart-desktop")
+    page.context.close()
+
+
+def test_positions_are_tagged_in_bulk_from_the_keyboard(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge, rows=3)
+    listed = [a_position(tags=[]), a_position(tags=["breakout"]), a_position(tags=[])]
+    edge.answer("GET", "/api/v1/positions", a_position_page(*listed))
+    for position, tags in [(listed[0], ["fomo"]), (listed[1], ["breakout", "fomo"])]:
+        edge.answer("GET", f"/api/v1/positions/{position.id}", position)
+        patched = position.model_copy(update={"tags": tags})
+        edge.answer("PATCH", f"/api/v1/positions/{position.id}", patched)
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto("/trades")
+
+    boxes = page.get_by_test_id("select-position")
+    for index in (0, 1):
+        boxes.nth(index).focus()
+        page.keyboard.press("Space")
+    page.get_by_label("Tag for the selected positions").focus()
+    page.keyboard.type("fomo")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Apply tag"
+    page.keyboard.press("Enter")
+
+    page.get_by_text("Tag “fomo” applied to 2 positions.").wait_for()
+    assert page.locator(f"#tags-{listed[1].id}").inner_text() == "breakout, fomo"
+    assert page.locator(f"#tags-{listed[2].id}").inner_text() == ""
+    assert edge.received("PATCH", f"/api/v1/positions/{listed[2].id}") == []
+    screenshot(page, "trades-bulk-tags-phone")
+    assert serious_violations(page) == []
     page.context.close()
 
 

@@ -148,7 +148,7 @@ class TestJournalDay:
 
         assert response.status_code == 200
         sent = json.loads(edge.received("PATCH", f"/api/v1/journal/entries/{entry.id}")[0].body)
-        assert sent == {"body": "Changed", "mood": 2, "tags": None}
+        assert sent == {"body": "Changed", "mood": 2}
         assert edge.received("POST", "/api/v1/journal/entries") == []
 
     def test_an_empty_entry_is_refused_next_to_the_notes(

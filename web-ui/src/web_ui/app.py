@@ -14,7 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from tradeloop_contracts import ProblemField
 
-from web_ui import auth, dashboard, health, imports, journal, positions, settings_pages, trades
+from web_ui import (
+    auth,
+    dashboard,
+    health,
+    imports,
+    journal,
+    positions,
+    settings_pages,
+    trade_tags,
+    trades,
+)
 from web_ui.config import WebSettings
 from web_ui.edge import (
     EdgeClient,
@@ -121,6 +131,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         positions.router,
         imports.router,
         trades.router,
+        trade_tags.router,
         journal.router,
         settings_pages.router,
     ):

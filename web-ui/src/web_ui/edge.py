@@ -40,10 +40,13 @@ class EdgeProblemError(EdgeError):
         self.problem = problem
 
 
-def request_json(body: RequestBody) -> dict[str, Any]:
-    """The JSON object of a request body, with secrets (passwords) written out in clear."""
-    data = body.model_dump(mode="json")
-    for name in type(body).model_fields:
+def request_json(body: RequestBody, *, only_set: bool = False) -> dict[str, Any]:
+    """The JSON object of a request body, with secrets (passwords) written out in clear.
+
+    With `only_set`, fields the body was not given are left out: a PATCH changes exactly
+    the fields it sends, so an unset field must not travel as `null`."""
+    data = body.model_dump(mode="json", exclude_unset=only_set)
+    for name in data:
         value = getattr(body, name)
         if isinstance(value, SecretStr):
             data[name] = value.get_secret_value()
@@ -101,7 +104,7 @@ class EdgeClient:
                 method,
                 path,
                 params=params,
-                json=request_json(body) if body is not None else None,
+                json=request_json(body, only_set=method == "PATCH") if body is not None else None,
                 content=content,
                 headers=outgoing,
                 timeout=self._upload_timeout if content is not None else httpx.USE_CLIENT_DEFAULT,
