@@ -60,6 +60,7 @@ class StubAlpaca:
     failures: deque[Failure] = field(default_factory=deque)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     bars_page_size: int = 1000
+    answers_before_outage: int | None = None
 
     def add_key_pair(self, key_id: str, secret: str) -> None:
         with self.lock:
@@ -85,6 +86,11 @@ class StubAlpaca:
     def fail_next(self, *failures: Failure) -> None:
         with self.lock:
             self.failures.extend(failures)
+
+    def go_down_after(self, answers: int | None) -> None:
+        """Answer `answers` more requests, then 503 to every one (None: back up)."""
+        with self.lock:
+            self.answers_before_outage = answers
 
     def add_activities(self, activities: list[dict[str, Any]]) -> None:
         with self.lock:
@@ -138,6 +144,10 @@ def create_stub_app(state: StubAlpaca) -> Starlette:
             state.requests.append(
                 (request.url.hostname or "", request.url.path, dict(request.query_params))
             )
+            if state.answers_before_outage == 0:
+                return _error(503)
+            if state.answers_before_outage is not None:
+                state.answers_before_outage -= 1
             if not state.failures:
                 return None
             failure = state.failures.popleft()

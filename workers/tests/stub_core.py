@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -33,6 +33,13 @@ from tradeloop_contracts import (
     ServiceToken,
     ServiceTokenRequest,
     UserEventData,
+)
+
+from workers.brokers.shapes import (
+    BrokerSyncUpdate,
+    DueBrokerConnection,
+    DueBrokerConnectionList,
+    SealedBrokerCredentials,
 )
 
 CLIENT_SECRET = "stub-workers-secret"
@@ -61,6 +68,10 @@ class StubCore:
     rejected_imports: set[UUID] = field(default_factory=set)
     unavailable_until: float = 0.0
     batch_delay_seconds: float = 0.0
+    connections: dict[UUID, SealedBrokerCredentials] = field(default_factory=dict)
+    connection_status: dict[UUID, BrokerSyncUpdate] = field(default_factory=dict)
+    sync_updates: list[dict[str, Any]] = field(default_factory=list)
+    seal: Callable[[SealedBrokerCredentials, str, str], str] | None = None
 
     def fail_for(self, seconds: float) -> None:
         """Answer every call with 503 for `seconds`, as a core that is down for a while."""
@@ -112,6 +123,10 @@ class StubCore:
                 }
             )
             self.owners[request.import_id] = request.user_id
+
+    def add_connection(self, connection: SealedBrokerCredentials) -> None:
+        with self.lock:
+            self.connections[connection.connection_id] = connection
 
     def set_import_status(self, import_id: UUID, status: str) -> None:
         with self.lock:
@@ -224,6 +239,51 @@ def create_stub_app(state: StubCore) -> FastAPI:
                     state.executions[(user_id, body.account_id, key)] = execution
                     inserted += 1
         return ExecutionBatchResult(inserted=inserted, duplicates=duplicates)
+
+    @app.get("/internal/v1/broker-connections/due", dependencies=service)
+    def due_connections() -> DueBrokerConnectionList:
+        with state.lock:
+            due = [
+                DueBrokerConnection(
+                    connection_id=connection.connection_id,
+                    user_id=connection.user_id,
+                    account_id=connection.account_id,
+                    broker=connection.broker,
+                    environment=connection.environment,
+                )
+                for connection in state.connections.values()
+                if getattr(state.connection_status.get(connection.connection_id), "status", "")
+                != "broken"
+            ]
+        return DueBrokerConnectionList(items=due)
+
+    @app.get("/internal/v1/broker-connections/{connection_id}/credentials", dependencies=service)
+    def credentials(connection_id: UUID) -> SealedBrokerCredentials:
+        with state.lock:
+            connection = state.connections.get(connection_id)
+            if connection is None:
+                raise HTTPException(404, "no such connection")
+            return connection
+
+    @app.post("/internal/v1/broker-connections/{connection_id}/sync", dependencies=service)
+    def sync(connection_id: UUID, body: dict[str, Any]) -> Response:
+        update = BrokerSyncUpdate.model_validate(body)
+        with state.lock:
+            connection = state.connections.get(connection_id)
+            if connection is None:
+                raise HTTPException(404, "no such connection")
+            state.sync_updates.append(body)
+            state.connection_status[connection_id] = update
+            secrets = dict(connection.secrets)
+            # Like core: refreshed tokens are sealed and replace the old ones.
+            for kind in ("access_token", "refresh_token"):
+                token = body.get(kind)
+                if token is not None and state.seal is not None:
+                    secrets[kind] = state.seal(connection, kind, token)
+            state.connections[connection_id] = connection.model_copy(
+                update={"cursor": update.cursor, "secrets": secrets}
+            )
+        return Response(status_code=204)
 
     return app
 

@@ -30,6 +30,8 @@ from tradeloop_contracts import (
     ServiceTokenRequest,
 )
 
+from .brokers.shapes import BrokerSyncUpdate, DueBrokerConnectionList, SealedBrokerCredentials
+
 CLIENT_ID = "workers"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -114,6 +116,32 @@ class CoreClient:
         response = await self._call("POST", path, batch)
         return _parse(ExecutionBatchResult, response)
 
+    async def due_broker_connections(self) -> DueBrokerConnectionList:
+        """The broker connections whose sync is due, most overdue first."""
+        response = await self._call("GET", "/internal/v1/broker-connections/due")
+        return _parse(DueBrokerConnectionList, response)
+
+    async def broker_credentials(self, connection_id: UUID) -> SealedBrokerCredentials | None:
+        """A connection's sealed secrets and cursor, or None when core no longer has it."""
+        path = f"/internal/v1/broker-connections/{connection_id}/credentials"
+        try:
+            response = await self._call("GET", path)
+        except CoreRejectedError as error:
+            if error.status_code == 404:
+                return None
+            raise
+        return _parse(SealedBrokerCredentials, response)
+
+    async def report_broker_sync(self, connection_id: UUID, update: BrokerSyncUpdate) -> None:
+        """Store a connection's cursor and state; refreshed tokens go to core to be sealed."""
+        payload = update.model_dump(mode="json", exclude={"access_token", "refresh_token"})
+        for name in ("access_token", "refresh_token"):
+            token = getattr(update, name)
+            if token is not None:
+                payload[name] = token.get_secret_value()
+        path = f"/internal/v1/broker-connections/{connection_id}/sync"
+        await self._call("POST", path, payload)
+
     async def is_healthy(self) -> bool:
         """True when core answers its liveness probe within the client timeout."""
         try:
@@ -122,7 +150,9 @@ class CoreClient:
             return False
         return response.status_code == 200
 
-    async def _call(self, method: str, path: str, body: BaseModel | None = None) -> httpx.Response:
+    async def _call(
+        self, method: str, path: str, body: BaseModel | dict[str, Any] | None = None
+    ) -> httpx.Response:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(CoreUnavailableError),
             stop=stop_after_delay(self._retry_seconds),
@@ -134,8 +164,10 @@ class CoreClient:
                 return await self._call_once(method, path, body)
         raise AssertionError("tenacity re-raises the last error")  # pragma: no cover
 
-    async def _call_once(self, method: str, path: str, body: BaseModel | None) -> httpx.Response:
-        payload = body.model_dump(mode="json") if body is not None else None
+    async def _call_once(
+        self, method: str, path: str, body: BaseModel | dict[str, Any] | None
+    ) -> httpx.Response:
+        payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
         token = await self._current_token()
         response = await self._send(method, path, payload, token)
         if response.status_code == 401:
