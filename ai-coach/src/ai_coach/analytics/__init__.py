@@ -10,12 +10,14 @@ from ai_coach.analytics.breakdown import (
     within,
 )
 from ai_coach.analytics.metrics import (
+    CLOSED_AT,
     ClosedTrade,
     Drawdown,
     HoldingTimes,
     Outcome,
     ProfitFactor,
     Streaks,
+    Tally,
     average_holding_seconds,
     average_loss,
     average_win,
@@ -29,12 +31,14 @@ from ai_coach.analytics.metrics import (
     payoff_ratio,
     profit_factor,
     streaks,
+    tally,
     win_rate,
     win_rate_excluding_breakevens,
 )
 from ai_coach.analytics.returns import daily_pnl, daily_returns, sharpe, sortino, trading_day
 
 __all__ = [
+    "CLOSED_AT",
     "DIMENSIONS",
     "ClosedTrade",
     "Dimension",
@@ -44,6 +48,7 @@ __all__ = [
     "ProfitFactor",
     "Streaks",
     "Summary",
+    "Tally",
     "average_holding_seconds",
     "average_loss",
     "average_win",
@@ -64,6 +69,7 @@ __all__ = [
     "sortino",
     "streaks",
     "summarize",
+    "tally",
     "trading_day",
     "win_rate",
     "win_rate_excluding_breakevens",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from ai_coach.analytics.metrics import (
+    CLOSED_AT,
     ClosedTrade,
     Drawdown,
     HoldingTimes,
@@ -19,14 +20,13 @@ from ai_coach.analytics.metrics import (
     average_holding_seconds,
     average_loss,
     average_win,
-    drawdown,
+    drawdown_in_order,
     expectancy,
     expectancy_r,
-    largest_loss,
-    largest_win,
     payoff_ratio,
     profit_factor,
-    streaks,
+    streaks_in_order,
+    tally,
     win_rate,
     win_rate_excluding_breakevens,
 )
@@ -76,34 +76,57 @@ def summarize(
 
     Raises ValueError when the starting equity is not positive or is wiped out.
     """
-    ordered = sorted(trades, key=lambda trade: trade.closed_at)
+    ordered = sorted(trades, key=CLOSED_AT)
     ratios: tuple[Decimal | None, Decimal | None] = (None, None)
     if starting_equity is not None:
         returns = daily_returns(daily_pnl(ordered, time_zone), starting_equity)
         ratios = (sharpe(returns), sortino(returns))
+    counts = tally(ordered)
     return Summary(
-        trades=len(ordered),
-        wins=sum(trade.outcome == "win" for trade in ordered),
-        losses=sum(trade.outcome == "loss" for trade in ordered),
-        breakevens=sum(trade.outcome == "breakeven" for trade in ordered),
-        net_pnl=sum((trade.net_pnl for trade in ordered), Decimal(0)),
-        win_rate=win_rate(ordered),
-        win_rate_excluding_breakevens=win_rate_excluding_breakevens(ordered),
-        average_win=average_win(ordered),
-        average_loss=average_loss(ordered),
-        payoff_ratio=payoff_ratio(ordered),
-        profit_factor=profit_factor(ordered),
-        expectancy=expectancy(ordered),
-        expectancy_r=expectancy_r(ordered),
-        trades_with_r=sum(trade.r_multiple is not None for trade in ordered),
-        largest_win=largest_win(ordered),
-        largest_loss=largest_loss(ordered),
-        drawdown=drawdown(ordered, starting_equity),
-        streaks=streaks(ordered),
-        holding_seconds=average_holding_seconds(ordered),
+        trades=counts.trades,
+        wins=counts.wins,
+        losses=counts.losses,
+        breakevens=counts.breakevens,
+        net_pnl=counts.net_pnl,
+        win_rate=win_rate(counts),
+        win_rate_excluding_breakevens=win_rate_excluding_breakevens(counts),
+        average_win=average_win(counts),
+        average_loss=average_loss(counts),
+        payoff_ratio=payoff_ratio(counts),
+        profit_factor=profit_factor(counts),
+        expectancy=expectancy(counts),
+        expectancy_r=expectancy_r(counts),
+        trades_with_r=counts.trades_with_r,
+        largest_win=counts.largest_win,
+        largest_loss=counts.largest_loss,
+        drawdown=drawdown_in_order(ordered, starting_equity),
+        streaks=streaks_in_order(ordered),
+        holding_seconds=average_holding_seconds(counts),
         sharpe=ratios[0],
         sortino=ratios[1],
     )
+
+
+def _week(moment: dt.datetime) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _month(moment: dt.datetime) -> str:
+    return f"{moment.year}-{moment.month:02d}"
+
+
+# The one group of a trade, for every dimension but tags (which may give several).
+_SINGLE_KEYS: dict[str, Callable[[ClosedTrade, ZoneInfo], str]] = {
+    "day": lambda trade, zone: trade.closed_at.astimezone(zone).date().isoformat(),
+    "week": lambda trade, zone: _week(trade.closed_at.astimezone(zone)),
+    "month": lambda trade, zone: _month(trade.closed_at.astimezone(zone)),
+    "account": lambda trade, _: str(trade.account_id),
+    "symbol": lambda trade, _: trade.symbol,
+    "asset_class": lambda trade, _: trade.asset_class,
+    "weekday": lambda trade, zone: WEEKDAYS[trade.opened_at.astimezone(zone).weekday()],
+    "hour": lambda trade, zone: f"{trade.opened_at.astimezone(zone).hour:02d}",
+}
 
 
 def group_keys(trade: ClosedTrade, dimension: Dimension, time_zone: ZoneInfo = UTC) -> list[str]:
@@ -113,37 +136,24 @@ def group_keys(trade: ClosedTrade, dimension: Dimension, time_zone: ZoneInfo = U
     hour (when the decision was taken) and its closing day for day, week and month
     (when the P&L was realised).
     """
-    match dimension:
-        case "day":
-            return [trade.closed_at.astimezone(time_zone).date().isoformat()]
-        case "week":
-            year, week, _ = trade.closed_at.astimezone(time_zone).isocalendar()
-            return [f"{year}-W{week:02d}"]
-        case "month":
-            closed = trade.closed_at.astimezone(time_zone)
-            return [f"{closed.year}-{closed.month:02d}"]
-        case "account":
-            return [str(trade.account_id)]
-        case "symbol":
-            return [trade.symbol]
-        case "asset_class":
-            return [trade.asset_class]
-        case "tag":
-            return list(trade.tags) or [UNTAGGED]
-        case "weekday":
-            return [WEEKDAYS[trade.opened_at.astimezone(time_zone).weekday()]]
-        case "hour":
-            return [f"{trade.opened_at.astimezone(time_zone).hour:02d}"]
+    if dimension == "tag":
+        return list(trade.tags) or [UNTAGGED]
+    return [_SINGLE_KEYS[dimension](trade, time_zone)]
 
 
 def group(
     trades: Sequence[ClosedTrade], dimension: Dimension, time_zone: ZoneInfo = UTC
 ) -> dict[str, list[ClosedTrade]]:
-    """The trades of each group, groups in key order (weekdays Monday first)."""
+    """The trades of each group, in the order given; groups in key order (weekdays Monday first)."""
     groups: dict[str, list[ClosedTrade]] = defaultdict(list)
-    for trade in trades:
-        for key in group_keys(trade, dimension, time_zone):
-            groups[key].append(trade)
+    if dimension == "tag":
+        for trade in trades:
+            for key in trade.tags or (UNTAGGED,):
+                groups[key].append(trade)
+    else:
+        key_of = _SINGLE_KEYS[dimension]
+        for trade in trades:
+            groups[key_of(trade, time_zone)].append(trade)
     if dimension == "weekday":
         return {day: groups[day] for day in WEEKDAYS if day in groups}
     return dict(sorted(groups.items()))

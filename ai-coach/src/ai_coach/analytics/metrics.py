@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Literal
 from uuid import UUID
 
@@ -42,6 +43,10 @@ class ClosedTrade:
     mae: Decimal | None = None
 
 
+# Sort key of closing order.
+CLOSED_AT = attrgetter("closed_at")
+
+
 @dataclass(frozen=True)
 class ProfitFactor:
     """Gross wins over gross losses; `value` is None and `no_losses` set without losses."""
@@ -70,73 +75,141 @@ def classify(net_pnl: Decimal, breakeven_band: Decimal = ZERO) -> Outcome:
     return "win" if net_pnl > 0 else "loss"
 
 
-def _mean(values: Sequence[Decimal]) -> Decimal | None:
-    return sum(values, ZERO) / len(values) if values else None
+@dataclass(frozen=True)
+class Tally:
+    """Counts and sums of a sample by outcome, gathered in one pass over it.
+
+    Sums are taken in the order of the sample, starting from 0, so every metric built on
+    them is the same Decimal a sum over the separate outcome lists would give.
+    """
+
+    trades: int
+    wins: int
+    losses: int
+    breakevens: int
+    net_pnl: Decimal
+    win_pnl: Decimal
+    loss_pnl: Decimal
+    largest_win: Decimal | None
+    largest_loss: Decimal | None
+    r_sum: Decimal
+    trades_with_r: int
+    win_holding_seconds: int
+    loss_holding_seconds: int
 
 
-def _pnls(trades: Sequence[ClosedTrade], outcome: Outcome) -> list[Decimal]:
-    return [trade.net_pnl for trade in trades if trade.outcome == outcome]
+def tally(trades: Sequence[ClosedTrade]) -> Tally:
+    """The counts and sums every outcome metric is built from."""
+    wins = losses = breakevens = with_r = win_hold = loss_hold = 0
+    net = win_sum = loss_sum = r_sum = ZERO
+    best: Decimal | None = None
+    worst: Decimal | None = None
+    for trade in trades:
+        pnl = trade.net_pnl
+        net += pnl
+        if trade.outcome == "win":
+            wins += 1
+            win_sum += pnl
+            win_hold += trade.holding_seconds
+            if best is None or pnl > best:
+                best = pnl
+        elif trade.outcome == "loss":
+            losses += 1
+            loss_sum += pnl
+            loss_hold += trade.holding_seconds
+            if worst is None or pnl < worst:
+                worst = pnl
+        else:
+            breakevens += 1
+        if trade.r_multiple is not None:
+            with_r += 1
+            r_sum += trade.r_multiple
+    return Tally(
+        trades=len(trades),
+        wins=wins,
+        losses=losses,
+        breakevens=breakevens,
+        net_pnl=net,
+        win_pnl=win_sum,
+        loss_pnl=loss_sum,
+        largest_win=best,
+        largest_loss=worst,
+        r_sum=r_sum,
+        trades_with_r=with_r,
+        win_holding_seconds=win_hold,
+        loss_holding_seconds=loss_hold,
+    )
 
 
-def win_rate(trades: Sequence[ClosedTrade]) -> Decimal | None:
+def _tallied(trades: Sequence[ClosedTrade] | Tally) -> Tally:
+    return trades if isinstance(trades, Tally) else tally(trades)
+
+
+def _ratio(total: Decimal | int, count: int) -> Decimal | None:
+    return Decimal(total) / count if count else None
+
+
+def win_rate(trades: Sequence[ClosedTrade] | Tally) -> Decimal | None:
     """Wins / (wins + losses + breakevens), as a fraction; None without trades."""
-    if not trades:
-        return None
-    return Decimal(len(_pnls(trades, "win"))) / len(trades)
+    counts = _tallied(trades)
+    return _ratio(counts.wins, counts.trades)
 
 
-def win_rate_excluding_breakevens(trades: Sequence[ClosedTrade]) -> Decimal | None:
+def win_rate_excluding_breakevens(trades: Sequence[ClosedTrade] | Tally) -> Decimal | None:
     """Wins / (wins + losses), as a fraction; None without wins or losses."""
-    wins, losses = len(_pnls(trades, "win")), len(_pnls(trades, "loss"))
-    if wins + losses == 0:
-        return None
-    return Decimal(wins) / (wins + losses)
+    counts = _tallied(trades)
+    return _ratio(counts.wins, counts.wins + counts.losses)
 
 
-def profit_factor(trades: Sequence[ClosedTrade]) -> ProfitFactor:
+def profit_factor(trades: Sequence[ClosedTrade] | Tally) -> ProfitFactor:
     """Σ net P&L of wins / |Σ net P&L of losses|; "no losses" is a flag, not a big number."""
-    losses = sum(_pnls(trades, "loss"), ZERO)
-    if losses == 0:
+    counts = _tallied(trades)
+    if counts.loss_pnl == 0:
         return ProfitFactor(value=None, no_losses=True)
-    return ProfitFactor(value=sum(_pnls(trades, "win"), ZERO) / abs(losses), no_losses=False)
+    return ProfitFactor(value=counts.win_pnl / abs(counts.loss_pnl), no_losses=False)
 
 
-def average_win(trades: Sequence[ClosedTrade]) -> Decimal | None:
+def average_win(trades: Sequence[ClosedTrade] | Tally) -> Decimal | None:
     """Mean net P&L of the wins; None without wins."""
-    return _mean(_pnls(trades, "win"))
+    counts = _tallied(trades)
+    return _ratio(counts.win_pnl, counts.wins)
 
 
-def average_loss(trades: Sequence[ClosedTrade]) -> Decimal | None:
+def average_loss(trades: Sequence[ClosedTrade] | Tally) -> Decimal | None:
     """Mean net P&L of the losses (a negative amount); None without losses."""
-    return _mean(_pnls(trades, "loss"))
+    counts = _tallied(trades)
+    return _ratio(counts.loss_pnl, counts.losses)
 
 
-def payoff_ratio(trades: Sequence[ClosedTrade]) -> Decimal | None:
+def payoff_ratio(trades: Sequence[ClosedTrade] | Tally) -> Decimal | None:
     """Mean win / |mean loss|; None without wins or without losses."""
-    win, loss = average_win(trades), average_loss(trades)
+    counts = _tallied(trades)
+    win, loss = average_win(counts), average_loss(counts)
     if win is None or loss is None:
         return None
     return win / abs(loss)
 
 
-def expectancy(trades: Sequence[ClosedTrade]) -> Decimal | None:
+def expectancy(trades: Sequence[ClosedTrade] | Tally) -> Decimal | None:
     """Mean net P&L per closed position, breakevens included; None without trades."""
-    return _mean([trade.net_pnl for trade in trades])
+    counts = _tallied(trades)
+    return _ratio(counts.net_pnl, counts.trades)
 
 
-def expectancy_r(trades: Sequence[ClosedTrade]) -> Decimal | None:
+def expectancy_r(trades: Sequence[ClosedTrade] | Tally) -> Decimal | None:
     """Mean realised R over the trades that have one (an initial stop); None when none do."""
-    return _mean([trade.r_multiple for trade in trades if trade.r_multiple is not None])
+    counts = _tallied(trades)
+    return _ratio(counts.r_sum, counts.trades_with_r)
 
 
-def largest_win(trades: Sequence[ClosedTrade]) -> Decimal | None:
+def largest_win(trades: Sequence[ClosedTrade] | Tally) -> Decimal | None:
     """The largest net P&L of a win; None without wins."""
-    return max(_pnls(trades, "win"), default=None)
+    return _tallied(trades).largest_win
 
 
-def largest_loss(trades: Sequence[ClosedTrade]) -> Decimal | None:
+def largest_loss(trades: Sequence[ClosedTrade] | Tally) -> Decimal | None:
     """The most negative net P&L of a loss; None without losses."""
-    return min(_pnls(trades, "loss"), default=None)
+    return _tallied(trades).largest_loss
 
 
 @dataclass(frozen=True)
@@ -161,9 +234,15 @@ def drawdown(trades: Sequence[ClosedTrade], starting_equity: Decimal | None = No
 
     Raises ValueError for a starting equity that is not positive.
     """
+    return drawdown_in_order(sorted(trades, key=CLOSED_AT), starting_equity)
+
+
+def drawdown_in_order(
+    ordered: Sequence[ClosedTrade], starting_equity: Decimal | None = None
+) -> Drawdown:
+    """`drawdown` of trades already in closing order."""
     if starting_equity is not None and starting_equity <= 0:
         raise ValueError("the starting equity must be a positive amount")
-    ordered = sorted(trades, key=lambda trade: trade.closed_at)
     peak = equity = deepest = deepest_peak = ZERO
     peak_at = ordered[0].opened_at if ordered else None
     deepest_from: dt.datetime | None = None
@@ -205,10 +284,15 @@ class Streaks:
 
 def streaks(trades: Sequence[ClosedTrade]) -> Streaks:
     """The longest win and loss streaks in closing order."""
+    return streaks_in_order(sorted(trades, key=CLOSED_AT))
+
+
+def streaks_in_order(ordered: Sequence[ClosedTrade]) -> Streaks:
+    """`streaks` of trades already in closing order."""
     best = {"win": 0, "loss": 0}
     current: Outcome | None = None
     run = 0
-    for trade in sorted(trades, key=lambda trade: trade.closed_at):
+    for trade in ordered:
         run = run + 1 if trade.outcome == current else 1
         current = trade.outcome
         if current in best:
@@ -216,10 +300,10 @@ def streaks(trades: Sequence[ClosedTrade]) -> Streaks:
     return Streaks(wins=best["win"], losses=best["loss"])
 
 
-def average_holding_seconds(trades: Sequence[ClosedTrade]) -> HoldingTimes:
+def average_holding_seconds(trades: Sequence[ClosedTrade] | Tally) -> HoldingTimes:
     """Mean holding time (first entry fill to final exit fill) of winners and of losers."""
-
-    def mean_of(outcome: Outcome) -> Decimal | None:
-        return _mean([Decimal(t.holding_seconds) for t in trades if t.outcome == outcome])
-
-    return HoldingTimes(winners=mean_of("win"), losers=mean_of("loss"))
+    counts = _tallied(trades)
+    return HoldingTimes(
+        winners=_ratio(counts.win_holding_seconds, counts.wins),
+        losers=_ratio(counts.loss_holding_seconds, counts.losses),
+    )

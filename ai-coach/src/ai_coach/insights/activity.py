@@ -95,24 +95,29 @@ def timing_candidates(
     candidates = []
     for dimension, name in (("hour", "time_of_day"), ("weekday", "weekday")):
         buckets = group(trades, "hour" if dimension == "hour" else "weekday", time_zone)
+        # Each bucket is tested against the rest, so P&L and totals are gathered once.
+        pnls = {
+            key: [float(trade.net_pnl) for trade in members] for key, members in buckets.items()
+        }
+        totals = {
+            key: sum((t.net_pnl for t in members), Decimal(0)) for key, members in buckets.items()
+        }
+        everything = sum(totals.values(), Decimal(0))
         for key, members in buckets.items():
-            rest = [trade for other, others in buckets.items() if other != key for trade in others]
-            if len(members) < MIN_BUCKET or len(rest) < MIN_BUCKET:
+            rest_count = len(trades) - len(members)
+            if len(members) < MIN_BUCKET or rest_count < MIN_BUCKET:
                 continue
-            test = mannwhitneyu(
-                [float(trade.net_pnl) for trade in members],
-                [float(trade.net_pnl) for trade in rest],
-                alternative="two-sided",
-            )
+            rest_pnls = [pnl for other, values in pnls.items() if other != key for pnl in values]
+            test = mannwhitneyu(pnls[key], rest_pnls, alternative="two-sided")
             p_value = float(test.pvalue)
-            leak = mean_pnl(members) < mean_pnl(rest)
+            leak = totals[key] / len(members) < (everything - totals[key]) / rest_count
             kind = f"{name}_{'leak' if leak else 'edge'}"
             label = f"{key}:00-{key}:59" if dimension == "hour" else f"{key.capitalize()}s"
             candidates.append(
                 Candidate(
                     kind,
                     p_value,
-                    _timing_builder(kind, label, members, rest, trades, p_value, currency, leak),
+                    _timing_builder(kind, label, key, buckets, trades, p_value, currency, leak),
                 )
             )
     return candidates
@@ -121,14 +126,16 @@ def timing_candidates(
 def _timing_builder(
     kind: str,
     label: str,
-    members: list[ClosedTrade],
-    rest: list[ClosedTrade],
+    key: str,
+    buckets: dict[str, list[ClosedTrade]],
     trades: Sequence[ClosedTrade],
     p_value: float,
     currency: str,
     leak: bool,
 ) -> Callable[[float], InsightCreate]:
     def build(q_value: float) -> InsightCreate:
+        members = buckets[key]
+        rest = [trade for other, others in buckets.items() if other != key for trade in others]
         start, end = period(trades)
         total = sum((trade.net_pnl for trade in members), Decimal(0))
         if leak:

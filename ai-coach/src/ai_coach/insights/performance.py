@@ -12,6 +12,7 @@ from ai_coach.analytics import (
     expectancy,
     max_drawdown,
     profit_factor,
+    tally,
     win_rate,
 )
 from ai_coach.contracts.insight_create import Evidence, InsightCreate
@@ -64,15 +65,16 @@ def detect_performance_summary(
     """An insight when 20+ trades show an edge (or a leak) whose 90% interval excludes 0."""
     if len(trades) < MIN_TRADES:
         return None
-    mean = expectancy(trades)
+    counts = tally(trades)
+    mean = expectancy(counts)
     assert mean is not None  # at least MIN_TRADES trades
     pnls = [trade.net_pnl for trade in trades]
     low, high = bootstrap_interval(pnls) if len(pnls) <= BOOTSTRAP_LIMIT else normal_interval(pnls)
     if low <= 0 <= high:
         return None
     positive = low > 0
-    factor = profit_factor(trades)
-    rate = win_rate(trades)
+    factor = profit_factor(counts)
+    rate = win_rate(counts)
     assert rate is not None
     metrics = {
         "trades": str(len(trades)),

@@ -6,10 +6,11 @@ import bisect
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from operator import attrgetter
 
 from scipy.stats import wilcoxon
 
-from ai_coach.analytics import ClosedTrade
+from ai_coach.analytics import CLOSED_AT, ClosedTrade
 from ai_coach.contracts.insight_create import Evidence, InsightCreate
 from ai_coach.insights.evidence import figure, money, period
 from ai_coach.insights.findings import Candidate, confidence, mean_pnl, shortfall, worse_than
@@ -20,25 +21,31 @@ MIN_SAMPLE = 10
 MIN_SIZE_PAIRS = 15
 
 
-def _previous_close(trades: Sequence[ClosedTrade]) -> list[ClosedTrade | None]:
-    """For each trade (in opening order), the last trade closed before it opened."""
-    closed = sorted(trades, key=lambda trade: trade.closed_at)
+# Each trade, in opening order, with the last trade closed before it opened (if any).
+Follows = list[tuple[ClosedTrade, ClosedTrade | None]]
+
+
+def follows(trades: Sequence[ClosedTrade]) -> Follows:
+    """Each trade in opening order, paired with the last trade closed before it opened."""
+    closed = sorted(trades, key=CLOSED_AT)
     close_times = [trade.closed_at for trade in closed]
-    result: list[ClosedTrade | None] = []
-    for trade in sorted(trades, key=lambda trade: trade.opened_at):
+    pairs: Follows = []
+    for trade in sorted(trades, key=attrgetter("opened_at")):
         index = bisect.bisect_right(close_times, trade.opened_at) - 1
-        result.append(closed[index] if index >= 0 else None)
-    return result
+        pairs.append((trade, closed[index] if index >= 0 else None))
+    return pairs
 
 
-def revenge_candidates(trades: Sequence[ClosedTrade], currency: str) -> list[Candidate]:
+def revenge_candidates(
+    trades: Sequence[ClosedTrade], pairs: Follows, currency: str
+) -> list[Candidate]:
     """Entries within 15 minutes of closing a loss that do worse than the other trades.
 
-    One-sided Mann-Whitney U on net P&L; at least 10 such entries and 10 others.
+    `pairs` is `follows(trades)`. One-sided Mann-Whitney U on net P&L; at least 10 such
+    entries and 10 others.
     """
-    opened = sorted(trades, key=lambda trade: trade.opened_at)
     revenge, sizes, others = [], [], []
-    for trade, before in zip(opened, _previous_close(trades), strict=True):
+    for trade, before in pairs:
         gap = (trade.opened_at - before.closed_at).total_seconds() if before else None
         if (
             before
@@ -104,7 +111,7 @@ def tilt_candidates(trades: Sequence[ClosedTrade], currency: str) -> list[Candid
 
     One-sided Mann-Whitney U on net P&L; at least 10 such trades and 10 others.
     """
-    closed = sorted(trades, key=lambda trade: trade.closed_at)
+    closed = sorted(trades, key=CLOSED_AT)
     tilted: list[ClosedTrade] = []
     others: list[ClosedTrade] = []
     run = 0
@@ -149,20 +156,21 @@ def tilt_candidates(trades: Sequence[ClosedTrade], currency: str) -> list[Candid
     return [Candidate("tilt", p_value, build)]
 
 
-def size_creep_candidates(trades: Sequence[ClosedTrade], currency: str) -> list[Candidate]:
+def size_creep_candidates(
+    trades: Sequence[ClosedTrade], pairs: Follows, currency: str
+) -> list[Candidate]:
     """Size that grows after wins, or after losses, more than chance allows.
 
-    For each trade the log ratio of its size to the size of the trade closed before it
-    opened; one-sided Wilcoxon signed-rank test that the ratios after a win (and, as a
-    second test, after a loss) are above 0. At least 15 pairs each.
+    `pairs` is `follows(trades)`. For each trade the log ratio of its size to the size of
+    the trade closed before it opened; one-sided Wilcoxon signed-rank test that the ratios
+    after a win (and, as a second test, after a loss) are above 0. At least 15 pairs each.
     """
-    opened = sorted(trades, key=lambda trade: trade.opened_at)
-    pairs: dict[str, list[tuple[ClosedTrade, float]]] = {"win": [], "loss": []}
-    for trade, before in zip(opened, _previous_close(trades), strict=True):
-        if before and before.outcome in pairs and before.size > 0 and trade.size > 0:
-            pairs[before.outcome].append((trade, math.log(trade.size / before.size)))
+    ratios: dict[str, list[tuple[ClosedTrade, float]]] = {"win": [], "loss": []}
+    for trade, before in pairs:
+        if before and before.outcome in ratios and before.size > 0 and trade.size > 0:
+            ratios[before.outcome].append((trade, math.log(trade.size / before.size)))
     candidates = []
-    for after, sample in pairs.items():
+    for after, sample in ratios.items():
         if len(sample) < MIN_SIZE_PAIRS or all(ratio == 0 for _, ratio in sample):
             continue
         p_value = float(wilcoxon([ratio for _, ratio in sample], alternative="greater").pvalue)

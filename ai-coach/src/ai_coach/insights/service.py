@@ -20,6 +20,7 @@ from ai_coach.insights.findings import Candidate, discoveries
 from ai_coach.insights.performance import detect_performance_summary
 from ai_coach.insights.segments import negative_expectancy_candidates
 from ai_coach.insights.sequence import (
+    follows,
     revenge_candidates,
     size_creep_candidates,
     tilt_candidates,
@@ -38,11 +39,12 @@ def candidates(
     journal: Sequence[TaggedEntry] = (),
 ) -> list[Candidate]:
     """Every test of every behavioural detector on one currency's trades (and journal)."""
+    pairs = follows(trades)
     return [
         *disposition_candidates(trades, currency),
-        *revenge_candidates(trades, currency),
+        *revenge_candidates(trades, pairs, currency),
         *tilt_candidates(trades, currency),
-        *size_creep_candidates(trades, currency),
+        *size_creep_candidates(trades, pairs, currency),
         *overtrading_candidates(trades, currency, time_zone),
         *timing_candidates(trades, currency, time_zone),
         *negative_expectancy_candidates(trades, currency),
