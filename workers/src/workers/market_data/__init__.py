@@ -1,0 +1,1 @@
+"""Market data: bars from a provider, cached in object storage, and MAE/MFE of positions."""
