@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,6 +11,7 @@ from workers.market_data.bars import PriceBar
 from workers.market_data.excursions import Excursions, Fill, excursions
 
 MINUTE = dt.timedelta(minutes=1)
+Side = Literal["buy", "sell"]
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 
 
@@ -101,7 +103,8 @@ def test_mae_and_mfe_bracket_the_outcome(
     quantity: int,
     long: bool,
 ) -> None:
-    opening, closing = ("buy", "sell") if long else ("sell", "buy")
+    opening: Side = "buy" if long else "sell"
+    closing: Side = "sell" if long else "buy"
     fills = [
         Fill(at(0), opening, Decimal(quantity), entry),
         Fill(at(len(lows) + 1), closing, Decimal(quantity), exit_price),
