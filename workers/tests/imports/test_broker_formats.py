@@ -2,49 +2,25 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import io
 from decimal import Decimal
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tradeloop_contracts import ImportFormat
 
-from workers.imports.decoding import LineTooLongError, detect_encoding, open_text
-from workers.imports.detect import detect_format, parse_text
+from tests.imports.parsing import (
+    FORMAT_OF_SAMPLE,
+    SAMPLES,
+    executions,
+    parse_bytes,
+    parse_sample,
+    problems,
+)
+from workers.imports.decoding import LineTooLongError, detect_encoding
+from workers.imports.detect import detect_format
 from workers.imports.generic_csv import FormatNotRecognisedError, ParsedRow, RowProblem
 from workers.imports.instruments import future_from_code, occ_option
-
-SAMPLES = Path(__file__).parent / "samples"
-NEW_YORK = ZoneInfo("America/New_York")
-FORMAT_OF_SAMPLE: dict[str, ImportFormat] = {
-    "ibkr_flex.xml": "ibkr_flex_xml",
-    "ibkr_flex.csv": "ibkr_flex_csv",
-    "schwab_statement.ofx": "ofx",
-    "tradovate_fills.csv": "tradovate_csv",
-    "ninjatrader_executions.csv": "ninjatrader_csv",
-    "generic.csv": "generic_csv",
-}
-
-
-def parse_bytes(data: bytes, file_format: ImportFormat) -> list[ParsedRow | RowProblem]:
-    encoding = detect_encoding([data])
-    with open_text(io.BytesIO(data), encoding) as text:
-        return list(parse_text(text, file_format, NEW_YORK))
-
-
-def parse_sample(name: str) -> list[ParsedRow | RowProblem]:
-    return parse_bytes((SAMPLES / name).read_bytes(), FORMAT_OF_SAMPLE[name])
-
-
-def executions(rows: list[ParsedRow | RowProblem]) -> list[ParsedRow]:
-    return [row for row in rows if isinstance(row, ParsedRow)]
-
-
-def problems(rows: list[ParsedRow | RowProblem]) -> list[tuple[int, str | None]]:
-    return [(row.line, row.field) for row in rows if isinstance(row, RowProblem)]
 
 
 @pytest.mark.parametrize(("name", "expected"), FORMAT_OF_SAMPLE.items())

@@ -2,20 +2,23 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import get_args
 
 import obstore
 import pytest
 from obstore.store import LocalStore
-from tradeloop_contracts import Event, UserEventData
+from tradeloop_contracts import Event, ImportFormat, UserEventData
 from tradeloop_contracts.bus import Bus
 
 from tests.factories import event_of, import_requested
 from tests.stub_core import StubCore
 from workers.core import CoreClient
+from workers.imports.detect import PARSED_FORMATS
 from workers.imports.job import ImportJob
 
 pytestmark = pytest.mark.anyio
 SAMPLE = Path(__file__).parent / "samples" / "generic.csv"
+WEBULL_SAMPLE = Path(__file__).parent / "samples" / "webull_orders.csv"
 
 
 class TestImportJob:
@@ -124,15 +127,21 @@ class TestImportJob:
 
         assert stub_core.outcomes[0].error == "the raw file is missing from object storage"
 
-    async def test_a_format_without_a_parser_fails_the_import(
+    async def test_a_named_format_is_parsed_as_that_format(
         self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
     ) -> None:
         request = import_requested(file_format="webull_csv")
         stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, WEBULL_SAMPLE.read_bytes())
 
         await ImportJob(core, object_store).handle(event_of(request))
 
-        assert stub_core.outcomes[0].error == "the webull_csv format is not supported yet"
+        [outcome] = stub_core.outcomes
+        assert (outcome.status, outcome.detected_format) == ("completed", "webull_csv")
+        assert (outcome.counts.new, outcome.counts.rejected) == (6, 2)
+
+    def test_every_format_of_the_contract_has_a_parser(self) -> None:
+        assert set(get_args(ImportFormat)) == {"auto", *PARSED_FORMATS}
 
     async def test_an_import_core_no_longer_has_is_skipped(
         self, core: CoreClient, stub_core: StubCore, object_store: LocalStore

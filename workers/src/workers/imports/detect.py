@@ -11,7 +11,17 @@ from zoneinfo import ZoneInfo
 
 from tradeloop_contracts import ImportFormat
 
-from . import ibkr_flex, ninjatrader, ofx, tradovate
+from . import (
+    alpaca,
+    ibkr_flex,
+    ninjatrader,
+    ofx,
+    robinhood,
+    schwab,
+    tradestation,
+    tradovate,
+    webull,
+)
 from .decoding import open_text, read_lines
 from .generic_csv import (
     HEADER_SEARCH_LINES,
@@ -31,6 +41,11 @@ _CSV_HEADERS: tuple[tuple[ImportFormat, Callable[[frozenset[str]], bool]], ...] 
     ("ibkr_flex_csv", ibkr_flex.is_flex_csv_header),
     ("tradovate_csv", tradovate.is_header),
     ("ninjatrader_csv", ninjatrader.is_header),
+    ("schwab_csv", schwab.is_transactions_header),
+    ("webull_csv", webull.is_header),
+    ("robinhood_csv", robinhood.is_header),
+    ("tradestation_csv", tradestation.is_header),
+    ("alpaca_csv", alpaca.is_header),
 )
 
 
@@ -39,6 +54,8 @@ def detect_format(head: str) -> ImportFormat | None:
     start = head.lstrip("\ufeff \t\r\n")
     if start.upper().startswith("OFXHEADER") or "<OFX>" in head[:4096].upper():
         return "ofx"
+    if schwab.is_statement(start):
+        return "schwab_csv"
     if start.startswith("<"):
         roots = (f"<{root}" for root in ibkr_flex.XML_ROOTS)
         return "ibkr_flex_xml" if any(root in head for root in roots) else None
@@ -69,6 +86,11 @@ _LINE_PARSERS: Mapping[ImportFormat, Callable[..., Rows]] = {
     "ibkr_flex_csv": ibkr_flex.parse_ibkr_flex_csv,
     "tradovate_csv": tradovate.parse_tradovate_csv,
     "ninjatrader_csv": ninjatrader.parse_ninjatrader_csv,
+    "schwab_csv": schwab.parse_schwab_csv,
+    "webull_csv": webull.parse_webull_csv,
+    "robinhood_csv": robinhood.parse_robinhood_csv,
+    "tradestation_csv": tradestation.parse_tradestation_csv,
+    "alpaca_csv": alpaca.parse_alpaca_csv,
 }
 _TEXT_PARSERS: Mapping[ImportFormat, Callable[..., Rows]] = {
     "ibkr_flex_xml": ibkr_flex.parse_ibkr_flex_xml,

@@ -21,6 +21,12 @@ OPTION_MULTIPLIER = Decimal(100)
 _OCC = re.compile(r"([A-Z0-9.]{1,6})\s*(\d{2})(\d{2})(\d{2})([CP])(\d{8})")
 _FUTURE = re.compile(r"([A-Z0-9]{1,4}?)([FGHJKMNQUVXZ])(\d{1,4})")
 _NINJA_FUTURE = re.compile(r"([A-Z0-9]{1,4}) (\d{2})-(\d{2})")
+_SCHWAB_OPTION = re.compile(r"([A-Z0-9.]{1,6}) (\d{1,2})/(\d{1,2})/(\d{4}) ([\d.]+) ([CP])")
+_ROBINHOOD_OPTION = re.compile(
+    r"([A-Z0-9.]{1,6}) (\d{1,2})/(\d{1,2})/(\d{4}) (CALL|PUT) \$([\d,.]+)", re.I
+)
+_TRADESTATION_OPTION = re.compile(r"([A-Z0-9.]{1,6}) (\d{2})(\d{2})(\d{2})([CP])([\d.]+)")
+_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
 class UnknownInstrumentError(ValueError):
@@ -162,6 +168,76 @@ def occ_option(symbol: str, *, multiplier: Decimal = OPTION_MULTIPLIER) -> Instr
     except ValueError:
         raise UnknownInstrumentError(f"{symbol!r} has no valid expiry date") from None
     return option(underlying, expiry, Decimal(strike) / 1000, right, multiplier=multiplier)
+
+
+def _option_of(
+    symbol: str, underlying: str, year: str, month: str, day: str, strike: str, right: str
+) -> Instrument:
+    try:
+        expiry = dt.date(int(year), int(month), int(day))
+        price = Decimal(strike.replace(",", ""))
+    except (ValueError, ArithmeticError):
+        raise UnknownInstrumentError(f"{symbol!r} has no valid expiry or strike") from None
+    return option(underlying, expiry, price, right)
+
+
+def option_from_schwab(symbol: str) -> Instrument:
+    """The option a Schwab symbol (`AAPL 03/15/2024 180.00 C`) names.
+
+    Raises UnknownInstrumentError when `symbol` is not one.
+    """
+    match = _SCHWAB_OPTION.fullmatch(" ".join(symbol.upper().split()))
+    if match is None:
+        raise UnknownInstrumentError(
+            f"{symbol!r} is not an option such as 'AAPL 03/15/2024 180.00 C'"
+        )
+    underlying, month, day, year, strike, right = match.groups()
+    return _option_of(symbol, underlying, year, month, day, strike, right)
+
+
+def option_from_robinhood(description: str) -> Instrument:
+    """The option a Robinhood description (`AAPL 3/15/2024 Call $180.00`) names; text
+    before it (`Option Expiration for`) is ignored.
+
+    Raises UnknownInstrumentError when `description` names no option.
+    """
+    match = _ROBINHOOD_OPTION.search(" ".join(description.split()))
+    if match is None:
+        raise UnknownInstrumentError(
+            f"{description!r} is not an option such as 'AAPL 3/15/2024 Call $180.00'"
+        )
+    underlying, month, day, year, right, strike = match.groups()
+    return _option_of(description, underlying, year, month, day, strike, right)
+
+
+def option_from_tradestation(symbol: str) -> Instrument:
+    """The option a TradeStation symbol (`AAPL 240315C180`, strike unpadded) names.
+
+    Raises UnknownInstrumentError when `symbol` is not one.
+    """
+    match = _TRADESTATION_OPTION.fullmatch(" ".join(symbol.upper().split()))
+    if match is None:
+        raise UnknownInstrumentError(f"{symbol!r} is not an option such as 'AAPL 240315C180'")
+    underlying, year, month, day, right, strike = match.groups()
+    return _option_of(symbol, underlying, f"20{year}", month, day, strike, right)
+
+
+def option_from_parts(underlying: str, expiry: str, strike: str, right: str) -> Instrument:
+    """The option of a statement's separate columns: expiry `15 MAR 24` or `15 MAR 2024`.
+
+    Raises UnknownInstrumentError when the parts make no option.
+    """
+    words = expiry.upper().split()
+    if len(words) < 3 or words[1] not in _MONTH_NAMES or not words[0].isdigit():
+        raise UnknownInstrumentError(f"expiry {expiry!r} is not a date such as '15 MAR 24'")
+    day, month, year = words[0], str(_MONTH_NAMES.index(words[1]) + 1), words[2]
+    year = f"20{year}" if len(year) == 2 else year
+    return _option_of(underlying, underlying, year, month, day, strike, right)
+
+
+def is_occ_symbol(symbol: str) -> bool:
+    """Whether `symbol` is an OCC option symbol (padded or not)."""
+    return _OCC.fullmatch(symbol.strip().upper()) is not None
 
 
 def option(

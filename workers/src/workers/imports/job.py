@@ -28,7 +28,7 @@ from tradeloop_contracts import (
 
 from ..core import CoreClient, CoreRejectedError
 from .decoding import LineTooLongError, detect_encoding, open_text
-from .detect import PARSED_FORMATS, detect_file_format, parse_text
+from .detect import detect_file_format, parse_text
 from .generic_csv import (
     DEFAULT_TIME_ZONE,
     FormatNotRecognisedError,
@@ -38,7 +38,6 @@ from .generic_csv import (
 from .storage import download
 
 IMPORT_REQUESTED = "import.requested.v1"
-SUPPORTED_FORMATS: frozenset[ImportFormat] = frozenset({"auto", *PARSED_FORMATS})
 MAX_REJECTED_ROWS = 10_000
 _READ_CHUNK_BYTES = 1 << 20
 logger = logging.getLogger(__name__)
@@ -131,8 +130,6 @@ class ImportJob:
         Raises CoreError while core cannot be reached (the caller retries the whole run).
         """
         report = _Report(request.filename)
-        if request.format not in SUPPORTED_FORMATS:
-            return report.outcome(error=f"the {request.format} format is not supported yet")
         with tempfile.TemporaryDirectory(prefix="workers-import-") as folder:
             raw = Path(folder) / "raw"
             try:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import hashlib
 import itertools
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,27 @@ from .generic_csv import (
 from .instruments import UnknownInstrumentError
 
 HEADER_SEARCH_LINES = 20
+MARKET_CLOSE = ("16", "00", "00")
+
+_US_TIME = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2}),? +(\d{1,2}):(\d{2})(?::(\d{2}))? *([AP]M)? *([A-Z]{2,4})?",
+    re.I,
+)
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+# Zone abbreviations US brokers print after a time: fixed offsets, or ET (whichever applies).
+_ZONE_OFFSETS = {
+    "EST": "-05:00",
+    "EDT": "-04:00",
+    "CST": "-06:00",
+    "CDT": "-05:00",
+    "MST": "-07:00",
+    "MDT": "-06:00",
+    "PST": "-08:00",
+    "PDT": "-07:00",
+    "UTC": "+00:00",
+    "GMT": "+00:00",
+}
+_NEW_YORK = ZoneInfo("America/New_York")
 
 
 class BadFieldError(ValueError):
@@ -118,44 +140,58 @@ def csv_records(
     *,
     description: str,
     delimiter: str = ",",
+    section: bool = False,
 ) -> Iterator[Record | RowProblem]:
     """The data rows of a CSV export whose header `is_header` recognises, in file order.
 
     The header is looked for in the first HEADER_SEARCH_LINES lines; a row recognised as a
     header later starts a new section with its own columns. Blank rows are skipped.
     Raises FormatNotRecognisedError (before yielding) when no header is found.
+
+    With `section`, the header may come anywhere (a statement's section among others) and a
+    blank row ends the section; FormatNotRecognisedError comes at the end when none was found.
     """
     source = iter(lines)
     head = list(itertools.islice(source, HEADER_SEARCH_LINES))
-    try:
-        found = any(
-            is_header(frozenset(normalise_header(name) for name in row))
-            for row in csv.reader(head, delimiter=delimiter)
-        )
-    except csv.Error:
-        found = False
-    if not found:
-        raise FormatNotRecognisedError(f"no {description} header in the first lines")
+    if not section:
+        try:
+            found = any(
+                is_header(frozenset(normalise_header(name) for name in row))
+                for row in csv.reader(head, delimiter=delimiter)
+            )
+        except csv.Error:
+            found = False
+        if not found:
+            raise FormatNotRecognisedError(f"no {description} header in the first lines")
     reader = csv.reader(itertools.chain(head, source), delimiter=delimiter)
     keys: list[str] | None = None
     names: dict[str, str] = {}
+    seen_header = False
     while True:
         line = reader.line_num + 1
         try:
             row = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as error:
-            yield RowProblem(line, None, f"not a CSV row: {error}")
+            if keys is not None or not section:
+                yield RowProblem(line, None, f"not a CSV row: {error}")
             continue
         normalised = [normalise_header(name) for name in row]
         if is_header(frozenset(normalised)):
             keys = normalised
             names = {key: name.strip() for key, name in zip(normalised, row, strict=True)}
+            seen_header = True
             continue
-        if keys is None or not any(value.strip() for value in row):
+        if not any(value.strip() for value in row):
+            if section:
+                keys = None
+            continue
+        if keys is None:
             continue
         yield Record(line, dict(zip(keys, row, strict=False)), names)
+    if not seen_header:
+        raise FormatNotRecognisedError(f"no {description} header in the file")
 
 
 class Fingerprints:
@@ -177,10 +213,10 @@ class Fingerprints:
 
 
 def local_time(
-    record: Record, key: str, parts: tuple[str, ...], time_zone: ZoneInfo
+    record: Record, key: str, parts: tuple[str, ...], time_zone: ZoneInfo, *, offset: str = ""
 ) -> dt.datetime:
     """An aware UTC time from `parts` (year, month, day, hour, minute, second[, fraction])
-    read in `time_zone`, or from an ISO 8601 time with an offset.
+    read in `time_zone`, or at `offset` (`-05:00`) when given.
 
     Raises BadFieldError naming `key` when the parts make no valid time.
     """
@@ -188,6 +224,7 @@ def local_time(
     text = f"{int(year):04}-{int(month):02}-{int(day):02}T{int(hour):02}:{minute}:{second}"
     if fraction and fraction[0]:
         text += f".{fraction[0][:6]}"
+    text += offset
     try:
         return parse_time(text, time_zone)
     except UnusableTimeError as error:
@@ -195,3 +232,61 @@ def local_time(
     except (ValueError, OverflowError):
         reason = f"{record.name(key)} {record.get(key)!r} is not a valid time"
     raise BadFieldError(key, reason)
+
+
+def us_time(record: Record, key: str, time_zone: ZoneInfo) -> dt.datetime:
+    """An aware UTC time from a US broker's `3/4/2024 9:31:12 AM`, `03/04/2024 09:31:12 EST`
+    or `6/21/22 15:23:42`: read in `time_zone` unless a zone abbreviation follows.
+
+    Raises BadFieldError naming `key` when the value is empty or no such time.
+    """
+    text = record.required(key)
+    match = _US_TIME.fullmatch(text)
+    if match is None:
+        raise BadFieldError(key, f"{record.name(key)} {text!r} is not a time like 3/4/2024 9:31:12")
+    month, day, year, hour, minute, second, half, zone = match.groups()
+    clock = int(hour)
+    if half is not None:
+        if not 1 <= clock <= 12:
+            raise BadFieldError(key, f"{record.name(key)} {text!r} has no such hour")
+        clock = clock % 12 + (12 if half.upper() == "PM" else 0)
+    offset = ""
+    if zone is not None and zone.upper() not in ("ET", "EST5EDT"):
+        offset = _ZONE_OFFSETS.get(zone.upper(), "")
+        if not offset:
+            raise BadFieldError(key, f"{record.name(key)} {text!r} has an unknown time zone")
+    elif zone is not None:
+        time_zone = _NEW_YORK
+    year = f"20{year}" if len(year) == 2 else year
+    parts = (year, month, day, str(clock), minute, second or "00")
+    return local_time(record, key, parts, time_zone, offset=offset)
+
+
+class TradeDates:
+    """Times for exports that give only a trade date and list the newest rows first.
+
+    Each execution is placed at the market close (16:00 in the import's zone) of its date,
+    a microsecond earlier for each row of the same date above it, so matching keeps the
+    broker's order. `US_DATE` values may carry text after the date (`as of 03/01/2024`).
+    """
+
+    def __init__(self, time_zone: ZoneInfo) -> None:
+        self._time_zone = time_zone
+        self._day: str | None = None
+        self._rows_of_day = 0
+
+    def time(self, record: Record, key: str) -> dt.datetime:
+        """The time of the row; BadFieldError naming `key` when it holds no M/D/YYYY date."""
+        text = record.required(key)
+        match = _US_DATE.match(text)
+        if match is None:
+            raise BadFieldError(key, f"{record.name(key)} {text!r} is not a date like 03/04/2024")
+        month, day, year = match.groups()
+        try:
+            close = local_time(record, key, (year, month, day, *MARKET_CLOSE), self._time_zone)
+        except BadFieldError:
+            raise BadFieldError(key, f"{record.name(key)} {text!r} is not a valid date") from None
+        if match.group(0) != self._day:
+            self._day, self._rows_of_day = match.group(0), 0
+        self._rows_of_day += 1
+        return close - dt.timedelta(microseconds=self._rows_of_day - 1)
