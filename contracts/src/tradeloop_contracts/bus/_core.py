@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, Protocol, TypeVar
@@ -14,6 +15,7 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 from pydantic import ValidationError
 
 from .._events import Event, UnknownEventTypeError, UserEventData, parse_event
+from . import _observe
 
 logger = logging.getLogger("tradeloop_contracts.bus")
 
@@ -179,7 +181,11 @@ class GroupBus(abc.ABC, Generic[RefT]):
         check_consume_arguments(families, max_attempts, visibility_timeout, batch)
         sub = Subscription(group, consumer, tuple(families), batch, visibility_timeout)
         await self._join(sub)
+        next_count = 0.0
         while not stop.is_set():
+            if _observe.ENABLED and time.monotonic() >= next_count:
+                _observe.report_backlog(sub.group, await self._backlog(sub))
+                next_count = time.monotonic() + _observe.BACKLOG_REFRESH_SECONDS
             claims = await self._claim(sub)
             if not claims:
                 if self.idle_seconds:
@@ -207,31 +213,36 @@ class GroupBus(abc.ABC, Generic[RefT]):
             await self._bury(sub, claim, f"unreadable event: {describe(exc)}", claim.attempts)
             logger.error("dead letter in group %s at %s: unreadable", sub.group, claim.position)
             return
-        try:
-            await handler(event)
-        except Exception as exc:
-            if claim.attempts >= max_attempts:
-                await self._bury(sub, claim, describe(exc), claim.attempts)
-                logger.exception(
-                    "dead letter in group %s: event %s at %s failed %d times",
-                    sub.group,
-                    event.id,
-                    claim.position,
-                    claim.attempts,
-                )
+        # The span and the duration cover the handler and what its outcome writes.
+        with _observe.handling(event, family_of(event.type), sub.group, claim.attempts) as done:
+            try:
+                await handler(event)
+            except Exception as exc:
+                done.error = exc
+                if claim.attempts >= max_attempts:
+                    done.outcome = "dead_letter"
+                    await self._bury(sub, claim, describe(exc), claim.attempts)
+                    logger.exception(
+                        "dead letter in group %s: event %s at %s failed %d times",
+                        sub.group,
+                        event.id,
+                        claim.position,
+                        claim.attempts,
+                    )
+                else:
+                    done.outcome = "retry"
+                    delay = retry_delay(claim.attempts, sub.visibility_timeout)
+                    await self._retry_later(sub, claim, delay)
+                    logger.warning(
+                        "group %s: event %s failed (attempt %d), retrying in %.2fs",
+                        sub.group,
+                        event.id,
+                        claim.attempts,
+                        delay,
+                        exc_info=True,
+                    )
             else:
-                delay = retry_delay(claim.attempts, sub.visibility_timeout)
-                await self._retry_later(sub, claim, delay)
-                logger.warning(
-                    "group %s: event %s failed (attempt %d), retrying in %.2fs",
-                    sub.group,
-                    event.id,
-                    claim.attempts,
-                    delay,
-                    exc_info=True,
-                )
-        else:
-            await self._ack(sub, claim)
+                await self._ack(sub, claim)
 
     @abc.abstractmethod
     async def _join(self, sub: Subscription) -> None:
@@ -252,6 +263,10 @@ class GroupBus(abc.ABC, Generic[RefT]):
     @abc.abstractmethod
     async def _release(self, sub: Subscription, claims: Sequence[Claim[RefT]]) -> None:
         """Give back messages never handed to the handler, without counting an attempt."""
+
+    @abc.abstractmethod
+    async def _backlog(self, sub: Subscription) -> _observe.Backlog:
+        """Per family: entries the group has not acknowledged, and its dead letters."""
 
     @abc.abstractmethod
     async def _bury(self, sub: Subscription, claim: Claim[RefT], error: str, attempts: int) -> None:

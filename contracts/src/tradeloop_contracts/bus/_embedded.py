@@ -25,6 +25,7 @@ from ._core import (
     family_of,
     logger,
 )
+from ._observe import Backlog, with_traceparent
 
 POLL_INTERVAL = 0.05
 BUSY_TIMEOUT_MS = 10_000
@@ -145,7 +146,7 @@ class EmbeddedBus(GroupBus[int]):
         Raises sqlite3.Error when the file cannot be written.
         """
         family = family_of(event.type)
-        payload = event.model_dump_json()
+        payload = with_traceparent(event).model_dump_json()
         message_id = await asyncio.to_thread(self._publish, family, payload)
         return f"{family}:{message_id}"
 
@@ -247,6 +248,33 @@ class EmbeddedBus(GroupBus[int]):
                 (sub.group, family, limit),
             ).fetchall()
         return heapq.nsmallest(limit, unread)
+
+    async def _backlog(self, sub: Subscription) -> Backlog:
+        return await asyncio.to_thread(self._backlog_sync, sub)
+
+    def _backlog_sync(self, sub: Subscription) -> Backlog:
+        lag: dict[str, int] = {}
+        dead: dict[str, int] = {}
+        with self._transaction(write=False) as db:
+            for family in sub.families:
+                (undelivered,) = db.execute(
+                    "SELECT COUNT(*) FROM messages AS m"
+                    " JOIN group_offsets AS g ON g.grp = ? AND g.family = m.family"
+                    " WHERE m.family = ? AND m.id > g.last_id",
+                    (sub.group, family),
+                ).fetchone()
+                (pending,) = db.execute(
+                    "SELECT COUNT(*) FROM pending WHERE grp = ? AND family = ?",
+                    (sub.group, family),
+                ).fetchone()
+                (buried,) = db.execute(
+                    "SELECT COUNT(*) FROM dead_letters"
+                    " WHERE grp = ? AND substr(position, 1, instr(position, ':') - 1) = ?",
+                    (sub.group, family),
+                ).fetchone()
+                lag[family] = int(undelivered) + int(pending)
+                dead[family] = int(buried)
+        return Backlog(lag=lag, dead_letters=dead)
 
     async def _ack(self, sub: Subscription, claim: Claim[int]) -> None:
         await asyncio.to_thread(

@@ -22,6 +22,7 @@ from ._core import (
     family_of,
     logger,
 )
+from ._observe import Backlog, with_traceparent
 
 # The longest a blocking read waits, which bounds how late `stop` is noticed.
 MAX_BLOCK_SECONDS = 1.0
@@ -67,7 +68,7 @@ class RedisBus(GroupBus[StreamRef]):
         family = family_of(event.type)
         entry_id = await self._client.xadd(
             self._stream(family),
-            {"event": event.model_dump_json()},
+            {"event": with_traceparent(event).model_dump_json()},
             maxlen=self._stream_max_length,
             approximate=True,
         )
@@ -161,6 +162,22 @@ class RedisBus(GroupBus[StreamRef]):
             payload=fields.get("event", ""),
             attempts=attempts,
         )
+
+    async def _backlog(self, sub: Subscription) -> Backlog:
+        lag: dict[str, int] = {}
+        for family in sub.families:
+            groups: Any = await self._client.xinfo_groups(self._stream(family))
+            for info in groups:
+                # Redis reports no lag (nil) when trimming made it unknowable; skip then.
+                if _text(info["name"]) == sub.group and info.get("lag") is not None:
+                    lag[family] = int(info["lag"]) + int(info["pending"])
+        dead = dict.fromkeys(sub.families, 0)
+        entries: Any = await self._client.xrange(self._dead(sub.group), "-", "+")
+        for _, fields in entries:
+            family = _fields(fields).get("position", "").partition(":")[0]
+            if family in dead:
+                dead[family] += 1
+        return Backlog(lag=lag, dead_letters=dead)
 
     async def _ack(self, sub: Subscription, claim: Claim[StreamRef]) -> None:
         key, entry_id = claim.ref
