@@ -3,6 +3,7 @@
 import functools
 import json
 import re
+import tarfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,9 @@ from tradeloop_contracts import (
     parse_event,
 )
 
-SHAPES_DOC = Path(__file__).resolve().parent.parent / "docs" / "shapes.md"
+CONTRACTS = Path(__file__).resolve().parent.parent
+SHAPES_DOC = CONTRACTS / "docs" / "shapes.md"
+RELEASES = CONTRACTS / "releases"
 EXAMPLE = re.compile(
     r"^### `(?P<file>[a-z]+/[\w.]+\.json)`\n\n```json\n(?P<body>.*?)\n```", re.M | re.S
 )
@@ -79,8 +82,12 @@ def _mapping(**overrides: object) -> dict[str, object]:
 
 
 class TestDocumentedExamples:
-    def test_the_doc_has_examples(self) -> None:
-        assert len(_examples()) >= 20
+    def test_every_schema_added_since_1_1_has_an_example(self) -> None:
+        with tarfile.open(RELEASES / "tradeloop-contracts-schemas-1.1.0.tar.gz") as released:
+            before = {m.name.removeprefix("./") for m in released.getmembers() if m.isfile()}
+        added = set(_schemas()) - before
+        assert added
+        assert sorted(added - set(_examples())) == []
 
     @pytest.mark.parametrize("file", sorted(_examples()))
     def test_each_example_is_valid_for_its_schema_and_model(self, file: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -57,9 +56,6 @@ class InsightList(ResponseBody):
     items: list[Insight]
 
 
-ThemeCategory = Literal["emotion", "mistake"]
-
-
 class PhraseCount(ResponseBody):
     """A phrase as found in the journal and how many entries used it."""
 
@@ -71,7 +67,7 @@ class Theme(ResponseBody):
     """One emotion or mistake in a period: how often, which words, and the rule for it."""
 
     label: str
-    category: ThemeCategory
+    category: str = Field(description="emotion or mistake.")
     entries: int = Field(ge=0)
     days: int = Field(ge=0)
     phrases: list[PhraseCount]
