@@ -1,3 +1,4 @@
+import dataclasses
 import io
 import json
 import logging
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from tradeloop_contracts.telemetry import (
     bind_user,
@@ -21,6 +23,17 @@ PERSONAL_TOKEN = "tlp_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA"
 PASSWORD = "correct-horse-battery-staple"
 BROKER_SECRET = "sk-live-9f8e7d6c5b4a"
 COOKIE = "__Host-session=4f1d2c3b5a69"
+
+
+@dataclasses.dataclass
+class Connection:
+    broker: str
+    api_secret: str
+
+
+class Login(BaseModel):
+    email: str
+    password: str
 
 
 @pytest.fixture
@@ -110,6 +123,22 @@ class TestSecretsNeverLeave:
             assert secret not in output
         assert len(lines(log_output)) == 6
         assert "[REDACTED]" in lines(log_output)[-1]["exc_info"]
+
+    def test_secrets_inside_dataclasses_and_models_are_masked(
+        self, log_output: io.StringIO
+    ) -> None:
+        configure_logging("workers", stream=log_output)
+        logging.getLogger("workers").info(
+            "connection",
+            extra={
+                "connection": Connection(broker="alpaca", api_secret=BROKER_SECRET),
+                "login": Login(email="a@example.com", password=PASSWORD),
+            },
+        )
+
+        (line,) = lines(log_output)
+        assert line["connection"] == {"broker": "alpaca", "api_secret": "[REDACTED]"}
+        assert line["login"] == {"email": "a@example.com", "password": "[REDACTED]"}
 
     def test_ordinary_fields_stay_readable(self) -> None:
         record = {"object_key": "imports/a.csv", "rows": 3, "tokens_used": 120, "note": "fine"}

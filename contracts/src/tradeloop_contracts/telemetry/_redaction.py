@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from pydantic import BaseModel
 
 MASK = "[REDACTED]"
 
@@ -70,6 +73,11 @@ def redact(value: Any) -> Any:
     secret-looking text in every string."""
     if isinstance(value, str):
         return redact_text(value)
+    # The JSON encoder would turn these into dicts after redaction; walk them as dicts.
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return redact(dataclasses.asdict(value))
+    if isinstance(value, BaseModel):
+        return redact(value.model_dump(mode="json"))
     if isinstance(value, Mapping):
         return {
             key: MASK if isinstance(key, str) and is_secret_key(key) else redact(item)
