@@ -12,6 +12,7 @@ from obstore.store import LocalStore
 from pydantic import SecretStr
 from tradeloop_contracts.bus import Bus, open_bus
 
+from tests.stub_alpaca import StubAlpaca, serve_stub_alpaca
 from tests.stub_core import CLIENT_SECRET, StubCore, serve_stub_core
 from workers.core import CoreClient
 from workers.imports.storage import open_object_store
@@ -39,6 +40,23 @@ def stub_core(stub_core_server: StubCore) -> StubCore:
             if name not in ("url", "lock"):
                 setattr(stub_core_server, name, value)
     return stub_core_server
+
+
+@pytest.fixture(scope="session")
+def stub_alpaca_server() -> Iterator[StubAlpaca]:
+    with serve_stub_alpaca() as state:
+        yield state
+
+
+@pytest.fixture
+def stub_alpaca(stub_alpaca_server: StubAlpaca) -> StubAlpaca:
+    """The running stub Alpaca, emptied of what earlier tests left in it."""
+    fresh = StubAlpaca(url=stub_alpaca_server.url, lock=stub_alpaca_server.lock)
+    with stub_alpaca_server.lock:
+        for name, value in vars(fresh).items():
+            if name not in ("url", "lock"):
+                setattr(stub_alpaca_server, name, value)
+    return stub_alpaca_server
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ from tradeloop_contracts import (
     OutboxBatch,
     OutboxClaim,
     OutboxEntry,
+    PositionDetail,
+    PositionPage,
     ServiceToken,
     ServiceTokenRequest,
     UserEventData,
@@ -41,6 +43,7 @@ from workers.brokers.shapes import (
     DueBrokerConnectionList,
     SealedBrokerCredentials,
 )
+from workers.market_data.shapes import PositionBars, PositionExcursions
 
 CLIENT_SECRET = "stub-workers-secret"
 
@@ -72,6 +75,9 @@ class StubCore:
     connection_status: dict[UUID, BrokerSyncUpdate] = field(default_factory=dict)
     sync_updates: list[dict[str, Any]] = field(default_factory=list)
     seal: Callable[[SealedBrokerCredentials, str, str], str] | None = None
+    positions: dict[tuple[UUID, UUID], PositionDetail] = field(default_factory=dict)
+    excursions: dict[UUID, PositionExcursions] = field(default_factory=dict)
+    position_bars: dict[UUID, PositionBars] = field(default_factory=dict)
 
     def fail_for(self, seconds: float) -> None:
         """Answer every call with 503 for `seconds`, as a core that is down for a while."""
@@ -123,6 +129,10 @@ class StubCore:
                 }
             )
             self.owners[request.import_id] = request.user_id
+
+    def add_position(self, user_id: UUID, position: PositionDetail) -> None:
+        with self.lock:
+            self.positions[(user_id, position.id)] = position
 
     def add_connection(self, connection: SealedBrokerCredentials) -> None:
         with self.lock:
@@ -239,6 +249,50 @@ def create_stub_app(state: StubCore) -> FastAPI:
                     state.executions[(user_id, body.account_id, key)] = execution
                     inserted += 1
         return ExecutionBatchResult(inserted=inserted, duplicates=duplicates)
+
+    @app.get("/internal/users/{user_id}/positions", dependencies=service)
+    def list_positions(
+        user_id: UUID, status: str | None = None, cursor: str | None = None, limit: int = 50
+    ) -> PositionPage:
+        with state.lock:
+            mine = sorted(
+                (
+                    position
+                    for (owner, _), position in state.positions.items()
+                    if owner == user_id and status in (None, position.status)
+                ),
+                key=lambda position: position.opened_at,
+                reverse=True,
+            )
+        start = int(cursor or 0)
+        more = start + limit < len(mine)
+        return PositionPage(
+            items=mine[start : start + limit], next_cursor=str(start + limit) if more else None
+        )
+
+    @app.get("/internal/users/{user_id}/positions/{position_id}", dependencies=service)
+    def get_position(user_id: UUID, position_id: UUID) -> PositionDetail:
+        with state.lock:
+            position = state.positions.get((user_id, position_id))
+        if position is None:
+            raise HTTPException(404, "no such position")
+        return position
+
+    @app.put("/internal/users/{user_id}/positions/{position_id}/excursions", dependencies=service)
+    def store_excursions(user_id: UUID, position_id: UUID, body: PositionExcursions) -> Response:
+        with state.lock:
+            if (user_id, position_id) not in state.positions:
+                raise HTTPException(404, "no such position")
+            state.excursions[position_id] = body
+        return Response(status_code=204)
+
+    @app.put("/internal/users/{user_id}/positions/{position_id}/bars", dependencies=service)
+    def store_bars(user_id: UUID, position_id: UUID, body: PositionBars) -> Response:
+        with state.lock:
+            if (user_id, position_id) not in state.positions:
+                raise HTTPException(404, "no such position")
+            state.position_bars[position_id] = body
+        return Response(status_code=204)
 
     @app.get("/internal/v1/broker-connections/due", dependencies=service)
     def due_connections() -> DueBrokerConnectionList:

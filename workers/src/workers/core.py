@@ -26,11 +26,14 @@ from tradeloop_contracts import (
     OutboxAck,
     OutboxBatch,
     OutboxClaim,
+    PositionDetail,
+    PositionPage,
     ServiceToken,
     ServiceTokenRequest,
 )
 
 from .brokers.shapes import BrokerSyncUpdate, DueBrokerConnectionList, SealedBrokerCredentials
+from .market_data.shapes import PositionBars, PositionExcursions
 
 CLIENT_ID = "workers"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -115,6 +118,36 @@ class CoreClient:
         path = f"/internal/users/{user_id}/executions/batch"
         response = await self._call("POST", path, batch)
         return _parse(ExecutionBatchResult, response)
+
+    async def list_positions(
+        self, user_id: UUID, *, status: str = "closed", cursor: str | None = None
+    ) -> PositionPage:
+        """One page of the user's positions, most recently opened first."""
+        query = f"?status={status}&limit=100" + (f"&cursor={cursor}" if cursor else "")
+        response = await self._call("GET", f"/internal/users/{user_id}/positions{query}")
+        return _parse(PositionPage, response)
+
+    async def get_position(self, user_id: UUID, position_id: UUID) -> PositionDetail | None:
+        """The position with its executions, or None when the user has no such position."""
+        try:
+            response = await self._call("GET", f"/internal/users/{user_id}/positions/{position_id}")
+        except CoreRejectedError as error:
+            if error.status_code == 404:
+                return None
+            raise
+        return _parse(PositionDetail, response)
+
+    async def store_excursions(
+        self, user_id: UUID, position_id: UUID, excursions: PositionExcursions
+    ) -> None:
+        """Store a position's MAE/MFE; core announces market_data.enriched.v1."""
+        path = f"/internal/users/{user_id}/positions/{position_id}/excursions"
+        await self._call("PUT", path, excursions)
+
+    async def store_position_bars(self, user_id: UUID, bars: PositionBars) -> None:
+        """Store the bars of a position's chart."""
+        path = f"/internal/users/{user_id}/positions/{bars.position_id}/bars"
+        await self._call("PUT", path, bars)
 
     async def due_broker_connections(self) -> DueBrokerConnectionList:
         """The broker connections whose sync is due, most overdue first."""

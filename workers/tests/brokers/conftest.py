@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.stub_alpaca import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, StubAlpaca, serve_stub_alpaca
+from tests.stub_alpaca import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, StubAlpaca
 from workers.brokers.alpaca import AlpacaAdapter
 from workers.brokers.transport import RetryingHttp
 
@@ -16,23 +16,6 @@ class Sleeps(list[float]):
 
     async def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture(scope="session")
-def stub_alpaca_server() -> Iterator[StubAlpaca]:
-    with serve_stub_alpaca() as state:
-        yield state
-
-
-@pytest.fixture
-def stub_alpaca(stub_alpaca_server: StubAlpaca) -> StubAlpaca:
-    """The running stub, emptied of what earlier tests left in it."""
-    fresh = StubAlpaca(url=stub_alpaca_server.url, lock=stub_alpaca_server.lock)
-    with stub_alpaca_server.lock:
-        for name, value in vars(fresh).items():
-            if name not in ("url", "lock"):
-                setattr(stub_alpaca_server, name, value)
-    return stub_alpaca_server
 
 
 @pytest.fixture
