@@ -48,6 +48,21 @@ class TestParseAmount:
     def test_broker_numbers_become_exact_decimals(self, text: str, expected: str) -> None:
         assert parse_amount(text) == Decimal(expected)
 
+    @pytest.mark.parametrize(
+        ("text", "decimal_comma", "expected"),
+        [
+            ("1.234", True, "1234"),
+            ("1.234", False, "1.234"),
+            ("1,234", True, "1.234"),
+            ("1 234,5 €", True, "1234.5"),
+            ("(1,234.50)", False, "-1234.50"),
+        ],
+    )
+    def test_a_stated_decimal_mark_settles_ambiguous_numbers(
+        self, text: str, decimal_comma: bool, expected: str
+    ) -> None:
+        assert parse_amount(text, decimal_comma=decimal_comma) == Decimal(expected)
+
     @pytest.mark.parametrize("text", ["abc", "NaN", "Infinity", "1e5", "", "1.2.3"])
     def test_anything_else_is_refused(self, text: str) -> None:
         with pytest.raises(ValueError, match="not a number"):

@@ -62,6 +62,7 @@ SIDE_VALUES: Mapping[str, Side] = {
     **dict.fromkeys(["buy", "b", "bot", "bought", "cover", "buytocover"], "buy"),
     **dict.fromkeys(["sell", "s", "sld", "sold", "short", "sellshort", "ss"], "sell"),
 }
+DateOrder = Literal["ymd", "mdy", "dmy"]
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_LINES = 20
 DEFAULT_TIME_ZONE = ZoneInfo("America/New_York")
@@ -72,6 +73,11 @@ _CURRENCY_MARKS = re.compile(r"[\s\u00a0'$€£¥]|^[A-Z]{3}|[A-Z]{3}$")
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
 _PLAIN_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
 _BARE_DATE = re.compile(r"\d{4}-?\d{2}-?\d{2}")
+_ORDERED_TIME = re.compile(
+    r"(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)? *([AP]M)?)?",
+    re.I,
+)
 _MAX_NUMBER_CHARS = 40
 
 
@@ -83,6 +89,16 @@ class Layout:
     header_index: int
     columns: Mapping[Field, int]
     names: Mapping[Field, str]
+
+
+@dataclass(frozen=True)
+class ValueFormats:
+    """How a file writes dates and numbers: the order of day, month and year in dates, and
+    whether the decimal mark is a comma (None: told apart from thousands separators by the
+    value itself)."""
+
+    date_order: DateOrder = "ymd"
+    decimal_comma: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -179,8 +195,16 @@ def parse_generic_csv(
             "no header row naming a time, symbol, quantity and price column in the first "
             f"{HEADER_SEARCH_LINES} lines"
         )
-    reader = csv.reader(itertools.chain(head, source), delimiter=layout.delimiter)
-    row_parser = _RowParser(layout, time_zone)
+    yield from parse_rows(itertools.chain(head, source), layout, time_zone, ValueFormats())
+
+
+def parse_rows(
+    lines: Iterable[str], layout: Layout, time_zone: ZoneInfo, formats: ValueFormats
+) -> Iterator[ParsedRow | RowProblem]:
+    """One ParsedRow or RowProblem per data row after `layout`'s header, in file order,
+    with dates and numbers read as `formats` says."""
+    reader = csv.reader(lines, delimiter=layout.delimiter)
+    row_parser = _RowParser(layout, time_zone, formats)
     index = 0
     while True:
         start_line = reader.line_num + 1
@@ -198,10 +222,11 @@ def parse_generic_csv(
 
 
 class _RowParser:
-    def __init__(self, layout: Layout, time_zone: ZoneInfo) -> None:
+    def __init__(self, layout: Layout, time_zone: ZoneInfo, formats: ValueFormats) -> None:
         self._columns = layout.columns
         self._names = layout.names
         self._time_zone = time_zone
+        self._formats = formats
         self._seen: Counter[bytes] = Counter()
 
     def parse(self, line: int, record: Sequence[str]) -> ParsedRow | RowProblem:
@@ -226,16 +251,16 @@ class _RowParser:
     def _parse(self, line: int, record: Sequence[str]) -> ParsedRow | RowProblem:
         executed_at = self._executed_at(record)
         symbol = self._required(record, "symbol").upper()
-        quantity = _amount(self._required(record, "quantity"), "quantity")
+        quantity = self._amount(self._required(record, "quantity"), "quantity")
         if quantity == 0:
             raise _BadValueError("quantity", "quantity must not be zero")
         side = self._side(record, quantity)
-        price = _amount(self._required(record, "price"), "price")
+        price = self._amount(self._required(record, "price"), "price")
         if price < 0:
             raise _BadValueError("price", f"price {price} is negative")
         # Brokers write costs as positive or negative numbers; a cost is stored positive.
-        commission = abs(_amount(self._value(record, "commission") or "0", "commission"))
-        fees = abs(_amount(self._value(record, "fees") or "0", "fees"))
+        commission = abs(self._amount(self._value(record, "commission") or "0", "commission"))
+        fees = abs(self._amount(self._value(record, "fees") or "0", "fees"))
         currency = self._value(record, "currency").upper() or "USD"
         broker_id = self._value(record, "id") or None
         fingerprint = None
@@ -268,13 +293,30 @@ class _RowParser:
 
     def _executed_at(self, record: Sequence[str]) -> dt.datetime:
         if "datetime" in self._columns:
-            return _time(self._required(record, "datetime"), "datetime", self._time_zone)
+            return self._time(self._required(record, "datetime"), "datetime")
         if "date" in self._columns and "time" in self._columns:
             date = self._required(record, "date")
             time = self._required(record, "time")
-            return _time(f"{date} {time}", "time", self._time_zone)
+            return self._time(f"{date} {time}", "time")
         field: Field = "time" if "time" in self._columns else "date"
-        return _time(self._required(record, field), field, self._time_zone)
+        return self._time(self._required(record, field), field)
+
+    def _time(self, text: str, field: Field) -> dt.datetime:
+        order = self._formats.date_order
+        try:
+            return parse_time(text, self._time_zone, date_order=order)
+        except UnusableTimeError as error:
+            reason = f"time {text!r} {error}"
+        except (ValueError, OverflowError):
+            expected = _TIME_FORMATS[order]
+            reason = f"time {text!r} is not {expected}"
+        raise _BadValueError(field, reason)
+
+    def _amount(self, text: str, field: Field) -> Decimal:
+        try:
+            return parse_amount(text, decimal_comma=self._formats.decimal_comma)
+        except ValueError:
+            raise _BadValueError(field, f"{field} {text!r} is not a number") from None
 
     def _side(self, record: Sequence[str], quantity: Decimal) -> Side:
         text = self._value(record, "side")
@@ -309,9 +351,11 @@ _FIELD_OF_LOCATION: Mapping[str, Field] = {
 }
 
 
-def parse_amount(text: str) -> Decimal:
+def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal:
     """A Decimal from a broker's number: `1,234.50`, `$12`, `(3.20)` (negative), `1.234,50`.
 
+    With `decimal_comma` True the comma is the decimal mark and dots or spaces group
+    thousands (`1.234,5`), False the other way round; None tells them apart by the value.
     Raises ValueError when `text` is not such a number.
     """
     value = text.strip()
@@ -321,7 +365,10 @@ def parse_amount(text: str) -> Decimal:
     value = _CURRENCY_MARKS.sub("", value.strip())
     if len(value) > _MAX_NUMBER_CHARS:
         raise ValueError("too many digits")
-    if "," in value and "." in value:
+    if decimal_comma is not None:
+        thousands, mark = (".", ",") if decimal_comma else (",", ".")
+        value = value.replace(thousands, "").replace(mark, ".")
+    elif "," in value and "." in value:
         # Whichever separator comes last is the decimal point.
         if value.rfind(",") > value.rfind("."):
             value = value.replace(".", "").replace(",", ".")
@@ -335,15 +382,9 @@ def parse_amount(text: str) -> Decimal:
     return -number if negative else number
 
 
-def _amount(text: str, field: Field) -> Decimal:
-    try:
-        return parse_amount(text)
-    except ValueError:
-        raise _BadValueError(field, f"{field} {text!r} is not a number") from None
-
-
-def parse_time(text: str, time_zone: ZoneInfo) -> dt.datetime:
-    """An aware UTC datetime from ISO 8601 or `YYYY-MM-DD HH:MM:SS`.
+def parse_time(text: str, time_zone: ZoneInfo, *, date_order: DateOrder = "ymd") -> dt.datetime:
+    """An aware UTC datetime from ISO 8601 or `YYYY-MM-DD HH:MM:SS`, or with `date_order`
+    `dmy` or `mdy`, `DD/MM/YYYY HH:MM[:SS]` or `MM/DD/YYYY h:MM[:SS] PM` (any of `/.-`).
 
     A time without an offset is read in `time_zone`; on the repeated hour of a clock
     change the first occurrence is taken. Raises UnusableTimeError for a date without a
@@ -351,6 +392,8 @@ def parse_time(text: str, time_zone: ZoneInfo) -> dt.datetime:
     ValueError for anything that is not such a time.
     """
     value = text.strip()
+    if date_order != "ymd" or not _BARE_DATE.match(value):
+        value = _ordered_to_iso(value, date_order)
     if _BARE_DATE.fullmatch(value):
         raise UnusableTimeError("has a date but no time of day")
     parsed = dt.datetime.fromisoformat(value)
@@ -364,11 +407,36 @@ def parse_time(text: str, time_zone: ZoneInfo) -> dt.datetime:
     return parsed.astimezone(dt.UTC)
 
 
-def _time(text: str, field: Field, time_zone: ZoneInfo) -> dt.datetime:
-    try:
-        return parse_time(text, time_zone)
-    except UnusableTimeError as error:
-        reason = f"time {text!r} {error}"
-    except (ValueError, OverflowError):
-        reason = f"time {text!r} is not ISO 8601 or YYYY-MM-DD HH:MM:SS"
-    raise _BadValueError(field, reason)
+_TIME_FORMATS: Mapping[DateOrder, str] = {
+    "ymd": "ISO 8601 or YYYY-MM-DD HH:MM:SS",
+    "dmy": "DD/MM/YYYY HH:MM:SS",
+    "mdy": "MM/DD/YYYY HH:MM:SS",
+}
+
+
+def _ordered_to_iso(value: str, date_order: DateOrder) -> str:
+    """`value` rewritten as ISO 8601 when it is a date (and time) in `date_order`; as it is
+    when it does not look like one, so fromisoformat judges it."""
+    match = _ORDERED_TIME.fullmatch(value)
+    if match is None:
+        return value
+    first, second, third, hour, minute, second_of_minute, fraction, half = match.groups()
+    # A four-digit first number is a year whatever the order the trader chose.
+    order: DateOrder = "ymd" if len(first) == 4 else date_order
+    year, month, day = {
+        "ymd": (first, second, third),
+        "dmy": (third, second, first),
+        "mdy": (third, first, second),
+    }[order]
+    if len(year) != 4:
+        year = f"20{year}" if len(year) == 2 else year
+    text = f"{int(year):04}-{int(month):02}-{int(day):02}"
+    if hour is None:
+        return text
+    clock = int(hour)
+    if half is not None:
+        if not 1 <= clock <= 12:
+            raise ValueError("no such hour")
+        clock = clock % 12 + (12 if half.upper() == "PM" else 0)
+    text += f" {clock:02}:{minute}:{second_of_minute or '00'}"
+    return text + (f".{fraction:0<6}" if fraction else "")

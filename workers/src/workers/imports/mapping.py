@@ -1,0 +1,268 @@
+"""Column mappings for generic CSV files: guesses from the header names with a confidence,
+a preview of the first rows, and parsing a file with the mapping the trader chose.
+
+A mapping names, for each field, the column (as the file's header writes it) that holds
+it, and says how the file writes dates (day, month and year order) and numbers (decimal
+comma or point). It is saved per account and reused for the next file of that layout.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import itertools
+import re
+import statistics
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from .generic_csv import (
+    DEFAULT_TIME_ZONE,
+    DELIMITERS,
+    HEADER_ALIASES,
+    HEADER_SEARCH_LINES,
+    DateOrder,
+    Field,
+    FormatNotRecognisedError,
+    Layout,
+    ParsedRow,
+    RowProblem,
+    ValueFormats,
+    normalise_header,
+    parse_rows,
+)
+
+PREVIEW_ROWS = 10
+EXACT, CONTAINED = 1.0, 0.7
+# Below this similarity a header name is not offered as a guess at all.
+MIN_SIMILARITY = 0.75
+REQUIRED_FIELDS: tuple[Field, ...] = ("symbol", "quantity", "price")
+
+_LEADING_NUMBERS = re.compile(r"\s*(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
+_DECIMAL_COMMA = re.compile(r"[-+(]?[^\d]*\d{1,3}(\.\d{3})*,\d+\)?")
+_DECIMAL_POINT = re.compile(r"[-+(]?[^\d]*\d{1,3}(,\d{3})*\.\d+\)?")
+
+
+class MappingError(ValueError):
+    """A mapping that cannot read the file: the message says which field or column."""
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """The trader's choice: the column (header name) of each field, and value formats.
+
+    A time comes from `datetime`, or `date` plus `time`; `symbol`, `quantity` and `price`
+    are required. `time_zone` (IANA name) reads times without an offset; None uses the
+    worker's `WORKERS_IMPORT_TIME_ZONE`.
+    """
+
+    columns: Mapping[Field, str]
+    date_order: DateOrder = "ymd"
+    decimal_comma: bool | None = None
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The column a field probably is, and how sure the guess is (0 to 1)."""
+
+    column: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class CsvPreview:
+    """What the trader sees before choosing a mapping."""
+
+    delimiter: str
+    header_line: int
+    header: list[str]
+    rows: list[list[str]]
+    guesses: dict[Field, Guess] = field(default_factory=dict)
+    date_order: DateOrder = "ymd"
+    decimal_comma: bool = False
+
+
+def guess_columns(header: Sequence[str]) -> dict[Field, Guess]:
+    """The likely column of each field, each column given to at most one field.
+
+    A name that is one of the field's known aliases (`Fill Price`, `Qty`, ...) is certain
+    (1.0); one that contains an alias (`Trade Price USD`) is likely (0.7); otherwise the
+    closest spelling of an alias gives its similarity, scaled below those (at most 0.69),
+    when at least MIN_SIMILARITY alike.
+    """
+    candidates: list[tuple[float, int, Field]] = []
+    for index, name in enumerate(header):
+        key = normalise_header(name)
+        if not key:
+            continue
+        for target, aliases in HEADER_ALIASES.items():
+            score = _similarity(key, aliases)
+            if score:
+                candidates.append((score, -index, target))
+    guesses: dict[Field, Guess] = {}
+    taken: set[int] = set()
+    for score, negative_index, target in sorted(candidates, reverse=True):
+        index = -negative_index
+        if target in guesses or index in taken:
+            continue
+        guesses[target] = Guess(header[index].strip(), round(score, 2))
+        taken.add(index)
+    return guesses
+
+
+def _similarity(key: str, aliases: frozenset[str]) -> float:
+    if key in aliases:
+        return EXACT
+    # Short aliases (`b`, `s`, `id`) would be found inside almost any name.
+    if any(len(alias) >= 4 and alias in key for alias in aliases):
+        return CONTAINED
+    best = max(difflib.SequenceMatcher(None, key, alias).ratio() for alias in aliases)
+    return best * (CONTAINED - 0.01) if best >= MIN_SIMILARITY else 0.0
+
+
+def preview_csv(lines: Iterable[str], *, rows: int = PREVIEW_ROWS) -> CsvPreview:
+    """The delimiter, header and first `rows` data rows of a CSV file, with guesses for the
+    mapping and for its date and number formats. Reads only the first lines.
+
+    The delimiter is the one that splits the first lines into the most columns, alike on
+    every line; the header is the row (among the first HEADER_SEARCH_LINES) most of whose
+    names are guessed, else the first non-blank one. Raises FormatNotRecognisedError when
+    no delimiter gives at least two columns.
+    """
+    head = list(itertools.islice(iter(lines), HEADER_SEARCH_LINES + rows))
+    delimiter, records = _split(head)
+    header_index = _header_index(records[:HEADER_SEARCH_LINES])
+    header = [name.strip() for name in records[header_index]]
+    body = [record for record in records[header_index + 1 :] if any(v.strip() for v in record)]
+    body = body[:rows]
+    guesses = guess_columns(header)
+    return CsvPreview(
+        delimiter=delimiter,
+        header_line=header_index + 1,
+        header=header,
+        rows=body,
+        guesses=guesses,
+        date_order=_guess_date_order(
+            _column_values(header, body, guesses, ("datetime", "date", "time"))
+        ),
+        decimal_comma=_guess_decimal_comma(
+            _column_values(header, body, guesses, ("price", "quantity", "commission", "fees"))
+        ),
+    )
+
+
+def _split(head: Sequence[str]) -> tuple[str, list[list[str]]]:
+    best: tuple[float, str, list[list[str]]] | None = None
+    for delimiter in DELIMITERS:
+        try:
+            records = list(csv.reader(head, delimiter=delimiter))
+        except csv.Error:
+            continue
+        widths = [len(record) for record in records if any(v.strip() for v in record)]
+        if not widths or max(widths) < 2:
+            continue
+        # Many columns, the same on most lines: a preamble line may differ.
+        score = statistics.median(widths) - statistics.pstdev(widths)
+        if best is None or score > best[0]:
+            best = (score, delimiter, records)
+    if best is None:
+        raise FormatNotRecognisedError(
+            "no delimiter (, ; tab |) splits the first lines into columns"
+        )
+    return best[1], best[2]
+
+
+def _header_index(records: Sequence[Sequence[str]]) -> int:
+    scored = [
+        (len(guess_columns(record)), -index)
+        for index, record in enumerate(records)
+        if any(value.strip() for value in record)
+    ]
+    return -max(scored)[1]
+
+
+def _column_values(
+    header: Sequence[str],
+    body: Sequence[Sequence[str]],
+    guesses: Mapping[Field, Guess],
+    targets: Sequence[Field],
+) -> list[str]:
+    indexes = [header.index(guesses[t].column) for t in targets if t in guesses]
+    return [row[i].strip() for row in body for i in indexes if i < len(row) and row[i].strip()]
+
+
+def _guess_date_order(values: Sequence[str]) -> DateOrder:
+    """`dmy` when a first number above 12 shows days first, `mdy` when a second one does;
+    ymd for ISO dates and when nothing tells (the trader confirms in the preview)."""
+    order: DateOrder = "ymd"
+    for value in values:
+        match = _LEADING_NUMBERS.match(value)
+        if match is None or len(match.group(1)) == 4:
+            continue
+        first, second = int(match.group(1)), int(match.group(2))
+        if first > 12:
+            return "dmy"
+        if second > 12:
+            return "mdy"
+        order = "mdy"
+    return order
+
+
+def _guess_decimal_comma(values: Sequence[str]) -> bool:
+    commas = sum(1 for value in values if _DECIMAL_COMMA.fullmatch(value))
+    points = sum(1 for value in values if _DECIMAL_POINT.fullmatch(value))
+    return commas > points
+
+
+def parse_mapped_csv(
+    lines: Iterable[str],
+    mapping: ColumnMapping,
+    *,
+    time_zone: ZoneInfo = DEFAULT_TIME_ZONE,
+) -> Iterator[ParsedRow | RowProblem]:
+    """One ParsedRow or RowProblem per data row of a CSV file read with `mapping`.
+
+    The header is the first row (in the first HEADER_SEARCH_LINES) that names every mapped
+    column. Raises MappingError before yielding when the mapping lacks a required field or
+    names an unknown time zone, FormatNotRecognisedError when no row names its columns.
+    """
+    _check(mapping)
+    zone = ZoneInfo(mapping.time_zone) if mapping.time_zone else time_zone
+    source = iter(lines)
+    head = list(itertools.islice(source, HEADER_SEARCH_LINES))
+    layout = _layout(head, mapping)
+    formats = ValueFormats(mapping.date_order, mapping.decimal_comma)
+    skipped = itertools.chain(head, source)
+    yield from parse_rows(skipped, layout, zone, formats)
+
+
+def _check(mapping: ColumnMapping) -> None:
+    missing = [target for target in REQUIRED_FIELDS if not mapping.columns.get(target)]
+    columns = mapping.columns
+    if not columns.get("datetime") and not columns.get("date") and not columns.get("time"):
+        missing.insert(0, "datetime")
+    if missing:
+        raise MappingError(f"the mapping names no column for {', '.join(missing)}")
+    if mapping.time_zone:
+        try:
+            ZoneInfo(mapping.time_zone)
+        except (ValueError, KeyError):
+            raise MappingError(f"time zone {mapping.time_zone!r} is not known") from None
+
+
+def _layout(head: Sequence[str], mapping: ColumnMapping) -> Layout:
+    wanted = {target: name.strip() for target, name in mapping.columns.items() if name.strip()}
+    for delimiter in DELIMITERS:
+        try:
+            records = list(csv.reader(head, delimiter=delimiter))
+        except csv.Error:
+            continue
+        for index, record in enumerate(records):
+            names = [name.strip() for name in record]
+            if all(name in names for name in wanted.values()):
+                columns = {target: names.index(name) for target, name in wanted.items()}
+                return Layout(delimiter, index, columns, wanted)
+    missing = ", ".join(repr(name) for name in wanted.values())
+    raise FormatNotRecognisedError(f"no header row names the mapped columns {missing}")
