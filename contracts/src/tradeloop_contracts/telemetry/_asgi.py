@@ -9,6 +9,7 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from prometheus_client import Counter, Gauge, Histogram
 
 from ._metrics import counter, gauge, histogram
 from ._tracing import current_traceparent, extract_context, tracer
@@ -26,7 +27,7 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 UNTRACED_PATHS = ("/metrics", "/healthz", "/readyz")
 
 
-def _requests() -> Any:
+def _requests() -> Counter:
     return counter(
         "http_requests_total",
         "HTTP requests answered, by route template and status.",
@@ -34,7 +35,7 @@ def _requests() -> Any:
     )
 
 
-def _durations() -> Any:
+def _durations() -> Histogram:
     return histogram(
         "http_request_duration_seconds",
         "Seconds from request to the end of the response, by route template.",
@@ -42,7 +43,7 @@ def _durations() -> Any:
     )
 
 
-def _in_flight() -> Any:
+def _in_flight() -> Gauge:
     return gauge("http_requests_in_flight", "HTTP requests being handled.", ("service",))
 
 
