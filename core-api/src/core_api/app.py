@@ -20,6 +20,7 @@ from core_api.insights import endpoints as insights
 from core_api.journal import endpoints as journal
 from core_api.kit.limits import BodySizeLimit
 from core_api.outbox import endpoints as outbox
+from core_api.plans import endpoints as plans
 from core_api.positions import endpoints as positions
 from core_api.state import CoreState
 from core_api.statistics import endpoints as statistics
@@ -64,6 +65,7 @@ def create_app(
         tags.router,
         insights.public,
         insights.internal,
+        plans.router,
         outbox.router,
     ):
         app.include_router(router)

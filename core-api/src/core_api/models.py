@@ -16,6 +16,7 @@ from core_api.insights.models import InsightRecord
 from core_api.journal.models import JournalEntryRecord, JournalEntryTagRecord
 from core_api.kit.models import Base
 from core_api.outbox.models import OutboxRecord
+from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
 from core_api.positions.models import (
     PositionFillRecord,
     PositionRecord,
@@ -39,12 +40,15 @@ __all__ = [
     "JournalEntryTagRecord",
     "LoginThrottleRecord",
     "OutboxRecord",
+    "PlanVersionRecord",
     "PositionFillRecord",
     "PositionRecord",
     "PositionStopRecord",
     "PositionTagRecord",
     "RefreshTokenRecord",
     "TagRecord",
+    "TradingPlanRecord",
     "UserRecord",
+    "ViolationRecord",
     "metadata",
 ]

@@ -25,6 +25,7 @@ from core_api.executions.models import ExecutionRecord
 from core_api.imports.repository import ImportRepository
 from core_api.instruments.normalise import normalise
 from core_api.outbox.service import record_event
+from core_api.plans.service import affected_days, evaluate_after_change
 from core_api.positions.service import InstrumentKey, rematch
 
 _order_lock = threading.Lock()
@@ -80,7 +81,11 @@ def record_batch(
             ),
             traceparent,
         )
+        # The plan is re-judged on the days the changed positions lay on, before and after.
+        days = affected_days(session, account.id, touched)
         rematch(session, account, touched, traceparent)
+        days |= affected_days(session, account.id, touched)
+        evaluate_after_change(session, user_id, days, traceparent)
     return ExecutionBatchResult(
         inserted=len(inserted), duplicates=len(batch.executions) - len(inserted)
     )

@@ -1,0 +1,70 @@
+"""The trader's plan, its versions, and the violations found against it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from tradeloop_contracts import TradingPlan, TradingPlanUpdate, Violation, ViolationPage
+
+from core_api.db import DbSession
+from core_api.errors import NotFoundError
+from core_api.identity.dependencies import CurrentUser
+from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
+from core_api.kit.tracing import Traceparent
+from core_api.plans.repository import PlanRepository
+from core_api.plans.service import save_plan, to_plan, to_violation
+
+router = APIRouter(tags=["plans"])
+
+
+@router.get("/v1/plan")
+def get_plan(user: CurrentUser, session: DbSession) -> TradingPlan:
+    """The plan in force now."""
+    repository = PlanRepository(session, user.id)
+    plan = repository.plan()
+    if plan is None:
+        raise NotFoundError("trading plan")
+    return to_plan(plan.id, repository.version(plan.current_version))
+
+
+@router.put("/v1/plan")
+def put_plan(
+    body: TradingPlanUpdate, user: CurrentUser, session: DbSession, traceparent: Traceparent
+) -> TradingPlan:
+    """Put a new version of the plan in force and re-evaluate every trade."""
+    record = save_plan(session, user.id, body, traceparent)
+    return to_plan(record.plan_id, record)
+
+
+@router.get("/v1/plan/versions/{version}")
+def get_plan_version(version: int, user: CurrentUser, session: DbSession) -> TradingPlan:
+    """One earlier (or the current) version of the plan."""
+    record = PlanRepository(session, user.id).version(version)
+    return to_plan(record.plan_id, record)
+
+
+@router.get("/v1/violations")
+def list_violations(
+    user: CurrentUser,
+    session: DbSession,
+    position_id: uuid.UUID | None = None,
+    rule_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> ViolationPage:
+    """Broken rules, newest first; `position_id` or `rule_id` narrow the list."""
+    after = Cursor.decode(cursor) if cursor else None
+    records = PlanRepository(session, user.id).page(after, limit + 1, position_id, rule_id)
+    items = records[:limit]
+    next_cursor = (
+        Cursor(items[-1].detected_at, items[-1].id).encode() if len(records) > limit else None
+    )
+    return ViolationPage(items=[to_violation(record) for record in items], next_cursor=next_cursor)
+
+
+@router.get("/v1/violations/{violation_id}")
+def get_violation(violation_id: uuid.UUID, user: CurrentUser, session: DbSession) -> Violation:
+    """One broken rule, with what was seen against what was allowed and its cost."""
+    return to_violation(PlanRepository(session, user.id).violation(violation_id))

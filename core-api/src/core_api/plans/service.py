@@ -1,0 +1,361 @@
+"""Writing plan versions, evaluating them against positions, previews, and violations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+from tradeloop_contracts import (
+    CustomRule,
+    MaxDailyLoss,
+    MaxPositionSize,
+    MaxRiskPerTrade,
+    PlanUpdated,
+    Rule,
+    RuleViolated,
+    TradingPlan,
+    TradingPlanUpdate,
+    TradingWindow,
+    Violation,
+)
+
+from core_api.errors import AppError, FieldError
+from core_api.identity.models import UserRecord
+from core_api.kit.clock import utcnow
+from core_api.outbox.service import record_event
+from core_api.plans.custom_rules import CustomRuleError, compile_rule
+from core_api.plans.engine import Evaluation, Finding, PlanVersion, evaluate, rule_of
+from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
+from core_api.plans.repository import LOOK_BACK_DAYS, PlanRepository
+from core_api.plans.windows import window_problems
+from core_api.positions.models import PositionRecord
+
+logger = logging.getLogger(__name__)
+
+
+def save_plan(
+    session: Session, user_id: uuid.UUID, body: TradingPlanUpdate, traceparent: str | None
+) -> PlanVersionRecord:
+    """A new version of the trader's plan, in force from now, and every day re-evaluated.
+
+    A rule keeps its id across versions while it keeps its name. Writes `plan.updated.v1`
+    and `rule.violated.v1` for each violation found that was not known before. A 422
+    problem names every rule that cannot be used (impossible windows, percentages of an
+    account balance core does not hold, custom expressions that do not compile).
+    """
+    check_rules(body)
+    repository = PlanRepository(session, user_id)
+    plan = repository.plan(for_update=True)
+    versions = repository.versions()
+    if plan is None:
+        plan = TradingPlanRecord(id=uuid.uuid4(), user_id=user_id, current_version=0)
+        session.add(plan)
+        session.flush()
+    previous = versions[-1] if versions else None
+    ids_by_name = {str(rule["name"]): rule["id"] for rule in previous.rules} if previous else {}
+    now = utcnow()
+    # Versions are ordered by when they came into force, even if the clock steps back.
+    if previous is not None and now <= previous.effective_from:
+        now = previous.effective_from + dt.timedelta(microseconds=1)
+    plan.current_version += 1
+    record = PlanVersionRecord(
+        plan_id=plan.id,
+        user_id=user_id,
+        version=plan.current_version,
+        effective_from=now,
+        rules=[
+            {
+                "id": ids_by_name.get(rule.name, str(uuid.uuid4())),
+                "name": rule.name,
+                "enabled": rule.enabled,
+                "params": rule.params.model_dump(mode="json"),
+            }
+            for rule in body.rules
+        ],
+        faults={},
+    )
+    session.add(record)
+    session.flush()
+    record_event(
+        session,
+        "plan.updated.v1",
+        PlanUpdated(user_id=user_id, plan_id=plan.id, version=record.version),
+        traceparent,
+    )
+    evaluate_days(session, user_id, None, traceparent)
+    return record
+
+
+def check_rules(body: TradingPlanUpdate) -> None:
+    """Raises a 422 problem naming each rule field that cannot be evaluated."""
+    errors: list[FieldError] = []
+    names: set[str] = set()
+    for index, rule in enumerate(body.rules):
+        where = f"body.rules.{index}"
+        if rule.name in names:
+            errors.append(FieldError(f"{where}.name", "is used by another rule of the plan"))
+        names.add(rule.name)
+        params = rule.params
+        if isinstance(params, MaxDailyLoss | MaxRiskPerTrade):
+            if params.percent_of_account is not None:
+                errors.append(
+                    FieldError(
+                        f"{where}.params.percent_of_account",
+                        "needs an account balance, which accounts do not record yet; "
+                        "give amount instead",
+                    )
+                )
+            elif params.amount is None:
+                errors.append(FieldError(f"{where}.params.amount", "is required"))
+        elif isinstance(params, TradingWindow):
+            errors += (
+                FieldError(f"{where}.params.{field}", message)
+                for field, message in window_problems(params)
+            )
+        elif isinstance(params, CustomRule):
+            try:
+                compile_rule(params.expression)
+            except CustomRuleError as error:
+                errors.append(FieldError(f"{where}.params.expression", str(error)))
+        elif isinstance(params, MaxPositionSize) and params.quantity is params.notional is None:
+            errors.append(FieldError(f"{where}.params.quantity", "give quantity or notional"))
+    if errors:
+        raise AppError(422, "Invalid plan", "Some rules cannot be used; see errors.", errors=errors)
+
+
+def evaluate_days(
+    session: Session,
+    user_id: uuid.UUID,
+    days: Collection[dt.date] | None,
+    traceparent: str | None,
+    now: dt.datetime | None = None,
+) -> Evaluation:
+    """Re-evaluates the trader's plan on `days` (None: every day) and stores the result.
+
+    Violations found again keep their id; new ones are written with `rule.violated.v1`;
+    ones no longer found are removed. A rule that cannot be evaluated is marked on its
+    version and skipped; it never stops the caller.
+    """
+    repository = PlanRepository(session, user_id)
+    records = repository.versions()
+    if not records or days is not None and not days:
+        return Evaluation()
+    time_zone = session.scalars(select(UserRecord.time_zone).where(UserRecord.id == user_id)).one()
+    evaluation = evaluate(
+        [version_of(record) for record in records],
+        repository.positions(days),
+        days,
+        time_zone,
+        now or utcnow(),
+    )
+    _store(session, repository, days, evaluation.findings, traceparent)
+    for record in records:
+        faults = {
+            str(rule_id): reason
+            for (version, rule_id), reason in evaluation.faults.items()
+            if version == record.version
+        }
+        if faults:
+            record.faults = {**record.faults, **faults}
+    session.flush()
+    return evaluation
+
+
+def evaluate_after_change(
+    session: Session, user_id: uuid.UUID, days: Collection[dt.date], traceparent: str | None
+) -> None:
+    """Re-evaluates `days` after an import or sync changed positions on them.
+
+    Whatever goes wrong is logged and undone (a savepoint), never raised: a broken rule
+    must not stop an import.
+    """
+    try:
+        with session.begin_nested():
+            evaluate_days(session, user_id, days, traceparent)
+    except Exception:
+        logger.exception("plan evaluation of %s days failed; the import goes on", len(days))
+
+
+def _store(
+    session: Session,
+    repository: PlanRepository,
+    days: Collection[dt.date] | None,
+    findings: Iterable[Finding],
+    traceparent: str | None,
+) -> None:
+    existing = {record.key: record for record in repository.violations_on(days)}
+    found = {finding.key: finding for finding in findings}
+    repository.delete_violations(
+        [record.id for key, record in existing.items() if key not in found]
+    )
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for key, finding in found.items():
+        record = existing.get(key)
+        values = _values(finding)
+        if record is None:
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "user_id": repository.user_id,
+                    "key": key,
+                    "detected_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                    **values,
+                }
+            )
+        elif any(getattr(record, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(record, name, value)
+    if rows:
+        session.execute(insert(ViolationRecord), rows)
+        for row in rows:
+            record_event(
+                session,
+                "rule.violated.v1",
+                RuleViolated(
+                    user_id=repository.user_id,
+                    violation_id=row["id"],
+                    rule_id=row["rule_id"],
+                    rule_kind=row["rule_kind"],
+                    position_id=row["position_id"],
+                    day=row["day"],
+                    cost=row["cost"],
+                    currency=row["currency"],
+                ),
+                traceparent,
+            )
+
+
+def _values(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": finding.rule_id,
+        "rule_kind": finding.rule_kind,
+        "plan_version": finding.plan_version,
+        "position_id": finding.position_id,
+        "execution_id": finding.execution_id,
+        "day": finding.day,
+        "observed": finding.observed,
+        "allowed": finding.allowed,
+        "cost": finding.cost,
+        "currency": finding.currency,
+    }
+
+
+def affected_days(
+    session: Session, account_id: uuid.UUID, keys: Iterable[tuple[str, str]]
+) -> set[dt.date]:
+    """The days whose evaluation can change when the positions of these instruments change:
+    the days they opened and closed on, and the days a cooldown after their close reaches."""
+    days: set[dt.date] = set()
+    for asset_class, symbol in keys:
+        for opened_day, closed_day in session.execute(
+            select(PositionRecord.opened_day, PositionRecord.closed_day).where(
+                PositionRecord.account_id == account_id,
+                PositionRecord.asset_class == asset_class,
+                PositionRecord.symbol == symbol,
+            )
+        ):
+            if opened_day is not None:
+                days.add(opened_day)
+            if closed_day is not None:
+                days.update(
+                    closed_day + dt.timedelta(days=ahead) for ahead in range(LOOK_BACK_DAYS + 1)
+                )
+    return days
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a plan would have flagged over the trader's whole history."""
+
+    violations: int
+    positions: int
+    cost: dict[str, Decimal]
+    evaluation: Evaluation
+
+
+def preview_plan(session: Session, user_id: uuid.UUID, body: TradingPlanUpdate) -> Preview:
+    """The violations `body` would have found had it been in force all along; nothing stored.
+
+    The same 422 problem as saving for rules that cannot be used.
+    """
+    check_rules(body)
+    rules = tuple(
+        rule_of(
+            {
+                "id": uuid.uuid5(uuid.NAMESPACE_OID, rule.name),
+                "name": rule.name,
+                "enabled": rule.enabled,
+                "params": rule.params.model_dump(mode="json"),
+            }
+        )
+        for rule in body.rules
+    )
+    time_zone = session.scalars(select(UserRecord.time_zone).where(UserRecord.id == user_id)).one()
+    evaluation = evaluate(
+        [PlanVersion(0, dt.datetime.min.replace(tzinfo=dt.UTC), rules)],
+        PlanRepository(session, user_id).positions(None),
+        None,
+        time_zone,
+        utcnow(),
+    )
+    cost: dict[str, Decimal] = {}
+    for finding in evaluation.findings:
+        cost[finding.currency] = cost.get(finding.currency, Decimal(0)) + finding.cost
+    return Preview(
+        violations=len(evaluation.findings),
+        positions=len({f.position_id for f in evaluation.findings if f.position_id}),
+        cost=cost,
+        evaluation=evaluation,
+    )
+
+
+def version_of(record: PlanVersionRecord) -> PlanVersion:
+    return PlanVersion(
+        version=record.version,
+        effective_from=record.effective_from,
+        rules=tuple(rule_of(rule) for rule in record.rules),
+    )
+
+
+def to_plan(plan_id: uuid.UUID, record: PlanVersionRecord) -> TradingPlan:
+    return TradingPlan(
+        id=plan_id,
+        version=record.version,
+        effective_from=record.effective_from,
+        rules=[
+            Rule(
+                id=uuid.UUID(str(rule["id"])),
+                name=rule["name"],
+                enabled=rule["enabled"],
+                kind=rule["params"]["kind"],
+                params=rule["params"],
+            )
+            for rule in record.rules
+        ],
+    )
+
+
+def to_violation(record: ViolationRecord) -> Violation:
+    return Violation(
+        id=record.id,
+        rule_id=record.rule_id,
+        rule_kind=record.rule_kind,
+        plan_version=record.plan_version,
+        position_id=record.position_id,
+        day=record.day,
+        observed=record.observed,
+        allowed=record.allowed,
+        cost=record.cost,
+        currency=record.currency,
+        detected_at=record.detected_at,
+    )

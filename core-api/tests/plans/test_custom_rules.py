@@ -1,0 +1,61 @@
+"""CEL rules: checked when saved, with the column of the problem; hostile ones refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from core_api.plans.custom_rules import CustomRuleError, compile_rule
+
+
+class TestCompileRule:
+    def test_a_rule_over_the_documented_fields_compiles(self) -> None:
+        rule = compile_rule("position.quantity <= 500.0 && day.trades_before < 3")
+        assert rule.expression.startswith("position.quantity")
+
+    @pytest.mark.parametrize(
+        ("expression", "line", "column", "message"),
+        [
+            ("position.qty > 1", 1, 10, "position has no field qty"),
+            ("position.quantity > 1 &&", 1, 23, "does not parse"),
+            ("\n  day.nope > 1", 2, 7, "day has no field nope"),
+            ("foo == 1", 1, 1, "unknown name foo"),
+            ("position.symbol + 1 == 2", 1, 1, "does not type-check"),
+            ("position.quantity", 1, 1, "must give true or false"),
+        ],
+    )
+    def test_errors_point_at_the_line_and_column(
+        self, expression: str, line: int, column: int, message: str
+    ) -> None:
+        with pytest.raises(CustomRuleError) as caught:
+            compile_rule(expression)
+        assert (caught.value.line, caught.value.column) == (line, column)
+        assert message in caught.value.message
+        assert str(caught.value).startswith(f"line {line}, column {column}: ")
+
+
+class TestHostileRules:
+    def test_deep_nesting_is_refused_before_parsing(self) -> None:
+        with pytest.raises(CustomRuleError, match="nests deeper than 16 levels"):
+            compile_rule("(" * 900 + "true" + ")" * 900)
+
+    def test_huge_lists_are_refused(self) -> None:
+        with pytest.raises(CustomRuleError, match="lists 101 items; the limit is 100"):
+            compile_rule("position.symbol in [" + ",".join(['"A"'] * 101) + "]")
+
+    def test_long_strings_are_refused(self) -> None:
+        with pytest.raises(CustomRuleError, match="literal longer than 256"):
+            compile_rule('position.symbol == "' + "A" * 257 + '"')
+
+    def test_long_expressions_are_refused(self) -> None:
+        with pytest.raises(CustomRuleError, match="the limit is 2000"):
+            compile_rule(" || ".join(["position.quantity > 1.0"] * 100))
+
+    def test_nested_comprehensions_that_multiply_work_are_refused(self) -> None:
+        items = "[" + ",".join(["1"] * 100) + "]"
+        with pytest.raises(CustomRuleError, match="nests more than 2"):
+            compile_rule(f"{items}.all(a, {items}.all(b, {items}.all(c, a + b + c > 0)))")
+
+    def test_regular_expressions_are_refused(self) -> None:
+        with pytest.raises(CustomRuleError, match=r"matches\(\), which is not allowed") as caught:
+            compile_rule('position.symbol.matches("(a+)+$")')
+        assert caught.value.column == 17

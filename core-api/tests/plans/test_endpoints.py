@@ -1,0 +1,247 @@
+"""Plans and violations through the API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core_api.plans.models import PlanVersionRecord
+from tests.conftest import Trader, assert_valid_event, events_of, execution
+from tests.executions.test_endpoints import post_batch
+
+MONDAY = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
+
+
+def put_plan(client: TestClient, trader: Trader, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    response = client.put("/v1/plan", json={"rules": rules}, headers=trader.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def backdate_plan(session: Session, trader: Trader) -> None:
+    """Puts the trader's plan versions in force long before the trades the test imports."""
+    for record in session.scalars(
+        select(PlanVersionRecord).where(PlanVersionRecord.user_id == trader.id)
+    ):
+        record.effective_from = dt.datetime(2000, 1, record.version, tzinfo=dt.UTC)
+    session.flush()
+
+
+def round_trip(
+    name: str, at: dt.datetime, pnl_per_share: int, quantity: str = "10"
+) -> list[dict[str, Any]]:
+    return [
+        execution(f"{name}-in", "buy", quantity, "100", at.isoformat()),
+        execution(
+            f"{name}-out",
+            "sell",
+            quantity,
+            str(100 + pnl_per_share),
+            (at + dt.timedelta(minutes=5)).isoformat(),
+        ),
+    ]
+
+
+MAX_ONE_TRADE = {"name": "One trade a day", "params": {"kind": "max_trades_per_day", "count": 1}}
+
+
+class TestPlanVersions:
+    def test_each_change_is_a_new_version_and_rules_keep_their_ids_by_name(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        first = put_plan(client, trader, [MAX_ONE_TRADE])
+        assert first["version"] == 1
+        assert first["rules"][0]["kind"] == "max_trades_per_day"
+        size = {"name": "Size", "params": {"kind": "max_position_size", "quantity": "500"}}
+        second = put_plan(client, trader, [MAX_ONE_TRADE, size])
+        assert second["version"] == 2
+        assert second["id"] == first["id"]
+        assert second["rules"][0]["id"] == first["rules"][0]["id"]
+        assert second["effective_from"] > first["effective_from"]
+        assert client.get("/v1/plan", headers=trader.headers).json() == second
+        earlier = client.get("/v1/plan/versions/1", headers=trader.headers)
+        assert earlier.json() == first
+
+    def test_a_trader_without_a_plan_gets_404(self, client: TestClient, trader: Trader) -> None:
+        assert client.get("/v1/plan", headers=trader.headers).status_code == 404
+        assert client.get("/v1/plan/versions/1", headers=trader.headers).status_code == 404
+
+    def test_a_new_version_is_announced(
+        self, client: TestClient, trader: Trader, session: Session
+    ) -> None:
+        plan = put_plan(client, trader, [MAX_ONE_TRADE])
+        [event] = events_of(session, trader.id, "plan.updated.v1")
+        assert_valid_event(event)
+        assert event["data"]["plan_id"] == plan["id"]
+        assert event["data"]["version"] == 1
+
+
+class TestBadPlans:
+    @pytest.mark.parametrize(
+        ("rule", "location", "message"),
+        [
+            (
+                {"kind": "max_trades_per_day", "count": 1, "extra": 1},
+                "body.rules.0.params.max_trades_per_day.extra",
+                "Extra inputs",
+            ),
+            (
+                {"kind": "max_trades_per_day", "count": "many"},
+                "body.rules.0.params.max_trades_per_day.count",
+                "integer",
+            ),
+            ({"kind": "no_such_rule"}, "body.rules.0.params", "kind"),
+            (
+                {
+                    "kind": "trading_window",
+                    "weekdays": ["mon"],
+                    "start": "10:00:00",
+                    "end": "10:00:00",
+                },
+                "body.rules.0.params.end",
+                "window is empty",
+            ),
+            (
+                {"kind": "trading_window", "weekdays": ["mon"], "start": "10:00:00"},
+                "body.rules.0.params.end",
+                "needs both",
+            ),
+            (
+                {"kind": "trading_window", "weekdays": ["mon"], "skip_first_minutes": 15},
+                "body.rules.0.params.exchange",
+                "needs an exchange",
+            ),
+            (
+                {"kind": "trading_window", "weekdays": ["mon"], "exchange": "NOPE"},
+                "body.rules.0.params.exchange",
+                "unknown exchange",
+            ),
+            (
+                {"kind": "trading_window", "weekdays": ["mon", "mon"]},
+                "body.rules.0.params.weekdays",
+                "twice",
+            ),
+            (
+                {"kind": "max_daily_loss", "percent_of_account": "2"},
+                "body.rules.0.params.percent_of_account",
+                "account balance",
+            ),
+            ({"kind": "max_position_size"}, "body.rules.0.params.quantity", "quantity or notional"),
+            (
+                {"kind": "custom", "expression": "position.qty > 1"},
+                "body.rules.0.params.expression",
+                "line 1, column 10: position has no field qty",
+            ),
+        ],
+    )
+    def test_a_rule_that_cannot_be_used_is_a_422_naming_the_field(
+        self, client: TestClient, trader: Trader, rule: dict[str, Any], location: str, message: str
+    ) -> None:
+        response = client.put(
+            "/v1/plan", json={"rules": [{"name": "r", "params": rule}]}, headers=trader.headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        errors = response.json()["errors"]
+        assert any(e["location"] == location and message in e["message"] for e in errors), errors
+        assert client.get("/v1/plan", headers=trader.headers).status_code == 404
+
+    def test_two_rules_of_one_name_are_refused(self, client: TestClient, trader: Trader) -> None:
+        response = client.put(
+            "/v1/plan", json={"rules": [MAX_ONE_TRADE, MAX_ONE_TRADE]}, headers=trader.headers
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["location"] == "body.rules.1.name"
+
+
+class TestEvaluationOnImport:
+    def test_an_import_records_violations_and_announces_each_once(
+        self,
+        client: TestClient,
+        workers: dict[str, str],
+        trader: Trader,
+        session: Session,
+    ) -> None:
+        plan = put_plan(client, trader, [MAX_ONE_TRADE])
+        backdate_plan(session, trader)
+        fills = round_trip("a", MONDAY, 2) + round_trip("b", MONDAY + dt.timedelta(hours=1), -3)
+        post_batch(client, workers, trader, fills)
+        page = client.get("/v1/violations", headers=trader.headers).json()
+        [violation] = page["items"]
+        assert violation["rule_id"] == plan["rules"][0]["id"]
+        assert violation["plan_version"] == 1
+        assert violation["day"] == "2026-03-02"
+        assert (violation["observed"], violation["allowed"]) == ("trade 2 of the day", "1 per day")
+        assert (violation["cost"], violation["currency"]) == ("-30", "USD")
+        one = client.get(f"/v1/violations/{violation['id']}", headers=trader.headers)
+        assert one.json() == violation
+        assert client.get(
+            "/v1/violations",
+            params={"position_id": violation["position_id"]},
+            headers=trader.headers,
+        ).json()["items"] == [violation]
+        [event] = events_of(session, trader.id, "rule.violated.v1")
+        assert_valid_event(event)
+        assert event["data"]["violation_id"] == violation["id"]
+        # A later import on another day keeps the violation and announces nothing again.
+        post_batch(client, workers, trader, round_trip("c", MONDAY + dt.timedelta(days=1), 1))
+        assert client.get("/v1/violations", headers=trader.headers).json()["items"] == [violation]
+        assert len(events_of(session, trader.id, "rule.violated.v1")) == 1
+
+    def test_a_broken_rule_never_stops_an_import(
+        self,
+        client: TestClient,
+        workers: dict[str, str],
+        trader: Trader,
+        session: Session,
+    ) -> None:
+        failing = {
+            "name": "Divides",
+            "params": {"kind": "custom", "expression": "10 / day.trades_before > 0"},
+        }
+        put_plan(client, trader, [failing, MAX_ONE_TRADE])
+        backdate_plan(session, trader)
+        fills = round_trip("a", MONDAY, 2) + round_trip("b", MONDAY + dt.timedelta(hours=1), 1)
+        assert post_batch(client, workers, trader, fills)["inserted"] == 4
+        kinds = [
+            v["rule_kind"]
+            for v in client.get("/v1/violations", headers=trader.headers).json()["items"]
+        ]
+        assert kinds == ["max_trades_per_day"]
+        version = session.scalars(
+            select(PlanVersionRecord).where(PlanVersionRecord.user_id == trader.id)
+        ).one()
+        assert "divide by zero" in next(iter(version.faults.values()))
+
+    def test_another_traders_ids_answer_404(
+        self,
+        client: TestClient,
+        workers: dict[str, str],
+        trader: Trader,
+        other_trader: Trader,
+        session: Session,
+    ) -> None:
+        put_plan(client, trader, [MAX_ONE_TRADE])
+        backdate_plan(session, trader)
+        post_batch(
+            client,
+            workers,
+            trader,
+            round_trip("a", MONDAY, 1) + round_trip("b", MONDAY + dt.timedelta(hours=1), 1),
+        )
+        [violation] = client.get("/v1/violations", headers=trader.headers).json()["items"]
+        theirs = other_trader.headers
+        assert client.get(f"/v1/violations/{violation['id']}", headers=theirs).status_code == 404
+        assert client.get("/v1/violations", headers=theirs).json()["items"] == []
+        assert client.get("/v1/plan", headers=theirs).status_code == 404
+        assert client.get("/v1/plan/versions/1", headers=theirs).status_code == 404
+        assert (
+            client.get(f"/v1/violations/{uuid.uuid4()}", headers=trader.headers).status_code == 404
+        )
