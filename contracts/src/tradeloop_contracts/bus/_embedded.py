@@ -215,6 +215,7 @@ class EmbeddedBus(GroupBus[int]):
             room = sub.batch - len(claims)
             if room == 0:
                 return claims
+            last_ids: dict[str, int] = {}
             for message_id, family, payload in self._unread(db, sub, room):
                 position = f"{family}:{message_id}"
                 cursor = db.execute(
@@ -225,10 +226,12 @@ class EmbeddedBus(GroupBus[int]):
                 )
                 assert cursor.lastrowid is not None
                 claims.append(Claim(cursor.lastrowid, position, payload, 1))
-                db.execute(
-                    "UPDATE group_offsets SET last_id = ? WHERE grp = ? AND family = ?",
-                    (message_id, sub.group, family),
-                )
+                last_ids[family] = message_id
+            # One offset move per family, in the same transaction as the pending rows.
+            db.executemany(
+                "UPDATE group_offsets SET last_id = ? WHERE grp = ? AND family = ?",
+                [(message_id, sub.group, family) for family, message_id in last_ids.items()],
+            )
         return claims
 
     def _unread(
