@@ -7,7 +7,13 @@ import json
 import uuid
 from decimal import Decimal
 
-from tradeloop_contracts import InsightList, Position, PositionDetail, PositionPage
+from tradeloop_contracts import (
+    InsightList,
+    Position,
+    PositionDetail,
+    PositionPage,
+    TradingPlan,
+)
 
 from tests.factories import (
     a_bar_series,
@@ -15,8 +21,12 @@ from tests.factories import (
     a_dashboard,
     a_journal_entry,
     a_journal_page,
+    a_plan,
     a_position,
     a_position_page,
+    a_rule,
+    a_violation,
+    a_violation_page,
     an_account,
     an_account_list,
     an_api_token,
@@ -125,4 +135,45 @@ def serve_demo(edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2
         "/api/v1/api-tokens",
         json.dumps([an_api_token(id=uuid.uuid4())], default=str).encode(),
     )
+    plan = demo_plan()
+    edge.answer("GET", "/api/v1/plan", plan)
+    edge.answer("GET", "/api/v1/plan/versions/2", plan.model_copy(update={"version": 2}))
+    edge.answer(
+        "GET",
+        "/api/v1/violations",
+        a_violation_page(
+            a_violation(rule_id=plan.rules[1].id),
+            a_violation(
+                rule_id=plan.rules[0].id,
+                rule_kind="max_daily_loss",
+                position_id=shown.id,
+                observed="day at -812.40",
+                allowed="-500.00",
+                cost=Decimal("-312.40"),
+            ),
+        ),
+    )
     return str(shown.id)
+
+
+def demo_plan() -> TradingPlan:
+    """A plan with one rule of every kind."""
+    return a_plan(
+        a_rule("max_daily_loss", "Stop at -500", amount="500"),
+        a_rule("max_trades_per_day", "Five a day", count=5),
+        a_rule("max_position_size", "Size cap", quantity="500", asset_class="stock"),
+        a_rule("max_risk_per_trade", "Risk 100", amount="100"),
+        a_rule(
+            "trading_window",
+            "Morning only",
+            weekdays=["mon", "tue", "wed", "thu", "fri"],
+            start="09:45:00",
+            end="11:30:00",
+            exchange="XNYS",
+        ),
+        a_rule("cooldown_after_loss", "Breathe", minutes=15),
+        a_rule("max_consecutive_losses", "Three strikes", count=3),
+        a_rule("symbols", "No meme stocks", blocked_symbols=["GME", "AMC"]),
+        a_rule("journal_required", "Write it down", hours=24),
+        a_rule("custom", "Keep losses small", expression="position.r_multiple > -1.5"),
+    )

@@ -22,7 +22,10 @@ from tradeloop_contracts import (
     PositionDetail,
     PositionPage,
     Statistics,
+    TradingPlan,
     User,
+    Violation,
+    ViolationPage,
 )
 
 OPENED = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
@@ -264,3 +267,48 @@ def a_bar_series(
         )
         previous = value
     return BarSeries.model_validate({"symbol": "AAPL", "interval": interval, "bars": bars})
+
+
+def a_rule(kind: str, name: str, **params: Any) -> dict[str, Any]:
+    """A stored rule as core answers it: its params carry the kind, decimals as strings."""
+    return {
+        "id": uuid.uuid4(),
+        "name": name,
+        "enabled": True,
+        "kind": kind,
+        "params": {"kind": kind, **params},
+    }
+
+
+def a_plan(*rules: dict[str, Any], **overrides: Any) -> TradingPlan:
+    return TradingPlan.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "version": 3,
+            "effective_from": OPENED,
+            "rules": list(rules),
+            **overrides,
+        }
+    )
+
+
+def a_violation(**overrides: Any) -> Violation:
+    return Violation.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "rule_id": uuid.uuid4(),
+            "rule_kind": "max_trades_per_day",
+            "plan_version": 3,
+            "day": dt.date(2026, 3, 2),
+            "observed": "7 positions opened",
+            "allowed": "at most 5",
+            "cost": Decimal("-240.50"),
+            "currency": "USD",
+            "detected_at": CLOSED,
+            **overrides,
+        }
+    )
+
+
+def a_violation_page(*violations: Violation, next_cursor: str | None = None) -> ViolationPage:
+    return ViolationPage(items=list(violations), next_cursor=next_cursor)

@@ -101,6 +101,8 @@ PAGES = {
     "journal": "/journal?month=2026-03",
     "journal-day": f"/journal/{DAY}",
     "imports": "/imports",
+    "plan": "/plan",
+    "plan-version": "/plan/versions/2",
     "settings": "/settings",
     "delete-account": "/settings/delete",
     "login": "/login",
@@ -260,6 +262,48 @@ def test_positions_are_tagged_in_bulk_from_the_keyboard(
     assert page.locator(f"#tags-{listed[2].id}").inner_text() == ""
     assert edge.received("PATCH", f"/api/v1/positions/{listed[2].id}") == []
     screenshot(page, "trades-bulk-tags-phone")
+    assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_a_custom_rule_is_added_from_the_keyboard_and_its_error_shown_at_the_column(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    edge.refuse("GET", "/api/v1/plan", Problem(title="Not Found", status=404))
+    refusal = Problem(
+        title="Invalid plan",
+        status=422,
+        errors=[
+            ProblemField(
+                location="body.rules.0.params.expression",
+                message="line 1, column 10: undeclared reference to 'r_multipl'",
+            )
+        ],
+    )
+    edge.refuse("PUT", "/api/v1/plan", refusal)
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto("/plan")
+
+    page.get_by_label("Kind of rule to add").select_option("custom")
+    page.get_by_label("Kind of rule to add").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Add rule"
+    page.keyboard.press("Enter")
+    expression = page.get_by_label("Expression that must hold for each position")
+    expression.wait_for()
+    assert page.get_by_test_id("plan-empty").count() == 0
+    expression.focus()
+    page.keyboard.type("position.r_multipl > -1")
+    page.get_by_role("button", name="Save as a new version").focus()
+    page.keyboard.press("Enter")
+
+    page.get_by_test_id("expression-caret").wait_for()
+    assert "Line 1, column 10" in page.get_by_test_id("rule-error").inner_text()
+    sent = json.loads(edge.received("PUT", "/api/v1/plan")[0].body)
+    assert sent["rules"][0]["params"] == {"kind": "custom", "expression": "position.r_multipl > -1"}
+    assert sent["rules"][0]["name"] == "Custom rule (CEL)"
+    screenshot(page, "plan-custom-rule-error-phone")
     assert serious_violations(page) == []
     page.context.close()
 

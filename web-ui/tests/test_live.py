@@ -27,6 +27,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "currency": "USD",
         "outcome": "win",
     },
+    "plan.updated.v1": {"plan_id": "66666666-6666-6666-6666-666666666666", "version": 4},
+    "rule.violated.v1": {
+        "violation_id": "77777777-7777-7777-7777-777777777777",
+        "rule_id": "88888888-8888-8888-8888-888888888888",
+        "rule_kind": "max_trades_per_day",
+        "day": "2026-03-02",
+        "cost": "-240.50",
+        "currency": "USD",
+    },
 }
 
 
@@ -82,6 +91,13 @@ class TestLiveScript:
         result = run_live_script([delivery("3-0", "position.closed.v1", {})])
 
         assert [event["name"] for event in result["triggered"]] == ["tl-positions"]
+
+    def test_a_new_plan_version_fires_tl_plan_and_a_broken_rule_tl_rules(self) -> None:
+        result = run_live_script(
+            [delivery("5-0", "plan.updated.v1", {}), delivery("6-0", "rule.violated.v1", {})]
+        )
+
+        assert [event["name"] for event in result["triggered"]] == ["tl-plan", "tl-rules"]
 
     def test_progress_shows_rows_processed_of_the_matching_import(self) -> None:
         progressed = {"import_id": IMPORT_ID, "rows_processed": 40, "rows_total": 160}

@@ -20,6 +20,7 @@ from web_ui import (
     health,
     imports,
     journal,
+    plan,
     positions,
     settings_pages,
     trade_tags,
@@ -133,6 +134,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         trades.router,
         trade_tags.router,
         journal.router,
+        plan.router,
         settings_pages.router,
     ):
         app.include_router(router)

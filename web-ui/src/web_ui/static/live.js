@@ -61,8 +61,15 @@
       }
     } else if (event.type.indexOf("position.closed.") === 0) {
       fire("tl-positions", data);
+    } else if (event.type.indexOf("plan.updated.") === 0) {
+      fire("tl-plan", data);
+    } else if (event.type.indexOf("rule.violated.") === 0) {
+      fire("tl-rules", data);
     } else if (event.type.indexOf("coach.") === 0) {
       fire("tl-insights", data);
+      if (event.type.indexOf("coach.review_ready.") === 0) {
+        fire("tl-reviews", data);
+      }
     }
   }
 

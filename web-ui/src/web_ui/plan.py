@@ -1,0 +1,192 @@
+"""The trading plan page: the rules editor, earlier versions, and the violations list."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from tradeloop_contracts import TradingPlan, User, ViolationPage
+
+from web_ui.auth import signed_in_trader
+from web_ui.browser import Browser, BrowserContext
+from web_ui.edge import (
+    Edge,
+    EdgeClient,
+    EdgeNotFoundError,
+    EdgeProblemError,
+    EdgeUnavailableError,
+    parse,
+)
+from web_ui.plan_rules import (
+    ASSET_CLASSES,
+    RULE_KINDS,
+    WEEKDAYS,
+    RuleForm,
+    expression_error,
+    new_rule_form,
+    place_errors,
+    plan_update,
+    rule_forms,
+    stored_rule_form,
+)
+from web_ui.rendering import error_response, render
+
+router = APIRouter()
+
+VIOLATIONS_PAGE_SIZE = "25"
+EDITOR_CONTEXT = {
+    "rule_kinds": RULE_KINDS,
+    "weekdays": WEEKDAYS,
+    "asset_classes": ASSET_CLASSES,
+    "expression_error": expression_error,
+}
+
+
+async def _plan(edge: EdgeClient, browser: BrowserContext) -> TradingPlan | None:
+    # A trader who never saved a plan has none: core answers 404.
+    try:
+        return await edge.get(browser, "/api/v1/plan", TradingPlan)
+    except EdgeNotFoundError:
+        return None
+
+
+def _editor(
+    rules: list[RuleForm],
+    plan: TradingPlan | None,
+    user: User,
+    *,
+    notice: str | None = None,
+    form_errors: list[str] | None = None,
+) -> dict[str, Any]:
+    return {
+        **EDITOR_CONTEXT,
+        "plan": plan,
+        "user": user,
+        "rules": rules,
+        "next_index": max((rule.index for rule in rules), default=-1) + 1,
+        "notice": notice,
+        "form_errors": form_errors or [],
+    }
+
+
+def _stored_rules(plan: TradingPlan | None) -> list[RuleForm]:
+    return [stored_rule_form(i, rule) for i, rule in enumerate(plan.rules if plan else [])]
+
+
+def _violations(
+    page: ViolationPage, plan: TradingPlan | None, cursor: str | None
+) -> dict[str, Any]:
+    costs: dict[str, Decimal] = defaultdict(Decimal)
+    for violation in page.items:
+        costs[violation.currency] += violation.cost
+    rule_names: dict[UUID, str] = {rule.id: rule.name for rule in plan.rules} if plan else {}
+    return {
+        "violations": page.items,
+        "next_cursor": page.next_cursor,
+        "cursor": cursor,
+        "costs": dict(costs),
+        "rule_names": rule_names,
+        "rule_kinds": RULE_KINDS,
+    }
+
+
+async def _violation_page(
+    edge: EdgeClient, browser: BrowserContext, cursor: str | None
+) -> ViolationPage:
+    params = {"limit": VIOLATIONS_PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+    return await edge.get(browser, "/api/v1/violations", ViolationPage, params=params)
+
+
+@router.get("/plan", response_class=HTMLResponse)
+async def plan_page(
+    request: Request, browser: Browser, edge: Edge, violations_cursor: str | None = None
+) -> HTMLResponse:
+    """The plan in force, its rules editor and the violations found against it."""
+    plan, violations, user = await asyncio.gather(
+        _plan(edge, browser),
+        _violation_page(edge, browser, violations_cursor),
+        signed_in_trader(edge, browser),
+    )
+    context = {
+        **_editor(_stored_rules(plan), plan, user),
+        **_violations(violations, plan, violations_cursor),
+    }
+    return render(request, "plan.html", context)
+
+
+async def _plan_and_trader(
+    edge: EdgeClient, browser: BrowserContext
+) -> tuple[TradingPlan | None, User]:
+    plan, user = await asyncio.gather(_plan(edge, browser), signed_in_trader(edge, browser))
+    return plan, user
+
+
+@router.get("/plan/violations", response_class=HTMLResponse)
+async def plan_violations(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """The newest violations alone, reloaded when the plan changes or a rule is broken."""
+    plan, violations, user = await asyncio.gather(
+        _plan(edge, browser), _violation_page(edge, browser, None), signed_in_trader(edge, browser)
+    )
+    context = {**_violations(violations, plan, None), "user": user}
+    return render(request, "fragments/plan_violations.html", context)
+
+
+@router.get("/plan/rules/new", response_class=HTMLResponse)
+async def new_rule(request: Request, kind: str, index: int) -> Response:
+    """A blank rule of one kind for the editor, at the next free index."""
+    if kind not in RULE_KINDS or not 0 <= index < 1000:
+        return error_response(request, 422, "Unknown kind of rule", f"No rule kind {kind!r}.")
+    context = {**EDITOR_CONTEXT, "rule": new_rule_form(index, kind)}
+    return render(request, "fragments/plan_rule_added.html", context)
+
+
+@router.post("/plan", response_class=HTMLResponse)
+async def save_plan(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """Save the editor's rules as a new version of the plan."""
+    rules, (plan, user) = rule_forms(await request.form()), await _plan_and_trader(edge, browser)
+    update = plan_update(rules)
+    if update is None:
+        context = _editor(rules, plan, user)
+        return render(request, "fragments/plan_editor.html", context, status_code=422)
+    try:
+        answer = await edge.send(browser, "PUT", "/api/v1/plan", body=update)
+    except EdgeProblemError as exc:
+        unplaced = place_errors(rules, exc.problem.errors)
+        if not exc.problem.errors:
+            unplaced.append(exc.problem.detail or exc.problem.title)
+        context = _editor(rules, plan, user, form_errors=unplaced)
+        return render(
+            request, "fragments/plan_editor.html", context, status_code=exc.problem.status
+        )
+    except EdgeUnavailableError:
+        unreachable = ["Not saved: Tradeloop could not be reached. Try again."]
+        context = _editor(rules, plan, user, form_errors=unreachable)
+        return render(request, "fragments/plan_editor.html", context, status_code=502)
+    saved = parse(answer, TradingPlan)
+    notice = f"Saved: version {saved.version} is in force; every trade is being checked again."
+    return render(
+        request,
+        "fragments/plan_editor.html",
+        _editor(_stored_rules(saved), saved, user, notice=notice),
+        headers={"hx-trigger": "tl-plan"},
+    )
+
+
+@router.get("/plan/versions/{version}", response_class=HTMLResponse)
+async def plan_version(
+    request: Request, version: int, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """One version of the plan, read-only."""
+    if version < 1:
+        raise EdgeNotFoundError(f"plan version {version}")
+    plan, user = await asyncio.gather(
+        edge.get(browser, f"/api/v1/plan/versions/{version}", TradingPlan),
+        signed_in_trader(edge, browser),
+    )
+    context = {**EDITOR_CONTEXT, "plan": plan, "rules": _stored_rules(plan), "user": user}
+    return render(request, "plan_version.html", context)
