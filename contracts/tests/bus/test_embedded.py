@@ -134,3 +134,35 @@ class TestStreamCap:
 
         assert await _kept(url, ["import"]) == [event.id for event in imports[2:]]
         assert await _kept(url, ["plan"]) == [event.id for event in plans]
+
+
+class TestSeveralFamilies:
+    async def test_a_consumer_of_several_families_gets_them_in_publication_order(
+        self, tmp_path: Path
+    ) -> None:
+        bus = open_bus(f"sqlite:///{tmp_path}/bus.db")
+        events = [_event(), _plan_updated(), _plan_updated(), _event(), _event(), _plan_updated()]
+        for event in events:
+            await bus.publish(event)
+        seen: list[str] = []
+        stop = asyncio.Event()
+
+        async def handle(event: Event[UserEventData]) -> None:
+            seen.append(event.id)
+            if len(seen) == len(events):
+                stop.set()
+
+        await asyncio.wait_for(
+            bus.consume(
+                group="edge",
+                consumer="c1",
+                families=["plan", "import"],
+                handler=handle,
+                stop=stop,
+                batch=2,
+            ),
+            DEADLINE,
+        )
+        await bus.close()
+
+        assert seen == [event.id for event in events]
