@@ -1,36 +1,45 @@
-"""Workers benchmarks: bus throughput and latency, and generic CSV parsing.
+"""Workers benchmarks: bus throughput and latency, and parsing of every import format.
 
     python bench/run_bench.py OUT [--max-size N]
 
 Writes one JSON object per line to OUT (the root `make bench` format). Bus workloads
 publish N events and time until a consumer group has handled them all; latency is the
-time from an event's `time` (set at publish) to its handler, as p50 and p99.
+time from an event's `time` (set at publish) to its handler, as p50 and p99. Parse
+workloads read a generated export of N executions per format; the Flex XML one also runs
+in a process of its own to report its peak resident memory (streaming keeps it flat).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import datetime as dt
 import json
 import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import redis
+from broker_files import WRITERS, write_file, write_flex_xml
 from tradeloop_contracts import Event, ImportProgressed, UserEventData, make_event
 from tradeloop_contracts.bus import open_bus
 
-from workers.imports.generic_csv import parse_generic_csv
+from workers.imports.decoding import open_text
+from workers.imports.detect import parse_text
 
 SIZES = (1_000, 100_000)
-CSV_SIZES = (1_000, 100_000)
+PARSE_SIZES = (10_000, 100_000)
 REPEATS_SMALL = 5
+PARSE_REPEATS_SMALL = 3
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 def _row(
@@ -99,41 +108,78 @@ def bench_bus(out: TextIO, name: str, url_of: Any, max_size: int) -> None:
         _row(out, f"bus latency p99 ({name})", size, 0, "messages", p99s)
 
 
-def _write_csv(path: Path, rows: int) -> None:
-    start = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Time", "Symbol", "Side", "Quantity", "Price", "Commission", "Exec ID"])
-        for n in range(rows):
-            side = "BUY" if n % 2 == 0 else "SELL"
-            when = (start + dt.timedelta(seconds=n)).isoformat()
-            writer.writerow([when, "AAPL", side, "100", f"{190 + n % 7}.25", "1.00", f"X{n}"])
+def _parse(path: Path, file_format: Any) -> int:
+    with open_text(path.open("rb"), "utf-8") as text:
+        return sum(1 for _ in parse_text(text, file_format, NEW_YORK))
 
 
-def bench_csv(out: TextIO, max_size: int, scratch: Path) -> None:
-    for size in (s for s in CSV_SIZES if s <= max_size):
-        path = scratch / f"generic-{size}.csv"
-        _write_csv(path, size)
-        runs = REPEATS_SMALL if size < 100_000 else 1
-        seconds = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            with path.open(encoding="utf-8", newline="") as handle:
-                parsed = sum(1 for _ in parse_generic_csv(handle))
-            seconds.append(time.perf_counter() - started)
-            assert parsed == size
-        _row(out, "generic CSV parse", size, size, "rows", seconds)
+def bench_parsers(out: TextIO, max_size: int, scratch: Path) -> None:
+    for size in (s for s in PARSE_SIZES if s <= max_size):
+        for name, file_format, writer in WRITERS:
+            path = scratch / f"{file_format}-{size}"
+            write_file(path, writer, size)
+            runs = PARSE_REPEATS_SMALL if size < max(PARSE_SIZES) else 1
+            seconds = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                parsed = _parse(path, file_format)
+                seconds.append(time.perf_counter() - started)
+                if parsed != size:
+                    raise RuntimeError(f"{name}: {parsed} rows parsed of {size}")
+            _row(out, f"{name} parse", size, size, "rows", seconds)
+            path.unlink()
+
+
+def bench_flex_memory(out: TextIO, max_size: int, scratch: Path) -> None:
+    """Peak RSS of a process that only parses a Flex XML file, at each size: flat when the
+    parser streams. Reported in the workload name (the row format has no memory field)."""
+    for size in (s for s in PARSE_SIZES if s <= max_size):
+        path = scratch / f"flex-{size}.xml"
+        write_file(path, write_flex_xml, size)
+        child = subprocess.run(
+            [sys.executable, __file__, "--flex-peak", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        seconds, peak_kib = child.stdout.split()
+        mib = int(peak_kib) / 1024
+        sys.stdout.write(f"Flex XML parse of {size:,} executions: peak RSS {mib:.0f} MiB\n")
+        _row(
+            out,
+            f"IBKR Flex XML parse (own process, peak RSS {mib:.0f} MiB)",
+            size,
+            size,
+            "rows",
+            [float(seconds)],
+        )
+        path.unlink()
+
+
+def _flex_peak(path: Path) -> None:
+    started = time.perf_counter()
+    _parse(path, "ibkr_flex_xml")
+    took = time.perf_counter() - started
+    # ru_maxrss is in KiB on Linux.
+    sys.stdout.write(f"{took} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\n")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", type=Path, nargs="?")
     parser.add_argument("--max-size", type=int, default=100_000)
+    parser.add_argument("--flex-peak", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.flex_peak:
+        _flex_peak(args.flex_peak)
+        return 0
+    if args.out is None:
+        parser.error("OUT is required")
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     with tempfile.TemporaryDirectory() as scratch, args.out.open("a", encoding="utf-8") as out:
         folder = Path(scratch)
-        bench_csv(out, args.max_size, folder)
+        bench_parsers(out, args.max_size, folder)
+        bench_flex_memory(out, args.max_size, folder)
         bench_bus(
             out, "embedded", lambda: f"sqlite:///{folder}/bus-{uuid.uuid4().hex}.db", args.max_size
         )
