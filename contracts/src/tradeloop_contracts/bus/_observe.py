@@ -31,7 +31,6 @@ else:
 
 # How often a consumer recounts its group's backlog and dead letters.
 BACKLOG_REFRESH_SECONDS = 15.0
-OUTCOMES = ("ack", "retry", "dead_letter")
 
 
 @dataclass(frozen=True)

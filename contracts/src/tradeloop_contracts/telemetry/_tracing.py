@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Literal
 
@@ -52,7 +53,8 @@ def configure_tracing(
         sampler=ParentBased(TraceIdRatioBased(sampler_ratio)),
     )
     if exporter == "console":
-        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        # The stdout of now, not the one the exporter's module saw when imported.
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=sys.stdout)))
     elif exporter == "otlp":
         provider.add_span_processor(BatchSpanProcessor(_otlp_exporter(endpoint)))
     elif exporter != "none":
