@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import re
@@ -134,6 +135,7 @@ class _BadValueError(ValueError):
         self.reason = reason
 
 
+@functools.lru_cache(maxsize=1024)
 def normalise_header(name: str) -> str:
     """`Date/Time` → `datetime`, `Exec ID` → `execid`: the key header aliases are matched on."""
     return _NON_ALNUM.sub("", name.strip().lower())
