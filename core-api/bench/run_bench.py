@@ -39,6 +39,8 @@ from core_api.positions.service import InstrumentKey, rematch
 SIZES = (1_000, 10_000, 100_000)
 SYMBOLS = [f"S{index:02d}" for index in range(20)]
 STATISTICS_REQUESTS = 200
+# What workers send per request (their import_batch_size default).
+INGEST_BATCH = 1_000
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "benchmark passphrase"
 
@@ -72,13 +74,13 @@ def postgres_answers() -> bool:
         return False
 
 
-def execution_rows(user_id: uuid.UUID, account_id: uuid.UUID, size: int) -> list[dict[str, Any]]:
+def round_trips(size: int) -> list[dict[str, Any]]:
     """Round trips of 1-3 entries and one exit over a year, spread across 20 symbols."""
     rng = random.Random(size)
-    rows: list[dict[str, Any]] = []
+    fills: list[dict[str, Any]] = []
     at = dt.datetime(2025, 1, 2, 14, 30, tzinfo=dt.UTC)
     step = dt.timedelta(days=365) / size
-    while len(rows) < size:
+    while len(fills) < size:
         symbol = rng.choice(SYMBOLS)
         side, other = rng.choice([("buy", "sell"), ("sell", "buy")])
         entries = rng.randint(1, 3)
@@ -87,27 +89,85 @@ def execution_rows(user_id: uuid.UUID, account_id: uuid.UUID, size: int) -> list
         legs = [(side, quantity, price)] * entries + [(other, quantity * entries, price + 1)]
         for leg_side, leg_quantity, leg_price in legs:
             at += step
-            rows.append(
+            fills.append(
                 {
-                    "id": uuid.uuid4(),
-                    "user_id": user_id,
-                    "account_id": account_id,
-                    "broker_execution_id": f"e{len(rows)}",
-                    "recorded_order": len(rows),
+                    "broker_execution_id": f"e{len(fills)}",
                     "executed_at": at,
-                    "asset_class": "stock",
                     "symbol": symbol,
-                    "currency": "USD",
-                    "multiplier": Decimal(1),
                     "side": leg_side,
                     "quantity": leg_quantity,
                     "price": leg_price + Decimal(rng.randint(-100, 100)) / 100,
                     "commission": Decimal("1.00"),
                     "fees": Decimal("0.05"),
-                    "kind": "trade",
                 }
             )
-    return rows[:size]
+    return fills[:size]
+
+
+def execution_rows(user_id: uuid.UUID, account_id: uuid.UUID, size: int) -> list[dict[str, Any]]:
+    """The round trips as rows of the executions table."""
+    return [
+        {
+            **fill,
+            "id": uuid.uuid4(),
+            "user_id": user_id,
+            "account_id": account_id,
+            "recorded_order": index,
+            "asset_class": "stock",
+            "currency": "USD",
+            "multiplier": Decimal(1),
+            "kind": "trade",
+        }
+        for index, fill in enumerate(round_trips(size))
+    ]
+
+
+def execution_bodies(size: int) -> list[dict[str, Any]]:
+    """The round trips as the ExecutionIn bodies workers send."""
+    return [
+        {
+            "broker_execution_id": fill["broker_execution_id"],
+            "executed_at": fill["executed_at"].isoformat(),
+            "instrument": {"asset_class": "stock", "symbol": fill["symbol"]},
+            "side": fill["side"],
+            "quantity": str(fill["quantity"]),
+            "price": str(fill["price"]),
+            "commission": str(fill["commission"]),
+            "fees": str(fill["fees"]),
+        }
+        for fill in round_trips(size)
+    ]
+
+
+def ingest(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
+    """Executions posted to the internal batch route in time order, as an import sends them."""
+    command.upgrade(alembic_config(url), "head")
+    bodies = execution_bodies(size)
+    with tempfile.TemporaryDirectory() as data:
+        app = create_app(Settings(database_url=url, data_dir=Path(data)))
+        with TestClient(app) as client:
+            email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+            user = client.post("/v1/auth/signup", json={"email": email, "password": PASSWORD})
+            tokens = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+            headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+            account_id = client.get("/v1/accounts", headers=headers).json()["items"][0]["id"]
+            service = client.post(
+                "/internal/token",
+                json={"client_id": "workers", "client_secret": "dev-workers-secret"},
+            )
+            workers = {"Authorization": f"Bearer {service.json()['access_token']}"}
+            route = f"/internal/users/{user.json()['id']}/executions/batch"
+            started = time.perf_counter()
+            for start in range(0, size, INGEST_BATCH):
+                body = {
+                    "account_id": account_id,
+                    "executions": bodies[start : start + INGEST_BATCH],
+                }
+                response = client.post(route, json=body, headers=workers)
+                assert response.status_code == 200, response.text
+            elapsed = time.perf_counter() - started
+        app.state.core.engine.dispose()
+    out.append(_line(f"ingest executions ({backend})", size, size, "executions", [elapsed]))
 
 
 def run(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
@@ -181,6 +241,8 @@ def main() -> int:
         for size in SIZES:
             if size > args.max_size:
                 continue
+            with database() as url:
+                ingest(url, backend, size, lines)
             with database() as url:
                 run(url, backend, size, lines)
     with args.out.open("a") as file:

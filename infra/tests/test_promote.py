@@ -91,7 +91,7 @@ class TestPromote:
         assert promotion.image == image
         assert not promotion.updated
         assert _pr_files(github, "promote/prod/core") == {
-            variables_path("core", "prod"): f'core_image = "{image}"\n'
+            variables_path("core", "prod"): f'# tag: {tag}\ncore_image = "{image}"\n'
         }
         assert [p["head"] for p in github.repo(INFRA).pulls] == ["promote/prod/core"]
 
@@ -118,7 +118,9 @@ class TestPromote:
         assert len(github.repo(INFRA).pulls) == 1
         assert second_tag in github.repo(INFRA).pulls[0]["title"]
         changed = _pr_files(github, "promote/prod/core")
-        assert changed == {variables_path("core", "prod"): f'core_image = "{again.image}"\n'}
+        assert changed == {
+            variables_path("core", "prod"): f'# tag: {second_tag}\ncore_image = "{again.image}"\n'
+        }
         assert again.image.endswith(second)
         assert ("POST", "/repos/tradeloop/infra/pulls") in github.calls
         assert ("PATCH", f"/repos/tradeloop/infra/pulls/{first.pull_number}") in github.calls

@@ -71,3 +71,19 @@ class TestPromoteAction:
         assert action["runs"]["using"] == "composite"
         command = action["runs"]["steps"][-1]["run"]
         assert 'promote "$SERVICE" "$TAG" --env prod' in command
+
+
+class TestApply:
+    def test_prod_is_applied_after_staging_and_then_marked_on_the_dashboards(self) -> None:
+        workflow = _workflow(INFRA / ".github/workflows/apply.yml")
+        assert workflow["on"]["push"]["branches"] == ["main"]
+        job = workflow["jobs"]["apply"]
+        assert job["strategy"]["matrix"]["env"] == ["staging", "prod"]
+        assert job["strategy"]["max-parallel"] == 1
+        assert job["environment"] == "${{ matrix.env }}"
+        runs = [step.get("run", "") for step in job["steps"]]
+        apply = next(i for i, run in enumerate(runs) if "apply -input=false" in run)
+        marker = next(i for i, run in enumerate(runs) if "release-marker" in run)
+        assert apply < marker
+        assert '--since "$BEFORE"' in runs[marker]
+        assert job["steps"][marker]["env"]["GRAFANA_TOKEN"] == "${{ secrets.GRAFANA_TOKEN }}"

@@ -72,12 +72,8 @@ class TestDailyPnlReadModel:
         for start in range(0, len(shuffled), 17):
             post_batch(client, workers, trader, shuffled[start : start + 17])
         incremental = snapshot(session, trader)
-        refresh_daily_pnl(
-            session,
-            trader.id,
-            trader.account_id,
-            [("stock", symbol) for symbol in ("AAPL", "MSFT", "NVDA")],
-        )
+        for symbol in ("AAPL", "MSFT", "NVDA"):
+            refresh_daily_pnl(session, trader.id, trader.account_id, ("stock", symbol))
         assert incremental == snapshot(session, trader)
         assert incremental
 

@@ -34,6 +34,7 @@ SERVICES = {
 }
 MAIN = "main"
 MAIN_REF = "refs/heads/main"
+TAG_COMMENT = "# tag: "
 
 
 class PromotionRefused(Exception):
@@ -112,7 +113,7 @@ def promote(
             settings.infra_repo,
             path,
             branch=branch,
-            text=_with_image(service, text, image),
+            text=variables_text(service, image, tag),
             blob_sha=blob_sha,
             message=title,
         )
@@ -142,10 +143,9 @@ def _image_repository(service: str, text: str, path: str) -> str:
     return match.group(1)
 
 
-def _with_image(service: str, text: str, image: str) -> str:
-    return re.sub(
-        rf'^({service}_image\s*=\s*)"[^"]*"', rf'\g<1>"{image}"', text, count=1, flags=re.M
-    )
+def variables_text(service: str, image: str, tag: str) -> str:
+    """The whole variables file: the image, and the tag it came from for release markers."""
+    return f'{TAG_COMMENT}{tag}\n{service}_image = "{image}"\n'
 
 
 def _check_built_from_main(registry: Registry, name: str, tag: str, digest: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 import uuid
@@ -64,10 +65,15 @@ def record_batch(
         return ExecutionBatchResult(inserted=0, duplicates=0)
     rows = [_row(user_id, batch, execution) for execution in batch.executions]
     statement = _insert_ignoring_duplicates(session).returning(
-        ExecutionRecord.asset_class, ExecutionRecord.symbol
+        ExecutionRecord.asset_class, ExecutionRecord.symbol, ExecutionRecord.executed_at
     )
     inserted = session.execute(statement, rows).all()
-    touched = sorted({InstrumentKey(asset_class, symbol) for asset_class, symbol in inserted})
+    # Each instrument rematches from its earliest new fill; earlier positions stand.
+    earliest: dict[InstrumentKey, dt.datetime] = {}
+    for asset_class, symbol, executed_at in inserted:
+        key = InstrumentKey(asset_class, symbol)
+        earliest[key] = min(executed_at, earliest.get(key, executed_at))
+    touched = sorted(earliest)
     if inserted:
         record_event(
             session,
@@ -83,7 +89,7 @@ def record_batch(
         )
         # The plan is re-judged on the days the changed positions lay on, before and after.
         days = affected_days(session, account.id, touched)
-        rematch(session, account, touched, traceparent)
+        rematch(session, account, touched, traceparent, since=earliest)
         days |= affected_days(session, account.id, touched)
         evaluate_after_change(session, user_id, days, traceparent)
     return ExecutionBatchResult(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal, cast, get_args
 
@@ -132,9 +132,7 @@ def match(fills: Iterable[Fill], method: Method = "fifo") -> list[MatchedPositio
                 remaining = Decimal(0)
                 continue
             take = min(remaining, current.open_abs)
-            costs = (
-                remaining_costs if take == remaining else _round(fill.costs * take / fill.quantity)
-            )
+            costs = remaining_costs if take == remaining else _costs_of_closing_part(fill, take)
             current.reduce(fill, take, costs)
             remaining -= take
             remaining_costs -= costs
@@ -144,6 +142,29 @@ def match(fills: Iterable[Fill], method: Method = "fifo") -> list[MatchedPositio
     if current is not None:
         positions.append(current.build(closed_at=None))
     return positions
+
+
+def _costs_of_closing_part(fill: Fill, quantity: Decimal) -> Decimal:
+    # A fill crossing zero pays for its closing part pro rata; the remainder pays the rest.
+    return _round(fill.costs * quantity / fill.quantity)
+
+
+def remainder_after_close(fill: Fill, closed_quantity: Decimal) -> Fill | None:
+    """The part of a fill left after `closed_quantity` of it closed an earlier position.
+
+    Its costs are what matching charges that remainder; None when nothing is left.
+    Matching from this remainder on gives the same later positions as matching from the
+    start, which lets a rematch skip positions that cannot change.
+    """
+    if closed_quantity == 0:
+        return fill
+    if closed_quantity >= fill.quantity:
+        return None
+    return replace(
+        fill,
+        quantity=fill.quantity - closed_quantity,
+        costs=fill.costs - _costs_of_closing_part(fill, closed_quantity),
+    )
 
 
 @dataclass

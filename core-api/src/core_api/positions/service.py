@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import ColumnElement, delete, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 from tradeloop_contracts import Instrument, Position, PositionClosed, PositionUpdate
 
@@ -16,7 +18,14 @@ from core_api.errors import AppError, FieldError
 from core_api.executions.models import ExecutionRecord
 from core_api.instruments.sessions import trading_day
 from core_api.outbox.service import record_event
-from core_api.positions.matching import Fill, MatchedPosition, match, method_named, outcome
+from core_api.positions.matching import (
+    Fill,
+    MatchedPosition,
+    match,
+    method_named,
+    outcome,
+    remainder_after_close,
+)
 from core_api.positions.models import (
     PositionFillRecord,
     PositionRecord,
@@ -39,17 +48,21 @@ def rematch(
     account: AccountRecord,
     keys: Iterable[InstrumentKey],
     traceparent: str | None,
+    since: Mapping[InstrumentKey, dt.datetime] | None = None,
 ) -> list[PositionRecord]:
-    """Rebuilds the positions of the given instruments of one account from all their fills.
+    """Rebuilds the positions of the given instruments of one account from their fills.
 
+    An instrument in `since` (the time of its earliest new fill) keeps the positions that
+    closed before that time and rebuilds only the later ones; the others are rebuilt from
+    their first fill. Either way the result equals matching every fill from the start.
     Positions keep their ids while the same fill opens them. Returns the positions that
     closed now and writes `position.closed.v1` for each.
     """
     newly_closed: list[PositionRecord] = []
-    keys = list(keys)
     for key in keys:
-        newly_closed += _rematch_instrument(session, account, key)
-    refresh_daily_pnl(session, account.user_id, account.id, keys)
+        rebuilt = _rematch_instrument(session, account, key, (since or {}).get(key))
+        newly_closed += rebuilt.newly_closed
+        refresh_daily_pnl(session, account.user_id, account.id, key, rebuilt.days)
     for position in newly_closed:
         record_event(
             session,
@@ -68,31 +81,46 @@ def rematch(
     return newly_closed
 
 
+@dataclass(frozen=True)
+class _Rebuilt:
+    newly_closed: list[PositionRecord]
+    days: set[dt.date] | None
+    """Trading days whose closed positions changed; None when every day may have."""
+
+
 def _rematch_instrument(
-    session: Session, account: AccountRecord, key: InstrumentKey
-) -> list[PositionRecord]:
-    executions = session.scalars(
-        select(ExecutionRecord).where(
-            ExecutionRecord.account_id == account.id,
-            ExecutionRecord.asset_class == key.asset_class,
-            ExecutionRecord.symbol == key.symbol,
-        )
-    ).all()
-    by_id = {execution.id: execution for execution in executions}
-    matched = match(
-        (to_fill(execution, account.base_currency) for execution in executions),
-        method_named(account.matching_method),
+    session: Session, account: AccountRecord, key: InstrumentKey, since: dt.datetime | None
+) -> _Rebuilt:
+    of_instrument = (
+        PositionRecord.account_id == account.id,
+        PositionRecord.asset_class == key.asset_class,
+        PositionRecord.symbol == key.symbol,
     )
+    # Positions are consecutive stretches of the fills in time order, so those that closed
+    # before the earliest new fill come first and cannot change.
+    settled = PositionRecord.closed_at < since if since is not None else false()
+    unsettled = or_(PositionRecord.closed_at.is_(None), ~settled)  # NULL < since is not false
+    settled_until = (
+        session.scalar(select(func.max(PositionRecord.closed_at)).where(*of_instrument, settled))
+        if since is not None
+        else None
+    )
+    executions_query = select(ExecutionRecord).where(
+        ExecutionRecord.account_id == account.id,
+        ExecutionRecord.asset_class == key.asset_class,
+        ExecutionRecord.symbol == key.symbol,
+    )
+    if settled_until is not None:
+        executions_query = executions_query.where(ExecutionRecord.executed_at >= settled_until)
+    executions = session.scalars(executions_query).all()
+    fills = _unsettled_fills(session, account, executions, of_instrument, settled, settled_until)
+    by_id = {execution.id: execution for execution in executions}
+    matched = match(fills, method_named(account.matching_method))
     existing = {
         position.opening_execution_id: position
-        for position in session.scalars(
-            select(PositionRecord).where(
-                PositionRecord.account_id == account.id,
-                PositionRecord.asset_class == key.asset_class,
-                PositionRecord.symbol == key.symbol,
-            )
-        )
+        for position in session.scalars(select(PositionRecord).where(*of_instrument, unsettled))
     }
+    days = {p.closed_day for p in existing.values() if p.closed_day is not None}
     if existing:
         session.execute(
             delete(PositionFillRecord).where(
@@ -101,7 +129,7 @@ def _rematch_instrument(
         )
     newly_closed = []
     kept: set[uuid.UUID] = set()
-    fills: list[dict[str, object]] = []
+    shares: list[dict[str, object]] = []
     for result in matched:
         opening = by_id[result.opening_fill_id]  # type: ignore[index]
         position = existing.get(opening.id)
@@ -117,8 +145,10 @@ def _rematch_instrument(
             )
             session.add(position)
         _apply(position, result, opening, account)
+        if position.closed_day is not None:
+            days.add(position.closed_day)
         kept.add(opening.id)
-        fills += (
+        shares += (
             {"position_id": position.id, "execution_id": share.fill_id, "quantity": share.quantity}
             for share in result.shares
         )
@@ -129,9 +159,41 @@ def _rematch_instrument(
             session.delete(position)
     # Positions first (one flush), then their fills in one statement.
     session.flush()
-    if fills:
-        session.execute(insert(PositionFillRecord), fills)
-    return newly_closed
+    if shares:
+        session.execute(insert(PositionFillRecord), shares)
+    return _Rebuilt(newly_closed, days if since is not None else None)
+
+
+def _unsettled_fills(
+    session: Session,
+    account: AccountRecord,
+    executions: Sequence[ExecutionRecord],
+    of_instrument: tuple[ColumnElement[bool], ...],
+    settled: ColumnElement[bool],
+    settled_until: dt.datetime | None,
+) -> list[Fill]:
+    """The fills still to match: all of them, less what settled positions took.
+
+    Only fills at the very time the last settled position closed can be shared with it
+    (the closing fill crossing zero, or fills of the same second).
+    """
+    taken: dict[uuid.UUID, Decimal] = {}
+    if settled_until is not None:
+        for execution_id, quantity in session.execute(
+            select(PositionFillRecord.execution_id, PositionFillRecord.quantity)
+            .join(PositionRecord, PositionRecord.id == PositionFillRecord.position_id)
+            .join(ExecutionRecord, ExecutionRecord.id == PositionFillRecord.execution_id)
+            .where(*of_instrument, settled, ExecutionRecord.executed_at == settled_until)
+        ):
+            taken[execution_id] = taken.get(execution_id, Decimal(0)) + quantity
+    fills = []
+    for execution in executions:
+        fill = remainder_after_close(
+            to_fill(execution, account.base_currency), taken.get(execution.id, Decimal(0))
+        )
+        if fill is not None:
+            fills.append(fill)
+    return fills
 
 
 def _apply(

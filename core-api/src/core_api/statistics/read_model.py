@@ -1,7 +1,8 @@
 """Keeping the daily P&L table in step with positions, and reading statistics from it.
 
-A rematch rebuilds the rows of exactly the account and instruments it touched, so the
-table always equals a full recomputation from the positions (tests check both ways).
+A rematch rebuilds the rows of exactly the account, instruments and trading days whose
+closed positions it changed, so the table always equals a full recomputation from the
+positions (tests check both ways).
 Amounts are in the account's base currency where the position has a base result, else
 in the instrument's currency.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -26,47 +27,50 @@ def refresh_daily_pnl(
     session: Session,
     user_id: uuid.UUID,
     account_id: uuid.UUID,
-    instruments: Iterable[tuple[str, str]],
+    instrument: tuple[str, str],
+    days: Collection[dt.date] | None = None,
 ) -> None:
-    """Rebuilds the daily rows of the given (asset class, symbol) pairs of one account."""
-    for asset_class, symbol in instruments:
-        session.execute(
-            delete(DailyPnlRecord).where(
-                DailyPnlRecord.account_id == account_id,
-                DailyPnlRecord.asset_class == asset_class,
-                DailyPnlRecord.symbol == symbol,
+    """Rebuilds the daily rows of one (asset class, symbol) of one account: on `days`, or all."""
+    asset_class, symbol = instrument
+    rows_of_instrument = [
+        DailyPnlRecord.account_id == account_id,
+        DailyPnlRecord.asset_class == asset_class,
+        DailyPnlRecord.symbol == symbol,
+    ]
+    closed_positions = [
+        PositionRecord.account_id == account_id,
+        PositionRecord.asset_class == asset_class,
+        PositionRecord.symbol == symbol,
+        PositionRecord.status == "closed",
+    ]
+    if days is not None:
+        if not days:
+            return
+        rows_of_instrument.append(DailyPnlRecord.day.in_(days))
+        closed_positions.append(PositionRecord.closed_day.in_(days))
+    session.execute(delete(DailyPnlRecord).where(*rows_of_instrument))
+    rows: dict[dt.date, DailyPnlRecord] = {}
+    for position in session.scalars(select(PositionRecord).where(*closed_positions)):
+        assert position.closed_day is not None
+        row = rows.get(position.closed_day)
+        if row is None:
+            row = rows[position.closed_day] = DailyPnlRecord(
+                account_id=account_id,
+                asset_class=asset_class,
+                symbol=symbol,
+                day=position.closed_day,
+                user_id=user_id,
+                trades=0,
+                wins=0,
+                losses=0,
+                net=Decimal(0),
+                gross=Decimal(0),
+                fees=Decimal(0),
+                win_total=Decimal(0),
+                loss_total=Decimal(0),
             )
-        )
-        positions = session.scalars(
-            select(PositionRecord).where(
-                PositionRecord.account_id == account_id,
-                PositionRecord.asset_class == asset_class,
-                PositionRecord.symbol == symbol,
-                PositionRecord.status == "closed",
-            )
-        ).all()
-        rows: dict[dt.date, DailyPnlRecord] = {}
-        for position in positions:
-            assert position.closed_day is not None
-            row = rows.get(position.closed_day)
-            if row is None:
-                row = rows[position.closed_day] = DailyPnlRecord(
-                    account_id=account_id,
-                    asset_class=asset_class,
-                    symbol=symbol,
-                    day=position.closed_day,
-                    user_id=user_id,
-                    trades=0,
-                    wins=0,
-                    losses=0,
-                    net=Decimal(0),
-                    gross=Decimal(0),
-                    fees=Decimal(0),
-                    win_total=Decimal(0),
-                    loss_total=Decimal(0),
-                )
-            _add(row, position)
-        session.add_all(rows.values())
+        _add(row, position)
+    session.add_all(rows.values())
     session.flush()
 
 
