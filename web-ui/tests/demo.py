@@ -17,6 +17,8 @@ from tradeloop_contracts import (
 
 from tests.factories import (
     a_bar_series,
+    a_broker_connection,
+    a_broker_connection_list,
     a_calendar,
     a_dashboard,
     a_journal_entry,
@@ -134,6 +136,20 @@ def serve_demo(edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2
         "GET",
         "/api/v1/api-tokens",
         json.dumps([an_api_token(id=uuid.uuid4())], default=str).encode(),
+    )
+    edge.answer(
+        "GET",
+        "/api/v1/broker-connections",
+        a_broker_connection_list(
+            a_broker_connection(),
+            a_broker_connection(
+                label="Alpaca live",
+                environment="live",
+                status="broken",
+                status_detail="unauthorized",
+                last_synced_at=None,
+            ),
+        ),
     )
     plan = demo_plan()
     edge.answer("GET", "/api/v1/plan", plan)

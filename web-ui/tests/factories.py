@@ -11,6 +11,8 @@ from tradeloop_contracts import (
     Account,
     AccountList,
     BarSeries,
+    BrokerConnection,
+    BrokerConnectionList,
     Dashboard,
     ImportDetail,
     ImportJob,
@@ -312,3 +314,23 @@ def a_violation(**overrides: Any) -> Violation:
 
 def a_violation_page(*violations: Violation, next_cursor: str | None = None) -> ViolationPage:
     return ViolationPage(items=list(violations), next_cursor=next_cursor)
+
+
+def a_broker_connection(**overrides: Any) -> BrokerConnection:
+    return BrokerConnection.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "broker": "alpaca",
+            "environment": "paper",
+            "label": "Alpaca paper",
+            "account_id": ACCOUNT_ID,
+            "status": "active",
+            "last_synced_at": CLOSED,
+            "created_at": OPENED,
+            **overrides,
+        }
+    )
+
+
+def a_broker_connection_list(*connections: BrokerConnection) -> BrokerConnectionList:
+    return BrokerConnectionList(items=list(connections))

@@ -14,7 +14,14 @@ from tradeloop_contracts import Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import DAY, serve_demo
-from tests.factories import a_journal_entry, a_position, a_position_page, a_user, an_import
+from tests.factories import (
+    a_broker_connection,
+    a_journal_entry,
+    a_position,
+    a_position_page,
+    a_user,
+    an_import,
+)
 from tests.stub_edge import StubEdge
 
 # Debian's chromium by default; CI points TEST_CHROMIUM at the one Playwright installs.
@@ -104,6 +111,7 @@ PAGES = {
     "plan": "/plan",
     "plan-version": "/plan/versions/2",
     "settings": "/settings",
+    "brokers": "/settings/brokers",
     "delete-account": "/settings/delete",
     "login": "/login",
     "signup": "/signup",
@@ -304,6 +312,41 @@ def test_a_custom_rule_is_added_from_the_keyboard_and_its_error_shown_at_the_col
     assert sent["rules"][0]["params"] == {"kind": "custom", "expression": "position.r_multipl > -1"}
     assert sent["rules"][0]["name"] == "Custom rule (CEL)"
     screenshot(page, "plan-custom-rule-error-phone")
+    assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_a_broker_is_connected_from_the_keyboard_and_the_keys_are_not_shown_back(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    edge.answer(
+        "POST", "/api/v1/broker-connections", a_broker_connection(label="Paper"), status=201
+    )
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto("/settings/brokers")
+
+    page.get_by_label("Name for this connection").focus()
+    page.keyboard.type("Paper")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "account_id"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.value") == "paper"
+    page.keyboard.press("Tab")
+    page.keyboard.type("PKKEY")
+    page.keyboard.press("Tab")
+    page.keyboard.type("very-secret")
+    page.keyboard.press("Enter")
+
+    page.get_by_test_id("broker-notice").wait_for()
+    assert "very-secret" not in page.content()
+    sent = json.loads(edge.received("POST", "/api/v1/broker-connections")[0].body)
+    assert (sent["api_key_id"], sent["api_secret"], sent["label"]) == (
+        "PKKEY",
+        "very-secret",
+        "Paper",
+    )
+    screenshot(page, "brokers-connected-phone")
     assert serious_violations(page) == []
     page.context.close()
 

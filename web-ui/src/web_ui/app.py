@@ -16,6 +16,7 @@ from tradeloop_contracts import ProblemField
 
 from web_ui import (
     auth,
+    brokers,
     dashboard,
     health,
     imports,
@@ -136,6 +137,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         journal.router,
         plan.router,
         settings_pages.router,
+        brokers.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
