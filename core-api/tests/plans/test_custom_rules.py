@@ -50,10 +50,17 @@ class TestHostileRules:
         with pytest.raises(CustomRuleError, match="the limit is 2000"):
             compile_rule(" || ".join(["position.quantity > 1.0"] * 100))
 
+    def test_comprehensions_nest_at_most_twice(self) -> None:
+        with pytest.raises(CustomRuleError, match="nests more than 2"):
+            compile_rule("[1].all(a, [1].all(b, [1].all(c, a + b + c > 0)))")
+
     def test_nested_comprehensions_that_multiply_work_are_refused(self) -> None:
         items = "[" + ",".join(["1"] * 100) + "]"
-        with pytest.raises(CustomRuleError, match="nests more than 2"):
-            compile_rule(f"{items}.all(a, {items}.all(b, {items}.all(c, a + b + c > 0)))")
+        assert compile_rule(f"{items}.all(a, [1, 2].exists(b, a > b))")
+        with pytest.raises(CustomRuleError, match="up to 10000 items per position; the limit is"):
+            compile_rule(f"{items}.all(a, {items}.all(b, a + b > 0))")
+        with pytest.raises(CustomRuleError, match="up to 2500 items"):
+            compile_rule("position.tags.all(t, position.tags.exists(u, t == u))")
 
     def test_regular_expressions_are_refused(self) -> None:
         with pytest.raises(CustomRuleError, match=r"matches\(\), which is not allowed") as caught:

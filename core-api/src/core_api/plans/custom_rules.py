@@ -18,7 +18,6 @@ from typing import Any
 import celpy
 import lark
 from celpy import celtypes
-from celpy.adapter import json_to_cel
 from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError
 
@@ -27,10 +26,13 @@ MAX_NESTING = 16
 MAX_LIST_ITEMS = 100
 MAX_STRING_LENGTH = 256
 MAX_NESTED_COMPREHENSIONS = 2
-# A trial run on sample values slower than this is refused; at evaluation a run slower
-# than MAX_EVALUATION_SECONDS marks the rule broken instead of holding up an import.
-MAX_TRIAL_SECONDS = 0.05
-MAX_EVALUATION_SECONDS = 0.1
+MAX_COMPREHENSION_STEPS = 1000
+FIELD_LIST_ITEMS = 50
+# The limits above bound the work; the clock only catches what they miss, so its budgets
+# are wide enough that a loaded machine never trips them on a well-formed rule. A trial
+# run slower than this is refused; at evaluation a slower run marks the rule broken.
+MAX_TRIAL_SECONDS = 0.5
+MAX_EVALUATION_SECONDS = 1.0
 COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 FORBIDDEN_FUNCTIONS = frozenset({"matches"})
 
@@ -157,11 +159,26 @@ def activation_of(
     position: Mapping[str, Any], execution: Mapping[str, Any], day: Mapping[str, Any]
 ) -> dict[str, celtypes.Value]:
     """The CEL variables for one position from plain Python values."""
-    return {
-        "position": json_to_cel(dict(position)),
-        "execution": json_to_cel(dict(execution)),
-        "day": json_to_cel(dict(day)),
-    }
+    return {"position": _cel_map(position), "execution": _cel_map(execution), "day": _cel_map(day)}
+
+
+def _cel_map(values: Mapping[str, Any]) -> celtypes.MapType:
+    # Built directly: the generic JSON adapter costs more than the evaluation itself.
+    return celtypes.MapType(
+        {celtypes.StringType(name): _cel_value(value) for name, value in values.items()}
+    )
+
+
+def _cel_value(value: Any) -> celtypes.Value:
+    if isinstance(value, bool):
+        return celtypes.BoolType(value)
+    if isinstance(value, int):
+        return celtypes.IntType(value)
+    if isinstance(value, float):
+        return celtypes.DoubleType(value)
+    if isinstance(value, str):
+        return celtypes.StringType(value)
+    return celtypes.ListType([_cel_value(item) for item in value])
 
 
 def _check_nesting(expression: str) -> None:
@@ -188,10 +205,10 @@ def _check_nesting(expression: str) -> None:
 
 def _check_tree(tree: lark.Tree[Any]) -> None:
     bound = _comprehension_variables(tree)
-    _check_node(tree, bound, comprehensions=0)
+    _check_node(tree, bound, comprehensions=0, steps=1)
 
 
-def _check_node(node: lark.Tree[Any], bound: set[str], comprehensions: int) -> None:
+def _check_node(node: lark.Tree[Any], bound: set[str], comprehensions: int, steps: int) -> None:
     kind = node.data
     if kind == "list_lit":
         items = _items(node)
@@ -225,6 +242,15 @@ def _check_node(node: lark.Tree[Any], bound: set[str], comprehensions: int) -> N
                     name.line or 1,
                     name.column or 1,
                 )
+            # Nested comprehensions multiply: bound the items stepped through per position.
+            steps *= _target_size(node.children[0])
+            if steps > MAX_COMPREHENSION_STEPS:
+                raise CustomRuleError(
+                    f"steps through up to {steps} items per position; "
+                    f"the limit is {MAX_COMPREHENSION_STEPS}",
+                    name.line or 1,
+                    name.column or 1,
+                )
     elif kind == "ident":
         token = node.children[0]
         assert isinstance(token, lark.Token)
@@ -238,7 +264,17 @@ def _check_node(node: lark.Tree[Any], bound: set[str], comprehensions: int) -> N
         _check_field(node)
     for child in node.children:
         if isinstance(child, lark.Tree):
-            _check_node(child, bound, comprehensions)
+            _check_node(child, bound, comprehensions, steps)
+
+
+def _target_size(target: Any) -> int:
+    # A list literal has its own length; a field (`position.tags`) counts as a long list.
+    literal = next(
+        (node for node in target.iter_subtrees_topdown() if node.data == "list_lit"), None
+    )
+    if literal is not None and _root_name(target) is None:
+        return max(1, len(_items(literal)))
+    return FIELD_LIST_ITEMS
 
 
 def _check_field(node: lark.Tree[Any]) -> None:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -242,6 +242,11 @@ class _DayContext:
         end = bisect.bisect_left(self.close_times, self.position.opened_at)
         return self.day_closed[:end]
 
+    @cached_property
+    def activation(self) -> dict[str, Any]:
+        """The CEL variables, built once for all the custom rules of the plan."""
+        return _activation(self.position, self)
+
     def consecutive_losses(self) -> int:
         streak = 0
         for earlier in reversed(self.closed_before()):
@@ -288,7 +293,7 @@ def _judge(
         seen = _journal(params, position, now)
     elif isinstance(params, CustomRule):
         try:
-            if not compiled(params.expression).holds(_activation(position, context)):
+            if not compiled(params.expression).holds(context.activation):
                 seen = ("expression is false", params.expression[:200])
         except CustomRuleFault as fault:
             return _Fault(str(fault))
