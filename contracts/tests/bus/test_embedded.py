@@ -2,6 +2,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import multiprocessing.synchronize
+import sqlite3
 import uuid
 from multiprocessing.queues import Queue
 from pathlib import Path
@@ -134,6 +135,23 @@ class TestStreamCap:
 
         assert await _kept(url, ["import"]) == [event.id for event in imports[2:]]
         assert await _kept(url, ["plan"]) == [event.id for event in plans]
+
+    async def test_a_file_written_before_lengths_were_kept_is_counted_when_opened(
+        self, tmp_path: Path
+    ) -> None:
+        url = f"sqlite:///{tmp_path}/bus.db"
+        events = [_event() for _ in range(6)]
+        bus = open_bus(url)
+        for event in events[:5]:
+            await bus.publish(event)
+        await bus.close()
+        with contextlib.closing(sqlite3.connect(tmp_path / "bus.db", isolation_level=None)) as db:
+            db.execute("DROP TABLE stream_lengths")
+        reopened = open_bus(url, stream_max_length=3)
+        await reopened.publish(events[5])
+        await reopened.close()
+
+        assert await _kept(url, ["import"]) == [event.id for event in events[3:]]
 
 
 class TestSeveralFamilies:
