@@ -36,7 +36,7 @@ EUROPEAN_MAPPING = ColumnMapping(
         "price": "Kurs",
         "commission": "Provision",
     },
-    date_order="dmy",
+    day_first=True,
     decimal_comma=True,
     time_zone="Europe/Berlin",
 )
@@ -46,22 +46,29 @@ def parse(text: str, mapping: ColumnMapping) -> list[ParsedRow | RowProblem]:
     return list(parse_mapped_csv(io.StringIO(text, newline=""), mapping))
 
 
+def guessed(header: list[str]) -> dict[str, tuple[str | None, Decimal]]:
+    return {g.field: (g.column, g.confidence) for g in guess_columns(header) if g.column}
+
+
 class TestGuessColumns:
     def test_known_names_are_certain_and_near_names_less_so(self) -> None:
-        guesses = guess_columns(["Trade Price (USD)", "Qty", "Tickr", "Executed At", "Notes"])
-        assert {field: (g.column, g.confidence) for field, g in guesses.items()} == {
-            "price": ("Trade Price (USD)", 0.7),
-            "quantity": ("Qty", 1.0),
-            "symbol": ("Tickr", pytest.approx(0.63, abs=0.01)),
-            "datetime": ("Executed At", 1.0),
+        assert guessed(["Trade Price (USD)", "Qty", "Tickr", "Executed At", "Notes"]) == {
+            "price": ("Trade Price (USD)", Decimal("0.7")),
+            "quantity": ("Qty", Decimal(1)),
+            "symbol": ("Tickr", Decimal("0.63")),
+            "datetime": ("Executed At", Decimal(1)),
         }
 
+    def test_every_field_is_answered_and_unguessed_ones_have_no_column(self) -> None:
+        guesses = guess_columns(["Qty"])
+        assert len(guesses) == 13
+        assert next(g for g in guesses if g.field == "price").column is None
+
     def test_each_column_is_offered_for_one_field_only(self) -> None:
-        guesses = guess_columns(["Price", "Price"])
-        assert [guess.column for guess in guesses.values()] == ["Price"]
+        assert [column for column, _ in guessed(["Price", "Price"]).values()] == ["Price"]
 
     def test_names_like_nothing_known_are_not_guessed(self) -> None:
-        assert guess_columns(["Wertpapier", "Kurs", "Bemerkung"]) == {}
+        assert guessed(["Wertpapier", "Kurs", "Bemerkung"]) == {}
 
 
 class TestPreviewCsv:
@@ -77,14 +84,15 @@ class TestPreviewCsv:
         assert (preview.delimiter, preview.header_line) == (";", 3)
         assert preview.header == ["Date", "Symbol", "Side", "Quantity", "Price"]
         assert preview.rows[1] == ["14/03/2024 16:45", "SAP", "sell", "10", "176,05"]
-        assert set(preview.guesses) == {"date", "symbol", "side", "quantity", "price"}
-        assert (preview.date_order, preview.decimal_comma) == ("dmy", True)
+        assert set(guessed(preview.header)) == {"date", "symbol", "side", "quantity", "price"}
+        assert (preview.day_first, preview.decimal_comma) == (True, True)
+        assert preview.suggested.columns["date"] == "Date"
 
     def test_us_dates_and_points_are_told_apart_from_the_values(self) -> None:
         preview = preview_csv(
             io.StringIO('Time,Ticker,Qty,Price\n3/14/2024 9:31 AM,AAPL,1,"$1,175.20"\n')
         )
-        assert (preview.date_order, preview.decimal_comma) == ("mdy", False)
+        assert (preview.day_first, preview.decimal_comma) == (False, False)
 
     def test_only_the_first_rows_are_shown(self) -> None:
         text = "Time,Ticker,Qty,Price\n" + "2024-03-04 10:00,A,1,2\n" * 50
@@ -119,7 +127,6 @@ class TestParseMappedCsv:
                 "price": "Avg Px",
                 "fees": "Charges",
             },
-            date_order="mdy",
         )
         rows = parse(
             "Trade Date,Exec Time,Security,B/S,Shares,Avg Px,Charges\n"
@@ -138,15 +145,42 @@ class TestParseMappedCsv:
         ]
         assert problem.reason == "time '31.02.2024 10:00:00' is not DD/MM/YYYY HH:MM:SS"
 
+    def test_a_strftime_pattern_reads_times_the_orders_cannot(self) -> None:
+        mapping = ColumnMapping(
+            columns={"datetime": "When", "symbol": "Sym", "quantity": "Qty", "price": "Px"},
+            date_format="%Y%m%d-%H%M%S",
+            time_zone="UTC",
+        )
+        rows = parse(
+            "When,Sym,Qty,Px\n20240304-093112,AAPL,1,2\n2024-03-04 09:31,AAPL,1,2\n", mapping
+        )
+        assert executions(rows)[0].execution.executed_at == dt.datetime(
+            2024, 3, 4, 9, 31, 12, tzinfo=dt.UTC
+        )
+        [problem] = [row for row in rows if isinstance(row, RowProblem)]
+        assert (problem.field, problem.reason) == (
+            "When",
+            "time '2024-03-04 09:31' is not %Y%m%d-%H%M%S",
+        )
+
+    def test_currency_marks_and_parentheses_can_be_refused(self) -> None:
+        mapping = ColumnMapping(
+            columns={"datetime": "When", "symbol": "Sym", "quantity": "Qty", "price": "Px"},
+            currency_symbols=False,
+            parentheses_negative=False,
+        )
+        rows = parse(
+            "When,Sym,Qty,Px\n2024-03-04 09:31,A,(1),2\n2024-03-04 09:31,A,1,$2\n", mapping
+        )
+        assert problems(rows) == [(2, "Qty"), (3, "Px")]
+
     def test_a_mapping_without_a_price_column_is_refused(self) -> None:
         mapping = ColumnMapping(columns={"datetime": "Datum", "symbol": "W", "quantity": "S"})
         with pytest.raises(MappingError, match="no column for price"):
             parse(EUROPEAN, mapping)
 
     def test_a_mapping_naming_columns_the_file_lacks_is_refused(self) -> None:
-        mapping = ColumnMapping(
-            columns={**EUROPEAN_MAPPING.columns, "price": "Preis"}, date_order="dmy"
-        )
+        mapping = ColumnMapping(columns={**EUROPEAN_MAPPING.columns, "price": "Preis"})
         with pytest.raises(FormatNotRecognisedError, match="'Preis'"):
             parse(EUROPEAN, mapping)
 
@@ -191,7 +225,7 @@ class TestParseMappedCsv:
     ) -> None:
         mapping = ColumnMapping(
             columns={"datetime": "Zeit", "symbol": "Titel", "quantity": "Anzahl", "price": "Preis"},
-            date_order="dmy",
+            day_first=True,
             decimal_comma=True,
             time_zone="UTC",
         )

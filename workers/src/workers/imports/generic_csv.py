@@ -71,6 +71,7 @@ _OLDEST, _NEWEST = 1970, 2100
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _CURRENCY_MARKS = re.compile(r"[\s\u00a0'$€£¥]|^[A-Z]{3}|[A-Z]{3}$")
+_GROUPING_MARKS = re.compile(r"[\s\u00a0']")
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
 _PLAIN_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
 _BARE_DATE = re.compile(r"\d{4}-?\d{2}-?\d{2}")
@@ -94,12 +95,16 @@ class Layout:
 
 @dataclass(frozen=True)
 class ValueFormats:
-    """How a file writes dates and numbers: the order of day, month and year in dates, and
-    whether the decimal mark is a comma (None: told apart from thousands separators by the
-    value itself)."""
+    """How a file writes dates and numbers: the order of day, month and year in dates or a
+    strftime pattern for its times, whether the decimal mark is a comma (None: told apart
+    from thousands separators by the value itself), and whether currency marks and
+    parentheses for negatives are read."""
 
     date_order: DateOrder = "ymd"
+    date_format: str | None = None
     decimal_comma: bool | None = None
+    currency_symbols: bool = True
+    parentheses_negative: bool = True
 
 
 @dataclass(frozen=True)
@@ -304,19 +309,28 @@ class _RowParser:
         return self._time(self._required(record, field), field)
 
     def _time(self, text: str, field: Field) -> dt.datetime:
-        order = self._formats.date_order
+        formats = self._formats
+        expected = formats.date_format or _TIME_FORMATS[formats.date_order]
         try:
-            return parse_time(text, self._time_zone, date_order=order)
+            if formats.date_format:
+                written = dt.datetime.strptime(text.strip(), formats.date_format).isoformat()
+                return parse_time(written, self._time_zone)
+            return parse_time(text, self._time_zone, date_order=formats.date_order)
         except UnusableTimeError as error:
             reason = f"time {text!r} {error}"
         except (ValueError, OverflowError):
-            expected = _TIME_FORMATS[order]
             reason = f"time {text!r} is not {expected}"
         raise _BadValueError(field, reason)
 
     def _amount(self, text: str, field: Field) -> Decimal:
+        formats = self._formats
         try:
-            return parse_amount(text, decimal_comma=self._formats.decimal_comma)
+            return parse_amount(
+                text,
+                decimal_comma=formats.decimal_comma,
+                currency_symbols=formats.currency_symbols,
+                parentheses_negative=formats.parentheses_negative,
+            )
         except ValueError:
             raise _BadValueError(field, f"{field} {text!r} is not a number") from None
 
@@ -353,18 +367,26 @@ _FIELD_OF_LOCATION: Mapping[str, Field] = {
 }
 
 
-def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal:
+def parse_amount(
+    text: str,
+    *,
+    decimal_comma: bool | None = None,
+    currency_symbols: bool = True,
+    parentheses_negative: bool = True,
+) -> Decimal:
     """A Decimal from a broker's number: `1,234.50`, `$12`, `(3.20)` (negative), `1.234,50`.
 
     With `decimal_comma` True the comma is the decimal mark and dots or spaces group
     thousands (`1.234,5`), False the other way round; None tells them apart by the value.
+    Without `currency_symbols` or `parentheses_negative`, `$12` or `(3.20)` are refused.
     Raises ValueError when `text` is not such a number.
     """
     value = text.strip()
-    negative = value.startswith("(") and value.endswith(")")
+    negative = parentheses_negative and value.startswith("(") and value.endswith(")")
     if negative:
         value = value[1:-1]
-    value = _CURRENCY_MARKS.sub("", value.strip())
+    marks = _CURRENCY_MARKS if currency_symbols else _GROUPING_MARKS
+    value = marks.sub("", value.strip())
     if len(value) > _MAX_NUMBER_CHARS:
         raise ValueError("too many digits")
     if decimal_comma is not None:

@@ -2,8 +2,11 @@
 a preview of the first rows, and parsing a file with the mapping the trader chose.
 
 A mapping names, for each field, the column (as the file's header writes it) that holds
-it, and says how the file writes dates (day, month and year order) and numbers (decimal
-comma or point). It is saved per account and reused for the next file of that layout.
+it, and says how the file writes dates (day first or month first, or a strftime pattern)
+and numbers (decimal comma or point, currency marks, parentheses for negatives). Core
+saves it per account and hands it back with the next import of that layout. The shapes
+here carry the field names of the contracts' `ColumnMapping`, `FieldGuess` and
+`CsvPreview`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 import statistics
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from .generic_csv import (
@@ -38,6 +42,7 @@ EXACT, CONTAINED = 1.0, 0.7
 # Below this similarity a header name is not offered as a guess at all.
 MIN_SIMILARITY = 0.75
 REQUIRED_FIELDS: tuple[Field, ...] = ("symbol", "quantity", "price")
+ALL_FIELDS: tuple[Field, ...] = tuple(HEADER_ALIASES)
 
 _LEADING_NUMBERS = re.compile(r"\s*(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
 _DECIMAL_COMMA = re.compile(r"[-+(]?[^\d]*\d{1,3}(\.\d{3})*,\d+\)?")
@@ -52,39 +57,58 @@ class MappingError(ValueError):
 class ColumnMapping:
     """The trader's choice: the column (header name) of each field, and value formats.
 
-    A time comes from `datetime`, or `date` plus `time`; `symbol`, `quantity` and `price`
-    are required. `time_zone` (IANA name) reads times without an offset; None uses the
-    worker's `WORKERS_IMPORT_TIME_ZONE`.
+    A time comes from `datetime`, or `date` (plus `time`); `symbol`, `quantity` and
+    `price` are required. `delimiter` None is detected. `date_format` is a strftime
+    pattern of the time as written (date and time columns joined by a space); without it,
+    dates are ISO 8601 or slashed, month first unless `day_first`. `time_zone` (IANA
+    name) reads times without an offset; None uses `WORKERS_IMPORT_TIME_ZONE`.
     """
 
     columns: Mapping[Field, str]
-    date_order: DateOrder = "ymd"
-    decimal_comma: bool | None = None
+    delimiter: str | None = None
+    date_format: str | None = None
+    day_first: bool = False
+    decimal_comma: bool = False
+    currency_symbols: bool = True
+    parentheses_negative: bool = True
     time_zone: str | None = None
 
 
 @dataclass(frozen=True)
-class Guess:
-    """The column a field probably is, and how sure the guess is (0 to 1)."""
+class FieldGuess:
+    """The column a field probably is (None: none looks like it), and how sure (0 to 1)."""
 
-    column: str
-    confidence: float
+    field: Field
+    column: str | None
+    confidence: Decimal
 
 
 @dataclass(frozen=True)
 class CsvPreview:
-    """What the trader sees before choosing a mapping."""
+    """What the trader sees before choosing a mapping: the first rows, a guess per field,
+    and guesses of the formats (`suggested` puts them all into a mapping to confirm)."""
 
     delimiter: str
     header_line: int
     header: list[str]
     rows: list[list[str]]
-    guesses: dict[Field, Guess] = field(default_factory=dict)
-    date_order: DateOrder = "ymd"
+    guesses: list[FieldGuess] = field(default_factory=list)
+    day_first: bool = False
     decimal_comma: bool = False
 
+    @property
+    def suggested(self) -> ColumnMapping:
+        """The guesses as a mapping (it may lack required fields the trader must choose)."""
+        columns = {guess.field: guess.column for guess in self.guesses if guess.column}
+        return ColumnMapping(
+            columns=columns,
+            delimiter=self.delimiter,
+            day_first=self.day_first,
+            decimal_comma=self.decimal_comma,
+        )
 
-def guess_columns(header: Sequence[str]) -> dict[Field, Guess]:
+
+def guess_columns(header: Sequence[str]) -> list[FieldGuess]:
     """The likely column of each field, each column given to at most one field.
 
     A name that is one of the field's known aliases (`Fill Price`, `Qty`, ...) is certain
@@ -101,14 +125,18 @@ def guess_columns(header: Sequence[str]) -> dict[Field, Guess]:
             score = _similarity(key, aliases)
             if score:
                 candidates.append((score, -index, target))
-    guesses: dict[Field, Guess] = {}
+    chosen: dict[Field, tuple[str, float]] = {}
     taken: set[int] = set()
     for score, negative_index, target in sorted(candidates, reverse=True):
         index = -negative_index
-        if target in guesses or index in taken:
+        if target in chosen or index in taken:
             continue
-        guesses[target] = Guess(header[index].strip(), round(score, 2))
+        chosen[target] = (header[index].strip(), score)
         taken.add(index)
+    guesses = []
+    for target in ALL_FIELDS:
+        column, score = chosen.get(target, (None, 0.0))
+        guesses.append(FieldGuess(target, column, Decimal(str(round(score, 2)))))
     return guesses
 
 
@@ -138,18 +166,17 @@ def preview_csv(lines: Iterable[str], *, rows: int = PREVIEW_ROWS) -> CsvPreview
     body = [record for record in records[header_index + 1 :] if any(v.strip() for v in record)]
     body = body[:rows]
     guesses = guess_columns(header)
+    found = {guess.field: guess.column for guess in guesses if guess.column}
+    times = _column_values(header, body, found, ("datetime", "date", "time"))
+    numbers = _column_values(header, body, found, ("price", "quantity", "commission", "fees"))
     return CsvPreview(
         delimiter=delimiter,
         header_line=header_index + 1,
         header=header,
         rows=body,
         guesses=guesses,
-        date_order=_guess_date_order(
-            _column_values(header, body, guesses, ("datetime", "date", "time"))
-        ),
-        decimal_comma=_guess_decimal_comma(
-            _column_values(header, body, guesses, ("price", "quantity", "commission", "fees"))
-        ),
+        day_first=_guess_day_first(times),
+        decimal_comma=_guess_decimal_comma(numbers),
     )
 
 
@@ -176,7 +203,7 @@ def _split(head: Sequence[str]) -> tuple[str, list[list[str]]]:
 
 def _header_index(records: Sequence[Sequence[str]]) -> int:
     scored = [
-        (len(guess_columns(record)), -index)
+        (sum(1 for guess in guess_columns(record) if guess.column), -index)
         for index, record in enumerate(records)
         if any(value.strip() for value in record)
     ]
@@ -186,28 +213,25 @@ def _header_index(records: Sequence[Sequence[str]]) -> int:
 def _column_values(
     header: Sequence[str],
     body: Sequence[Sequence[str]],
-    guesses: Mapping[Field, Guess],
+    found: Mapping[Field, str],
     targets: Sequence[Field],
 ) -> list[str]:
-    indexes = [header.index(guesses[t].column) for t in targets if t in guesses]
+    indexes = [header.index(found[target]) for target in targets if target in found]
     return [row[i].strip() for row in body for i in indexes if i < len(row) and row[i].strip()]
 
 
-def _guess_date_order(values: Sequence[str]) -> DateOrder:
-    """`dmy` when a first number above 12 shows days first, `mdy` when a second one does;
-    ymd for ISO dates and when nothing tells (the trader confirms in the preview)."""
-    order: DateOrder = "ymd"
+def _guess_day_first(values: Sequence[str]) -> bool:
+    """Day first when a date's first number is above 12 before any second number is;
+    month first otherwise (ISO dates are read either way; the trader confirms)."""
     for value in values:
         match = _LEADING_NUMBERS.match(value)
         if match is None or len(match.group(1)) == 4:
             continue
-        first, second = int(match.group(1)), int(match.group(2))
-        if first > 12:
-            return "dmy"
-        if second > 12:
-            return "mdy"
-        order = "mdy"
-    return order
+        if int(match.group(1)) > 12:
+            return True
+        if int(match.group(2)) > 12:
+            return False
+    return False
 
 
 def _guess_decimal_comma(values: Sequence[str]) -> bool:
@@ -233,16 +257,23 @@ def parse_mapped_csv(
     source = iter(lines)
     head = list(itertools.islice(source, HEADER_SEARCH_LINES))
     layout = _layout(head, mapping)
-    formats = ValueFormats(mapping.date_order, mapping.decimal_comma)
+    order: DateOrder = "dmy" if mapping.day_first else "mdy"
+    formats = ValueFormats(
+        date_order=order,
+        date_format=mapping.date_format,
+        decimal_comma=mapping.decimal_comma,
+        currency_symbols=mapping.currency_symbols,
+        parentheses_negative=mapping.parentheses_negative,
+    )
     skipped = itertools.chain(head, source)
     yield from parse_rows(skipped, layout, zone, formats)
 
 
 def _check(mapping: ColumnMapping) -> None:
-    missing = [target for target in REQUIRED_FIELDS if not mapping.columns.get(target)]
+    missing: list[str] = [target for target in REQUIRED_FIELDS if not mapping.columns.get(target)]
     columns = mapping.columns
-    if not columns.get("datetime") and not columns.get("date") and not columns.get("time"):
-        missing.insert(0, "datetime")
+    if not columns.get("datetime") and not columns.get("date"):
+        missing.insert(0, "datetime or date")
     if missing:
         raise MappingError(f"the mapping names no column for {', '.join(missing)}")
     if mapping.time_zone:
@@ -254,7 +285,7 @@ def _check(mapping: ColumnMapping) -> None:
 
 def _layout(head: Sequence[str], mapping: ColumnMapping) -> Layout:
     wanted = {target: name.strip() for target, name in mapping.columns.items() if name.strip()}
-    for delimiter in DELIMITERS:
+    for delimiter in (mapping.delimiter,) if mapping.delimiter else DELIMITERS:
         try:
             records = list(csv.reader(head, delimiter=delimiter))
         except csv.Error:
