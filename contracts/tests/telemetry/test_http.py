@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from tradeloop_contracts.telemetry import (
@@ -93,6 +93,20 @@ class TestServerSpans:
         assert span.attributes is not None
         assert span.attributes["http.response.status_code"] == 200
         assert answer.headers["traceparent"].split("-")[1] == CALLER_TRACE
+
+    async def test_a_mounted_route_is_named_under_the_mount_path(self) -> None:
+        async def job(request: Request) -> JSONResponse:
+            return JSONResponse({"id": request.path_params["job_id"]})
+
+        app = Starlette(routes=[Mount("/internal", routes=[Route("/v1/jobs/{job_id}", job)])])
+        app.add_middleware(TelemetryMiddleware, service="workers")
+        with capture_spans() as spans:
+            async with client_of(app) as client:
+                assert (await client.get("/internal/v1/jobs/7")).json() == {"id": "7"}
+
+        assert [span.name for span in spans.get_finished_spans()] == [
+            "GET /internal/v1/jobs/{job_id}"
+        ]
 
     async def test_unmatched_paths_share_one_name_and_scrapes_are_not_traced(self) -> None:
         with capture_spans() as spans:
