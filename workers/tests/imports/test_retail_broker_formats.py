@@ -58,6 +58,19 @@ class TestThinkorswimStatement:
         rows = parse_sample("schwab_statement.csv")
         assert problems(rows) == [(22, "Price"), (27, "Exec Time")]
 
+    def test_options_on_futures_are_rejected_as_unknown_instruments(self) -> None:
+        [row] = parse_bytes(
+            b"Account Statement for 1 since 3/4/24 through 3/8/24\n\nAccount Trade History\n"
+            b",Exec Time,Spread,Side,Qty,Pos Effect,Symbol,Exp,Strike,Type,Price,Net Price\n"
+            b",3/4/24 10:00:00,SINGLE,BUY,+1,TO OPEN,/ESH24,15 MAR 24,5100,CALL,20,20\n",
+            "schwab_csv",
+        )
+        assert isinstance(row, RowProblem)
+        assert (row.line, row.reason) == (
+            5,
+            "unknown instrument: /ESH24 CALL: options on futures are not imported",
+        )
+
     def test_a_statement_without_the_trade_history_section_is_not_recognised(self) -> None:
         data = (SAMPLES / "schwab_statement.csv").read_bytes()
         cut = data[: data.index(b"Account Trade History")]

@@ -5,7 +5,8 @@
   its `Account Trade History` section is read: `Exec Time` (local `M/D/YY HH:MM:SS`; a
   spread's later legs leave it empty and share the first leg's), `Side`, `Qty` (signed),
   `Pos Effect` (`TO OPEN`, `TO CLOSE`), `Symbol` (`/ESH24` for futures), `Exp`
-  (`15 MAR 24`), `Strike`, `Type` (`STOCK`, `ETF`, `CALL`, `PUT`, `FUTURE`), `Price`. The
+  (`15 MAR 24`), `Strike`, `Type` (`STOCK`, `ETF`, `CALL`, `PUT`, `FUTURE`; options on
+  futures are rejected as unknown instruments), `Price`. The
   section carries no commissions (the statement's cash section does) nor execution ids.
 - **Schwab transactions** (Accounts → History → Export): `Date` (`MM/DD/YYYY`, or
   `MM/DD/YYYY as of MM/DD/YYYY`), `Action` (Buy, Sell, Sell Short, Buy to Cover, Buy/Sell
@@ -24,7 +25,12 @@ from zoneinfo import ZoneInfo
 from tradeloop_contracts import ExecutionIn, Instrument, OpenClose, Side
 
 from .generic_csv import DEFAULT_TIME_ZONE, ParsedRow, RowProblem
-from .instruments import future_from_code, option_from_parts, option_from_schwab
+from .instruments import (
+    UnknownInstrumentError,
+    future_from_code,
+    option_from_parts,
+    option_from_schwab,
+)
 from .records import (
     BadFieldError,
     Fingerprints,
@@ -126,6 +132,8 @@ def _statement_instrument(record: Record, traded_on: dt.date) -> Instrument:
     kind = record.required("type").upper()
     if kind in ("STOCK", "ETF"):
         return Instrument(asset_class="stock", symbol=symbol)
+    if kind in ("CALL", "PUT") and symbol.startswith("/"):
+        raise UnknownInstrumentError(f"{symbol} {kind}: options on futures are not imported")
     if kind in ("CALL", "PUT"):
         return option_from_parts(symbol, record.required("exp"), record.required("strike"), kind)
     if kind == "FUTURE":
