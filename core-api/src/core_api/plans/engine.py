@@ -153,12 +153,15 @@ def compiled(expression: str) -> CompiledRule:
     return compile_rule(expression)
 
 
-class _Versions:
+class VersionTimeline:
+    """Plan versions by when they came into force."""
+
     def __init__(self, versions: Sequence[PlanVersion]) -> None:
         self.versions = sorted(versions, key=lambda version: version.effective_from)
         self.starts = [version.effective_from for version in self.versions]
 
     def at(self, moment: dt.datetime) -> PlanVersion | None:
+        """The version in force at `moment`, None before the first."""
         index = bisect.bisect_right(self.starts, moment) - 1
         return self.versions[index] if index >= 0 else None
 
@@ -176,7 +179,7 @@ def evaluate(
     in the two days before them (a cooldown looks back up to a day). A custom rule that
     fails is recorded in `faults` and skipped for the rest of the run, never raised.
     """
-    by_version = _Versions(versions)
+    by_version = VersionTimeline(versions)
     evaluation = Evaluation()
     everything = list(positions)
     wanted = None if days is None else set(days)
@@ -364,7 +367,7 @@ def _journal(
 
 
 def _judge_day_loss(
-    by_version: _Versions,
+    by_version: VersionTimeline,
     day: dt.date,
     day_opened: list[PositionFacts],
     day_closed: list[PositionFacts],
@@ -423,7 +426,7 @@ def _judge_day_loss(
         )
 
 
-def _rules_at(by_version: _Versions, position: PositionFacts) -> tuple[PlanRule, ...]:
+def _rules_at(by_version: VersionTimeline, position: PositionFacts) -> tuple[PlanRule, ...]:
     version = by_version.at(position.opened_at)
     return version.rules if version is not None else ()
 
