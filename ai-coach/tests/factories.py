@@ -61,7 +61,9 @@ def positions_of(trades: Sequence[ClosedTrade], currency: str = "USD") -> list[P
         Position(
             id=item.id,
             account_id=uuid.UUID(int=1),
-            instrument=Instrument(symbol="AAPL", asset_class="stock", currency=currency),
+            instrument=Instrument(
+                symbol=item.symbol or "AAPL", asset_class="stock", currency=currency
+            ),
             direction="long",
             status="closed",
             opened_at=item.opened_at,
@@ -77,6 +79,7 @@ def positions_of(trades: Sequence[ClosedTrade], currency: str = "USD") -> list[P
             holding_seconds=item.holding_seconds,
             outcome=item.outcome,
             execution_count=2,
+            tags=list(item.tags),
         )
         for item in trades
     ]

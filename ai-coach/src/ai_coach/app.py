@@ -11,13 +11,43 @@ from fastapi.responses import JSONResponse
 
 from ai_coach.analytics.endpoints import router as analytics_router
 from ai_coach.auth import JwksVerifier
+from ai_coach.chat.endpoints import router as chat_router
+from ai_coach.chat.service import ChatModel, LlmSettings
 from ai_coach.config import Settings
 from ai_coach.core import CoreClient
 from ai_coach.errors import install_error_handlers, problem_response
 from ai_coach.insights.endpoints import router as insights_router
 from ai_coach.insights.service import CoachService
+from ai_coach.llm.budget import DailyBudget, Prices
+from ai_coach.llm.client import LlmClient
 from ai_coach.reflections.endpoints import router as reflections_router
 from ai_coach.reviews.endpoints import router as reviews_router
+
+
+@asynccontextmanager
+async def _chat_model(settings: Settings) -> AsyncIterator[ChatModel | None]:
+    """The model side of the chat when LLM_BASE_URL is set, else None (templates only)."""
+    if not settings.llm_base_url:
+        yield None
+        return
+    base_url = settings.llm_base_url.rstrip("/") + "/"
+    timeout = httpx.Timeout(settings.llm_timeout_seconds)
+    async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as http:
+        client = LlmClient(
+            http, settings.llm_model, settings.llm_api_key, attempts=settings.llm_attempts
+        )
+        budget = DailyBudget(
+            settings.llm_daily_tokens_per_user,
+            settings.llm_daily_cost_per_user,
+            Prices(
+                settings.llm_prompt_price_per_1k_tokens,
+                settings.llm_completion_price_per_1k_tokens,
+            ),
+        )
+        limits = LlmSettings(
+            settings.llm_max_tokens_per_request, settings.llm_max_completion_tokens
+        )
+        yield ChatModel(client, budget, limits)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,7 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     cache_seconds=settings.jwks_cache_seconds,
                     cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
                 )
-                yield
+                async with _chat_model(settings) as chat_model:
+                    app.state.chat_model = chat_model
+                    yield
 
     app = FastAPI(title="Tradeloop ai-coach", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
@@ -50,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analytics_router)
     app.include_router(reflections_router)
     app.include_router(reviews_router)
+    app.include_router(chat_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

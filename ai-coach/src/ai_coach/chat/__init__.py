@@ -1,0 +1,1 @@
+"""Questions in plain words about a trader's numbers: the grammar, the answers, the chat route."""

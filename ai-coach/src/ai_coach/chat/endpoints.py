@@ -1,0 +1,38 @@
+"""`POST /v1/chat`: a question about the trader's own numbers, answered from the analytics."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+
+from ai_coach.analytics import trading_day
+from ai_coach.analytics.endpoints import resolve_time_zone
+from ai_coach.auth import CurrentUser
+from ai_coach.chat.models import ChatReply, ChatRequest
+from ai_coach.chat.service import ChatModel, template_reply
+from ai_coach.contracts.problem import Problem
+from ai_coach.core import CoreClient
+from ai_coach.positions import trades_by_currency
+
+router = APIRouter(prefix="/v1", tags=["chat"])
+
+
+@router.post(
+    "/chat",
+    response_model=ChatReply,
+    responses={401: {"model": Problem}, 422: {"model": Problem}, 502: {"model": Problem}},
+)
+async def chat(request: Request, user: CurrentUser, body: ChatRequest) -> ChatReply:
+    """An answer with the numbers it uses and a chart spec."""
+    zone = resolve_time_zone(body.time_zone or request.app.state.settings.time_zone)
+    today = trading_day(dt.datetime.now(dt.UTC), zone)
+    core: CoreClient = request.app.state.core
+    trades = trades_by_currency(await core.list_closed_positions(user.id))
+    model: ChatModel | None = request.app.state.chat_model
+    reply = None
+    if model is not None:
+        reply = await model.reply(user.id, body.message, trades, zone, today)
+    if reply is None:
+        reply = template_reply(body.message, trades, zone, today)
+    return reply.model_copy(update={"conversation_id": body.conversation_id})

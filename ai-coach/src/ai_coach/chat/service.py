@@ -1,0 +1,265 @@
+"""Answering a trader's question: the grammar without a model, tool calls with one.
+
+With a model the conversation is: the question, the model's calls of `analytics_query`
+(answered by the same `answer` function the grammar uses), and its final text. The text
+is kept only when every number in it is among the tool results or the question
+(`ai_coach.llm.grounding`); otherwise, and whenever the model fails, is over budget or
+never calls the tool, the reply is the written template of the analytics answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ai_coach.analytics import ClosedTrade, Dimension
+from ai_coach.analytics.breakdown import WEEKDAYS
+from ai_coach.chat.answers import Answer, answer
+from ai_coach.chat.models import (
+    ChatChart,
+    ChatChartPoint,
+    ChatChartSeries,
+    ChatNumber,
+    ChatReply,
+    ChatToolCall,
+)
+from ai_coach.chat.questions import METRICS, Metric, NotUnderstoodError, Question, parse_question
+from ai_coach.llm.budget import DailyBudget
+from ai_coach.llm.client import LlmClient, LlmError, Message
+from ai_coach.llm.grounding import ungrounded
+
+logger = logging.getLogger(__name__)
+TOOL_NAME = "analytics_query"
+MAX_ROUNDS = 3
+SYSTEM_PROMPT = (
+    "You are a trading coach answering a trader's question about their own closed trades. "
+    "You never compute, estimate or invent a number: call the tool `analytics_query` to get "
+    "every number, then answer in two or three plain sentences using only numbers exactly as "
+    "the tool returned them (a fraction may be written as a percentage). If the tool has no "
+    "trades for the question, say so. Today is {today}; the trader's time zone is {zone}."
+)
+
+
+class QueryArguments(BaseModel):
+    """The tool's arguments: the same query the grammar builds, as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metrics: list[Metric] = Field(default_factory=list, max_length=5)
+    group_by: Dimension | None = None
+    rank: Literal["worst", "best"] | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    weekdays: list[str] = Field(default_factory=list, max_length=7)
+    hour_from: int | None = Field(default=None, ge=0, le=24)
+    hour_to: int | None = Field(default=None, ge=0, le=24)
+    symbols: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("weekdays")
+    @classmethod
+    def _known_weekdays(cls, weekdays: list[str]) -> list[str]:
+        unknown = [day for day in weekdays if day not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"not a weekday: {', '.join(unknown)}; use {', '.join(WEEKDAYS)}")
+        return weekdays
+
+    def question(self) -> Question:
+        """The same query the grammar would build."""
+        period = "overall"
+        if self.start or self.end:
+            period = f"from {self.start or 'the start'} to {self.end or 'today'}"
+        return Question(
+            metrics=tuple(dict.fromkeys(self.metrics)),
+            group_by=self.group_by,
+            rank=self.rank,
+            start=self.start,
+            end=self.end,
+            period=period,
+            weekdays=tuple(self.weekdays),
+            hour_from=self.hour_from,
+            hour_to=self.hour_to,
+            symbols=tuple(self.symbols),
+            tags=tuple(self.tags),
+        )
+
+
+def tool_definition() -> dict[str, Any]:
+    """The `analytics_query` tool in the Chat Completions `tools` format."""
+    schema = QueryArguments.model_json_schema()
+    schema["properties"]["metrics"]["items"] = {"type": "string", "enum": list(METRICS)}
+    schema["properties"]["weekdays"]["items"] = {"type": "string", "enum": list(WEEKDAYS)}
+    return {
+        "type": "function",
+        "function": {
+            "name": TOOL_NAME,
+            "description": (
+                "The trader's metrics (net P&L, win rate as a 0-1 fraction, expectancy per "
+                "trade, profit factor, trade count) for closed trades chosen by closing day "
+                "(start/end, ISO dates, inclusive), entry weekday, entry hour "
+                "(hour_from inclusive, hour_to exclusive), symbols and setup tags; optionally "
+                "grouped by a dimension, or only the worst/best group."
+            ),
+            "parameters": schema,
+        },
+    }
+
+
+@dataclass(frozen=True)
+class LlmSettings:
+    """How much one chat may spend on the model."""
+
+    max_tokens_per_request: int
+    max_completion_tokens: int
+
+
+def reply_of(result: Answer, *, text: str, llm_used: bool, calls: list[ChatToolCall]) -> ChatReply:
+    """The wire reply of an analytics answer with the given text."""
+    chart = None
+    if result.chart is not None:
+        chart = ChatChart(
+            kind=result.chart.kind,
+            title=result.chart.title,
+            x_label=result.chart.x_label,
+            y_label=result.chart.y_label,
+            series=[
+                ChatChartSeries(
+                    name=currency, points=[ChatChartPoint(x=p.x, y=p.y) for p in points]
+                )
+                for currency, points in result.chart.series.items()
+            ],
+        )
+    return ChatReply(
+        answer=text,
+        numbers=[ChatNumber(name=n.name, value=n.value, source=n.source) for n in result.numbers],
+        chart=chart,
+        llm_used=llm_used,
+        tool_calls=calls,
+    )
+
+
+def template_reply(
+    message: str,
+    trades: dict[str, list[ClosedTrade]],
+    zone: ZoneInfo,
+    today: dt.date,
+) -> ChatReply:
+    """The reply of the question grammar (no model): the answer, or what it understands."""
+    symbols, tags = known(trades)
+    try:
+        question = parse_question(message, today, symbols, tags)
+    except NotUnderstoodError as error:
+        return ChatReply(answer=str(error), numbers=[], chart=None, llm_used=False, tool_calls=[])
+    result = answer(question, trades, zone)
+    return reply_of(result, text=result.text, llm_used=False, calls=[])
+
+
+class ChatModel:
+    """The model side of the chat: tool calls into the analytics, grounded final text."""
+
+    def __init__(self, client: LlmClient, budget: DailyBudget, limits: LlmSettings) -> None:
+        self._client = client
+        self._budget = budget
+        self._limits = limits
+
+    async def reply(
+        self,
+        user_id: UUID,
+        message: str,
+        trades: dict[str, list[ClosedTrade]],
+        zone: ZoneInfo,
+        today: dt.date,
+    ) -> ChatReply | None:
+        """The model's grounded reply, or None when the template must answer instead."""
+        if not self._budget.allows(user_id):
+            logger.info("chat: daily model budget used up, answering from the template")
+            return None
+        messages: list[Message] = [
+            {"role": "system", "content": SYSTEM_PROMPT.format(today=today, zone=zone.key)},
+            {"role": "user", "content": message},
+        ]
+        calls: list[ChatToolCall] = []
+        results: list[Answer] = []
+        spent = 0
+        for _ in range(MAX_ROUNDS):
+            remaining = self._limits.max_tokens_per_request - spent
+            if remaining <= 0:
+                break
+            try:
+                completion = await self._client.complete(
+                    messages,
+                    [tool_definition()],
+                    min(self._limits.max_completion_tokens, remaining),
+                )
+            except LlmError as error:
+                logger.warning("chat: the model failed (%s), answering from the template", error)
+                break
+            used = completion.prompt_tokens + completion.completion_tokens
+            spent += used
+            self._budget.charge(user_id, completion.prompt_tokens, completion.completion_tokens)
+            if not completion.tool_calls:
+                return self._grounded(completion.content or "", message, results, calls)
+            messages.append(completion.as_message())
+            for call in completion.tool_calls:
+                content, result = self._run_tool(call.name, call.arguments, trades, zone)
+                calls.append(
+                    ChatToolCall(name=call.name, arguments=call.arguments, ok=result is not None)
+                )
+                if result is not None:
+                    results.append(result)
+                messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
+        if results:
+            last = results[-1]
+            return reply_of(last, text=last.text, llm_used=False, calls=calls)
+        return None
+
+    def _run_tool(
+        self,
+        name: str,
+        arguments: dict[str, Any] | None,
+        trades: dict[str, list[ClosedTrade]],
+        zone: ZoneInfo,
+    ) -> tuple[str, Answer | None]:
+        if name != TOOL_NAME:
+            return json.dumps({"error": f"unknown tool {name!r}; use {TOOL_NAME}"}), None
+        if arguments is None:
+            return json.dumps({"error": "the arguments are not a JSON object"}), None
+        try:
+            query = QueryArguments.model_validate(arguments)
+        except ValidationError as error:
+            problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+            return json.dumps({"error": "invalid arguments", "problems": problems}), None
+        result = answer(query.question(), trades, zone)
+        numbers = [{"name": n.name, "value": n.value, "source": n.source} for n in result.numbers]
+        return json.dumps({"summary": result.text, "numbers": numbers}), result
+
+    def _grounded(
+        self, text: str, message: str, results: list[Answer], calls: list[ChatToolCall]
+    ) -> ChatReply | None:
+        if not results:
+            # The model answered without asking the analytics: nothing it says can be trusted.
+            return None
+        last = results[-1]
+        sources = [message, *(r.text for r in results)]
+        sources += [n.value for r in results for n in r.numbers]
+        invented = ungrounded(text, sources)
+        if not text.strip() or invented:
+            logger.info("chat: the model wrote %d numbers not in the results", len(invented))
+            return reply_of(last, text=last.text, llm_used=False, calls=calls)
+        merged = Answer(last.text, [n for r in results for n in r.numbers], last.chart)
+        return reply_of(merged, text=text.strip(), llm_used=True, calls=calls)
+
+
+def known(trades: dict[str, list[ClosedTrade]]) -> tuple[Collection[str], Collection[str]]:
+    """The symbols and tags a trader has traded."""
+    symbols = {trade.symbol for items in trades.values() for trade in items}
+    tags = {tag for items in trades.values() for trade in items for tag in trade.tags}
+    return symbols, tags

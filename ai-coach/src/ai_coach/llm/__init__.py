@@ -1,0 +1,1 @@
+"""The optional language model: an OpenAI-compatible Chat Completions client, budgets, grounding."""

@@ -1,0 +1,185 @@
+"""POST /v1/chat of the real app: the grammar without a model, grounded tool calls with one."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from ai_coach.app import create_app
+from ai_coach.config import Settings
+from tests.factories import START, positions_of, trade
+from tests.stub_core import StubCore, serve
+from tests.stub_llm import SERVER_ERROR, Scripted, StubLlm, text_reply, tool_call_reply
+
+API_KEY = "sk-chat-secret-42"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def trader(core: StubCore) -> uuid.UUID:
+    """Two NQ trades (+100, -40) and one ES trade (+60) in January 2026."""
+    user_id = uuid.uuid4()
+    trades = [
+        dataclasses.replace(trade(pnl, 600, START + dt.timedelta(days=day)), symbol=symbol)
+        for pnl, day, symbol in (("100.00", 0, "NQ"), ("-40.00", 1, "NQ"), ("60.00", 2, "ES"))
+    ]
+    core.positions[user_id] = positions_of(trades)
+    return user_id
+
+
+@pytest.fixture
+def llm() -> StubLlm:
+    return StubLlm()
+
+
+@pytest.fixture
+def coach_with_llm(settings: Settings, llm: StubLlm) -> Iterator[httpx.Client]:
+    with serve(llm.app()) as llm_url:
+        configured = settings.model_copy(
+            update={
+                "llm_base_url": f"{llm_url}/v1",
+                "llm_api_key": SecretStr(API_KEY),
+                "llm_timeout_seconds": 2.0,
+            }
+        )
+        with (
+            serve(create_app(configured)) as url,
+            httpx.Client(base_url=url, timeout=30) as client,
+        ):
+            yield client
+
+
+class TestChatWithoutModel:
+    def test_answers_from_the_grammar_with_numbers_and_a_chart(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = trader(core)
+        response = coach.post(
+            "/v1/chat",
+            json={"message": "P&L on NQ vs ES in 2026", "conversation_id": "c1"},
+            headers=bearer(core.user_token(user_id)),
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert body["llm_used"] is False
+        assert body["conversation_id"] == "c1"
+        assert "ES 60.00 USD (1 trades); NQ 60.00 USD (2 trades)" in body["answer"]
+        [series] = body["chart"]["series"]
+        assert series["points"] == [{"x": "ES", "y": "60.00"}, {"x": "NQ", "y": "60.00"}]
+
+    def test_an_unknown_question_gets_help_and_another_users_data_is_never_read(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        trader(core)
+        stranger = uuid.uuid4()
+        response = coach.post(
+            "/v1/chat",
+            json={"message": "P&L in 2026"},
+            headers=bearer(core.user_token(stranger)),
+        )
+        assert response.json()["answer"] == "You have no closed trades in 2026."
+        helped = coach.post(
+            "/v1/chat",
+            json={"message": "tell me a joke"},
+            headers=bearer(core.user_token(stranger)),
+        )
+        assert "I understand periods" in helped.json()["answer"]
+
+    def test_an_empty_message_is_a_problem_and_no_token_is_401(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = trader(core)
+        empty = coach.post(
+            "/v1/chat", json={"message": ""}, headers=bearer(core.user_token(user_id))
+        )
+        assert empty.status_code == 422
+        assert empty.headers["content-type"].startswith("application/problem+json")
+        assert coach.post("/v1/chat", json={"message": "P&L"}).status_code == 401
+
+
+class TestChatWithModel:
+    def test_the_model_answers_through_the_tool_with_grounded_numbers(
+        self, coach_with_llm: httpx.Client, core: StubCore, llm: StubLlm
+    ) -> None:
+        user_id = trader(core)
+        llm.script += [
+            Scripted(tool_call_reply({"metrics": ["net_pnl", "trades"], "symbols": ["NQ"]})),
+            Scripted(text_reply("On NQ you made 60.00 USD over 2 trades.")),
+        ]
+        response = coach_with_llm.post(
+            "/v1/chat",
+            json={"message": "what did I make on NQ?"},
+            headers=bearer(core.user_token(user_id)),
+        )
+        body = response.json()
+        assert body["llm_used"] is True
+        assert body["answer"] == "On NQ you made 60.00 USD over 2 trades."
+        assert body["tool_calls"] == [
+            {
+                "name": "analytics_query",
+                "arguments": {"metrics": ["net_pnl", "trades"], "symbols": ["NQ"]},
+                "ok": True,
+            }
+        ]
+        first, second = llm.requests
+        assert first[0]["tools"][0]["function"]["name"] == "analytics_query"
+        tool_message = second[0]["messages"][-1]
+        assert tool_message["role"] == "tool"
+        assert '"value": "60.00"' in tool_message["content"]
+
+    def test_a_reply_with_an_invented_number_is_replaced_by_the_template(
+        self, coach_with_llm: httpx.Client, core: StubCore, llm: StubLlm
+    ) -> None:
+        user_id = trader(core)
+        llm.script += [
+            Scripted(tool_call_reply({"metrics": ["net_pnl"], "symbols": ["NQ"]})),
+            Scripted(text_reply("On NQ you made 60.00 USD, about 30.00 per trade.")),
+        ]
+        body = coach_with_llm.post(
+            "/v1/chat", json={"message": "NQ?"}, headers=bearer(core.user_token(user_id))
+        ).json()
+        assert body["llm_used"] is False
+        assert "30.00" not in body["answer"]
+        assert "net P&L 60.00 USD" in body["answer"]
+
+    def test_malformed_arguments_go_back_to_the_model_as_an_error(
+        self, coach_with_llm: httpx.Client, core: StubCore, llm: StubLlm
+    ) -> None:
+        user_id = trader(core)
+        llm.script += [
+            Scripted(tool_call_reply('{"metrics": ["net_pnl"')),
+            Scripted(tool_call_reply({"metrics": ["sharpe"]})),
+            Scripted(tool_call_reply({"metrics": ["trades"]})),
+        ]
+        body = coach_with_llm.post(
+            "/v1/chat",
+            json={"message": "how many trades"},
+            headers=bearer(core.user_token(user_id)),
+        ).json()
+        assert [call["ok"] for call in body["tool_calls"]] == [False, False, True]
+        messages = llm.requests[2][0]["messages"]
+        assert "not a JSON object" in messages[-3]["content"]
+        assert "invalid arguments" in messages[-1]["content"]
+        # Three rounds used without a final text: the template of the last tool result.
+        assert body["llm_used"] is False
+        assert "trades 3" in body["answer"]
+
+    def test_a_failing_model_falls_back_to_the_grammar_without_leaking_the_key(
+        self, coach_with_llm: httpx.Client, core: StubCore, llm: StubLlm
+    ) -> None:
+        user_id = trader(core)
+        llm.script += [Scripted(SERVER_ERROR, status=503)] * 3
+        body = coach_with_llm.post(
+            "/v1/chat", json={"message": "P&L in 2026"}, headers=bearer(core.user_token(user_id))
+        ).json()
+        assert body["llm_used"] is False
+        assert "net P&L 120.00 USD" in body["answer"]
+        assert API_KEY not in str(body)
