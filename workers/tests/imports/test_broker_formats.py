@@ -184,7 +184,18 @@ class TestInstruments:
         assert occ_option("SPY240621P00500500").strike == Decimal("500.5")
 
 
-ENCODED_SAMPLES = ["ibkr_flex.xml", "ibkr_flex.csv", "tradovate_fills.csv", "schwab_statement.ofx"]
+ENCODED_SAMPLES = [
+    "ibkr_flex.xml",
+    "ibkr_flex.csv",
+    "tradovate_fills.csv",
+    "schwab_statement.ofx",
+    "schwab_statement.csv",
+    "schwab_transactions.csv",
+    "webull_orders.csv",
+    "robinhood_activity.csv",
+    "tradestation_orders.csv",
+    "alpaca_activities.csv",
+]
 
 
 @pytest.mark.parametrize("name", ENCODED_SAMPLES)
