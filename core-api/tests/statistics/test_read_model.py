@@ -72,8 +72,12 @@ class TestDailyPnlReadModel:
         for start in range(0, len(shuffled), 17):
             post_batch(client, workers, trader, shuffled[start : start + 17])
         incremental = snapshot(session, trader)
-        for symbol in ("AAPL", "MSFT", "NVDA"):
-            refresh_daily_pnl(session, trader.id, trader.account_id, ("stock", symbol))
+        refresh_daily_pnl(
+            session,
+            trader.id,
+            trader.account_id,
+            {("stock", symbol): None for symbol in ("AAPL", "MSFT", "NVDA")},
+        )
         assert incremental == snapshot(session, trader)
         assert incremental
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, delete, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, false, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
 from tradeloop_contracts import Instrument, Position, PositionClosed, PositionUpdate
 
@@ -58,11 +57,65 @@ def rematch(
     Positions keep their ids while the same fill opens them. Returns the positions that
     closed now and writes `position.closed.v1` for each.
     """
-    newly_closed: list[PositionRecord] = []
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    scope = _Scope(session, account, keys, {k: t for k, t in (since or {}).items() if k in keys})
+    executions = session.scalars(select(ExecutionRecord).where(scope.executions_to_match())).all()
+    fills = scope.unsettled_fills(executions)
+    existing = {
+        position.opening_execution_id: position
+        for position in session.scalars(select(PositionRecord).where(scope.positions_to_rebuild()))
+    }
+    # Per instrument, the trading days whose closed positions change (None: any day may).
+    days: dict[tuple[str, str], set[dt.date] | None] = {
+        key: set() if key in scope.since else None for key in keys
+    }
+    for replaced in existing.values():
+        _add_day(days, replaced)
+    if existing:
+        session.execute(
+            delete(PositionFillRecord).where(
+                PositionFillRecord.position_id.in_([p.id for p in existing.values()])
+            )
+        )
+    by_id = {execution.id: execution for execution in executions}
+    method = method_named(account.matching_method)
+    newly_closed = []
+    kept: set[uuid.UUID] = set()
+    shares: list[dict[str, object]] = []
     for key in keys:
-        rebuilt = _rematch_instrument(session, account, key, (since or {}).get(key))
-        newly_closed += rebuilt.newly_closed
-        refresh_daily_pnl(session, account.user_id, account.id, key, rebuilt.days)
+        for result in match(fills.get(key, []), method):
+            opening = by_id[result.opening_fill_id]  # type: ignore[index]
+            position = existing.get(opening.id)
+            was_closed = position is not None and position.status == "closed"
+            if position is None:
+                position = PositionRecord(
+                    id=uuid.uuid4(),
+                    user_id=account.user_id,
+                    account_id=account.id,
+                    opening_execution_id=opening.id,
+                    asset_class=key.asset_class,
+                    symbol=key.symbol,
+                )
+                session.add(position)
+            _apply(position, result, opening, account)
+            _add_day(days, position)
+            kept.add(opening.id)
+            shares += (
+                {"position_id": position.id, "execution_id": s.fill_id, "quantity": s.quantity}
+                for s in result.shares
+            )
+            if result.is_closed and not was_closed:
+                newly_closed.append(position)
+    for opening_id, position in existing.items():
+        if opening_id not in kept:
+            session.delete(position)
+    # Positions first (one flush), then their fills in one statement.
+    session.flush()
+    if shares:
+        session.execute(insert(PositionFillRecord), shares)
+    refresh_daily_pnl(session, account.user_id, account.id, days)
     for position in newly_closed:
         record_event(
             session,
@@ -81,119 +134,109 @@ def rematch(
     return newly_closed
 
 
-@dataclass(frozen=True)
-class _Rebuilt:
-    newly_closed: list[PositionRecord]
-    days: set[dt.date] | None
-    """Trading days whose closed positions changed; None when every day may have."""
+def _add_day(days: dict[tuple[str, str], set[dt.date] | None], position: PositionRecord) -> None:
+    changed = days[(position.asset_class, position.symbol)]
+    if changed is not None and position.closed_day is not None:
+        changed.add(position.closed_day)
 
 
-def _rematch_instrument(
-    session: Session, account: AccountRecord, key: InstrumentKey, since: dt.datetime | None
-) -> _Rebuilt:
-    of_instrument = (
-        PositionRecord.account_id == account.id,
-        PositionRecord.asset_class == key.asset_class,
-        PositionRecord.symbol == key.symbol,
-    )
-    # Positions are consecutive stretches of the fills in time order, so those that closed
-    # before the earliest new fill come first and cannot change.
-    settled = PositionRecord.closed_at < since if since is not None else false()
-    unsettled = or_(PositionRecord.closed_at.is_(None), ~settled)  # NULL < since is not false
-    settled_until = (
-        session.scalar(select(func.max(PositionRecord.closed_at)).where(*of_instrument, settled))
-        if since is not None
-        else None
-    )
-    executions_query = select(ExecutionRecord).where(
-        ExecutionRecord.account_id == account.id,
-        ExecutionRecord.asset_class == key.asset_class,
-        ExecutionRecord.symbol == key.symbol,
-    )
-    if settled_until is not None:
-        executions_query = executions_query.where(ExecutionRecord.executed_at >= settled_until)
-    executions = session.scalars(executions_query).all()
-    fills = _unsettled_fills(session, account, executions, of_instrument, settled, settled_until)
-    by_id = {execution.id: execution for execution in executions}
-    matched = match(fills, method_named(account.matching_method))
-    existing = {
-        position.opening_execution_id: position
-        for position in session.scalars(select(PositionRecord).where(*of_instrument, unsettled))
-    }
-    days = {p.closed_day for p in existing.values() if p.closed_day is not None}
-    if existing:
-        session.execute(
-            delete(PositionFillRecord).where(
-                PositionFillRecord.position_id.in_([p.id for p in existing.values()])
-            )
-        )
-    newly_closed = []
-    kept: set[uuid.UUID] = set()
-    shares: list[dict[str, object]] = []
-    for result in matched:
-        opening = by_id[result.opening_fill_id]  # type: ignore[index]
-        position = existing.get(opening.id)
-        was_closed = position is not None and position.status == "closed"
-        if position is None:
-            position = PositionRecord(
-                id=uuid.uuid4(),
-                user_id=account.user_id,
-                account_id=account.id,
-                opening_execution_id=opening.id,
-                asset_class=key.asset_class,
-                symbol=key.symbol,
-            )
-            session.add(position)
-        _apply(position, result, opening, account)
-        if position.closed_day is not None:
-            days.add(position.closed_day)
-        kept.add(opening.id)
-        shares += (
-            {"position_id": position.id, "execution_id": share.fill_id, "quantity": share.quantity}
-            for share in result.shares
-        )
-        if result.is_closed and not was_closed:
-            newly_closed.append(position)
-    for opening_id, position in existing.items():
-        if opening_id not in kept:
-            session.delete(position)
-    # Positions first (one flush), then their fills in one statement.
-    session.flush()
-    if shares:
-        session.execute(insert(PositionFillRecord), shares)
-    return _Rebuilt(newly_closed, days if since is not None else None)
+def _of_instrument(model: type[PositionRecord | ExecutionRecord], key: InstrumentKey) -> Any:
+    return and_(model.asset_class == key.asset_class, model.symbol == key.symbol)
 
 
-def _unsettled_fills(
-    session: Session,
-    account: AccountRecord,
-    executions: Sequence[ExecutionRecord],
-    of_instrument: tuple[ColumnElement[bool], ...],
-    settled: ColumnElement[bool],
-    settled_until: dt.datetime | None,
-) -> list[Fill]:
-    """The fills still to match: all of them, less what settled positions took.
+class _Scope:
+    """What one rematch reads: every instrument in one statement per step.
 
-    Only fills at the very time the last settled position closed can be shared with it
-    (the closing fill crossing zero, or fills of the same second).
+    Positions are consecutive stretches of an instrument's fills in time order, so those
+    that closed before the instrument's earliest new fill come first and cannot change:
+    they are settled, and only the fills after them are matched again.
     """
-    taken: dict[uuid.UUID, Decimal] = {}
-    if settled_until is not None:
-        for execution_id, quantity in session.execute(
-            select(PositionFillRecord.execution_id, PositionFillRecord.quantity)
-            .join(PositionRecord, PositionRecord.id == PositionFillRecord.position_id)
-            .join(ExecutionRecord, ExecutionRecord.id == PositionFillRecord.execution_id)
-            .where(*of_instrument, settled, ExecutionRecord.executed_at == settled_until)
-        ):
-            taken[execution_id] = taken.get(execution_id, Decimal(0)) + quantity
-    fills = []
-    for execution in executions:
-        fill = remainder_after_close(
-            to_fill(execution, account.base_currency), taken.get(execution.id, Decimal(0))
+
+    def __init__(
+        self,
+        session: Session,
+        account: AccountRecord,
+        keys: Sequence[InstrumentKey],
+        since: Mapping[InstrumentKey, dt.datetime],
+    ) -> None:
+        self.session = session
+        self.account = account
+        self.keys = keys
+        self.since = since
+        self.settled = or_(
+            false(),
+            *(
+                and_(_of_instrument(PositionRecord, key), PositionRecord.closed_at < at)
+                for key, at in since.items()
+            ),
         )
-        if fill is not None:
-            fills.append(fill)
-    return fills
+        self.settled_until: dict[InstrumentKey, dt.datetime] = {}
+        if since:
+            self.settled_until = {
+                InstrumentKey(asset_class, symbol): until
+                for asset_class, symbol, until in session.execute(
+                    select(
+                        PositionRecord.asset_class,
+                        PositionRecord.symbol,
+                        func.max(PositionRecord.closed_at),
+                    )
+                    .where(PositionRecord.account_id == account.id, self.settled)
+                    .group_by(PositionRecord.asset_class, PositionRecord.symbol)
+                )
+                if until is not None
+            }
+
+    def executions_to_match(self) -> ColumnElement[bool]:
+        """The fills from the close of each instrument's last settled position on."""
+        per_instrument = []
+        for key in self.keys:
+            condition = _of_instrument(ExecutionRecord, key)
+            if key in self.settled_until:
+                condition = and_(condition, ExecutionRecord.executed_at >= self.settled_until[key])
+            per_instrument.append(condition)
+        return and_(ExecutionRecord.account_id == self.account.id, or_(*per_instrument))
+
+    def positions_to_rebuild(self) -> ColumnElement[bool]:
+        return and_(
+            PositionRecord.account_id == self.account.id,
+            or_(*(_of_instrument(PositionRecord, key) for key in self.keys)),
+            # closed_at < since is NULL, not false, for an open position.
+            or_(PositionRecord.closed_at.is_(None), not_(self.settled)),
+        )
+
+    def unsettled_fills(
+        self, executions: Sequence[ExecutionRecord]
+    ) -> dict[InstrumentKey, list[Fill]]:
+        """Per instrument, the fills still to match: all of them, less what settled positions took.
+
+        Only fills at the very time a settled position closed can be shared with it (the
+        closing fill crossing zero, or fills of the same second).
+        """
+        taken: dict[uuid.UUID, Decimal] = {}
+        if self.settled_until:
+            at_the_boundary = or_(
+                *(
+                    and_(_of_instrument(ExecutionRecord, key), ExecutionRecord.executed_at == at)
+                    for key, at in self.settled_until.items()
+                )
+            )
+            for execution_id, quantity in self.session.execute(
+                select(PositionFillRecord.execution_id, PositionFillRecord.quantity)
+                .join(PositionRecord, PositionRecord.id == PositionFillRecord.position_id)
+                .join(ExecutionRecord, ExecutionRecord.id == PositionFillRecord.execution_id)
+                .where(PositionRecord.account_id == self.account.id, self.settled, at_the_boundary)
+            ):
+                taken[execution_id] = taken.get(execution_id, Decimal(0)) + quantity
+        fills: dict[InstrumentKey, list[Fill]] = {}
+        for execution in executions:
+            fill = remainder_after_close(
+                to_fill(execution, self.account.base_currency),
+                taken.get(execution.id, Decimal(0)),
+            )
+            if fill is not None:
+                key = InstrumentKey(execution.asset_class, execution.symbol)
+                fills.setdefault(key, []).append(fill)
+        return fills
 
 
 def _apply(

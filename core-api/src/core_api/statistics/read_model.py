@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from core_api.positions.models import PositionRecord
@@ -27,69 +27,81 @@ def refresh_daily_pnl(
     session: Session,
     user_id: uuid.UUID,
     account_id: uuid.UUID,
-    instrument: tuple[str, str],
-    days: Collection[dt.date] | None = None,
+    days: Mapping[tuple[str, str], Collection[dt.date] | None],
 ) -> None:
-    """Rebuilds the daily rows of one (asset class, symbol) of one account: on `days`, or all."""
-    asset_class, symbol = instrument
-    rows_of_instrument = [
-        DailyPnlRecord.account_id == account_id,
-        DailyPnlRecord.asset_class == asset_class,
-        DailyPnlRecord.symbol == symbol,
-    ]
-    closed_positions = [
-        PositionRecord.account_id == account_id,
-        PositionRecord.asset_class == asset_class,
-        PositionRecord.symbol == symbol,
-        PositionRecord.status == "closed",
-    ]
-    if days is not None:
-        if not days:
-            return
-        rows_of_instrument.append(DailyPnlRecord.day.in_(days))
-        closed_positions.append(PositionRecord.closed_day.in_(days))
-    session.execute(delete(DailyPnlRecord).where(*rows_of_instrument))
-    rows: dict[dt.date, DailyPnlRecord] = {}
-    for position in session.scalars(select(PositionRecord).where(*closed_positions)):
-        assert position.closed_day is not None
-        row = rows.get(position.closed_day)
-        if row is None:
-            row = rows[position.closed_day] = DailyPnlRecord(
-                account_id=account_id,
-                asset_class=asset_class,
-                symbol=symbol,
-                day=position.closed_day,
-                user_id=user_id,
-                trades=0,
-                wins=0,
-                losses=0,
-                net=Decimal(0),
-                gross=Decimal(0),
-                fees=Decimal(0),
-                win_total=Decimal(0),
-                loss_total=Decimal(0),
-            )
-        _add(row, position)
-    session.add_all(rows.values())
-    session.flush()
+    """Rebuilds the daily rows of one account's (asset class, symbol) pairs.
 
-
-def _add(row: DailyPnlRecord, position: PositionRecord) -> None:
-    net = (
-        position.realised_pnl_net_base
-        if position.realised_pnl_net_base is not None
-        else position.realised_pnl_net
+    `days` names, per instrument, the trading days to rebuild, or None for all of them.
+    """
+    rows_to_rebuild = []
+    positions_to_read = []
+    for (asset_class, symbol), changed in days.items():
+        if changed is not None and not changed:
+            continue
+        of_rows = and_(DailyPnlRecord.asset_class == asset_class, DailyPnlRecord.symbol == symbol)
+        of_positions = and_(
+            PositionRecord.asset_class == asset_class, PositionRecord.symbol == symbol
+        )
+        if changed is not None:
+            of_rows = and_(of_rows, DailyPnlRecord.day.in_(changed))
+            of_positions = and_(of_positions, PositionRecord.closed_day.in_(changed))
+        rows_to_rebuild.append(of_rows)
+        positions_to_read.append(of_positions)
+    if not rows_to_rebuild:
+        return
+    session.execute(
+        delete(DailyPnlRecord).where(DailyPnlRecord.account_id == account_id, or_(*rows_to_rebuild))
     )
-    row.trades += 1
-    row.net += net
-    row.gross += position.realised_pnl_gross
-    row.fees += position.fees
-    if position.outcome == "win":
-        row.wins += 1
-        row.win_total += net
-    elif position.outcome == "loss":
-        row.losses += 1
-        row.loss_total += net
+    closed = session.execute(
+        select(
+            PositionRecord.asset_class,
+            PositionRecord.symbol,
+            PositionRecord.closed_day,
+            PositionRecord.realised_pnl_net,
+            PositionRecord.realised_pnl_net_base,
+            PositionRecord.realised_pnl_gross,
+            PositionRecord.fees,
+            PositionRecord.outcome,
+        ).where(
+            PositionRecord.account_id == account_id,
+            PositionRecord.status == "closed",
+            or_(*positions_to_read),
+        )
+    )
+    rows: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
+    for asset_class, symbol, day, net, net_base, gross, fees, outcome in closed:
+        assert day is not None  # every closed position has its trading day
+        row = rows.get((asset_class, symbol, day))
+        if row is None:
+            row = rows[(asset_class, symbol, day)] = {
+                "account_id": account_id,
+                "asset_class": asset_class,
+                "symbol": symbol,
+                "day": day,
+                "user_id": user_id,
+                "trades": 0,
+                "wins": 0,
+                "losses": 0,
+                "net": Decimal(0),
+                "gross": Decimal(0),
+                "fees": Decimal(0),
+                "win_total": Decimal(0),
+                "loss_total": Decimal(0),
+            }
+        # Base currency where the position has a base result.
+        amount = net_base if net_base is not None else net
+        row["trades"] += 1
+        row["net"] += amount
+        row["gross"] += gross
+        row["fees"] += fees
+        if outcome == "win":
+            row["wins"] += 1
+            row["win_total"] += amount
+        elif outcome == "loss":
+            row["losses"] += 1
+            row["loss_total"] += amount
+    if rows:
+        session.execute(insert(DailyPnlRecord), list(rows.values()))
 
 
 def day_totals(
