@@ -55,10 +55,7 @@ def parse_ofx(text: TextIO) -> Iterator[ParsedRow | RowProblem]:
     start = content.upper().find("<OFX>")
     if start < 0:
         raise FormatNotRecognisedError("no <OFX> element")
-    lines = {
-        match.group(1).strip(): content.count("\n", 0, match.start()) + 1
-        for match in _FITID.finditer(content)
-    }
+    lines = _fitid_lines(content)
     builder = TreeBuilder()
     try:
         builder.feed(content[start:])
@@ -68,6 +65,17 @@ def parse_ofx(text: TextIO) -> Iterator[ParsedRow | RowProblem]:
     securities = _securities(root)
     for statement in root.iter("INVSTMTRS"):
         yield from _statement(statement, securities, lines)
+
+
+def _fitid_lines(content: str) -> dict[str, int]:
+    """The line of each FITID, counting line breaks once through the file."""
+    lines: dict[str, int] = {}
+    line, counted_to = 1, 0
+    for match in _FITID.finditer(content):
+        line += content.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        lines[match.group(1).strip()] = line
+    return lines
 
 
 def _statement(
