@@ -29,6 +29,8 @@ from tests.factories import (
     a_rule,
     a_violation,
     a_violation_page,
+    a_weekly_review,
+    a_weekly_review_list,
     an_account,
     an_account_list,
     an_api_token,
@@ -150,6 +152,18 @@ def serve_demo(edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2
                 last_synced_at=None,
             ),
         ),
+    )
+    coach_insights = InsightList(
+        items=[
+            an_insight(evidence={**an_insight().evidence.model_dump(), "position_ids": [shown_id]}),
+            *insights.items[1:],
+        ]
+    )
+    edge.answer("GET", "/api/v1/insights", coach_insights)
+    edge.answer(
+        "GET",
+        "/api/v1/reviews",
+        a_weekly_review_list(a_weekly_review(insight_ids=[coach_insights.items[0].id])),
     )
     plan = demo_plan()
     edge.answer("GET", "/api/v1/plan", plan)

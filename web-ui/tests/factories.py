@@ -28,6 +28,8 @@ from tradeloop_contracts import (
     User,
     Violation,
     ViolationPage,
+    WeeklyReview,
+    WeeklyReviewList,
 )
 
 OPENED = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
@@ -334,3 +336,21 @@ def a_broker_connection(**overrides: Any) -> BrokerConnection:
 
 def a_broker_connection_list(*connections: BrokerConnection) -> BrokerConnectionList:
     return BrokerConnectionList(items=list(connections))
+
+
+def a_weekly_review(**overrides: Any) -> WeeklyReview:
+    return WeeklyReview.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "week_start": dt.date(2026, 2, 23),
+            "summary": "A **calmer** week: 9 trades against your usual 14.",
+            "focus": "No new position within 15 minutes of closing a loser.",
+            "metrics": {"trades": "9", "net_pnl": "412.50", "win_rate": "0.56"},
+            "created_at": CLOSED,
+            **overrides,
+        }
+    )
+
+
+def a_weekly_review_list(*reviews: WeeklyReview) -> WeeklyReviewList:
+    return WeeklyReviewList(items=list(reviews))

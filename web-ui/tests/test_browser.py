@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, WebSocketRoute, sync_playwright
-from tradeloop_contracts import Problem, ProblemField
+from tradeloop_contracts import InsightList, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import DAY, serve_demo
@@ -21,6 +21,7 @@ from tests.factories import (
     a_position_page,
     a_user,
     an_import,
+    an_insight,
 )
 from tests.stub_edge import StubEdge
 
@@ -109,6 +110,7 @@ PAGES = {
     "journal-day": f"/journal/{DAY}",
     "imports": "/imports",
     "plan": "/plan",
+    "coach": "/coach",
     "plan-version": "/plan/versions/2",
     "settings": "/settings",
     "brokers": "/settings/brokers",
@@ -348,6 +350,38 @@ def test_a_broker_is_connected_from_the_keyboard_and_the_keys_are_not_shown_back
     )
     screenshot(page, "brokers-connected-phone")
     assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_a_new_insight_reloads_the_coach_feed_live(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    sockets: list[WebSocketRoute] = []
+    page = open_page(chromium, web_ui_url)
+    page.route_web_socket("**/ws*", lambda socket: sockets.append(socket))
+    page.goto("/coach")
+    for _ in range(50):
+        if sockets:
+            break
+        page.wait_for_timeout(100)
+    assert sockets, "the page opened no socket"
+    edge.answer(
+        "GET", "/api/v1/insights", InsightList(items=[an_insight(title="Mondays are fine")])
+    )
+
+    sockets[-1].send(
+        json.dumps(
+            {
+                "type": "event",
+                "position": 9,
+                "event": {"type": "coach.insight_created.v1", "data": {}},
+            }
+        )
+    )
+
+    page.get_by_role("heading", name="Mondays are fine").wait_for()
+    screenshot(page, "coach-live-desktop")
     page.context.close()
 
 

@@ -27,6 +27,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "currency": "USD",
         "outcome": "win",
     },
+    "coach.review_ready.v1": {
+        "review_id": "99999999-9999-9999-9999-999999999999",
+        "week_start": "2026-02-23",
+    },
     "plan.updated.v1": {"plan_id": "66666666-6666-6666-6666-666666666666", "version": 4},
     "rule.violated.v1": {
         "violation_id": "77777777-7777-7777-7777-777777777777",
@@ -98,6 +102,11 @@ class TestLiveScript:
         )
 
         assert [event["name"] for event in result["triggered"]] == ["tl-plan", "tl-rules"]
+
+    def test_a_ready_review_fires_tl_insights_and_tl_reviews(self) -> None:
+        result = run_live_script([delivery("7-0", "coach.review_ready.v1", {})])
+
+        assert [event["name"] for event in result["triggered"]] == ["tl-insights", "tl-reviews"]
 
     def test_progress_shows_rows_processed_of_the_matching_import(self) -> None:
         progressed = {"import_id": IMPORT_ID, "rows_processed": 40, "rows_total": 160}

@@ -17,6 +17,7 @@ from tradeloop_contracts import ProblemField
 from web_ui import (
     auth,
     brokers,
+    coach,
     dashboard,
     health,
     imports,
@@ -136,6 +137,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         trade_tags.router,
         journal.router,
         plan.router,
+        coach.router,
         settings_pages.router,
         brokers.router,
     ):

@@ -1,0 +1,75 @@
+"""Coach pages: the insight feed with its evidence, and the weekly reviews."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from tradeloop_contracts import Insight, InsightList, WeeklyReviewList
+
+from web_ui.auth import signed_in_trader
+from web_ui.browser import Browser, BrowserContext
+from web_ui.edge import Edge, EdgeClient, EdgeNotFoundError
+from web_ui.rendering import render
+
+router = APIRouter()
+
+# Positions linked from one insight's evidence; the rest are counted.
+EVIDENCE_LINKS = 10
+
+
+async def _insights(edge: EdgeClient, browser: BrowserContext) -> InsightList:
+    return await edge.get(browser, "/api/v1/insights", InsightList)
+
+
+async def _reviews(edge: EdgeClient, browser: BrowserContext) -> WeeklyReviewList:
+    # Until core stores reviews, the route is missing (404): the page shows none yet.
+    try:
+        return await edge.get(browser, "/api/v1/reviews", WeeklyReviewList)
+    except EdgeNotFoundError:
+        return WeeklyReviewList(items=[])
+
+
+def _insight_titles(insights: list[Insight]) -> dict[UUID, str]:
+    return {insight.id: insight.title for insight in insights}
+
+
+@router.get("/coach", response_class=HTMLResponse)
+async def coach_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """Insights the coach found, newest first, and the weekly reviews."""
+    insights, reviews, user = await asyncio.gather(
+        _insights(edge, browser), _reviews(edge, browser), signed_in_trader(edge, browser)
+    )
+    context: dict[str, Any] = {
+        "insights": insights.items,
+        "reviews": reviews.items,
+        "insight_titles": _insight_titles(insights.items),
+        "evidence_links": EVIDENCE_LINKS,
+        "user": user,
+    }
+    return render(request, "coach.html", context)
+
+
+@router.get("/coach/insights", response_class=HTMLResponse)
+async def coach_insights(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """The insight feed alone, reloaded when the coach finds something new."""
+    insights, user = await asyncio.gather(_insights(edge, browser), signed_in_trader(edge, browser))
+    context = {"insights": insights.items, "evidence_links": EVIDENCE_LINKS, "user": user}
+    return render(request, "fragments/coach_insights.html", context)
+
+
+@router.get("/coach/reviews", response_class=HTMLResponse)
+async def coach_reviews(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """The weekly reviews alone, reloaded when a new one is ready."""
+    insights, reviews, user = await asyncio.gather(
+        _insights(edge, browser), _reviews(edge, browser), signed_in_trader(edge, browser)
+    )
+    context = {
+        "reviews": reviews.items,
+        "insight_titles": _insight_titles(insights.items),
+        "user": user,
+    }
+    return render(request, "fragments/coach_reviews.html", context)
