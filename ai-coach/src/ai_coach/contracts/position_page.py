@@ -1,4 +1,4 @@
-# Generated from tradeloop-contracts-schemas-1.0.0.tar.gz (responses/PositionPage.json) by
+# Generated from tradeloop-contracts-schemas-1.2.0.tar.gz (responses/PositionPage.json) by
 # tools/generate_contracts.py with datamodel-code-generator. Do not edit by hand:
 # change the pinned version in pyproject.toml and run `make generate`.
 
@@ -70,10 +70,23 @@ class Position(BaseModel):
     instrument: Instrument
     mae: Annotated[
         Decimal | None,
-        Field(description="Unknown (absent) without market data.", title="Mae"),
+        Field(
+            description="Maximum adverse excursion in `currency`; unknown (absent) without bars.",
+            title="Mae",
+        ),
+    ] = None
+    mae_price: Annotated[
+        Decimal | None,
+        Field(description="The worst price while held.", title="Mae Price"),
     ] = None
     max_quantity: Annotated[Decimal, Field(title="Max Quantity")]
-    mfe: Annotated[Decimal | None, Field(title="Mfe")] = None
+    mfe: Annotated[
+        Decimal | None, Field(description="Maximum favourable excursion.", title="Mfe")
+    ] = None
+    mfe_price: Annotated[
+        Decimal | None,
+        Field(description="The best price while held.", title="Mfe Price"),
+    ] = None
     open_quantity: Annotated[
         Decimal,
         Field(description="Signed: negative while short.", title="Open Quantity"),
