@@ -66,3 +66,18 @@ class TestHostileRules:
         with pytest.raises(CustomRuleError, match=r"matches\(\), which is not allowed") as caught:
             compile_rule('position.symbol.matches("(a+)+$")')
         assert caught.value.column == 17
+
+
+class TestFieldsRead:
+    def test_only_the_fields_an_expression_reads_are_handed_to_it(self) -> None:
+        rule = compile_rule("position.quantity > 1.0 && day.trades_before < 2")
+        assert rule.fields == {
+            "position": frozenset({"quantity"}),
+            "day": frozenset({"trades_before"}),
+        }
+
+    def test_a_variable_used_whole_gets_every_field(self) -> None:
+        rule = compile_rule('"symbol" in position && position.quantity > 1.0')
+        assert rule.fields == {"position": None}
+        values = {"position": {"symbol": "AAPL", "quantity": 2.0, "tags": []}}
+        assert rule.holds(values)

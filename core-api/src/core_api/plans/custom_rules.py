@@ -106,12 +106,25 @@ class CompiledRule:
 
     expression: str
     runner: celpy.Runner
+    # The fields of each variable the expression reads (None: it reads the whole map).
+    fields: Mapping[str, frozenset[str] | None]
 
-    def holds(self, activation: Mapping[str, celtypes.Value]) -> bool:
-        """Whether the predicate holds; CustomRuleFault when it fails or runs too long."""
+    def holds(self, values: Mapping[str, Mapping[str, Any]]) -> bool:
+        """Whether the predicate holds for `values` (`{"position": {...}, "execution": …}`).
+
+        CustomRuleFault when it fails or runs too long.
+        """
+        # Only the fields the expression reads are converted to CEL values: the
+        # conversion costs more than the evaluation.
+        activation: dict[str, celtypes.Value] = {}
+        for name, wanted in self.fields.items():
+            given = values[name]
+            activation[name] = _cel_map(
+                given if wanted is None else {field: given[field] for field in wanted}
+            )
         started = time.perf_counter()
         try:
-            result = self.runner.evaluate(dict(activation))
+            result = self.runner.evaluate(activation)
         except CELEvalError as error:
             raise CustomRuleFault(f"failed: {_reason(error)}") from error
         if time.perf_counter() - started > MAX_EVALUATION_SECONDS:
@@ -142,7 +155,7 @@ def compile_rule(expression: str) -> CompiledRule:
         ) from error
     _check_tree(tree)
     runner = _environment.program(tree)
-    rule = CompiledRule(expression, runner)
+    rule = CompiledRule(expression, runner, _fields_read(tree))
     started = time.perf_counter()
     try:
         result = runner.evaluate(activation_of(POSITION_FIELDS, EXECUTION_FIELDS, DAY_FIELDS))
@@ -265,6 +278,27 @@ def _check_node(node: lark.Tree[Any], bound: set[str], comprehensions: int, step
     for child in node.children:
         if isinstance(child, lark.Tree):
             _check_node(child, bound, comprehensions, steps)
+
+
+def _fields_read(tree: lark.Tree[Any]) -> dict[str, frozenset[str] | None]:
+    fields: dict[str, set[str]] = {name: set() for name in FIELDS}
+    dotted: dict[str, int] = dict.fromkeys(FIELDS, 0)
+    for node in tree.iter_subtrees():
+        if node.data == "member_dot":
+            root = _root_name(node.children[0])
+            if root in fields:
+                fields[root].add(str(node.children[1]))
+                dotted[root] += 1
+    mentions = dict.fromkeys(FIELDS, 0)
+    for token in tree.scan_values(lambda value: isinstance(value, lark.Token)):
+        if token.type == "IDENT" and str(token) in mentions:
+            mentions[str(token)] += 1
+    # A variable named more often than it is dotted into is used whole (`"x" in day`).
+    return {
+        name: None if mentions[name] > dotted[name] else frozenset(fields[name])
+        for name in FIELDS
+        if mentions[name]
+    }
 
 
 def _target_size(target: Any) -> int:

@@ -35,12 +35,7 @@ from tradeloop_contracts import (
     TradingWindow,
 )
 
-from core_api.plans.custom_rules import (
-    CompiledRule,
-    CustomRuleFault,
-    activation_of,
-    compile_rule,
-)
+from core_api.plans.custom_rules import CompiledRule, CustomRuleFault, compile_rule
 from core_api.plans.windows import WEEKDAYS, outside_window
 
 logger = logging.getLogger(__name__)
@@ -246,9 +241,9 @@ class _DayContext:
         return self.day_closed[:end]
 
     @cached_property
-    def activation(self) -> dict[str, Any]:
-        """The CEL variables, built once for all the custom rules of the plan."""
-        return _activation(self.position, self)
+    def values(self) -> dict[str, dict[str, Any]]:
+        """What custom rules read, built once for all the custom rules of the plan."""
+        return _values(self.position, self)
 
     def consecutive_losses(self) -> int:
         streak = 0
@@ -296,7 +291,7 @@ def _judge(
         seen = _journal(params, position, now)
     elif isinstance(params, CustomRule):
         try:
-            if not compiled(params.expression).holds(context.activation):
+            if not compiled(params.expression).holds(context.values):
                 seen = ("expression is false", params.expression[:200])
         except CustomRuleFault as fault:
             return _Fault(str(fault))
@@ -431,11 +426,11 @@ def _rules_at(by_version: VersionTimeline, position: PositionFacts) -> tuple[Pla
     return version.rules if version is not None else ()
 
 
-def _activation(position: PositionFacts, context: _DayContext) -> dict[str, Any]:
+def _values(position: PositionFacts, context: _DayContext) -> dict[str, dict[str, Any]]:
     local = position.opened_at.astimezone(context.zone)
     before = context.closed_before()
-    return activation_of(
-        {
+    return {
+        "position": {
             "symbol": position.symbol,
             "underlying": position.underlying or position.symbol,
             "asset_class": position.asset_class,
@@ -457,7 +452,7 @@ def _activation(position: PositionFacts, context: _DayContext) -> dict[str, Any]
             "opened_minute": local.minute,
             "opened_weekday": WEEKDAYS[local.weekday()],
         },
-        {
+        "execution": {
             "side": position.opening_side,
             "quantity": float(position.opening_quantity),
             "price": float(position.opening_price),
@@ -467,7 +462,7 @@ def _activation(position: PositionFacts, context: _DayContext) -> dict[str, Any]
             "minute": local.minute,
             "weekday": WEEKDAYS[local.weekday()],
         },
-        {
+        "day": {
             "date": context.day.isoformat(),
             "weekday": WEEKDAYS[context.day.weekday()],
             "trades_before": context.trades_before,
@@ -475,7 +470,7 @@ def _activation(position: PositionFacts, context: _DayContext) -> dict[str, Any]
             "consecutive_losses_before": context.consecutive_losses(),
             "realised_pnl_before": float(sum((p.pnl for p in before), Decimal(0))),
         },
-    )
+    }
 
 
 def _describe_window(window: TradingWindow) -> str:
