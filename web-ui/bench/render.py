@@ -1,4 +1,4 @@
-"""Server render time of the dashboard, trades and position pages against the stub edge.
+"""Server render time of the main pages against the stub edge.
 
 Writes one JSON object per line to $BENCH_OUT: {"workload", "size", "items", "unit",
 "seconds"}. `size` is the executions of the account whose answers edge sends: a demo
@@ -26,12 +26,12 @@ from web_ui.app import create_app
 from web_ui.config import WebSettings
 
 # What edge answers for each account size: trading days in the statistics, positions on a
-# list page, executions of the position shown.
+# list page, executions of the position shown and the price bars of its chart.
 ACCOUNTS = {
-    200: {"days": 40, "rows": 50, "fills": 4},
+    200: {"days": 40, "rows": 50, "fills": 4, "bars": 40},
     # 100k executions: about four years of trading days, a full page of positions and a
-    # position scaled in and out 400 times.
-    100_000: {"days": 1_000, "rows": 50, "fills": 400},
+    # position scaled in and out 400 times over 2,000 one-minute bars.
+    100_000: {"days": 1_000, "rows": 50, "fills": 400, "bars": 2_000},
 }
 RUNS = 5
 
@@ -69,6 +69,9 @@ def main() -> None:
                     "dashboard page": "/",
                     "trades page": "/trades",
                     "position page": f"/positions/{position}",
+                    "plan page": "/plan",
+                    "coach page": "/coach",
+                    "broker connections page": "/settings/brokers",
                 }
                 for workload, path in pages.items():
                     client.get(path).raise_for_status()  # warm-up
@@ -86,7 +89,7 @@ def main() -> None:
                     }
                     sink.write(json.dumps(record) + "\n")
                     median = statistics.median(seconds) * 1000
-                    print(f"{workload:16} {size:>7} executions: median {median:6.1f} ms")  # noqa: T201
+                    print(f"{workload:24} {size:>7} executions: median {median:6.1f} ms")  # noqa: T201
     finally:
         web.stop()
         stub.stop()

@@ -74,11 +74,13 @@ def positions(count: int) -> list[PositionDetail]:
     return made
 
 
-def serve_demo(edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2) -> str:
+def serve_demo(
+    edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2, bars: int = 40
+) -> str:
     """Answer every page's calls; returns the id of the position whose page is served.
 
-    `days` trading days in the statistics, `rows` positions per list page and `fills`
-    executions on the position page."""
+    `days` trading days in the statistics, `rows` positions per list page, `fills`
+    executions on the position page and `bars` price bars of its chart."""
     calendar = a_calendar(*trading_days(days))
     page_items = positions(rows)
     shown_id = uuid.uuid4()
@@ -115,11 +117,13 @@ def serve_demo(edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2
         PositionPage(items=list[Position](page_items), next_cursor="next-page"),
     )
     edge.answer("GET", f"/api/v1/positions/{shown.id}", shown)
-    closes = [str(Decimal("187.00") + Decimal(i % 7) / 4 - Decimal(i % 3) / 5) for i in range(40)]
+    closes = [str(Decimal("187.00") + Decimal(i % 7) / 4 - Decimal(i % 3) / 5) for i in range(bars)]
+    # Five-minute bars for a short history, one-minute bars for a long one; both span the fills.
+    interval = "5m" if bars <= 100 else "1m"
     edge.answer(
         "GET",
         f"/api/v1/positions/{shown.id}/bars",
-        a_bar_series(closes, start=opened - dt.timedelta(minutes=60), interval="5m"),
+        a_bar_series(closes, start=opened - dt.timedelta(minutes=60), interval=interval),
     )
     edge.answer(
         "GET",
