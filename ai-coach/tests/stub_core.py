@@ -47,6 +47,7 @@ class StubCore:
         self.positions: dict[uuid.UUID, list[Position]] = defaultdict(list)
         self.journal: dict[uuid.UUID, list[JournalEntry]] = defaultdict(list)
         self.stored: dict[uuid.UUID, list[Insight]] = defaultdict(list)
+        self.reviews: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
         self.position_requests: list[dict[str, str]] = []
         self.service_tokens: set[str] = set()
         self.page_size = 25
@@ -153,6 +154,18 @@ class StubCore:
                 id=uuid.uuid4(), created_at=dt.datetime.now(dt.UTC), **body.model_dump()
             )
             self.stored[user_id].append(stored)
+            return stored
+
+        @app.post("/internal/users/{user_id}/reviews", status_code=201)
+        async def create_review(request: Request, user_id: uuid.UUID) -> dict[str, Any]:
+            # The shape of core's stored WeeklyReview: the body plus id and created_at.
+            self._require_service_token(request)
+            stored = {
+                **(await request.json()),
+                "id": str(uuid.uuid4()),
+                "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+            self.reviews[user_id].append(stored)
             return stored
 
         @app.get("/v1/insights")

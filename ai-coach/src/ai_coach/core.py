@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,6 +21,16 @@ from ai_coach.contracts.service_token_request import ServiceTokenRequest
 from ai_coach.errors import CoreUnavailableError
 
 PAGE_LIMIT = 200
+
+
+class StoredReview(BaseModel):
+    """The part of core's stored weekly review ai-coach reads back."""
+
+    id: UUID
+    week_start: dt.date
+    created_at: dt.datetime
+
+
 # Renew a service token this long before core says it expires.
 TOKEN_MARGIN_SECONDS = 30
 Model = TypeVar("Model", bound=BaseModel)
@@ -98,6 +109,12 @@ class CoreClient:
             f"/internal/users/{user_id}/insights",
             Insight,
             json=insight.model_dump(mode="json", exclude_none=True),
+        )
+
+    async def create_review(self, user_id: UUID, body: dict[str, Any]) -> StoredReview:
+        """Stores a weekly review (core announces it once committed); what core stored."""
+        return await self._internal(
+            "POST", f"/internal/users/{user_id}/reviews", StoredReview, json=body
         )
 
     async def list_insights(self, user_token: str) -> InsightList:

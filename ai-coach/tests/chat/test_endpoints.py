@@ -18,6 +18,7 @@ from tests.stub_core import StubCore, serve
 from tests.stub_llm import SERVER_ERROR, Scripted, StubLlm, text_reply, tool_call_reply
 
 API_KEY = "sk-chat-secret-42"
+CONVERSATION = "1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b"
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -64,13 +65,13 @@ class TestChatWithoutModel:
         user_id = trader(core)
         response = coach.post(
             "/v1/chat",
-            json={"message": "P&L on NQ vs ES in 2026", "conversation_id": "c1"},
+            json={"message": "P&L on NQ vs ES in 2026", "conversation_id": CONVERSATION},
             headers=bearer(core.user_token(user_id)),
         )
         assert response.status_code == 200
         body = response.json()
         assert body["llm_used"] is False
-        assert body["conversation_id"] == "c1"
+        assert body["conversation_id"] == CONVERSATION
         assert "ES 60.00 USD (1 trades); NQ 60.00 USD (2 trades)" in body["answer"]
         [series] = body["chart"]["series"]
         assert series["points"] == [{"x": "ES", "y": "60.00"}, {"x": "NQ", "y": "60.00"}]
@@ -126,7 +127,6 @@ class TestChatWithModel:
             {
                 "name": "analytics_query",
                 "arguments": {"metrics": ["net_pnl", "trades"], "symbols": ["NQ"]},
-                "ok": True,
             }
         ]
         first, second = llm.requests
@@ -164,7 +164,11 @@ class TestChatWithModel:
             json={"message": "how many trades"},
             headers=bearer(core.user_token(user_id)),
         ).json()
-        assert [call["ok"] for call in body["tool_calls"]] == [False, False, True]
+        assert [call["arguments"] for call in body["tool_calls"]] == [
+            {},
+            {"metrics": ["sharpe"]},
+            {"metrics": ["trades"]},
+        ]
         messages = llm.requests[2][0]["messages"]
         assert "not a JSON object" in messages[-3]["content"]
         assert "invalid arguments" in messages[-1]["content"]

@@ -33,6 +33,10 @@ DIMENSION_NAMES = {
 }
 
 
+# How `written` shows a metric that is not defined for a sample.
+UNDEFINED = ("n/a", "no losses")
+
+
 @dataclass(frozen=True)
 class NamedValue:
     """One number of an answer: what it is, its value as written, and where it came from."""
@@ -44,6 +48,8 @@ class NamedValue:
 
 @dataclass(frozen=True)
 class ChartPoint:
+    """A bar: its label and the metric's value as written ("n/a" when undefined)."""
+
     x: str
     y: str
 
@@ -54,8 +60,6 @@ class Chart:
 
     kind: str
     title: str
-    x_label: str
-    y_label: str
     series: dict[str, list[ChartPoint]]
 
 
@@ -96,7 +100,7 @@ def written(metric: Metric, value: Decimal | None) -> str:
 
 
 def _shown(metric: Metric, value: str, currency: str) -> str:
-    if value in ("n/a", "no losses"):
+    if value in UNDEFINED:
         return value
     if metric == "win_rate":
         return f"{Decimal(value) * 100:.1f}%"
@@ -165,15 +169,9 @@ def answer(
         return Answer(f"You have no closed trades {scope}.", [], None)
     chart = None
     if series:
-        x_label = DIMENSION_NAMES[question.group_by] if question.group_by else "trades"
         metric = question.ranked_by if question.group_by else "expectancy"
-        chart = Chart(
-            kind="bar",
-            title=f"{LABELS[metric]} — {scope}",
-            x_label=x_label,
-            y_label=LABELS[metric],
-            series=series,
-        )
+        per = f" by {DIMENSION_NAMES[question.group_by]}" if question.group_by else ""
+        chart = Chart(kind="bar", title=f"{LABELS[metric]}{per}, {scope}", series=series)
     return Answer(" ".join(sentences), numbers, chart)
 
 

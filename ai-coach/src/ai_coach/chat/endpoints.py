@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from fastapi import APIRouter, Request
 
@@ -23,16 +24,20 @@ router = APIRouter(prefix="/v1", tags=["chat"])
     response_model=ChatReply,
     responses={401: {"model": Problem}, 422: {"model": Problem}, 502: {"model": Problem}},
 )
-async def chat(request: Request, user: CurrentUser, body: ChatRequest) -> ChatReply:
+async def chat(
+    request: Request, user: CurrentUser, body: ChatRequest, time_zone: str | None = None
+) -> ChatReply:
     """An answer with the numbers it uses and a chart spec."""
-    zone = resolve_time_zone(body.time_zone or request.app.state.settings.time_zone)
+    zone = resolve_time_zone(time_zone or request.app.state.settings.time_zone)
+    # Conversations are not stored yet: the id is echoed, or a new one is given.
+    conversation_id = body.conversation_id or uuid.uuid4()
     today = trading_day(dt.datetime.now(dt.UTC), zone)
     core: CoreClient = request.app.state.core
     trades = trades_by_currency(await core.list_closed_positions(user.id))
     model: ChatModel | None = request.app.state.chat_model
     reply = None
     if model is not None:
-        reply = await model.reply(user.id, body.message, trades, zone, today)
+        reply = await model.reply(user.id, body.message, trades, zone, today, conversation_id)
     if reply is None:
-        reply = template_reply(body.message, trades, zone, today)
-    return reply.model_copy(update={"conversation_id": body.conversation_id})
+        reply = template_reply(body.message, trades, zone, today, conversation_id)
+    return reply

@@ -1,64 +1,72 @@
-"""The wire shapes of `POST /v1/chat`: local models until the contracts release carries them."""
+"""The wire shapes of `POST /v1/chat`, as the next contracts release defines them.
+
+Local until ai-coach's contracts pin carries `ChatRequest` and `ChatReply`; the names
+and fields are the release's, so switching to the generated models changes only imports.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MAX_NUMBERS = 100
+
 
 class ChatRequest(BaseModel):
-    """A trader's question in plain words."""
+    """A trader's question to the coach, optionally continuing a conversation."""
 
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(min_length=1, max_length=2_000)
-    conversation_id: str | None = Field(default=None, max_length=100)
-    time_zone: str | None = Field(default=None, max_length=64)
+    message: str = Field(min_length=1, max_length=4000)
+    conversation_id: UUID | None = None
 
 
-class ChatNumber(BaseModel):
-    """A number the reply uses and the analytics call it came from."""
+class NumberUsed(BaseModel):
+    """A figure the answer cites, and the analytics call it came from."""
 
-    name: str
-    value: str
-    source: str
-
-
-class ChatChartPoint(BaseModel):
-    x: str
-    y: str
+    name: str = Field(max_length=200)
+    value: str = Field(max_length=100)
+    source: str = Field(max_length=500)
 
 
-class ChatChartSeries(BaseModel):
-    name: str
-    points: list[ChatChartPoint]
+class ChartPoint(BaseModel):
+    """One point: a label on the x axis, a decimal value on the y axis."""
+
+    x: str = Field(max_length=100)
+    y: Decimal
 
 
-class ChatChart(BaseModel):
-    """A chart to draw: `bar` of one metric per group, one series per currency."""
+class ChartSeries(BaseModel):
+    """One named series of a chart."""
 
-    kind: str
-    title: str
-    x_label: str
-    y_label: str
-    series: list[ChatChartSeries]
+    name: str = Field(max_length=200)
+    points: list[ChartPoint] = Field(max_length=1000)
 
 
-class ChatToolCall(BaseModel):
-    """A call the model made into the analytics, with the arguments it gave."""
+class ChartSpec(BaseModel):
+    """A chart the answer suggests, drawn from the numbers it used."""
 
-    name: str
-    arguments: dict[str, Any] | None
-    ok: bool
+    kind: Literal["bar"]
+    title: str | None = Field(default=None, max_length=200)
+    series: list[ChartSeries] = Field(min_length=1, max_length=10)
+
+
+class ToolCall(BaseModel):
+    """An analytics call the coach made to answer."""
+
+    name: str = Field(max_length=100)
+    arguments: dict[str, Any] = Field(default_factory=dict)
 
 
 class ChatReply(BaseModel):
-    """The answer, the numbers it cites, a chart, and how it was written."""
+    """The coach's answer, the numbers it rests on, and how it was produced."""
 
-    answer: str = Field(max_length=8_000)
-    numbers: list[ChatNumber] = Field(max_length=500)
-    chart: ChatChart | None
+    conversation_id: UUID
+    answer: str = Field(max_length=20000)
+    numbers: list[NumberUsed] = Field(default_factory=list, max_length=MAX_NUMBERS)
+    chart: ChartSpec | None = None
     llm_used: bool
-    tool_calls: list[ChatToolCall] = Field(max_length=10)
-    conversation_id: str | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list, max_length=50)

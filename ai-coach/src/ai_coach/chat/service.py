@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -22,14 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ai_coach.analytics import ClosedTrade, Dimension
 from ai_coach.analytics.breakdown import WEEKDAYS
-from ai_coach.chat.answers import Answer, answer
+from ai_coach.chat.answers import UNDEFINED, Answer, answer
 from ai_coach.chat.models import (
-    ChatChart,
-    ChatChartPoint,
-    ChatChartSeries,
-    ChatNumber,
+    MAX_NUMBERS,
+    ChartPoint,
+    ChartSeries,
+    ChartSpec,
     ChatReply,
-    ChatToolCall,
+    NumberUsed,
+    ToolCall,
 )
 from ai_coach.chat.questions import METRICS, Metric, NotUnderstoodError, Question, parse_question
 from ai_coach.llm.budget import DailyBudget
@@ -121,25 +123,37 @@ class LlmSettings:
     max_completion_tokens: int
 
 
-def reply_of(result: Answer, *, text: str, llm_used: bool, calls: list[ChatToolCall]) -> ChatReply:
-    """The wire reply of an analytics answer with the given text."""
+def reply_of(
+    result: Answer,
+    *,
+    text: str,
+    llm_used: bool,
+    calls: list[ToolCall],
+    conversation_id: UUID,
+) -> ChatReply:
+    """The wire reply of an analytics answer with the given text (the first 100 numbers)."""
     chart = None
     if result.chart is not None:
-        chart = ChatChart(
-            kind=result.chart.kind,
-            title=result.chart.title,
-            x_label=result.chart.x_label,
-            y_label=result.chart.y_label,
+        chart = ChartSpec(
+            kind="bar",
+            title=result.chart.title[:200],
             series=[
-                ChatChartSeries(
-                    name=currency, points=[ChatChartPoint(x=p.x, y=p.y) for p in points]
+                ChartSeries(
+                    name=currency,
+                    points=[
+                        ChartPoint(x=p.x, y=Decimal(p.y)) for p in points if p.y not in UNDEFINED
+                    ],
                 )
                 for currency, points in result.chart.series.items()
             ],
         )
     return ChatReply(
+        conversation_id=conversation_id,
         answer=text,
-        numbers=[ChatNumber(name=n.name, value=n.value, source=n.source) for n in result.numbers],
+        numbers=[
+            NumberUsed(name=n.name, value=n.value, source=n.source)
+            for n in result.numbers[:MAX_NUMBERS]
+        ],
         chart=chart,
         llm_used=llm_used,
         tool_calls=calls,
@@ -151,15 +165,18 @@ def template_reply(
     trades: dict[str, list[ClosedTrade]],
     zone: ZoneInfo,
     today: dt.date,
+    conversation_id: UUID,
 ) -> ChatReply:
     """The reply of the question grammar (no model): the answer, or what it understands."""
     symbols, tags = known(trades)
     try:
         question = parse_question(message, today, symbols, tags)
     except NotUnderstoodError as error:
-        return ChatReply(answer=str(error), numbers=[], chart=None, llm_used=False, tool_calls=[])
+        return ChatReply(conversation_id=conversation_id, answer=str(error), llm_used=False)
     result = answer(question, trades, zone)
-    return reply_of(result, text=result.text, llm_used=False, calls=[])
+    return reply_of(
+        result, text=result.text, llm_used=False, calls=[], conversation_id=conversation_id
+    )
 
 
 class ChatModel:
@@ -177,8 +194,13 @@ class ChatModel:
         trades: dict[str, list[ClosedTrade]],
         zone: ZoneInfo,
         today: dt.date,
+        conversation_id: UUID,
     ) -> ChatReply | None:
-        """The model's grounded reply, or None when the template must answer instead."""
+        """The model's grounded reply, or None when the template must answer instead.
+
+        Tool calls whose arguments are not valid are answered with the error, so the
+        model can correct them; they are listed with empty arguments.
+        """
         if not self._budget.allows(user_id):
             logger.info("chat: daily model budget used up, answering from the template")
             return None
@@ -186,7 +208,7 @@ class ChatModel:
             {"role": "system", "content": SYSTEM_PROMPT.format(today=today, zone=zone.key)},
             {"role": "user", "content": message},
         ]
-        calls: list[ChatToolCall] = []
+        calls: list[ToolCall] = []
         results: list[Answer] = []
         spent = 0
         for _ in range(MAX_ROUNDS):
@@ -206,19 +228,21 @@ class ChatModel:
             spent += used
             self._budget.charge(user_id, completion.prompt_tokens, completion.completion_tokens)
             if not completion.tool_calls:
-                return self._grounded(completion.content or "", message, results, calls)
+                return self._grounded(
+                    completion.content or "", message, results, calls, conversation_id
+                )
             messages.append(completion.as_message())
             for call in completion.tool_calls:
                 content, result = self._run_tool(call.name, call.arguments, trades, zone)
-                calls.append(
-                    ChatToolCall(name=call.name, arguments=call.arguments, ok=result is not None)
-                )
+                calls.append(ToolCall(name=call.name, arguments=call.arguments or {}))
                 if result is not None:
                     results.append(result)
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
         if results:
             last = results[-1]
-            return reply_of(last, text=last.text, llm_used=False, calls=calls)
+            return reply_of(
+                last, text=last.text, llm_used=False, calls=calls, conversation_id=conversation_id
+            )
         return None
 
     def _run_tool(
@@ -242,7 +266,12 @@ class ChatModel:
         return json.dumps({"summary": result.text, "numbers": numbers}), result
 
     def _grounded(
-        self, text: str, message: str, results: list[Answer], calls: list[ChatToolCall]
+        self,
+        text: str,
+        message: str,
+        results: list[Answer],
+        calls: list[ToolCall],
+        conversation_id: UUID,
     ) -> ChatReply | None:
         if not results:
             # The model answered without asking the analytics: nothing it says can be trusted.
@@ -253,9 +282,13 @@ class ChatModel:
         invented = ungrounded(text, sources)
         if not text.strip() or invented:
             logger.info("chat: the model wrote %d numbers not in the results", len(invented))
-            return reply_of(last, text=last.text, llm_used=False, calls=calls)
+            return reply_of(
+                last, text=last.text, llm_used=False, calls=calls, conversation_id=conversation_id
+            )
         merged = Answer(last.text, [n for r in results for n in r.numbers], last.chart)
-        return reply_of(merged, text=text.strip(), llm_used=True, calls=calls)
+        return reply_of(
+            merged, text=text.strip(), llm_used=True, calls=calls, conversation_id=conversation_id
+        )
 
 
 def known(trades: dict[str, list[ClosedTrade]]) -> tuple[Collection[str], Collection[str]]:

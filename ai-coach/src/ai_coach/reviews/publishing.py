@@ -1,0 +1,114 @@
+"""Storing a week's review through core, narrated by the model when one is configured.
+
+core stores the review and, after its commit, announces it with `coach.review_ready.v1`
+(core owns the outbox, so the event is never sent for a review that was not stored).
+The model only rewrites the review's own numbers in plain words; a narrative with a
+number that is not in the review is dropped for the written template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from ai_coach.core import CoreClient, StoredReview
+from ai_coach.llm.budget import DailyBudget
+from ai_coach.llm.client import LlmClient, LlmError
+from ai_coach.llm.grounding import ungrounded
+from ai_coach.positions import trades_by_currency
+from ai_coach.reflections.themes import tag_entries
+from ai_coach.reviews.weekly import WeeklyReview, build_review
+
+logger = logging.getLogger(__name__)
+NARRATION_PROMPT = (
+    "You are a trading coach writing a trader's weekly review. Write four or five plain "
+    "sentences from the JSON the user sends: the week against the usual week, the top "
+    "insights, the journal themes and the focus for next week. Use only numbers that appear "
+    "in the JSON, exactly as written there; never compute or estimate a number."
+)
+
+
+class WeeklyReviewCreate(BaseModel):
+    """The body of core's review storage route (the next contracts release's shape)."""
+
+    week_start: dt.date
+    summary: str = Field(max_length=20000)
+    focus: str = Field(max_length=1000)
+    metrics: dict[str, str]
+    insight_ids: list[UUID] = Field(default_factory=list, max_length=100)
+    report: WeeklyReview
+
+
+class ReviewNarrator:
+    """The model's narrative of a review, or None when the template must stand."""
+
+    def __init__(self, client: LlmClient, budget: DailyBudget, max_tokens: int) -> None:
+        self._client = client
+        self._budget = budget
+        self._max_tokens = max_tokens
+
+    async def narrate(self, user_id: UUID, review: WeeklyReview) -> str | None:
+        """A grounded narrative, or None (no budget, the model failed, a number invented)."""
+        if not self._budget.allows(user_id):
+            return None
+        facts = review.model_dump_json(exclude={"narrative"})
+        messages = [
+            {"role": "system", "content": NARRATION_PROMPT},
+            {"role": "user", "content": facts},
+        ]
+        try:
+            completion = await self._client.complete(messages, [], self._max_tokens)
+        except LlmError as error:
+            logger.warning("review: the model failed (%s), keeping the template", error)
+            return None
+        self._budget.charge(user_id, completion.prompt_tokens, completion.completion_tokens)
+        text = (completion.content or "").strip()
+        if not text or ungrounded(text, [facts]):
+            logger.info("review: the model's narrative cited numbers not in the review")
+            return None
+        return text
+
+
+def review_metrics(review: WeeklyReview) -> dict[str, str]:
+    """The week's and the baseline's figures by name (`USD.week.net_pnl`), as strings."""
+    metrics = {}
+    for item in review.currencies:
+        for side, numbers in (("week", item.week), ("baseline", item.baseline)):
+            for name, value in json.loads(numbers.model_dump_json()).items():
+                if value is not None:
+                    metrics[f"{item.currency}.{side}.{name}"] = str(value)
+    return metrics
+
+
+async def publish_weekly_review(
+    core: CoreClient,
+    narrator: ReviewNarrator | None,
+    user_id: UUID,
+    week_start: dt.date,
+    zone: ZoneInfo,
+) -> StoredReview:
+    """Compute the week's review, narrate it, and store it through core.
+
+    Raises CoreUnavailableError when core cannot be read or does not store it.
+    """
+    positions = await core.list_closed_positions(user_id)
+    entries = await core.list_journal_entries(user_id)
+    review = build_review(
+        trades_by_currency(positions), tag_entries(entries, zone), week_start, zone
+    )
+    narrative = await narrator.narrate(user_id, review) if narrator is not None else None
+    if narrative is not None:
+        review = review.model_copy(update={"narrative": narrative})
+    body = WeeklyReviewCreate(
+        week_start=review.week_start,
+        summary=review.narrative,
+        focus=review.focus.rule,
+        metrics=review_metrics(review),
+        report=review,
+    )
+    return await core.create_review(user_id, body.model_dump(mode="json"))
