@@ -7,12 +7,20 @@ import asyncio
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Sequence
 
+import httpx
 from tradeloop_contracts.bus import Bus, DeadLetter, DeadLetterNotFoundError, open_bus
 
 from .config import WorkersSettings
+from .core import CoreClient
 from .health import CONSUMER_GROUP
+from .imports.storage import open_object_store
+from .market_data.demo import write_demo_bars
+from .market_data.enrichment import EnrichmentJob, closed_positions
+from .market_data.setup import bar_source
+from .market_data.sources import FileBars
 from .runner import run_worker
 
 
@@ -29,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         asyncio.run(run_worker(settings))
         return 0
+    if args.command == "market-data":
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        return asyncio.run(_market_data(settings, args))
     return asyncio.run(_dead_letters(open_bus(settings.bus_url), args))
 
 
@@ -47,7 +59,42 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("--group", default=CONSUMER_GROUP, help="consumer group (workers)")
         if name != "list":
             action.add_argument("dead_letter_id", help="the id `list` shows")
+    market = commands.add_parser("market-data", help="bars and MAE/MFE of a trader's positions")
+    steps = market.add_subparsers(dest="action", required=True)
+    for name, text in (
+        ("enrich", "fetch bars and compute MAE/MFE of every closed position of the trader"),
+        ("demo", "generate bars for the trader's fills into the file source, then enrich"),
+    ):
+        step = steps.add_parser(name, help=text)
+        step.add_argument("--user-id", type=uuid.UUID, required=True, help="the trader's id")
     return parser
+
+
+async def _market_data(settings: WorkersSettings, args: argparse.Namespace) -> int:
+    store = open_object_store(settings.object_store_url)
+    async with (
+        httpx.AsyncClient(
+            base_url=settings.core_url, timeout=settings.core_timeout_seconds
+        ) as http,
+        httpx.AsyncClient(timeout=settings.broker_timeout_seconds) as outside,
+    ):
+        core = CoreClient(
+            http,
+            client_secret=settings.core_client_secret,
+            retry_seconds=settings.core_retry_seconds,
+        )
+        source = bar_source(settings, outside, store)
+        if args.action == "enrich":
+            found = await EnrichmentJob(core, source).enrich_user(args.user_id)
+        else:
+            positions = [p async for p in closed_positions(core, args.user_id)]
+            written = await write_demo_bars(store, positions)
+            print(f"generated {written} one-minute bars for {len(positions)} positions")
+            job = EnrichmentJob(core, FileBars(store))
+            found = [await job.enrich_closed(args.user_id, p) for p in positions]
+    known = sum(1 for enriched in found if enriched.excursions is not None)
+    print(f"enriched {len(found)} closed positions; MAE/MFE known for {known}")
+    return 0
 
 
 async def _dead_letters(bus: Bus, args: argparse.Namespace) -> int:

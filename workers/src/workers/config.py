@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +44,21 @@ class WorkersSettings(BaseSettings):
     scheduled_jobs: str = Field(
         default="dead-letter-report", description="Comma-separated names of the jobs to run."
     )
+    broker_timeout_seconds: float = Field(default=15.0, gt=0)
+    broker_retry_seconds: float = Field(
+        default=60.0, gt=0, description="How long one broker call retries 429s, 5xx and outages."
+    )
+    broker_sync_concurrency: int = Field(default=4, ge=1, le=64)
+    alpaca_paper_url: str = "https://paper-api.alpaca.markets"
+    alpaca_live_url: str = "https://api.alpaca.markets"
+    alpaca_oauth_token_url: str = "https://api.alpaca.markets/oauth/token"
+    alpaca_oauth_client_id: str = ""
+    alpaca_oauth_client_secret: SecretStr = SecretStr("")
+    market_data_source: Literal["files", "alpaca"] = "files"
+    alpaca_data_url: str = "https://data.alpaca.markets"
+    alpaca_data_key_id: SecretStr = SecretStr("")
+    alpaca_data_secret: SecretStr = SecretStr("")
+    alpaca_data_feed: Literal["iex", "sip"] = "iex"
 
     @property
     def scheduled_job_names(self) -> list[str]:
@@ -58,5 +73,13 @@ class WorkersSettings(BaseSettings):
         ):
             raise ValueError(
                 "WORKERS_CORE_CLIENT_SECRET keeps its development default outside development"
+            )
+        if self.market_data_source == "alpaca" and not (
+            self.alpaca_data_key_id.get_secret_value()
+            and self.alpaca_data_secret.get_secret_value()
+        ):
+            raise ValueError(
+                "WORKERS_MARKET_DATA_SOURCE=alpaca needs WORKERS_ALPACA_DATA_KEY_ID and "
+                "WORKERS_ALPACA_DATA_SECRET"
             )
         return self

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import uvicorn
+from tradeloop_contracts import Event, UserEventData
 from tradeloop_contracts.bus import open_bus
 
 from .config import WorkersSettings
@@ -21,10 +22,15 @@ from .health import CONSUMER_GROUP, create_health_app
 from .imports.job import ImportJob
 from .imports.storage import open_object_store
 from .leases import open_leases
+from .market_data.enrichment import EnrichmentJob
+from .market_data.setup import bar_source
 from .relay import OutboxRelay
 from .scheduler import Scheduler, catalogue, enabled_jobs
 
 IMPORT_FAMILY = "import"
+POSITION_FAMILY = "position"
+# A group of its own: its replayed dead letters must not reach the import consumer.
+MARKET_DATA_GROUP = "workers-market-data"
 _RESTART_SECONDS = 1.0
 logger = logging.getLogger(__name__)
 
@@ -46,15 +52,21 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
     stop = stop or asyncio.Event()
     bus = open_bus(settings.bus_url)
     store = open_object_store(settings.object_store_url)
-    jobs = enabled_jobs(catalogue(bus, [CONSUMER_GROUP]), settings.scheduled_job_names)
+    jobs = enabled_jobs(
+        catalogue(bus, [CONSUMER_GROUP, MARKET_DATA_GROUP]), settings.scheduled_job_names
+    )
     leases = open_leases(settings.bus_url)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with httpx.AsyncClient(
-            base_url=settings.core_url, timeout=settings.core_timeout_seconds
-        ) as http:
+        async with (
+            httpx.AsyncClient(
+                base_url=settings.core_url, timeout=settings.core_timeout_seconds
+            ) as http,
+            # Brokers and market data providers: outside calls with their own timeout.
+            httpx.AsyncClient(timeout=settings.broker_timeout_seconds) as outside,
+        ):
             core = CoreClient(
                 http,
                 client_secret=settings.core_client_secret,
@@ -86,21 +98,41 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
             consumer = settings.consumer_name or f"{socket.gethostname()}-{os.getpid()}"
             scheduler = Scheduler(jobs, leases, holder=consumer)
 
-            async def consume() -> None:
-                await bus.consume(
-                    group=CONSUMER_GROUP,
-                    consumer=consumer,
-                    families=[IMPORT_FAMILY],
-                    handler=job.handle,
-                    stop=stop,
-                    max_attempts=settings.max_attempts,
-                    visibility_timeout=settings.visibility_timeout_seconds,
-                    batch=1,
-                )
+            enrichment = EnrichmentJob(core, bar_source(settings, outside, store))
+
+            def consume(
+                group: str, family: str, handler: Callable[[Event[UserEventData]], Awaitable[None]]
+            ) -> Callable[[], Awaitable[None]]:
+                async def run() -> None:
+                    await bus.consume(
+                        group=group,
+                        consumer=consumer,
+                        families=[family],
+                        handler=handler,
+                        stop=stop,
+                        max_attempts=settings.max_attempts,
+                        visibility_timeout=settings.visibility_timeout_seconds,
+                        batch=1,
+                    )
+
+                return run
 
             tasks = [
                 asyncio.create_task(relay.run(stop), name="relay"),
-                asyncio.create_task(_keep_running("consumer", consume, stop), name="consumer"),
+                asyncio.create_task(
+                    _keep_running(
+                        "consumer", consume(CONSUMER_GROUP, IMPORT_FAMILY, job.handle), stop
+                    ),
+                    name="consumer",
+                ),
+                asyncio.create_task(
+                    _keep_running(
+                        "position consumer",
+                        consume(MARKET_DATA_GROUP, POSITION_FAMILY, enrichment.handle),
+                        stop,
+                    ),
+                    name="position consumer",
+                ),
                 asyncio.create_task(server.serve(), name="health"),
                 asyncio.create_task(scheduler.run(stop), name="scheduler"),
             ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -94,11 +95,23 @@ class EnrichmentJob:
         if position is None or position.closed_at is None:
             logger.info("position %s is gone or open again; not enriched", position_id)
             return None
-        interval = interval_for(position.opened_at, position.closed_at)
+        return await self.enrich_closed(user_id, position)
+
+    async def enrich_user(self, user_id: UUID) -> list[Enriched]:
+        """Enrich every closed position of the user; what was found for each."""
+        return [
+            await self.enrich_closed(user_id, position)
+            async for position in closed_positions(self._core, user_id)
+        ]
+
+    async def enrich_closed(self, user_id: UUID, position: PositionDetail) -> Enriched:
+        """Store the chart bars of a closed position and, when the bars cover it, its
+        MAE/MFE. Raises CoreError and MarketDataError as `handle` does."""
+        closed_at = position.closed_at or position.opened_at
+        interval = interval_for(position.opened_at, closed_at)
         start, end = chart_window(position, interval)
         bars = await self._source.bars(position.instrument, interval, start, end)
         enriched = enrich(position, bars, interval)
-        complete = covers(bars, INTERVALS[interval], position.opened_at, position.closed_at)
         await self._core.store_position_bars(
             user_id,
             PositionBars(
@@ -106,7 +119,7 @@ class EnrichmentJob:
                 symbol=position.instrument.symbol,
                 interval=interval,
                 bars=[Bar(**bar._asdict()) for bar in bars],
-                complete=complete,
+                complete=covers(bars, INTERVALS[interval], position.opened_at, closed_at),
             ),
         )
         if enriched.excursions is not None:
@@ -133,19 +146,19 @@ class EnrichmentJob:
         )
         return enriched
 
-    async def enrich_user(self, user_id: UUID) -> list[Enriched]:
-        """Enrich every closed position of the user; what was found for each."""
-        found: list[Enriched] = []
-        cursor = None
-        while True:
-            page = await self._core.list_positions(user_id, status="closed", cursor=cursor)
-            for position in page.items:
-                enriched = await self.enrich_position(user_id, position.id)
-                if enriched is not None:
-                    found.append(enriched)
-            if page.next_cursor is None:
-                return found
-            cursor = page.next_cursor
+
+async def closed_positions(core: CoreClient, user_id: UUID) -> AsyncIterator[PositionDetail]:
+    """Every closed position of the user with its executions, page by page."""
+    cursor = None
+    while True:
+        page = await core.list_positions(user_id, status="closed", cursor=cursor)
+        for position in page.items:
+            detail = await core.get_position(user_id, position.id)
+            if detail is not None and detail.closed_at is not None:
+                yield detail
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 def _fill_of(execution: Execution) -> Fill:

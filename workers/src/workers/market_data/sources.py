@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -46,7 +47,7 @@ class FileBars:
 
     def __init__(self, store: ObjectStore) -> None:
         self._store = store
-        self._loaded: dict[str, list[PriceBar]] = {}
+        self._loaded: dict[str, tuple[list[dt.datetime], list[PriceBar]]] = {}
 
     async def bars(
         self, instrument: Instrument, interval: BarInterval, start: dt.datetime, end: dt.datetime
@@ -61,8 +62,10 @@ class FileBars:
                 data = await _read(self._store, key)
             except FileNotFoundError:
                 data = None
-            self._loaded[key] = [] if data is None else bars_from_csv(data, key)
-        return [bar for bar in self._loaded[key] if start <= bar.time < end]
+            bars = [] if data is None else bars_from_csv(data, key)
+            self._loaded[key] = ([bar.time for bar in bars], bars)
+        times, bars = self._loaded[key]
+        return bars[bisect.bisect_left(times, start) : bisect.bisect_left(times, end)]
 
 
 class AlpacaBars:

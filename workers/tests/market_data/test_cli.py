@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.market_data.test_demo import demo_like_positions
+from tests.stub_core import CLIENT_SECRET, StubCore
+from workers.cli import main
+
+
+class TestMarketDataCommand:
+    def test_demo_generates_bars_and_enriches_every_closed_position(
+        self,
+        stub_core: StubCore,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        monkeypatch.setenv("WORKERS_CORE_URL", stub_core.url)
+        monkeypatch.setenv("WORKERS_CORE_CLIENT_SECRET", CLIENT_SECRET)
+        monkeypatch.setenv("WORKERS_OBJECT_STORE_URL", (tmp_path / "objects").as_uri())
+        user = uuid.uuid4()
+        positions = demo_like_positions(30)
+        for position in positions:
+            stub_core.add_position(user, position)
+
+        assert main(["market-data", "demo", "--user-id", str(user)]) == 0
+        assert set(stub_core.excursions) == {position.id for position in positions}
+        assert all(bars.complete for bars in stub_core.position_bars.values())
+        assert "MAE/MFE known for 30" in capsys.readouterr().out
+
+        stub_core.excursions.clear()
+        assert main(["market-data", "enrich", "--user-id", str(user)]) == 0
+        assert len(stub_core.excursions) == 30
