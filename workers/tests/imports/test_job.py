@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from pathlib import Path
 from typing import get_args
 
 import obstore
 import pytest
 from obstore.store import LocalStore
-from tradeloop_contracts import Event, ImportFormat, UserEventData
+from tradeloop_contracts import ColumnMapping, Event, ImportFormat, UserEventData
 from tradeloop_contracts.bus import Bus
 
 from tests.factories import event_of, import_requested
@@ -139,6 +140,32 @@ class TestImportJob:
         [outcome] = stub_core.outcomes
         assert (outcome.status, outcome.detected_format) == ("completed", "webull_csv")
         assert (outcome.counts.new, outcome.counts.rejected) == (6, 2)
+
+    async def test_a_saved_column_mapping_reads_a_file_detection_cannot(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        mapping = ColumnMapping(
+            columns={"datetime": "Datum", "symbol": "Titel", "quantity": "Stück", "price": "Kurs"},
+            day_first=True,
+            decimal_comma=True,
+        )
+        held = stub_core.imports[request.import_id]
+        stub_core.imports[request.import_id] = held.model_copy(update={"mapping": mapping})
+        content = "Datum;Titel;Stück;Kurs\n04.03.2024 15:31:12;SAP;1.000;175,20\n"
+        await obstore.put_async(object_store, request.object_key, content.encode("latin-1"))
+
+        await ImportJob(core, object_store).handle(event_of(request))
+
+        [outcome] = stub_core.outcomes
+        assert (outcome.status, outcome.detected_format, outcome.counts.new) == (
+            "completed",
+            "generic_csv",
+            1,
+        )
+        [execution] = stub_core.batches[0].executions
+        assert (execution.quantity, execution.price) == (Decimal(1000), Decimal("175.20"))
 
     def test_every_format_of_the_contract_has_a_parser(self) -> None:
         assert set(get_args(ImportFormat)) == {"auto", *PARSED_FORMATS}

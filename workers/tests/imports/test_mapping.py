@@ -8,16 +8,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tradeloop_contracts import ColumnMapping
 
 from tests.imports.parsing import executions, net_pnl, problems
 from workers.imports.decoding import detect_encoding, open_text, read_lines
 from workers.imports.generic_csv import FormatNotRecognisedError, ParsedRow, RowProblem
 from workers.imports.mapping import (
-    ColumnMapping,
     MappingError,
     guess_columns,
     parse_mapped_csv,
     preview_csv,
+    suggest_mapping,
 )
 
 EUROPEAN = (
@@ -81,18 +82,35 @@ class TestPreviewCsv:
                 newline="",
             )
         )
-        assert (preview.delimiter, preview.header_line) == (";", 3)
+        assert preview.delimiter == ";"
         assert preview.header == ["Date", "Symbol", "Side", "Quantity", "Price"]
         assert preview.rows[1] == ["14/03/2024 16:45", "SAP", "sell", "10", "176,05"]
-        assert set(guessed(preview.header)) == {"date", "symbol", "side", "quantity", "price"}
-        assert (preview.day_first, preview.decimal_comma) == (True, True)
-        assert preview.suggested.columns["date"] == "Date"
+        assert [g.field for g in preview.guesses if g.column] == [
+            "date",
+            "symbol",
+            "side",
+            "quantity",
+            "price",
+        ]
+        mapping = suggest_mapping(preview)
+        assert mapping is not None
+        assert (mapping.columns["date"], mapping.day_first, mapping.decimal_comma) == (
+            "Date",
+            True,
+            True,
+        )
 
     def test_us_dates_and_points_are_told_apart_from_the_values(self) -> None:
         preview = preview_csv(
             io.StringIO('Time,Ticker,Qty,Price\n3/14/2024 9:31 AM,AAPL,1,"$1,175.20"\n')
         )
-        assert (preview.day_first, preview.decimal_comma) == (False, False)
+        mapping = suggest_mapping(preview)
+        assert mapping is not None
+        assert (mapping.day_first, mapping.decimal_comma) == (False, False)
+
+    def test_no_mapping_is_suggested_while_a_required_field_has_no_column(self) -> None:
+        preview = preview_csv(io.StringIO("Time,Ticker,Qty,Notes\n2024-03-04 10:00,A,1,x\n"))
+        assert suggest_mapping(preview) is None
 
     def test_only_the_first_rows_are_shown(self) -> None:
         text = "Time,Ticker,Qty,Price\n" + "2024-03-04 10:00,A,1,2\n" * 50
@@ -173,11 +191,6 @@ class TestParseMappedCsv:
             "When,Sym,Qty,Px\n2024-03-04 09:31,A,(1),2\n2024-03-04 09:31,A,1,$2\n", mapping
         )
         assert problems(rows) == [(2, "Qty"), (3, "Px")]
-
-    def test_a_mapping_without_a_price_column_is_refused(self) -> None:
-        mapping = ColumnMapping(columns={"datetime": "Datum", "symbol": "W", "quantity": "S"})
-        with pytest.raises(MappingError, match="no column for price"):
-            parse(EUROPEAN, mapping)
 
     def test_a_mapping_naming_columns_the_file_lacks_is_refused(self) -> None:
         mapping = ColumnMapping(columns={**EUROPEAN_MAPPING.columns, "price": "Preis"})

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from obstore.store import ObjectStore
 from tradeloop_contracts import (
+    ColumnMapping,
     Event,
     ExecutionBatch,
     ExecutionIn,
@@ -27,7 +28,7 @@ from tradeloop_contracts import (
 )
 
 from ..core import CoreClient, CoreRejectedError
-from .decoding import LineTooLongError, detect_encoding, open_text
+from .decoding import LineTooLongError, detect_encoding, open_text, read_lines
 from .detect import detect_file_format, parse_text
 from .generic_csv import (
     DEFAULT_TIME_ZONE,
@@ -35,6 +36,7 @@ from .generic_csv import (
     ParsedRow,
     RowProblem,
 )
+from .mapping import MappingError, parse_mapped_csv
 from .storage import download
 
 IMPORT_REQUESTED = "import.requested.v1"
@@ -118,16 +120,20 @@ class ImportJob:
                 "import %s already %s; event %s skipped", current.id, current.status, event.id
             )
             return
-        outcome = await self.run(request)
+        outcome = await self.run(request, current.mapping)
         await self._core.report_outcome(request.user_id, request.import_id, outcome)
         logger.info(
             "import %s %s: %s", request.import_id, outcome.status, outcome.error or outcome.counts
         )
 
-    async def run(self, request: ImportRequested) -> ImportOutcome:
+    async def run(
+        self, request: ImportRequested, mapping: ColumnMapping | None = None
+    ) -> ImportOutcome:
         """The outcome of importing the requested file; executions are sent on the way.
 
-        Raises CoreError while core cannot be reached (the caller retries the whole run).
+        A `mapping` reads a generic CSV (an import of format `auto` or `generic_csv`) with
+        the trader's columns and formats; other formats ignore it. Raises CoreError while
+        core cannot be reached (the caller retries the whole run).
         """
         report = _Report(request.filename)
         with tempfile.TemporaryDirectory(prefix="workers-import-") as folder:
@@ -140,6 +146,10 @@ class ImportJob:
                 return report.outcome(error="the file is empty")
             encoding = await asyncio.to_thread(_detect_file_encoding, raw)
             file_format = request.format
+            if mapping is not None and file_format in ("auto", "generic_csv"):
+                file_format = "generic_csv"
+            else:
+                mapping = None
             if file_format == "auto":
                 detected = await asyncio.to_thread(detect_file_format, raw, encoding)
                 if detected is None:
@@ -152,16 +162,18 @@ class ImportJob:
             try:
                 rows_total = None
                 if request.mode == "all_or_nothing":
-                    checked = await self._check_every_row(raw, encoding, file_format, report)
+                    checked = await self._check_every_row(raw, encoding, mapping, report)
                     if checked.counts.rejected:
                         return checked.outcome(
                             error=f"{checked.counts.rejected} of {checked.rows_processed} rows "
                             "are invalid and the import is all or nothing: nothing was stored"
                         )
                     rows_total = checked.rows_processed
-                await self._send_valid_rows(raw, encoding, request, report, rows_total)
+                await self._send_valid_rows(raw, encoding, mapping, request, report, rows_total)
             except FormatNotRecognisedError as error:
                 return report.outcome(error=f"the file is not a recognised format: {error}")
+            except MappingError as error:
+                return report.outcome(error=f"the column mapping cannot be used: {error}")
             except LineTooLongError as error:
                 return report.outcome(error=f"the file is not a CSV export: {error}")
             except ImportFailedError as error:
@@ -169,10 +181,11 @@ class ImportJob:
         return report.outcome()
 
     async def _check_every_row(
-        self, raw: Path, encoding: str, file_format: ImportFormat, started: _Report
+        self, raw: Path, encoding: str, mapping: ColumnMapping | None, started: _Report
     ) -> _Report:
         report = _Report(started.filename, started.detected_format)
-        async for chunk in self._chunks(raw, encoding, file_format):
+        file_format = started.detected_format or "generic_csv"
+        async for chunk in self._chunks(raw, encoding, file_format, mapping):
             for result in chunk:
                 report.rows_processed += 1
                 if isinstance(result, RowProblem):
@@ -183,11 +196,13 @@ class ImportJob:
         self,
         raw: Path,
         encoding: str,
+        mapping: ColumnMapping | None,
         request: ImportRequested,
         report: _Report,
         rows_total: int | None,
     ) -> None:
-        async for chunk in self._chunks(raw, encoding, report.detected_format or "generic_csv"):
+        file_format = report.detected_format or "generic_csv"
+        async for chunk in self._chunks(raw, encoding, file_format, mapping):
             executions: list[ExecutionIn] = []
             for result in chunk:
                 report.rows_processed += 1
@@ -222,19 +237,27 @@ class ImportJob:
         )
 
     async def _chunks(
-        self, raw: Path, encoding: str, file_format: ImportFormat
+        self, raw: Path, encoding: str, file_format: ImportFormat, mapping: ColumnMapping | None
     ) -> AsyncIterator[list[ParsedRow | RowProblem]]:
         # Parsing is CPU work: it runs in a thread, a batch at a time, so the loop stays free.
-        with closing(_parse_file(raw, encoding, file_format, self._time_zone)) as rows:
+        rows = _parse_file(raw, encoding, file_format, self._time_zone, mapping)
+        with closing(rows):
             while chunk := await asyncio.to_thread(_take, rows, self._batch_size):
                 yield chunk
 
 
 def _parse_file(
-    raw: Path, encoding: str, file_format: ImportFormat, time_zone: ZoneInfo
+    raw: Path,
+    encoding: str,
+    file_format: ImportFormat,
+    time_zone: ZoneInfo,
+    mapping: ColumnMapping | None,
 ) -> Generator[ParsedRow | RowProblem, None, None]:
     with open_text(raw.open("rb"), encoding) as text:
-        yield from parse_text(text, file_format, time_zone)
+        if mapping is not None:
+            yield from parse_mapped_csv(read_lines(text), mapping, time_zone=time_zone)
+        else:
+            yield from parse_text(text, file_format, time_zone)
 
 
 def _take(rows: Iterator[ParsedRow | RowProblem], count: int) -> list[ParsedRow | RowProblem]:

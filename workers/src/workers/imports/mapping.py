@@ -5,8 +5,7 @@ A mapping names, for each field, the column (as the file's header writes it) tha
 it, and says how the file writes dates (day first or month first, or a strftime pattern)
 and numbers (decimal comma or point, currency marks, parentheses for negatives). Core
 saves it per account and hands it back with the next import of that layout. The shapes
-here carry the field names of the contracts' `ColumnMapping`, `FieldGuess` and
-`CsvPreview`.
+are the contracts' `ColumnMapping`, `FieldGuess` and `CsvPreview`.
 """
 
 from __future__ import annotations
@@ -17,9 +16,11 @@ import itertools
 import re
 import statistics
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from tradeloop_contracts import ColumnMapping, CsvPreview, FieldGuess
 
 from .generic_csv import (
     DEFAULT_TIME_ZONE,
@@ -41,7 +42,6 @@ PREVIEW_ROWS = 10
 EXACT, CONTAINED = 1.0, 0.7
 # Below this similarity a header name is not offered as a guess at all.
 MIN_SIMILARITY = 0.75
-REQUIRED_FIELDS: tuple[Field, ...] = ("symbol", "quantity", "price")
 ALL_FIELDS: tuple[Field, ...] = tuple(HEADER_ALIASES)
 
 _LEADING_NUMBERS = re.compile(r"\s*(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
@@ -50,62 +50,7 @@ _DECIMAL_POINT = re.compile(r"[-+(]?[^\d]*\d{1,3}(,\d{3})*\.\d+\)?")
 
 
 class MappingError(ValueError):
-    """A mapping that cannot read the file: the message says which field or column."""
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """The trader's choice: the column (header name) of each field, and value formats.
-
-    A time comes from `datetime`, or `date` (plus `time`); `symbol`, `quantity` and
-    `price` are required. `delimiter` None is detected. `date_format` is a strftime
-    pattern of the time as written (date and time columns joined by a space); without it,
-    dates are ISO 8601 or slashed, month first unless `day_first`. `time_zone` (IANA
-    name) reads times without an offset; None uses `WORKERS_IMPORT_TIME_ZONE`.
-    """
-
-    columns: Mapping[Field, str]
-    delimiter: str | None = None
-    date_format: str | None = None
-    day_first: bool = False
-    decimal_comma: bool = False
-    currency_symbols: bool = True
-    parentheses_negative: bool = True
-    time_zone: str | None = None
-
-
-@dataclass(frozen=True)
-class FieldGuess:
-    """The column a field probably is (None: none looks like it), and how sure (0 to 1)."""
-
-    field: Field
-    column: str | None
-    confidence: Decimal
-
-
-@dataclass(frozen=True)
-class CsvPreview:
-    """What the trader sees before choosing a mapping: the first rows, a guess per field,
-    and guesses of the formats (`suggested` puts them all into a mapping to confirm)."""
-
-    delimiter: str
-    header_line: int
-    header: list[str]
-    rows: list[list[str]]
-    guesses: list[FieldGuess] = field(default_factory=list)
-    day_first: bool = False
-    decimal_comma: bool = False
-
-    @property
-    def suggested(self) -> ColumnMapping:
-        """The guesses as a mapping (it may lack required fields the trader must choose)."""
-        columns = {guess.field: guess.column for guess in self.guesses if guess.column}
-        return ColumnMapping(
-            columns=columns,
-            delimiter=self.delimiter,
-            day_first=self.day_first,
-            decimal_comma=self.decimal_comma,
-        )
+    """A mapping that cannot read the file: the message says what is wrong with it."""
 
 
 def guess_columns(header: Sequence[str]) -> list[FieldGuess]:
@@ -136,7 +81,8 @@ def guess_columns(header: Sequence[str]) -> list[FieldGuess]:
     guesses = []
     for target in ALL_FIELDS:
         column, score = chosen.get(target, (None, 0.0))
-        guesses.append(FieldGuess(target, column, Decimal(str(round(score, 2)))))
+        confidence = Decimal(str(round(score, 2)))
+        guesses.append(FieldGuess(field=target, column=column, confidence=confidence))
     return guesses
 
 
@@ -151,8 +97,8 @@ def _similarity(key: str, aliases: frozenset[str]) -> float:
 
 
 def preview_csv(lines: Iterable[str], *, rows: int = PREVIEW_ROWS) -> CsvPreview:
-    """The delimiter, header and first `rows` data rows of a CSV file, with guesses for the
-    mapping and for its date and number formats. Reads only the first lines.
+    """The delimiter, header and first `rows` data rows of a CSV file, with a guess of the
+    column of every field. Reads only the first lines.
 
     The delimiter is the one that splits the first lines into the most columns, alike on
     every line; the header is the row (among the first HEADER_SEARCH_LINES) most of whose
@@ -164,20 +110,41 @@ def preview_csv(lines: Iterable[str], *, rows: int = PREVIEW_ROWS) -> CsvPreview
     header_index = _header_index(records[:HEADER_SEARCH_LINES])
     header = [name.strip() for name in records[header_index]]
     body = [record for record in records[header_index + 1 :] if any(v.strip() for v in record)]
-    body = body[:rows]
-    guesses = guess_columns(header)
-    found = {guess.field: guess.column for guess in guesses if guess.column}
-    times = _column_values(header, body, found, ("datetime", "date", "time"))
-    numbers = _column_values(header, body, found, ("price", "quantity", "commission", "fees"))
-    return CsvPreview(
-        delimiter=delimiter,
-        header_line=header_index + 1,
-        header=header,
-        rows=body,
-        guesses=guesses,
-        day_first=_guess_day_first(times),
-        decimal_comma=_guess_decimal_comma(numbers),
+    return CsvPreview.model_validate(
+        {
+            "delimiter": delimiter,
+            "header": header,
+            "rows": body[:rows],
+            "guesses": guess_columns(header),
+        }
     )
+
+
+def suggest_mapping(preview: CsvPreview) -> ColumnMapping | None:
+    """The preview's guesses as a mapping for the trader to confirm, with the date order
+    and decimal mark its rows suggest; None when a required field has no guess.
+
+    Day first when a date's first number is above 12 before any second number is (else
+    month first; ISO dates read either way); a decimal comma when more numbers look like
+    `1.234,50` than like `1,234.50`.
+    """
+    found = {guess.field: guess.column for guess in preview.guesses if guess.column}
+    if "time" in found and "date" not in found and "datetime" not in found:
+        # A lone time column holds the whole time (as the generic CSV reads it).
+        found["datetime"] = found.pop("time")
+    times = _column_values(preview.header, preview.rows, found, ("datetime", "date", "time"))
+    numbers = _column_values(
+        preview.header, preview.rows, found, ("price", "quantity", "commission", "fees")
+    )
+    try:
+        return ColumnMapping(
+            columns=found,
+            delimiter=preview.delimiter,
+            day_first=_guess_day_first(times),
+            decimal_comma=_guess_decimal_comma(numbers),
+        )
+    except ValidationError:
+        return None
 
 
 def _split(head: Sequence[str]) -> tuple[str, list[list[str]]]:
@@ -221,8 +188,6 @@ def _column_values(
 
 
 def _guess_day_first(values: Sequence[str]) -> bool:
-    """Day first when a date's first number is above 12 before any second number is;
-    month first otherwise (ISO dates are read either way; the trader confirms)."""
     for value in values:
         match = _LEADING_NUMBERS.match(value)
         if match is None or len(match.group(1)) == 4:
@@ -249,11 +214,10 @@ def parse_mapped_csv(
     """One ParsedRow or RowProblem per data row of a CSV file read with `mapping`.
 
     The header is the first row (in the first HEADER_SEARCH_LINES) that names every mapped
-    column. Raises MappingError before yielding when the mapping lacks a required field or
-    names an unknown time zone, FormatNotRecognisedError when no row names its columns.
+    column. Raises MappingError before yielding when the mapping names an unknown time
+    zone, FormatNotRecognisedError when no row names its columns.
     """
-    _check(mapping)
-    zone = ZoneInfo(mapping.time_zone) if mapping.time_zone else time_zone
+    zone = _zone(mapping.time_zone) if mapping.time_zone else time_zone
     source = iter(lines)
     head = list(itertools.islice(source, HEADER_SEARCH_LINES))
     layout = _layout(head, mapping)
@@ -269,22 +233,15 @@ def parse_mapped_csv(
     yield from parse_rows(skipped, layout, zone, formats)
 
 
-def _check(mapping: ColumnMapping) -> None:
-    missing: list[str] = [target for target in REQUIRED_FIELDS if not mapping.columns.get(target)]
-    columns = mapping.columns
-    if not columns.get("datetime") and not columns.get("date"):
-        missing.insert(0, "datetime or date")
-    if missing:
-        raise MappingError(f"the mapping names no column for {', '.join(missing)}")
-    if mapping.time_zone:
-        try:
-            ZoneInfo(mapping.time_zone)
-        except (ValueError, KeyError):
-            raise MappingError(f"time zone {mapping.time_zone!r} is not known") from None
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        raise MappingError(f"time zone {name!r} is not known") from None
 
 
 def _layout(head: Sequence[str], mapping: ColumnMapping) -> Layout:
-    wanted = {target: name.strip() for target, name in mapping.columns.items() if name.strip()}
+    wanted = {target: name.strip() for target, name in mapping.columns.items()}
     for delimiter in (mapping.delimiter,) if mapping.delimiter else DELIMITERS:
         try:
             records = list(csv.reader(head, delimiter=delimiter))
