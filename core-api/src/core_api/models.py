@@ -23,7 +23,7 @@ from core_api.positions.models import (
     PositionStopRecord,
     PositionTagRecord,
 )
-from core_api.statistics.models import DailyPnlRecord
+from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 from core_api.tags.models import TagRecord
 
 metadata = Base.metadata
@@ -32,6 +32,7 @@ __all__ = [
     "AccountRecord",
     "ApiTokenRecord",
     "AuditLineRecord",
+    "DailyAccountPnlRecord",
     "DailyPnlRecord",
     "ExecutionRecord",
     "ImportRecord",

@@ -17,7 +17,7 @@ from core_api.accounts.models import AccountRecord
 from core_api.executions.service import record_batch
 from core_api.positions.models import PositionFillRecord, PositionRecord
 from core_api.positions.service import InstrumentKey, rematch
-from core_api.statistics.models import DailyPnlRecord
+from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 from tests.conftest import Trader
 
 T0 = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
@@ -71,7 +71,7 @@ def positions_of(session: Session, account: AccountRecord) -> list[PositionRecor
     )
 
 
-def state(session: Session, account: AccountRecord) -> tuple[list[Any], list[Any], list[Any]]:
+def state(session: Session, account: AccountRecord) -> tuple[list[Any], ...]:
     """Positions (with ids), their fill shares and the daily rows of the account."""
     positions = positions_of(session, account)
     ids = [p.id for p in positions]
@@ -84,6 +84,9 @@ def state(session: Session, account: AccountRecord) -> tuple[list[Any], list[Any
     ).all()
     days = session.scalars(
         select(DailyPnlRecord).where(DailyPnlRecord.account_id == account.id)
+    ).all()
+    account_days = session.scalars(
+        select(DailyAccountPnlRecord).where(DailyAccountPnlRecord.account_id == account.id)
     ).all()
     return (
         sorted(
@@ -111,6 +114,7 @@ def state(session: Session, account: AccountRecord) -> tuple[list[Any], list[Any
             (d.symbol, d.day, d.trades, d.wins, d.losses, d.net, d.gross, d.fees, d.win_total)
             for d in days
         ),
+        sorted((d.day, d.trades, d.wins, d.losses, d.net, d.loss_total) for d in account_days),
     )
 
 

@@ -178,7 +178,7 @@ class TestProperties:
             assert running == position.open_quantity
             assert (running == 0) == position.is_closed
 
-    @settings(max_examples=200)
+    @settings(max_examples=200, deadline=None)  # Decimal-heavy; timing varies on a busy machine
     @given(fills(), METHODS)
     def test_realised_pnl_reconciles_with_cash_flows_when_flat(
         self, fills: list[Fill], method: Method
@@ -198,7 +198,7 @@ class TestProperties:
             assert gross == cash
         assert all(p.is_closed for p in positions)
 
-    @settings(max_examples=200)
+    @settings(max_examples=200, deadline=None)  # Decimal-heavy; timing varies on a busy machine
     @given(fills(), METHODS)
     def test_realised_pnl_less_open_cost_basis_reconciles_with_cash_flows(
         self, fills: list[Fill], method: Method

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,7 +12,7 @@ from tradeloop_contracts import Statistics
 
 from core_api.positions.models import PositionRecord
 from core_api.statistics.calculations import ClosedTrade, compute
-from core_api.statistics.models import DailyPnlRecord
+from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 from core_api.statistics.read_model import refresh_daily_pnl
 from tests.conftest import Trader, execution
 from tests.executions.test_endpoints import post_batch
@@ -80,6 +81,30 @@ class TestDailyPnlReadModel:
         )
         assert incremental == snapshot(session, trader)
         assert incremental
+
+    def test_account_days_are_the_sums_of_the_instrument_days(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        fills = random_stream(5)
+        for start in range(0, len(fills), 23):
+            post_batch(client, workers, trader, fills[start : start + 23])
+        expected: dict[dt.date, list[Any]] = {}
+        for row in session.scalars(
+            select(DailyPnlRecord).where(DailyPnlRecord.user_id == trader.id)
+        ):
+            sums = expected.setdefault(row.day, [0, 0, 0, Decimal(0), Decimal(0), Decimal(0)])
+            for index, value in enumerate(
+                (row.trades, row.wins, row.losses, row.net, row.win_total, row.loss_total)
+            ):
+                sums[index] += value
+        account_days = {
+            row.day: [row.trades, row.wins, row.losses, row.net, row.win_total, row.loss_total]
+            for row in session.scalars(
+                select(DailyAccountPnlRecord).where(DailyAccountPnlRecord.user_id == trader.id)
+            )
+        }
+        assert account_days == expected
+        assert len(account_days) > 3
 
     def test_statistics_from_the_table_equal_statistics_from_every_position(
         self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session

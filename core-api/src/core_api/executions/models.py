@@ -19,6 +19,14 @@ class ExecutionRecord(Entity):
         UniqueConstraint("account_id", "broker_execution_id"),
         UniqueConstraint("account_id", "fingerprint"),
         Index("ix_executions_account_instrument", "account_id", "asset_class", "symbol"),
+        # A rematch reads an instrument's fills from a time on.
+        Index(
+            "ix_executions_account_instrument_time",
+            "account_id",
+            "asset_class",
+            "symbol",
+            "executed_at",
+        ),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(

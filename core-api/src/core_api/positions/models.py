@@ -18,6 +18,14 @@ class PositionRecord(Entity):
     __table_args__ = (
         Index("ix_positions_user_opened", "user_id", "opened_at", "id"),
         Index("ix_positions_account_instrument", "account_id", "asset_class", "symbol"),
+        # A rematch finds an instrument's positions closed before its earliest new fill.
+        Index(
+            "ix_positions_account_instrument_closed",
+            "account_id",
+            "asset_class",
+            "symbol",
+            "closed_at",
+        ),
         Index("ix_positions_user_opened_day", "user_id", "opened_day"),
     )
 

@@ -33,3 +33,28 @@ class DailyPnlRecord(Base):
     fees: Mapped[Decimal]
     win_total: Mapped[Decimal]
     loss_total: Mapped[Decimal]
+
+
+class DailyAccountPnlRecord(Base):
+    """The daily rows of one account summed over its instruments: what statistics read.
+
+    A year is a few hundred rows per account however many instruments were traded, so a
+    dashboard sums them quickly even where amounts must be added in Python (SQLite).
+    """
+
+    __tablename__ = "daily_account_pnl"
+    __table_args__ = (Index("ix_daily_account_pnl_user_day", "user_id", "day"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    trades: Mapped[int]
+    wins: Mapped[int]
+    losses: Mapped[int]
+    net: Mapped[Decimal]
+    gross: Mapped[Decimal]
+    fees: Mapped[Decimal]
+    win_total: Mapped[Decimal]
+    loss_total: Mapped[Decimal]

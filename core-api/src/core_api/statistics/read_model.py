@@ -2,9 +2,9 @@
 
 A rematch rebuilds the rows of exactly the account, instruments and trading days whose
 closed positions it changed, so the table always equals a full recomputation from the
-positions (tests check both ways).
-Amounts are in the account's base currency where the position has a base result, else
-in the instrument's currency.
+positions (tests check both ways). Each account's days are also kept summed over its
+instruments, which is all the dashboard statistics read. Amounts are in the account's
+base currency where the position has a base result, else in the instrument's currency.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from core_api.positions.models import PositionRecord
 from core_api.statistics.calculations import DayTotals
-from core_api.statistics.models import DailyPnlRecord
+from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 
 
 def refresh_daily_pnl(
@@ -49,9 +49,9 @@ def refresh_daily_pnl(
         positions_to_read.append(of_positions)
     if not rows_to_rebuild:
         return
-    session.execute(
-        delete(DailyPnlRecord).where(DailyPnlRecord.account_id == account_id, or_(*rows_to_rebuild))
-    )
+    rebuilt = and_(DailyPnlRecord.account_id == account_id, or_(*rows_to_rebuild))
+    account_days = set(session.scalars(select(DailyPnlRecord.day).where(rebuilt).distinct()))
+    session.execute(delete(DailyPnlRecord).where(rebuilt))
     closed = session.execute(
         select(
             PositionRecord.asset_class,
@@ -102,6 +102,42 @@ def refresh_daily_pnl(
             row["loss_total"] += amount
     if rows:
         session.execute(insert(DailyPnlRecord), list(rows.values()))
+    _refresh_account_days(session, user_id, account_id, account_days | {day for *_, day in rows})
+
+
+_SUMMED = ("trades", "wins", "losses", "net", "gross", "fees", "win_total", "loss_total")
+
+
+def _refresh_account_days(
+    session: Session, user_id: uuid.UUID, account_id: uuid.UUID, days: set[dt.date]
+) -> None:
+    """Rebuilds the account's rows of these days from its instrument rows."""
+    if not days:
+        return
+    session.execute(
+        delete(DailyAccountPnlRecord).where(
+            DailyAccountPnlRecord.account_id == account_id, DailyAccountPnlRecord.day.in_(days)
+        )
+    )
+    rows: dict[dt.date, dict[str, Any]] = {}
+    for found in session.execute(
+        select(DailyPnlRecord.day, *(getattr(DailyPnlRecord, name) for name in _SUMMED)).where(
+            DailyPnlRecord.account_id == account_id, DailyPnlRecord.day.in_(days)
+        )
+    ):
+        row = rows.get(found.day)
+        if row is None:
+            rows[found.day] = {
+                "account_id": account_id,
+                "user_id": user_id,
+                "day": found.day,
+                **{name: getattr(found, name) for name in _SUMMED},
+            }
+        else:
+            for name in _SUMMED:
+                row[name] += getattr(found, name)
+    if rows:
+        session.execute(insert(DailyAccountPnlRecord), list(rows.values()))
 
 
 def day_totals(
@@ -112,34 +148,37 @@ def day_totals(
     end: dt.date | None,
 ) -> list[DayTotals]:
     """Per trading day sums over the trader's accounts (or one), oldest first."""
-    conditions = [DailyPnlRecord.user_id == user_id]
+    conditions = [DailyAccountPnlRecord.user_id == user_id]
     if account_id is not None:
-        conditions.append(DailyPnlRecord.account_id == account_id)
+        conditions.append(DailyAccountPnlRecord.account_id == account_id)
     if start is not None:
-        conditions.append(DailyPnlRecord.day >= start)
+        conditions.append(DailyAccountPnlRecord.day >= start)
     if end is not None:
-        conditions.append(DailyPnlRecord.day <= end)
+        conditions.append(DailyAccountPnlRecord.day <= end)
     columns = (
-        DailyPnlRecord.trades,
-        DailyPnlRecord.wins,
-        DailyPnlRecord.losses,
-        DailyPnlRecord.net,
-        DailyPnlRecord.gross,
-        DailyPnlRecord.fees,
-        DailyPnlRecord.win_total,
-        DailyPnlRecord.loss_total,
+        DailyAccountPnlRecord.trades,
+        DailyAccountPnlRecord.wins,
+        DailyAccountPnlRecord.losses,
+        DailyAccountPnlRecord.net,
+        DailyAccountPnlRecord.gross,
+        DailyAccountPnlRecord.fees,
+        DailyAccountPnlRecord.win_total,
+        DailyAccountPnlRecord.loss_total,
     )
     statement: Select[*tuple[Any, ...]]
     if session.get_bind().dialect.name == "postgresql":
         # NUMERIC sums are exact: one row per day leaves the database.
         statement = (
-            select(DailyPnlRecord.day, *(func.sum(column).label(column.key) for column in columns))
+            select(
+                DailyAccountPnlRecord.day,
+                *(func.sum(column).label(column.key) for column in columns),
+            )
             .where(*conditions)
-            .group_by(DailyPnlRecord.day)
+            .group_by(DailyAccountPnlRecord.day)
         )
     else:
         # SQLite keeps the amounts as text, which its SUM would add as floats.
-        statement = select(DailyPnlRecord.day, *columns).where(*conditions)
+        statement = select(DailyAccountPnlRecord.day, *columns).where(*conditions)
     days: dict[dt.date, DayTotals] = {}
     for found in session.execute(statement):
         values: tuple[Any, ...] = tuple(found)
