@@ -119,6 +119,137 @@ class TestHandComputed:
         assert position["realised_pnl_net"] == "-120.65"
         assert position["avg_exit_price"] == "0"
 
+    def test_an_assigned_short_put_keeps_the_premium_and_opens_stock_at_the_strike(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        # As IBKR reports an assignment: the option bought back at 0 and the stock bought at
+        # the strike, both coded A, at the same time.
+        assigned = "2026-03-06T16:20:00-05:00"
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution(
+                    "put-open",
+                    "sell",
+                    "1",
+                    "3.00",
+                    "2026-03-02T10:00:00-05:00",
+                    instrument=SPY_PUT,
+                    commission="0.65",
+                    open_close="open",
+                ),
+                execution(
+                    "put-assigned",
+                    "buy",
+                    "1",
+                    "0",
+                    assigned,
+                    instrument=SPY_PUT,
+                    kind="assignment",
+                    open_close="close",
+                ),
+                execution(
+                    "spy-delivered",
+                    "buy",
+                    "100",
+                    "560",
+                    assigned,
+                    "SPY",
+                    kind="assignment",
+                    open_close="open",
+                ),
+            ],
+        )
+        option = only_position(client, trader, "asset_class=option")
+        assert (option["status"], option["direction"], option["outcome"]) == (
+            "closed",
+            "short",
+            "win",
+        )
+        # 3.00 × 1 × 100 kept, less the 0.65 commission.
+        assert option["realised_pnl_net"] == "299.35"
+        stock = only_position(client, trader, "asset_class=stock")
+        assert (stock["status"], stock["open_quantity"], stock["avg_entry_price"]) == (
+            "open",
+            "100",
+            "560",
+        )
+
+    def test_an_exercised_long_call_opens_stock_at_the_strike(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        exercised = "2026-03-20T16:20:00-04:00"
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution(
+                    "call-open",
+                    "buy",
+                    "2",
+                    "2.50",
+                    "2026-03-02T10:00:00-05:00",
+                    instrument=AAPL_CALL,
+                    commission="1.30",
+                ),
+                execution(
+                    "call-exercised",
+                    "sell",
+                    "2",
+                    "0",
+                    exercised,
+                    instrument=AAPL_CALL,
+                    kind="exercise",
+                ),
+                execution("aapl-bought", "buy", "200", "150", exercised, kind="exercise"),
+                execution("aapl-sold", "sell", "200", "158.25", "2026-03-23T10:00:00-04:00"),
+            ],
+        )
+        option = only_position(client, trader, "asset_class=option")
+        # The premium paid is the option's loss: 2 × 2.50 × 100 + 1.30.
+        assert (option["realised_pnl_net"], option["avg_exit_price"]) == ("-501.3", "0")
+        stock = only_position(client, trader, "asset_class=stock")
+        # Bought at the 150 strike, sold at 158.25: 8.25 × 200.
+        assert (stock["avg_entry_price"], stock["realised_pnl_gross"]) == ("150", "1650")
+
+    def test_an_assigned_covered_call_delivers_the_stock_held(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        assigned = "2026-03-20T16:20:00-04:00"
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution("aapl-held", "buy", "100", "140", "2026-03-02T10:00:00-05:00"),
+                execution(
+                    "call-written",
+                    "sell",
+                    "1",
+                    "2",
+                    "2026-03-02T10:01:00-05:00",
+                    instrument=AAPL_CALL,
+                ),
+                execution(
+                    "call-assigned",
+                    "buy",
+                    "1",
+                    "0",
+                    assigned,
+                    instrument=AAPL_CALL,
+                    kind="assignment",
+                ),
+                execution("aapl-called", "sell", "100", "150", assigned, kind="assignment"),
+            ],
+        )
+        stock = only_position(client, trader, "asset_class=stock")
+        assert (stock["status"], stock["realised_pnl_net"]) == ("closed", "1000")
+        option = only_position(client, trader, "asset_class=option")
+        assert (option["status"], option["realised_pnl_net"]) == ("closed", "200")
+
     def test_a_short_future_from_the_evening_session_belongs_to_the_next_day(
         self, client: TestClient, workers: dict[str, str], trader: Trader
     ) -> None:
