@@ -27,12 +27,14 @@ from tests.factories import (
     a_position,
     a_position_page,
     a_rule,
+    a_version_history,
     a_violation,
     a_violation_page,
     a_weekly_review,
     a_weekly_review_list,
     an_account,
     an_account_list,
+    an_adherence,
     an_api_token,
     an_execution,
     an_import,
@@ -172,6 +174,8 @@ def serve_demo(
     plan = demo_plan()
     edge.answer("GET", "/api/v1/plan", plan)
     edge.answer("GET", "/api/v1/plan/versions/2", plan.model_copy(update={"version": 2}))
+    edge.answer("GET", "/api/v1/plan/versions", a_version_history(plan))
+    edge.answer("GET", "/api/v1/plan/adherence", an_adherence(plan))
     edge.answer(
         "GET",
         "/api/v1/violations",

@@ -10,6 +10,7 @@ from typing import Any
 from tradeloop_contracts import (
     Account,
     AccountList,
+    Adherence,
     BarSeries,
     BrokerConnection,
     BrokerConnectionList,
@@ -21,6 +22,8 @@ from tradeloop_contracts import (
     InsightList,
     JournalEntry,
     JournalEntryPage,
+    PlanPreview,
+    PlanVersionList,
     PositionDetail,
     PositionPage,
     Statistics,
@@ -354,3 +357,75 @@ def a_weekly_review(**overrides: Any) -> WeeklyReview:
 
 def a_weekly_review_list(*reviews: WeeklyReview) -> WeeklyReviewList:
     return WeeklyReviewList(items=list(reviews))
+
+
+def a_version_history(plan: TradingPlan) -> PlanVersionList:
+    """Versions 1..plan.version, a day apart, the newest in force."""
+    versions = []
+    for number in range(plan.version, 0, -1):
+        starts = plan.effective_from - dt.timedelta(days=plan.version - number)
+        versions.append(
+            {
+                **plan.model_dump(),
+                "version": number,
+                "effective_from": starts,
+                "effective_until": None
+                if number == plan.version
+                else starts + dt.timedelta(days=1),
+            }
+        )
+    return PlanVersionList.model_validate({"items": versions})
+
+
+def an_adherence(plan: TradingPlan, **overrides: Any) -> Adherence:
+    return Adherence.model_validate(
+        {
+            "adherence_rate": Decimal("0.875"),
+            "rules": [
+                {
+                    "rule_id": plan.rules[1].id,
+                    "kind": plan.rules[1].kind,
+                    "name": plan.rules[1].name,
+                    "evaluated": 40,
+                    "violated": 5,
+                    "adherence_rate": Decimal("0.875"),
+                    "costs": [{"amount": Decimal("-812.40"), "currency": "USD"}],
+                }
+            ],
+            "pnl": [
+                {
+                    "currency": "USD",
+                    "net_pnl": Decimal("1234.50"),
+                    "net_pnl_without_violations": Decimal("2046.90"),
+                    "violating_positions": 5,
+                }
+            ],
+            "current_streak_days": 3,
+            "longest_streak_days": 11,
+            **overrides,
+        }
+    )
+
+
+def a_plan_preview(**overrides: Any) -> PlanPreview:
+    return PlanPreview.model_validate(
+        {
+            "positions_evaluated": 120,
+            "positions_flagged": 9,
+            "days_flagged": 2,
+            "violations": 11,
+            "costs": [{"amount": Decimal("-640.25"), "currency": "USD"}],
+            "rules": [
+                {
+                    "rule_index": 0,
+                    "name": "Four a day",
+                    "kind": "max_trades_per_day",
+                    "positions_flagged": 9,
+                    "days_flagged": 2,
+                    "violations": 11,
+                    "costs": [{"amount": Decimal("-640.25"), "currency": "USD"}],
+                }
+            ],
+            **overrides,
+        }
+    )

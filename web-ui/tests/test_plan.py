@@ -10,7 +10,16 @@ from tradeloop_contracts import Problem, ProblemField, RuleKind
 
 from tests.conftest import HTMX, NONCE
 from tests.demo import demo_plan
-from tests.factories import a_plan, a_rule, a_user, a_violation, a_violation_page
+from tests.factories import (
+    a_plan,
+    a_plan_preview,
+    a_rule,
+    a_user,
+    a_version_history,
+    a_violation,
+    a_violation_page,
+    an_adherence,
+)
 from tests.html import all_by_testid, by_testid, csp_violations, page, text_of
 from tests.stub_edge import StubEdge
 from web_ui.plan_rules import (
@@ -23,11 +32,11 @@ from web_ui.plan_rules import (
 )
 
 
-def serve_plan(edge: StubEdge, **overrides: object) -> None:
+def serve_plan(edge: StubEdge) -> None:
     plan = demo_plan()
-    if overrides:
-        plan = plan.model_copy(update=overrides)
     edge.answer("GET", "/api/v1/plan", plan)
+    edge.answer("GET", "/api/v1/plan/versions", a_version_history(plan))
+    edge.answer("GET", "/api/v1/plan/adherence", an_adherence(plan))
     edge.answer("GET", "/api/v1/violations", a_violation_page())
 
 
@@ -161,10 +170,16 @@ class TestPlanPage:
             labelled = field_id and soup.select_one(f'label[for="{field_id}"]')
             assert labelled or field.find_parent("label") is not None, field
         assert "Version 3" in text_of(by_testid(soup, "plan-version"))
-        assert [a["href"] for a in by_testid(soup, "plan-versions").find_all("a")] == [
+        versions = by_testid(soup, "plan-versions")
+        assert [a["href"] for a in versions.find_all("a")] == [
+            "/plan/versions/3",
             "/plan/versions/2",
             "/plan/versions/1",
         ]
+        assert "Version 3 : 10 rules, from 2026-03-02 14:30 UTC (in force)" in text_of(versions)
+        assert "Version 2 : 10 rules, from 2026-03-01 14:30 UTC until 2026-03-02 14:30 UTC" in (
+            text_of(versions)
+        )
         assert csp_violations(soup, NONCE) == []
 
     def test_a_trader_without_a_plan_starts_an_empty_one(
@@ -434,3 +449,133 @@ class TestPlanVersion:
         edge.answer("GET", "/api/v1/me", a_user())
         assert browser.get("/plan/versions/0").status_code == 404
         assert browser.get("/plan/versions/9").status_code == 404
+
+
+class TestAdherence:
+    def test_the_summary_shows_the_rate_streaks_pnl_effect_and_each_rule(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        serve_plan(edge)
+
+        section = by_testid(page(browser.get("/plan")), "plan-adherence")
+
+        assert "Kept to the plan 87.5%" in text_of(by_testid(section, "adherence-rate"))
+        assert "3 longest 11" in text_of(by_testid(section, "adherence-streak"))
+        pnl = text_of(by_testid(section, "adherence-pnl"))
+        assert "(5)" in pnl
+        assert "+2,046.90 USD with them +1,234.50 USD" in pnl
+        assert [text_of(row) for row in all_by_testid(section, "adherence-row")] == [
+            "Five a day 40 5 87.5% -812.40 USD"
+        ]
+        assert section["hx-trigger"] == "tl-plan from:body, tl-rules from:body"
+
+    def test_without_checks_yet_the_summary_says_so(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        serve_plan(edge)
+        edge.answer(
+            "GET",
+            "/api/v1/plan/adherence",
+            an_adherence(demo_plan(), adherence_rate=None, rules=[]),
+        )
+
+        response = browser.get("/plan/adherence", headers=HTMX)
+
+        by_testid(page(response), "adherence-empty")
+
+
+class TestPreview:
+    def test_the_editors_rules_are_judged_over_past_trades_without_saving(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("POST", "/api/v1/plan/preview", a_plan_preview())
+
+        response = browser.post(
+            "/plan/preview",
+            data=editor_form(
+                rules__0__kind="max_trades_per_day",
+                rules__0__name="Four a day",
+                rules__0__count="4",
+                rules__0__enabled="yes",
+            ),
+            headers=HTMX,
+        )
+
+        assert response.status_code == 200
+        soup = page(response)
+        summary = text_of(by_testid(soup, "plan-preview"))
+        assert (
+            "over 120 positions, these rules would have flagged 9 positions and 2 days"
+            " (11 violations), costing -640.25 USD" in summary
+        )
+        assert [text_of(row) for row in all_by_testid(soup, "preview-row")] == [
+            "Four a day 9 2 11 -640.25 USD"
+        ]
+        [call] = edge.received("POST", "/api/v1/plan/preview")
+        assert json.loads(call.body)["rules"][0]["params"] == {
+            "kind": "max_trades_per_day",
+            "count": 4,
+        }
+        assert edge.received("PUT", "/api/v1/plan") == []
+
+    def test_a_bad_rule_is_named_instead_of_a_preview(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        response = browser.post(
+            "/plan/preview",
+            data=editor_form(
+                rules__0__kind="max_trades_per_day", rules__0__name="Zero", rules__0__count="0"
+            ),
+            headers=HTMX,
+        )
+
+        assert response.status_code == 422
+        assert "Zero, count: Use 1 or more" in text_of(by_testid(page(response), "plan-preview"))
+        assert edge.requests == []
+
+
+class TestCustomRuleCheck:
+    def test_the_problems_line_and_column_place_the_caret(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        serve_plan(edge)
+        expression = "position.side == 'long' &&\n  position.r_multipl > -1"
+        problem = {
+            "type": "about:blank",
+            "title": "Invalid plan",
+            "status": 422,
+            "detail": "Some rules cannot be used; see errors.",
+            "errors": [
+                {
+                    "location": "body.rules.1.params.expression",
+                    "message": "line 2, column 12: undeclared reference to 'r_multipl'",
+                }
+            ],
+            "rule_index": 1,
+            "expression": expression,
+            "line": 2,
+            "column": 12,
+        }
+        edge.answer("PUT", "/api/v1/plan", json.dumps(problem).encode(), status=422)
+
+        response = browser.post(
+            "/plan",
+            data=editor_form(
+                rules__0__kind="max_trades_per_day",
+                rules__0__name="Four",
+                rules__0__count="4",
+                rules__4__kind="custom",
+                rules__4__name="Long and small",
+                rules__4__expression=expression,
+            ),
+            headers=HTMX,
+        )
+
+        assert response.status_code == 422
+        soup = page(response)
+        assert "Line 2, column 12: undeclared reference to 'r_multipl'" in text_of(
+            by_testid(soup, "rule-error")
+        )
+        assert by_testid(soup, "expression-caret").get_text() == (
+            "  position.r_multipl > -1\n" + " " * 11 + "^"
+        )

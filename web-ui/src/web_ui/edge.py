@@ -35,9 +35,11 @@ class EdgeUnavailableError(EdgeError):
 class EdgeProblemError(EdgeError):
     """edge refused the request with an RFC 9457 problem (4xx other than 401 and 404)."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, body: bytes = b"") -> None:
         super().__init__(problem.title)
         self.problem = problem
+        # The problem as sent, for pages that read a richer problem type from it.
+        self.body = body
 
 
 def request_json(body: RequestBody, *, only_set: bool = False) -> dict[str, Any]:
@@ -118,7 +120,7 @@ class EdgeClient:
         if response.status_code >= 500:
             raise EdgeUnavailableError(f"edge answered {response.status_code} to {method} {path}")
         if response.status_code >= 400:
-            raise EdgeProblemError(_problem_of(response))
+            raise EdgeProblemError(_problem_of(response), response.content)
         return response
 
     async def get(

@@ -10,7 +10,17 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from tradeloop_contracts import TradingPlan, User, ViolationPage
+from pydantic import ValidationError
+from tradeloop_contracts import (
+    Adherence,
+    CustomRuleCheck,
+    PlanPreview,
+    PlanVersion,
+    PlanVersionList,
+    TradingPlan,
+    User,
+    ViolationPage,
+)
 
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
@@ -29,6 +39,7 @@ from web_ui.plan_rules import (
     RuleForm,
     expression_error,
     new_rule_form,
+    place_check,
     place_errors,
     plan_update,
     rule_forms,
@@ -55,9 +66,24 @@ async def _plan(edge: EdgeClient, browser: BrowserContext) -> TradingPlan | None
         return None
 
 
+async def _versions(edge: EdgeClient, browser: BrowserContext) -> list[PlanVersion]:
+    try:
+        return (await edge.get(browser, "/api/v1/plan/versions", PlanVersionList)).items
+    except EdgeNotFoundError:
+        return []
+
+
+async def _adherence(edge: EdgeClient, browser: BrowserContext) -> Adherence | None:
+    try:
+        return await edge.get(browser, "/api/v1/plan/adherence", Adherence)
+    except EdgeNotFoundError:
+        return None
+
+
 def _editor(
     rules: list[RuleForm],
     plan: TradingPlan | None,
+    versions: list[PlanVersion],
     user: User,
     *,
     notice: str | None = None,
@@ -66,6 +92,7 @@ def _editor(
     return {
         **EDITOR_CONTEXT,
         "plan": plan,
+        "versions": versions,
         "user": user,
         "rules": rules,
         "next_index": max((rule.index for rule in rules), default=-1) + 1,
@@ -107,23 +134,35 @@ async def plan_page(
     request: Request, browser: Browser, edge: Edge, violations_cursor: str | None = None
 ) -> HTMLResponse:
     """The plan in force, its rules editor and the violations found against it."""
-    plan, violations, user = await asyncio.gather(
+    plan, versions, violations, adherence, user = await asyncio.gather(
         _plan(edge, browser),
+        _versions(edge, browser),
         _violation_page(edge, browser, violations_cursor),
+        _adherence(edge, browser),
         signed_in_trader(edge, browser),
     )
     context = {
-        **_editor(_stored_rules(plan), plan, user),
+        **_editor(_stored_rules(plan), plan, versions, user),
         **_violations(violations, plan, violations_cursor),
+        "adherence": adherence,
     }
     return render(request, "plan.html", context)
 
 
 async def _plan_and_trader(
     edge: EdgeClient, browser: BrowserContext
-) -> tuple[TradingPlan | None, User]:
-    plan, user = await asyncio.gather(_plan(edge, browser), signed_in_trader(edge, browser))
-    return plan, user
+) -> tuple[TradingPlan | None, list[PlanVersion], User]:
+    return await asyncio.gather(
+        _plan(edge, browser), _versions(edge, browser), signed_in_trader(edge, browser)
+    )
+
+
+@router.get("/plan/adherence", response_class=HTMLResponse)
+async def plan_adherence(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """The adherence summary alone, reloaded when the plan changes or a rule is broken."""
+    plan, adherence = await asyncio.gather(_plan(edge, browser), _adherence(edge, browser))
+    context = {"adherence": adherence, "plan": plan, "rule_kinds": RULE_KINDS}
+    return render(request, "fragments/plan_adherence.html", context)
 
 
 @router.get("/plan/violations", response_class=HTMLResponse)
@@ -148,33 +187,74 @@ async def new_rule(request: Request, kind: str, index: int) -> Response:
 @router.post("/plan", response_class=HTMLResponse)
 async def save_plan(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """Save the editor's rules as a new version of the plan."""
-    rules, (plan, user) = rule_forms(await request.form()), await _plan_and_trader(edge, browser)
+    rules = rule_forms(await request.form())
+    plan, versions, user = await _plan_and_trader(edge, browser)
     update = plan_update(rules)
     if update is None:
-        context = _editor(rules, plan, user)
+        context = _editor(rules, plan, versions, user)
         return render(request, "fragments/plan_editor.html", context, status_code=422)
     try:
         answer = await edge.send(browser, "PUT", "/api/v1/plan", body=update)
     except EdgeProblemError as exc:
-        unplaced = place_errors(rules, exc.problem.errors)
-        if not exc.problem.errors:
-            unplaced.append(exc.problem.detail or exc.problem.title)
-        context = _editor(rules, plan, user, form_errors=unplaced)
+        unplaced = _place_refusal(rules, exc)
+        context = _editor(rules, plan, versions, user, form_errors=unplaced)
         return render(
             request, "fragments/plan_editor.html", context, status_code=exc.problem.status
         )
     except EdgeUnavailableError:
         unreachable = ["Not saved: Tradeloop could not be reached. Try again."]
-        context = _editor(rules, plan, user, form_errors=unreachable)
+        context = _editor(rules, plan, versions, user, form_errors=unreachable)
         return render(request, "fragments/plan_editor.html", context, status_code=502)
     saved = parse(answer, TradingPlan)
+    versions = await _versions(edge, browser)
     notice = f"Saved: version {saved.version} is in force; every trade is being checked again."
     return render(
         request,
         "fragments/plan_editor.html",
-        _editor(_stored_rules(saved), saved, user, notice=notice),
+        _editor(_stored_rules(saved), saved, versions, user, notice=notice),
         headers={"hx-trigger": "tl-plan"},
     )
+
+
+def _place_refusal(rules: list[RuleForm], exc: EdgeProblemError) -> list[str]:
+    """Each refusal on its rule's field (a custom rule's at its column); the rest returned."""
+    unplaced = place_errors(rules, exc.problem.errors)
+    if not exc.problem.errors:
+        unplaced.append(exc.problem.detail or exc.problem.title)
+    try:
+        check = CustomRuleCheck.model_validate_json(exc.body)
+    except ValidationError:
+        return unplaced
+    index = check.rule_index
+    message = (
+        rules[index].errors.get("expression", "")
+        if index is not None and index < len(rules)
+        else ""
+    )
+    place_check(rules, check, message or check.detail or check.title)
+    return unplaced
+
+
+@router.post("/plan/preview", response_class=HTMLResponse)
+async def preview_plan(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """What the editor's rules would have flagged over every stored trade; nothing is saved."""
+    rules = rule_forms(await request.form())
+    update = plan_update(rules)
+    context: dict[str, Any] = {"preview": None, "rules": rules, "errors": []}
+    if update is None:
+        context["errors"] = ["Fix the rules marked below, then preview again."]
+        return render(request, "fragments/plan_preview.html", context, status_code=422)
+    try:
+        answer = await edge.send(browser, "POST", "/api/v1/plan/preview", body=update)
+    except EdgeProblemError as exc:
+        context["errors"] = _place_refusal(rules, exc) or [
+            "Fix the rules marked in the editor, then preview again."
+        ]
+        return render(
+            request, "fragments/plan_preview.html", context, status_code=exc.problem.status
+        )
+    context["preview"] = parse(answer, PlanPreview)
+    return render(request, "fragments/plan_preview.html", context)
 
 
 @router.get("/plan/versions/{version}", response_class=HTMLResponse)

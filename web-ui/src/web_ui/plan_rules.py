@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData
-from tradeloop_contracts import ProblemField, Rule, RuleCreate, TradingPlanUpdate
+from tradeloop_contracts import CustomRuleCheck, ProblemField, Rule, RuleCreate, TradingPlanUpdate
 
 from web_ui.forms import field_errors
 
@@ -177,6 +177,16 @@ RULE_KINDS: dict[str, RuleKind] = {
 FormValue = str | list[str]
 
 
+@dataclass(frozen=True)
+class ExpressionError:
+    """A custom rule's compile error at a line and column of its expression."""
+
+    message: str
+    line: int
+    column: int
+    source_line: str
+
+
 @dataclass
 class RuleForm:
     """One rule as the editor shows it: what was typed or stored, and what is wrong with it."""
@@ -187,6 +197,8 @@ class RuleForm:
     enabled: bool = True
     values: dict[str, FormValue] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # A custom rule's compile error where the server located it in the expression.
+    expression_at: ExpressionError | None = None
 
     @property
     def spec(self) -> RuleKind:
@@ -309,16 +321,6 @@ def place_errors(rules: Sequence[RuleForm], errors: Iterable[ProblemField]) -> l
     return unplaced
 
 
-@dataclass(frozen=True)
-class ExpressionError:
-    """A custom rule's compile error at a line and column of its expression."""
-
-    message: str
-    line: int
-    column: int
-    source_line: str
-
-
 _AT_COLUMN = re.compile(r"^line (\d+), column (\d+): (.*)$", re.DOTALL)
 
 
@@ -331,3 +333,14 @@ def expression_error(expression: str, message: str) -> ExpressionError | None:
     lines = expression.splitlines() or [""]
     source = lines[min(line, len(lines)) - 1]
     return ExpressionError(match.group(3), line, column, source)
+
+
+def place_check(rules: Sequence[RuleForm], check: CustomRuleCheck, message: str) -> None:
+    """Put a custom rule's compile error at the line and column the server found."""
+    if check.rule_index is None or check.rule_index >= len(rules):
+        return
+    rule = rules[check.rule_index]
+    lines = check.expression.splitlines() or [""]
+    source = lines[min(check.line, len(lines)) - 1]
+    reason = match.group(3) if (match := _AT_COLUMN.match(message)) else message
+    rule.expression_at = ExpressionError(reason, check.line, check.column, source)
