@@ -45,7 +45,19 @@ HISTOGRAMS = {
     "import_duration_seconds",
     "llm_request_duration_seconds",
 }
-PROMQL_WORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "bool", "offset"}
+PROMQL_WORDS = {
+    "and",
+    "or",
+    "unless",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "offset",
+}
 RUNBOOK = re.compile(
     r"^https://github\.com/tradeloop/(?P<repo>[^/]+)/blob/main/docs/runbook\.md#(?P<anchor>[a-z0-9-]+)$"
 )

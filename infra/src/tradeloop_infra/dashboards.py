@@ -8,7 +8,7 @@ prod apply posts (see `release_marker`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SCHEMA_VERSION = 39
@@ -35,7 +35,7 @@ class Dashboard:
     title: str
     description: str
     panels: tuple[Panel, ...]
-    tags: tuple[str, ...] = field(default=())
+    tags: tuple[str, ...] = ()
 
 
 def red_panels(service: str) -> tuple[Panel, ...]:
@@ -92,7 +92,7 @@ def _pool_panel(service: str) -> Panel:
     )
 
 
-def _slo_panels() -> tuple[Panel, ...]:
+def _edge_objective_panels() -> tuple[Panel, ...]:
     return (
         Panel(
             "Edge availability, 30 days (objective 99.9 %)",
@@ -115,13 +115,21 @@ def _slo_panels() -> tuple[Panel, ...]:
             kind="stat",
             width=6,
         ),
-        Panel(
-            "Imports complete within 60 s, 30 days (objective 99 %)",
-            (("within 60 s", "1 - slo:imports_late:ratio_rate30d"),),
-            unit="percentunit",
-            kind="stat",
-            width=6,
-        ),
+    )
+
+
+def _import_objective_panel() -> Panel:
+    return Panel(
+        "Imports complete within 60 s, 30 days (objective 99 %)",
+        (("within 60 s", "1 - slo:imports_late:ratio_rate30d"),),
+        unit="percentunit",
+        kind="stat",
+        width=6,
+    )
+
+
+def _burn_rate_panels() -> tuple[Panel, ...]:
+    return (
         Panel(
             "Edge error budget burn rate",
             (
@@ -139,8 +147,7 @@ def _slo_panels() -> tuple[Panel, ...]:
     )
 
 
-def _bus_panels() -> tuple[Panel, ...]:
-    handler = "bus_handler_duration_seconds_bucket"
+def _bus_backlog_panels() -> tuple[Panel, ...]:
     return (
         Panel(
             "Bus consumer lag",
@@ -150,6 +157,11 @@ def _bus_panels() -> tuple[Panel, ...]:
             "Dead letters",
             (("{{stream}} / {{group}}", "max by (stream, group) (bus_dead_letters)"),),
         ),
+    )
+
+
+def _bus_handler_panels() -> tuple[Panel, ...]:
+    return (
         Panel(
             "Handled events per second by outcome",
             (
@@ -166,8 +178,8 @@ def _bus_panels() -> tuple[Panel, ...]:
             (
                 (
                     "{{stream}} / {{group}}",
-                    f"histogram_quantile(0.99, sum by (stream, group, le) "
-                    f"(rate({handler}[$__rate_interval])))",
+                    "histogram_quantile(0.99, sum by (stream, group, le) "
+                    "(rate(bus_handler_duration_seconds_bucket[$__rate_interval])))",
                 ),
             ),
             unit="s",
@@ -200,15 +212,13 @@ def _import_panels() -> tuple[Panel, ...]:
             ),
             unit="rowsps",
         ),
-        Panel(
-            "Imports per minute by outcome",
-            (
-                (
-                    "{{outcome}}",
-                    "sum by (outcome) (increase(import_duration_seconds_count[1m]))",
-                ),
-            ),
-        ),
+    )
+
+
+def _imports_by_outcome_panel() -> Panel:
+    return Panel(
+        "Imports per minute by outcome",
+        (("{{outcome}}", "sum by (outcome) (increase(import_duration_seconds_count[1m]))"),),
     )
 
 
@@ -262,7 +272,9 @@ def _llm_panels() -> tuple[Panel, ...]:
 def _system_panels() -> tuple[Panel, ...]:
     traffic = f"http_requests_total{{{NOT_PROBES}}}"
     return (
-        *_slo_panels(),
+        *_edge_objective_panels(),
+        _import_objective_panel(),
+        *_burn_rate_panels(),
         Panel(
             "Requests per second by service",
             (
@@ -296,8 +308,8 @@ def _system_panels() -> tuple[Panel, ...]:
             ),
             unit="s",
         ),
-        *_bus_panels()[:2],
-        *_import_panels()[2:],
+        *_bus_backlog_panels(),
+        _imports_by_outcome_panel(),
     )
 
 
@@ -313,7 +325,7 @@ DASHBOARDS = (
         "tradeloop-edge-bff",
         "edge-bff",
         "The front door: RED per route, objectives, WebSockets.",
-        (*red_panels("edge-bff"), *_slo_panels()[:3], *_socket_panels("edge-bff")),
+        (*red_panels("edge-bff"), *_edge_objective_panels(), *_socket_panels("edge-bff")),
     ),
     Dashboard(
         "tradeloop-core-api",
@@ -325,7 +337,14 @@ DASHBOARDS = (
         "tradeloop-workers",
         "workers",
         "The bus, imports and the health server.",
-        (*_bus_panels(), *_import_panels(), *_slo_panels()[3:4], *red_panels("workers")),
+        (
+            *_bus_backlog_panels(),
+            *_bus_handler_panels(),
+            *_import_panels(),
+            _imports_by_outcome_panel(),
+            _import_objective_panel(),
+            *red_panels("workers"),
+        ),
     ),
     Dashboard(
         "tradeloop-ai-coach",
