@@ -30,7 +30,8 @@ class AppError(Exception):
     """An error the caller can act on, rendered as a problem with `status`.
 
     `keep_changes` commits the request's transaction although the request fails
-    (a reused refresh token must stay revoked).
+    (a reused refresh token must stay revoked). `extensions` are extra members of the
+    problem (RFC 9457 §3.2), such as where in an expression it went wrong.
     """
 
     def __init__(
@@ -42,6 +43,7 @@ class AppError(Exception):
         errors: Sequence[FieldError] = (),
         headers: dict[str, str] | None = None,
         keep_changes: bool = False,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
@@ -50,6 +52,7 @@ class AppError(Exception):
         self.errors = list(errors)
         self.headers = headers
         self.keep_changes = keep_changes
+        self.extensions = extensions or {}
 
 
 class NotFoundError(AppError):
@@ -75,6 +78,7 @@ def problem_response(
     errors: Sequence[FieldError] = (),
     instance: str | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """A `Problem` body with the problem+json media type."""
     body = Problem(
@@ -83,6 +87,7 @@ def problem_response(
         detail=detail,
         instance=instance,
         errors=[ProblemField(location=error.location, message=error.message) for error in errors],
+        **(extensions or {}),
     )
     return JSONResponse(
         body.model_dump(mode="json", exclude_none=True),
@@ -115,6 +120,7 @@ def install_error_handlers(app: FastAPI) -> None:
             error.errors,
             instance=request.url.path,
             headers=error.headers,
+            extensions=error.extensions,
         )
 
     async def on_validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from core_api.plans.engine import PlanRule, PlanVersion, PositionFacts, rule_of
+from core_api.plans.engine import PlanRule, PositionFacts, VersionRules, rule_of
 
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)  # a Monday, 10:00 in New York
 EARLY = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -24,8 +24,8 @@ def rule(params: dict[str, Any], name: str | None = None, enabled: bool = True) 
     )
 
 
-def plan(*rules: PlanRule, version: int = 1, since: dt.datetime = EARLY) -> PlanVersion:
-    return PlanVersion(version=version, effective_from=since, rules=rules)
+def plan(*rules: PlanRule, version: int = 1, since: dt.datetime = EARLY) -> VersionRules:
+    return VersionRules(version=version, effective_from=since, rules=rules)
 
 
 def position(

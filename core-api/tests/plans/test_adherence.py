@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tradeloop_contracts import TradingPlanUpdate
 
-from core_api.plans.adherence import adherence
 from core_api.plans.models import ViolationRecord
-from core_api.plans.service import preview_plan
 from tests.conftest import Trader
 from tests.executions.test_endpoints import post_batch
 from tests.plans.test_endpoints import MAX_ONE_TRADE, MONDAY, backdate_plan, put_plan, round_trip
@@ -35,25 +31,53 @@ class TestAdherence:
             + round_trip("thu", MONDAY + 3 * DAY, -1)  # -10
         )
         post_batch(client, workers, trader, fills)
-        report = adherence(session, trader.id)
-        assert (report.judged, report.compliant, report.rate) == (5, 4, Decimal("0.8"))
-        assert (report.pnl_all, report.pnl_compliant) == (Decimal(10), Decimal(50))
-        assert (report.compliant_days_streak, report.longest_compliant_days_streak) == (2, 2)
-        [rule] = report.rules
-        assert str(rule.rule_id) == plan["rules"][0]["id"]
-        assert (rule.judged, rule.broken, rule.rate, rule.cost) == (
-            5,
-            1,
-            Decimal("0.8"),
-            Decimal(-40),
-        )
+        response = client.get("/v1/plan/adherence", headers=trader.headers)
+        assert response.status_code == 200, response.text
+        report = response.json()
+        assert report["adherence_rate"] == "0.8000"
+        assert report["pnl"] == [
+            {
+                "currency": "USD",
+                "net_pnl": "10",
+                "net_pnl_without_violations": "50",
+                "violating_positions": 1,
+            }
+        ]
+        assert (report["current_streak_days"], report["longest_streak_days"]) == (2, 2)
+        [rule] = report["rules"]
+        assert rule == {
+            "rule_id": plan["rules"][0]["id"],
+            "kind": "max_trades_per_day",
+            "name": "One trade a day",
+            "evaluated": 5,
+            "violated": 1,
+            "adherence_rate": "0.8000",
+            "costs": [{"amount": "-40", "currency": "USD"}],
+        }
+        wednesday_on = client.get(
+            "/v1/plan/adherence", params={"start": "2026-03-04"}, headers=trader.headers
+        ).json()
+        assert wednesday_on["adherence_rate"] == "1.0000"
+        assert wednesday_on["period_start"] == "2026-03-04"
 
     def test_a_trader_without_a_plan_has_nothing_judged(
-        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+        self, client: TestClient, workers: dict[str, str], trader: Trader
     ) -> None:
         post_batch(client, workers, trader, round_trip("a", MONDAY, 1))
-        report = adherence(session, trader.id)
-        assert (report.judged, report.rate, report.rules) == (0, None, [])
+        report = client.get("/v1/plan/adherence", headers=trader.headers).json()
+        assert report["adherence_rate"] is None
+        assert report["rules"] == []
+
+    def test_a_period_that_ends_before_it_starts_is_a_422(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        response = client.get(
+            "/v1/plan/adherence",
+            params={"start": "2026-03-05", "end": "2026-03-04"},
+            headers=trader.headers,
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["location"] == "query.start"
 
 
 class TestPreview:
@@ -66,11 +90,30 @@ class TestPreview:
             + round_trip("c", MONDAY + 2 * HOUR, -3)
         )
         post_batch(client, workers, trader, fills)
-        body = TradingPlanUpdate.model_validate({"rules": [MAX_ONE_TRADE]})
-        preview = preview_plan(session, trader.id, body)
-        assert (preview.violations, preview.positions) == (2, 2)
-        assert preview.cost == {"USD": Decimal(-50)}
+        size = {"name": "Size", "params": {"kind": "max_position_size", "quantity": "100"}}
+        response = client.post(
+            "/v1/plan/preview", json={"rules": [MAX_ONE_TRADE, size]}, headers=trader.headers
+        )
+        assert response.status_code == 200, response.text
+        preview = response.json()
+        assert {key: preview[key] for key in ("positions_evaluated", "positions_flagged")} == {
+            "positions_evaluated": 3,
+            "positions_flagged": 2,
+        }
+        assert (preview["days_flagged"], preview["violations"]) == (1, 2)
+        assert preview["costs"] == [{"amount": "-50", "currency": "USD"}]
+        assert preview["rules"][0] == {
+            "rule_index": 0,
+            "name": "One trade a day",
+            "kind": "max_trades_per_day",
+            "positions_flagged": 2,
+            "days_flagged": 1,
+            "violations": 2,
+            "costs": [{"amount": "-50", "currency": "USD"}],
+        }
+        assert preview["rules"][1]["violations"] == 0
         stored = session.scalars(
             select(ViolationRecord).where(ViolationRecord.user_id == trader.id)
         )
         assert stored.all() == []
+        assert client.get("/v1/plan", headers=trader.headers).status_code == 404

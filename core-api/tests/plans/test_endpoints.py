@@ -69,6 +69,17 @@ class TestPlanVersions:
         earlier = client.get("/v1/plan/versions/1", headers=trader.headers)
         assert earlier.json() == first
 
+    def test_the_history_lists_every_version_newest_first_with_its_end(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        first = put_plan(client, trader, [MAX_ONE_TRADE])
+        second = put_plan(client, trader, [])
+        history = client.get("/v1/plan/versions", headers=trader.headers).json()["items"]
+        assert [item["version"] for item in history] == [2, 1]
+        assert history[0]["effective_until"] is None
+        assert history[1]["effective_until"] == second["effective_from"]
+        assert history[1]["rules"] == first["rules"]
+
     def test_a_trader_without_a_plan_gets_404(self, client: TestClient, trader: Trader) -> None:
         assert client.get("/v1/plan", headers=trader.headers).status_code == 404
         assert client.get("/v1/plan/versions/1", headers=trader.headers).status_code == 404
@@ -152,6 +163,27 @@ class TestBadPlans:
         errors = response.json()["errors"]
         assert any(e["location"] == location and message in e["message"] for e in errors), errors
         assert client.get("/v1/plan", headers=trader.headers).status_code == 404
+
+    def test_an_expression_that_does_not_compile_is_described_as_a_custom_rule_check(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        rules = [
+            MAX_ONE_TRADE,
+            {"name": "c", "params": {"kind": "custom", "expression": "position.quantity >"}},
+        ]
+        for path, send in (("/v1/plan", client.put), ("/v1/plan/preview", client.post)):
+            response = send(path, json={"rules": rules}, headers=trader.headers)
+            assert response.status_code == 422
+            problem = response.json()
+            assert {
+                key: problem[key] for key in ("rule_index", "expression", "line", "column")
+            } == {
+                "rule_index": 1,
+                "expression": "position.quantity >",
+                "line": 1,
+                "column": 19,
+            }
+            assert problem["errors"][0]["location"] == "body.rules.1.params.expression"
 
     def test_two_rules_of_one_name_are_refused(self, client: TestClient, trader: Trader) -> None:
         response = client.put(

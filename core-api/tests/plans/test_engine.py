@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from core_api.plans.engine import Evaluation, PlanVersion, PositionFacts, evaluate
+from core_api.plans.engine import Evaluation, PositionFacts, VersionRules, evaluate
 from tests.plans.factories import T0, plan, position, rule
 
 NEW_YORK = "America/New_York"
@@ -15,7 +15,7 @@ HOUR = dt.timedelta(hours=1)
 
 
 def run(
-    versions: PlanVersion | list[PlanVersion],
+    versions: VersionRules | list[VersionRules],
     positions: list[PositionFacts],
     now: dt.datetime = T0 + dt.timedelta(days=30),
     time_zone: str = NEW_YORK,

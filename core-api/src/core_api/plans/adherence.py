@@ -6,121 +6,123 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tradeloop_contracts import Adherence, PnlWithoutViolations, RuleAdherence
 
+from core_api.accounts.models import AccountRecord
 from core_api.plans.engine import VersionTimeline
 from core_api.plans.models import ViolationRecord
 from core_api.plans.repository import PlanRepository
-from core_api.plans.service import version_of
+from core_api.plans.service import costs_of, version_of
 from core_api.positions.models import PositionRecord
 
 RATE_PLACES = Decimal("0.0001")
 
 
-@dataclass(frozen=True)
-class RuleAdherence:
-    rule_id: uuid.UUID
-    name: str
-    kind: str
-    judged: int
-    broken: int
-    rate: Decimal | None
-    cost: Decimal
+def adherence(
+    session: Session, user_id: uuid.UUID, start: dt.date | None = None, end: dt.date | None = None
+) -> Adherence:
+    """Adherence over the positions opened on trading days `start` to `end` (inclusive).
 
-
-@dataclass(frozen=True)
-class Adherence:
-    """Positions judged under any version; a position is compliant when no rule flagged it.
-
-    Rates are compliant / judged, rounded half-even to 4 places, None when nothing was
-    judged. A day is compliant when it has judged positions and no violation.
+    A rule is checked on every position opened while a version holding it (enabled) was
+    in force; it is violated on the positions it flagged. The overall rate is compliant
+    checks over all checks. Rates are rounded half-even to 4 places and absent when
+    nothing was checked. A trading day with judged positions is compliant when it has
+    no violation; the current streak ends at the last such day.
     """
-
-    judged: int
-    compliant: int
-    rate: Decimal | None
-    pnl_all: Decimal
-    pnl_compliant: Decimal
-    compliant_days_streak: int
-    longest_compliant_days_streak: int
-    rules: list[RuleAdherence]
-
-
-def adherence(session: Session, user_id: uuid.UUID) -> Adherence:
-    """The trader's adherence to their plan over their whole history."""
     timeline = VersionTimeline(
         [version_of(record) for record in PlanRepository(session, user_id).versions()]
     )
-    violations = session.execute(
-        select(
-            ViolationRecord.rule_id,
-            ViolationRecord.position_id,
-            ViolationRecord.day,
-            ViolationRecord.cost,
-        ).where(ViolationRecord.user_id == user_id)
+    violations = session.scalars(
+        select(ViolationRecord).where(
+            ViolationRecord.user_id == user_id, *_period(ViolationRecord.day, start, end)
+        )
     ).all()
-    flagged = {position_id for _, position_id, _, _ in violations if position_id}
     flagged_by_rule: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    cost_by_rule: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
-    for rule_id, position_id, _, cost in violations:
-        if position_id is not None:
-            flagged_by_rule[rule_id].add(position_id)
-        cost_by_rule[rule_id] += cost
-    bad_days = {day for _, _, day, _ in violations}
-    judged_by_rule: dict[uuid.UUID, int] = defaultdict(int)
+    for violation in violations:
+        if violation.position_id is not None:
+            flagged_by_rule[violation.rule_id].add(violation.position_id)
+    flagged = set().union(*flagged_by_rule.values())
+    checked: dict[uuid.UUID, int] = defaultdict(int)
     names: dict[uuid.UUID, tuple[str, str]] = {}
-    judged = compliant = 0
-    pnl_all = pnl_compliant = Decimal(0)
+    net: dict[str, Decimal] = defaultdict(Decimal)
+    net_compliant: dict[str, Decimal] = defaultdict(Decimal)
+    violating: dict[str, int] = defaultdict(int)
     days: set[dt.date] = set()
-    for position_id, opened_at, opened_day, net, net_base in session.execute(
-        select(
-            PositionRecord.id,
-            PositionRecord.opened_at,
-            PositionRecord.opened_day,
-            PositionRecord.realised_pnl_net,
-            PositionRecord.realised_pnl_net_base,
-        ).where(PositionRecord.user_id == user_id)
+    for position in session.scalars(
+        select(PositionRecord).where(
+            PositionRecord.user_id == user_id, *_period(PositionRecord.opened_day, start, end)
+        )
     ):
-        version = timeline.at(opened_at)
-        if version is None or opened_day is None:
+        version = timeline.at(position.opened_at)
+        if version is None or position.opened_day is None:
             continue
-        judged += 1
-        days.add(opened_day)
-        pnl = net_base if net_base is not None else net
-        pnl_all += pnl
-        if position_id not in flagged:
-            compliant += 1
-            pnl_compliant += pnl
+        days.add(position.opened_day)
         for rule in version.rules:
             if rule.enabled:
-                judged_by_rule[rule.id] += 1
+                checked[rule.id] += 1
                 names[rule.id] = (rule.name, rule.kind)
+        if position.status != "closed":
+            continue
+        in_base = position.realised_pnl_net_base is not None
+        currency = _base_currency(session, position.account_id) if in_base else position.currency
+        pnl = position.realised_pnl_net_base if in_base else position.realised_pnl_net
+        assert pnl is not None
+        net[currency] += pnl
+        if position.id in flagged:
+            violating[currency] += 1
+        else:
+            net_compliant[currency] += pnl
+    bad_days = {violation.day for violation in violations}
     current, longest = _streaks(sorted(days), bad_days)
+    rules = [
+        RuleAdherence(
+            rule_id=rule_id,
+            name=names[rule_id][0],
+            kind=names[rule_id][1],
+            evaluated=count,
+            violated=len(flagged_by_rule[rule_id]),
+            adherence_rate=_rate(count - len(flagged_by_rule[rule_id]), count),
+            costs=costs_of(v for v in violations if v.rule_id == rule_id),
+        )
+        for rule_id, count in checked.items()
+    ]
+    all_checks = sum(rule.evaluated for rule in rules)
     return Adherence(
-        judged=judged,
-        compliant=compliant,
-        rate=_rate(compliant, judged),
-        pnl_all=pnl_all,
-        pnl_compliant=pnl_compliant,
-        compliant_days_streak=current,
-        longest_compliant_days_streak=longest,
-        rules=[
-            RuleAdherence(
-                rule_id=rule_id,
-                name=names[rule_id][0],
-                kind=names[rule_id][1],
-                judged=count,
-                broken=len(flagged_by_rule[rule_id]),
-                rate=_rate(count - len(flagged_by_rule[rule_id]), count),
-                cost=cost_by_rule[rule_id],
+        period_start=start,
+        period_end=end,
+        adherence_rate=_rate(all_checks - sum(rule.violated for rule in rules), all_checks),
+        rules=rules,
+        pnl=[
+            PnlWithoutViolations(
+                currency=currency,
+                net_pnl=net[currency],
+                net_pnl_without_violations=net_compliant[currency],
+                violating_positions=violating[currency],
             )
-            for rule_id, count in judged_by_rule.items()
+            for currency in sorted(net)
         ],
+        current_streak_days=current,
+        longest_streak_days=longest,
     )
+
+
+def _period(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any]:
+    conditions = []
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column <= end)
+    return conditions
+
+
+def _base_currency(session: Session, account_id: uuid.UUID) -> str:
+    # The session's identity map holds each account after its first position.
+    return session.get_one(AccountRecord, account_id).base_currency
 
 
 def _streaks(days: list[dt.date], bad_days: set[dt.date]) -> tuple[int, int]:

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from tradeloop_contracts import TradingPlan, TradingPlanUpdate, Violation, ViolationPage
+from tradeloop_contracts import (
+    Adherence,
+    PlanPreview,
+    PlanVersionList,
+    TradingPlan,
+    TradingPlanUpdate,
+    Violation,
+    ViolationPage,
+)
 
 from core_api.db import DbSession
-from core_api.errors import NotFoundError
+from core_api.errors import AppError, FieldError, NotFoundError
 from core_api.identity.dependencies import CurrentUser
 from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 from core_api.kit.tracing import Traceparent
+from core_api.plans.adherence import adherence
 from core_api.plans.repository import PlanRepository
-from core_api.plans.service import save_plan, to_plan, to_violation
+from core_api.plans.service import preview_plan, save_plan, to_plan, to_versions, to_violation
 
 router = APIRouter(tags=["plans"])
 
@@ -36,6 +46,33 @@ def put_plan(
     """Put a new version of the plan in force and re-evaluate every trade."""
     record = save_plan(session, user.id, body, traceparent)
     return to_plan(record.plan_id, record)
+
+
+@router.post("/v1/plan/preview")
+def preview_trading_plan(
+    body: TradingPlanUpdate, user: CurrentUser, session: DbSession
+) -> PlanPreview:
+    """What a proposed plan would have flagged over every stored trade; nothing is saved."""
+    return preview_plan(session, user.id, body)
+
+
+@router.get("/v1/plan/versions")
+def list_plan_versions(user: CurrentUser, session: DbSession) -> PlanVersionList:
+    """Every version of the plan, newest first, with when each was in force."""
+    return to_versions(PlanRepository(session, user.id).versions())
+
+
+@router.get("/v1/plan/adherence")
+def get_plan_adherence(
+    user: CurrentUser,
+    session: DbSession,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Adherence:
+    """How well the trades opened on trading days `start`..`end` kept to the plan."""
+    if start is not None and end is not None and start > end:
+        raise AppError(422, "Invalid request", errors=[FieldError("query.start", "is after end")])
+    return adherence(session, user.id, start, end)
 
 
 @router.get("/v1/plan/versions/{version}")

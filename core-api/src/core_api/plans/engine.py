@@ -55,7 +55,7 @@ class PlanRule:
 
 
 @dataclass(frozen=True)
-class PlanVersion:
+class VersionRules:
     version: int
     effective_from: dt.datetime
     rules: tuple[PlanRule, ...]
@@ -151,18 +151,18 @@ def compiled(expression: str) -> CompiledRule:
 class VersionTimeline:
     """Plan versions by when they came into force."""
 
-    def __init__(self, versions: Sequence[PlanVersion]) -> None:
+    def __init__(self, versions: Sequence[VersionRules]) -> None:
         self.versions = sorted(versions, key=lambda version: version.effective_from)
         self.starts = [version.effective_from for version in self.versions]
 
-    def at(self, moment: dt.datetime) -> PlanVersion | None:
+    def at(self, moment: dt.datetime) -> VersionRules | None:
         """The version in force at `moment`, None before the first."""
         index = bisect.bisect_right(self.starts, moment) - 1
         return self.versions[index] if index >= 0 else None
 
 
 def evaluate(
-    versions: Sequence[PlanVersion],
+    versions: Sequence[VersionRules],
     positions: Iterable[PositionFacts],
     days: Iterable[dt.date] | None,
     time_zone: str,
@@ -256,7 +256,7 @@ class _DayContext:
 
 def _judge(
     rule: PlanRule,
-    version: PlanVersion,
+    version: VersionRules,
     position: PositionFacts,
     context: _DayContext,
     loss_times: list[dt.datetime],
@@ -372,7 +372,7 @@ def _judge_day_loss(
     that went on trading after reaching it; its cost takes in the position that pushed
     past the limit and every position opened after the limit was reached."""
     running = Decimal(0)
-    reached: dict[uuid.UUID, tuple[dt.datetime, PlanVersion, MaxDailyLoss]] = {}
+    reached: dict[uuid.UUID, tuple[dt.datetime, VersionRules, MaxDailyLoss]] = {}
     passed: dict[uuid.UUID, PositionFacts] = {}
     lowest = Decimal(0)
     for position in day_closed:

@@ -5,20 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
+    Cost,
     CustomRule,
+    CustomRuleCheck,
     MaxDailyLoss,
     MaxPositionSize,
     MaxRiskPerTrade,
+    PlanPreview,
     PlanUpdated,
+    PlanVersion,
+    PlanVersionList,
     Rule,
+    RulePreview,
     RuleViolated,
     TradingPlan,
     TradingPlanUpdate,
@@ -31,7 +36,7 @@ from core_api.identity.models import UserRecord
 from core_api.kit.clock import utcnow
 from core_api.outbox.service import record_event
 from core_api.plans.custom_rules import CustomRuleError, compile_rule
-from core_api.plans.engine import Evaluation, Finding, PlanVersion, evaluate, rule_of
+from core_api.plans.engine import Evaluation, Finding, VersionRules, evaluate, rule_of
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
 from core_api.plans.repository import LOOK_BACK_DAYS, PlanRepository
 from core_api.plans.windows import window_problems
@@ -96,6 +101,8 @@ def save_plan(
 def check_rules(body: TradingPlanUpdate) -> None:
     """Raises a 422 problem naming each rule field that cannot be evaluated."""
     errors: list[FieldError] = []
+    # The first expression that does not compile is also described as a CustomRuleCheck.
+    check: CustomRuleCheck | None = None
     names: set[str] = set()
     for index, rule in enumerate(body.rules):
         where = f"body.rules.{index}"
@@ -124,10 +131,26 @@ def check_rules(body: TradingPlanUpdate) -> None:
                 compile_rule(params.expression)
             except CustomRuleError as error:
                 errors.append(FieldError(f"{where}.params.expression", str(error)))
+                check = check or CustomRuleCheck(
+                    title="Invalid plan",
+                    status=422,
+                    rule_index=index,
+                    expression=params.expression,
+                    line=error.line,
+                    column=error.column,
+                )
         elif isinstance(params, MaxPositionSize) and params.quantity is params.notional is None:
             errors.append(FieldError(f"{where}.params.quantity", "give quantity or notional"))
     if errors:
-        raise AppError(422, "Invalid plan", "Some rules cannot be used; see errors.", errors=errors)
+        raise AppError(
+            422,
+            "Invalid plan",
+            "Some rules cannot be used; see errors.",
+            errors=errors,
+            extensions=check.model_dump(include={"rule_index", "expression", "line", "column"})
+            if check
+            else None,
+        )
 
 
 def evaluate_days(
@@ -147,12 +170,11 @@ def evaluate_days(
     records = repository.versions()
     if not records or days is not None and not days:
         return Evaluation()
-    time_zone = session.scalars(select(UserRecord.time_zone).where(UserRecord.id == user_id)).one()
     evaluation = evaluate(
         [version_of(record) for record in records],
         repository.positions(days),
         days,
-        time_zone,
+        _time_zone(session, user_id),
         now or utcnow(),
     )
     _store(session, repository, days, evaluation.findings, traceparent)
@@ -273,54 +295,73 @@ def affected_days(
     return days
 
 
-@dataclass(frozen=True)
-class Preview:
-    """What a plan would have flagged over the trader's whole history."""
-
-    violations: int
-    positions: int
-    cost: dict[str, Decimal]
-    evaluation: Evaluation
-
-
-def preview_plan(session: Session, user_id: uuid.UUID, body: TradingPlanUpdate) -> Preview:
-    """The violations `body` would have found had it been in force all along; nothing stored.
+def preview_plan(session: Session, user_id: uuid.UUID, body: TradingPlanUpdate) -> PlanPreview:
+    """What `body` would have flagged had it been in force all along; nothing is stored.
 
     The same 422 problem as saving for rules that cannot be used.
     """
     check_rules(body)
-    rules = tuple(
+    rules = [
         rule_of(
             {
-                "id": uuid.uuid5(uuid.NAMESPACE_OID, rule.name),
+                "id": uuid.uuid4(),
                 "name": rule.name,
                 "enabled": rule.enabled,
                 "params": rule.params.model_dump(mode="json"),
             }
         )
         for rule in body.rules
-    )
-    time_zone = session.scalars(select(UserRecord.time_zone).where(UserRecord.id == user_id)).one()
+    ]
+    positions = PlanRepository(session, user_id).positions(None)
     evaluation = evaluate(
-        [PlanVersion(0, dt.datetime.min.replace(tzinfo=dt.UTC), rules)],
-        PlanRepository(session, user_id).positions(None),
+        [VersionRules(0, dt.datetime.min.replace(tzinfo=dt.UTC), tuple(rules))],
+        positions,
         None,
-        time_zone,
+        _time_zone(session, user_id),
         utcnow(),
     )
-    cost: dict[str, Decimal] = {}
+    by_rule: dict[uuid.UUID, list[Finding]] = {rule.id: [] for rule in rules}
     for finding in evaluation.findings:
-        cost[finding.currency] = cost.get(finding.currency, Decimal(0)) + finding.cost
-    return Preview(
+        by_rule[finding.rule_id].append(finding)
+    return PlanPreview(
+        positions_evaluated=len(positions),
+        positions_flagged=len(_flagged_positions(evaluation.findings)),
+        days_flagged=len({finding.day for finding in evaluation.findings}),
         violations=len(evaluation.findings),
-        positions=len({f.position_id for f in evaluation.findings if f.position_id}),
-        cost=cost,
-        evaluation=evaluation,
+        costs=costs_of(evaluation.findings),
+        rules=[
+            RulePreview(
+                rule_index=index,
+                name=rule.name,
+                kind=rule.kind,
+                positions_flagged=len(_flagged_positions(by_rule[rule.id])),
+                days_flagged=len({finding.day for finding in by_rule[rule.id]}),
+                violations=len(by_rule[rule.id]),
+                costs=costs_of(by_rule[rule.id]),
+            )
+            for index, rule in enumerate(rules)
+        ],
     )
 
 
-def version_of(record: PlanVersionRecord) -> PlanVersion:
-    return PlanVersion(
+def _flagged_positions(findings: Iterable[Finding]) -> set[uuid.UUID]:
+    return {finding.position_id for finding in findings if finding.position_id is not None}
+
+
+def costs_of(findings: Iterable[Finding | ViolationRecord]) -> list[Cost]:
+    """The summed cost per currency, currencies in alphabetical order."""
+    totals: dict[str, Decimal] = {}
+    for finding in findings:
+        totals[finding.currency] = totals.get(finding.currency, Decimal(0)) + finding.cost
+    return [Cost(amount=amount, currency=currency) for currency, amount in sorted(totals.items())]
+
+
+def _time_zone(session: Session, user_id: uuid.UUID) -> str:
+    return session.scalars(select(UserRecord.time_zone).where(UserRecord.id == user_id)).one()
+
+
+def version_of(record: PlanVersionRecord) -> VersionRules:
+    return VersionRules(
         version=record.version,
         effective_from=record.effective_from,
         rules=tuple(rule_of(rule) for rule in record.rules),
@@ -328,11 +369,29 @@ def version_of(record: PlanVersionRecord) -> PlanVersion:
 
 
 def to_plan(plan_id: uuid.UUID, record: PlanVersionRecord) -> TradingPlan:
-    return TradingPlan(
-        id=plan_id,
-        version=record.version,
-        effective_from=record.effective_from,
-        rules=[
+    return TradingPlan.model_validate(plan_fields(plan_id, record))
+
+
+def to_versions(records: Sequence[PlanVersionRecord]) -> PlanVersionList:
+    """Every version, newest first, each in force until the next one came in."""
+    ordered = sorted(records, key=lambda record: record.version)
+    until = [later.effective_from for later in ordered[1:]] + [None]
+    return PlanVersionList(
+        items=[
+            PlanVersion.model_validate(
+                {**plan_fields(record.plan_id, record), "effective_until": end}
+            )
+            for record, end in reversed(list(zip(ordered, until, strict=True)))
+        ]
+    )
+
+
+def plan_fields(plan_id: uuid.UUID, record: PlanVersionRecord) -> dict[str, Any]:
+    return {
+        "id": plan_id,
+        "version": record.version,
+        "effective_from": record.effective_from,
+        "rules": [
             Rule(
                 id=uuid.UUID(str(rule["id"])),
                 name=rule["name"],
@@ -342,7 +401,7 @@ def to_plan(plan_id: uuid.UUID, record: PlanVersionRecord) -> TradingPlan:
             )
             for rule in record.rules
         ],
-    )
+    }
 
 
 def to_violation(record: ViolationRecord) -> Violation:
