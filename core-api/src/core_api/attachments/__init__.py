@@ -1,0 +1,1 @@
+"""Screenshots and other pictures attached to positions and journal entries."""
