@@ -267,7 +267,7 @@ class TradeDates:
 
     Each execution is placed at the market close (16:00 in the import's zone) of its date,
     a microsecond earlier for each row of the same date above it, so matching keeps the
-    broker's order. `US_DATE` values may carry text after the date (`as of 03/01/2024`).
+    broker's order. A date may be followed by more text (`03/05/2024 as of 03/04/2024`).
     """
 
     def __init__(self, time_zone: ZoneInfo) -> None:
