@@ -74,13 +74,20 @@ class TestPromoteAction:
 
 
 class TestApply:
-    def test_prod_is_applied_after_staging_and_then_marked_on_the_dashboards(self) -> None:
+    def test_prod_is_applied_only_after_staging(self) -> None:
         workflow = _workflow(INFRA / ".github/workflows/apply.yml")
         assert workflow["on"]["push"]["branches"] == ["main"]
+        jobs = workflow["jobs"]
+        assert jobs["prod"]["needs"] == "staging"
+        for env in ("staging", "prod"):
+            assert jobs[env]["uses"] == "./.github/workflows/apply-env.yml"
+            assert jobs[env]["with"] == {"env": env, "before": "${{ github.event.before }}"}
+
+    def test_each_apply_is_then_marked_on_the_dashboards(self) -> None:
+        workflow = _workflow(INFRA / ".github/workflows/apply-env.yml")
+        assert set(workflow["on"]["workflow_call"]["inputs"]) == {"env", "before"}
         job = workflow["jobs"]["apply"]
-        assert job["strategy"]["matrix"]["env"] == ["staging", "prod"]
-        assert job["strategy"]["max-parallel"] == 1
-        assert job["environment"] == "${{ matrix.env }}"
+        assert job["environment"] == "${{ inputs.env }}"
         runs = [step.get("run", "") for step in job["steps"]]
         apply = next(i for i, run in enumerate(runs) if "apply -input=false" in run)
         marker = next(i for i, run in enumerate(runs) if "release-marker" in run)
