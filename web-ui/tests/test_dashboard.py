@@ -1,7 +1,10 @@
+import datetime as dt
+
 import httpx
 from tradeloop_contracts import InsightList, Problem
 
 from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
+from tests.demo import demo_plan
 from tests.factories import (
     ACCOUNT_ID,
     a_calendar,
@@ -11,10 +14,12 @@ from tests.factories import (
     a_position,
     a_position_page,
     a_user,
+    an_adherence,
     statistics,
 )
 from tests.html import all_by_testid, by_testid, page, text_of
 from tests.stub_edge import StubEdge
+from web_ui.dashboard import this_week
 
 
 class TestDashboard:
@@ -329,3 +334,40 @@ class TestDayPage:
     ) -> None:
         assert browser.get("/days/2026-02-30").status_code == 404
         assert edge.received("GET", "/api/v1/positions") == []
+
+
+class TestPlanAdherenceThisWeek:
+    def test_the_week_runs_from_monday_to_today_in_the_traders_zone(self) -> None:
+        # Monday 2026-03-09 01:00 UTC is still Sunday evening in New York.
+        now = dt.datetime(2026, 3, 9, 1, 0, tzinfo=dt.UTC)
+
+        assert this_week("UTC", now) == (dt.date(2026, 3, 9), dt.date(2026, 3, 9))
+        assert this_week("America/New_York", now) == (dt.date(2026, 3, 2), dt.date(2026, 3, 8))
+        assert this_week("Not/AZone", now) == (dt.date(2026, 3, 9), dt.date(2026, 3, 9))
+
+    def test_the_card_shows_the_weeks_rate_breaks_and_streak(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard())
+        edge.answer("GET", "/api/v1/plan/adherence", an_adherence(demo_plan()))
+
+        card = by_testid(page(browser.get("/")), "stat-plan-adherence")
+
+        assert "Plan adherence this week 87.5% 5 broken since" in text_of(card)
+        assert "3 clean days in a row" in text_of(card)
+        [call] = edge.received("GET", "/api/v1/plan/adherence")
+        start, end = this_week("UTC")
+        assert call.query == {"start": start.isoformat(), "end": end.isoformat()}
+
+    def test_an_unavailable_plan_leaves_the_rest_of_the_dashboard(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/dashboard", a_dashboard())
+        edge.refuse("GET", "/api/v1/plan/adherence", Problem(title="Down", status=503))
+
+        response = browser.get("/")
+
+        assert response.status_code == 200
+        assert "Not available right now" in text_of(
+            by_testid(page(response), "stat-plan-adherence")
+        )

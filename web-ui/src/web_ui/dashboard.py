@@ -4,29 +4,70 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from tradeloop_contracts import AccountList, Dashboard, JournalEntryPage, PositionPage
+from tradeloop_contracts import (
+    AccountList,
+    Adherence,
+    Dashboard,
+    JournalEntryPage,
+    PositionPage,
+    User,
+)
 
 from web_ui import charts
 from web_ui.auth import signed_in_trader
-from web_ui.browser import Browser
-from web_ui.edge import Edge
+from web_ui.browser import Browser, BrowserContext
+from web_ui.edge import Edge, EdgeClient, EdgeNotFoundError, EdgeUnavailableError
 from web_ui.filters import Period, read_query
 from web_ui.rendering import render
 
 router = APIRouter()
 
 
+@dataclass(frozen=True)
+class WeekAdherence:
+    """Plan adherence from this week's Monday to today, in the trader's zone."""
+
+    start: dt.date
+    end: dt.date
+    adherence: Adherence | None
+
+
+def this_week(time_zone: str, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
+    """Monday of the current week and today, in `time_zone` (UTC when unknown)."""
+    try:
+        zone: dt.tzinfo = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
+    return today - dt.timedelta(days=today.weekday()), today
+
+
+async def _trader_and_week(edge: EdgeClient, browser: BrowserContext) -> tuple[User, WeekAdherence]:
+    # The week depends on the trader's zone, so adherence waits for the trader; a plan
+    # that cannot be read leaves its card empty rather than failing the dashboard.
+    user = await signed_in_trader(edge, browser)
+    start, end = this_week(user.time_zone)
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    try:
+        adherence = await edge.get(browser, "/api/v1/plan/adherence", Adherence, params=params)
+    except (EdgeNotFoundError, EdgeUnavailableError):
+        adherence = None
+    return user, WeekAdherence(start, end, adherence)
+
+
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The dashboard for a period and account (all when not chosen)."""
     period = read_query(request, Period)
-    data, accounts, user = await asyncio.gather(
+    data, accounts, (user, week) = await asyncio.gather(
         edge.get(browser, "/api/v1/dashboard", Dashboard, params=period.params()),
         edge.get(browser, "/api/v1/accounts", AccountList),
-        signed_in_trader(edge, browser),
+        _trader_and_week(edge, browser),
     )
     stats = data.statistics
     return render(
@@ -35,6 +76,7 @@ async def dashboard(request: Request, browser: Browser, edge: Edge) -> HTMLRespo
         {
             "dashboard": data,
             "user": user,
+            "week": week,
             "period": period,
             "accounts": accounts.items,
             "equity": charts.equity_chart(stats.equity_curve) if stats else None,
