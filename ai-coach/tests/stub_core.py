@@ -64,11 +64,20 @@ class StubCore:
         key: Ed25519PrivateKey | None = None,
     ) -> str:
         """An access JWT as core issues it (EdDSA, kid, iss, aud, sub, exp, iat, jti)."""
+        return self._sign(str(user_id), audience, expires_in, key)
+
+    def service_jwt(self, client_id: str) -> str:
+        """A service token as core issues it: subject `service:<client id>`, internal audience."""
+        return self._sign(f"service:{client_id}", "tradeloop-internal", 300, None)
+
+    def _sign(
+        self, subject: str, audience: str, expires_in: int, key: Ed25519PrivateKey | None
+    ) -> str:
         now = int(time.time())
         claims = {
             "iss": ISSUER,
             "aud": audience,
-            "sub": str(user_id),
+            "sub": subject,
             "iat": now,
             "exp": now + expires_in,
             "jti": secrets.token_hex(8),

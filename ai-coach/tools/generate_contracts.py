@@ -37,13 +37,17 @@ DECIMAL_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
 # with the page or list that holds them; a single stored Insight is read with the
 # Insight of insight_list.
 SCHEMAS = {
+    "requests/ChatRequest.json": "chat_request",
     "requests/InsightCreate.json": "insight_create",
     "requests/ServiceTokenRequest.json": "service_token_request",
+    "requests/WeeklyReviewCreate.json": "weekly_review_create",
+    "responses/ChatReply.json": "chat_reply",
     "responses/InsightList.json": "insight_list",
     "responses/JournalEntryPage.json": "journal_entry_page",
     "responses/PositionPage.json": "position_page",
     "responses/Problem.json": "problem",
     "responses/ServiceToken.json": "service_token",
+    "responses/WeeklyReview.json": "weekly_review",
 }
 
 HEADER = (

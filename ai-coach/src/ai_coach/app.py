@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
@@ -21,14 +22,24 @@ from ai_coach.insights.service import CoachService
 from ai_coach.llm.budget import DailyBudget, Prices
 from ai_coach.llm.client import LlmClient
 from ai_coach.reflections.endpoints import router as reflections_router
+from ai_coach.reviews.endpoints import internal_router as internal_reviews_router
 from ai_coach.reviews.endpoints import router as reviews_router
+from ai_coach.reviews.publishing import ReviewNarrator
+
+
+@dataclass(frozen=True)
+class ModelUsers:
+    """What uses the language model; both None when none is configured."""
+
+    chat: ChatModel | None = None
+    reviews: ReviewNarrator | None = None
 
 
 @asynccontextmanager
-async def _chat_model(settings: Settings) -> AsyncIterator[ChatModel | None]:
-    """The model side of the chat when LLM_BASE_URL is set, else None (templates only)."""
+async def _model_users(settings: Settings) -> AsyncIterator[ModelUsers]:
+    """The chat and review narration on the model when LLM_BASE_URL is set (one budget)."""
     if not settings.llm_base_url:
-        yield None
+        yield ModelUsers()
         return
     base_url = settings.llm_base_url.rstrip("/") + "/"
     timeout = httpx.Timeout(settings.llm_timeout_seconds)
@@ -47,7 +58,10 @@ async def _chat_model(settings: Settings) -> AsyncIterator[ChatModel | None]:
         limits = LlmSettings(
             settings.llm_max_tokens_per_request, settings.llm_max_completion_tokens
         )
-        yield ChatModel(client, budget, limits)
+        yield ModelUsers(
+            chat=ChatModel(client, budget, limits),
+            reviews=ReviewNarrator(client, budget, settings.llm_max_completion_tokens),
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -72,8 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     cache_seconds=settings.jwks_cache_seconds,
                     cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
                 )
-                async with _chat_model(settings) as chat_model:
-                    app.state.chat_model = chat_model
+                async with _model_users(settings) as model_users:
+                    app.state.chat_model = model_users.chat
+                    app.state.review_narrator = model_users.reviews
                     yield
 
     app = FastAPI(title="Tradeloop ai-coach", version="0.1.0", lifespan=lifespan)
@@ -83,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reflections_router)
     app.include_router(reviews_router)
     app.include_router(chat_router)
+    app.include_router(internal_reviews_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -48,10 +48,12 @@ class JwksVerifier:
         cache_seconds: float = 600.0,
         cooldown_seconds: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        internal_audience: str = "tradeloop-internal",
     ) -> None:
         self._jwks_url = jwks_url
         self._issuer = issuer
         self._audience = audience
+        self._internal_audience = internal_audience
         self._http = http
         self._cache_seconds = cache_seconds
         self._cooldown_seconds = cooldown_seconds
@@ -73,6 +75,25 @@ class JwksVerifier:
         Raises UnauthenticatedError for a malformed, forged, expired or foreign token, and
         IssuerUnavailableError when no key set was ever fetched.
         """
+        claims = self._claims(token, self._audience)
+        try:
+            user_id = UUID(str(claims["sub"]))
+        except ValueError as error:
+            raise UnauthenticatedError("The access token's subject is not a user.") from error
+        return AuthenticatedUser(id=user_id, token=token)
+
+    def verify_service(self, token: str) -> str:
+        """The client id of the service a service token names (subject `service:<id>`).
+
+        Service tokens are core's, for the internal audience. Raises like `verify`.
+        """
+        subject = str(self._claims(token, self._internal_audience)["sub"])
+        prefix, _, client_id = subject.partition(":")
+        if prefix != "service" or not client_id:
+            raise UnauthenticatedError("The token's subject is not a service.")
+        return client_id
+
+    def _claims(self, token: str, audience: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -91,7 +112,7 @@ class JwksVerifier:
                 token,
                 key,
                 algorithms=[algorithm],
-                audience=self._audience,
+                audience=audience,
                 issuer=self._issuer,
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
@@ -100,11 +121,7 @@ class JwksVerifier:
             raise UnauthenticatedError("The access token has expired.") from error
         except jwt.PyJWTError as error:
             raise UnauthenticatedError("The access token is not valid.") from error
-        try:
-            user_id = UUID(str(claims["sub"]))
-        except ValueError as error:
-            raise UnauthenticatedError("The access token's subject is not a user.") from error
-        return AuthenticatedUser(id=user_id, token=token)
+        return claims
 
     def _key(self, kid: str) -> jwt.PyJWK:
         with self._lock:
@@ -156,3 +173,13 @@ async def current_user(request: Request) -> AuthenticatedUser:
 
 
 CurrentUser = Annotated[AuthenticatedUser, Depends(current_user)]
+
+
+async def current_service(request: Request) -> str:
+    """The client id of the service behind the request's service token (401 otherwise)."""
+    token = _bearer_token(request)
+    verifier: JwksVerifier = request.app.state.verifier
+    return await anyio.to_thread.run_sync(verifier.verify_service, token)
+
+
+CurrentService = Annotated[str, Depends(current_service)]

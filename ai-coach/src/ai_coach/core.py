@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -18,17 +17,11 @@ from ai_coach.contracts.journal_entry_page import JournalEntry, JournalEntryPage
 from ai_coach.contracts.position_page import Position, PositionPage
 from ai_coach.contracts.service_token import ServiceToken
 from ai_coach.contracts.service_token_request import ServiceTokenRequest
+from ai_coach.contracts.weekly_review import WeeklyReview
+from ai_coach.contracts.weekly_review_create import WeeklyReviewCreate
 from ai_coach.errors import CoreUnavailableError
 
 PAGE_LIMIT = 200
-
-
-class StoredReview(BaseModel):
-    """The part of core's stored weekly review ai-coach reads back."""
-
-    id: UUID
-    week_start: dt.date
-    created_at: dt.datetime
 
 
 # Renew a service token this long before core says it expires.
@@ -111,10 +104,13 @@ class CoreClient:
             json=insight.model_dump(mode="json", exclude_none=True),
         )
 
-    async def create_review(self, user_id: UUID, body: dict[str, Any]) -> StoredReview:
+    async def create_review(self, user_id: UUID, review: WeeklyReviewCreate) -> WeeklyReview:
         """Stores a weekly review (core announces it once committed); what core stored."""
         return await self._internal(
-            "POST", f"/internal/users/{user_id}/reviews", StoredReview, json=body
+            "POST",
+            f"/internal/users/{user_id}/reviews",
+            WeeklyReview,
+            json=review.model_dump(mode="json", exclude_none=True),
         )
 
     async def list_insights(self, user_token: str) -> InsightList:

@@ -38,6 +38,13 @@ class UnauthenticatedError(AppError):
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
+class ForbiddenError(AppError):
+    """The caller is authenticated but may not use this route."""
+
+    status = 403
+    title = "Forbidden"
+
+
 class IssuerUnavailableError(AppError):
     """The issuer's keys cannot be fetched and none are cached."""
 

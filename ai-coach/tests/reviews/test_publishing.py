@@ -13,7 +13,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from ai_coach.core import CoreClient, StoredReview
+from ai_coach.contracts.weekly_review import WeeklyReview
+from ai_coach.core import CoreClient
 from ai_coach.llm.budget import DailyBudget, Prices
 from ai_coach.llm.client import LlmClient
 from ai_coach.reviews.publishing import ReviewNarrator, publish_weekly_review
@@ -46,8 +47,8 @@ def trader(core: StubCore) -> uuid.UUID:
     return user_id
 
 
-def publish(core_url: str, llm_url: str | None, user_id: uuid.UUID) -> StoredReview:
-    async def run() -> StoredReview:
+def publish(core_url: str, llm_url: str | None, user_id: uuid.UUID) -> WeeklyReview:
+    async def run() -> WeeklyReview:
         async with (
             httpx.AsyncClient(base_url=core_url, timeout=10) as core_http,
             httpx.AsyncClient(base_url=llm_url or core_url, timeout=5) as llm_http,
@@ -96,3 +97,30 @@ class TestPublishWeeklyReview:
         publish(core_url, llm_url, user_id)
         [body] = core.reviews[user_id]
         assert body["summary"].startswith("Week of 2026-01-05.")
+
+
+class TestStoreWeeklyReviewRoute:
+    def test_the_scheduler_stores_a_users_review_of_a_given_week(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = trader(core)
+        response = coach.post(
+            f"/internal/users/{user_id}/reviews/weekly",
+            params={"week": "2026-01-07"},
+            headers={"Authorization": f"Bearer {core.service_jwt('workers')}"},
+        )
+        assert response.status_code == 201
+        [body] = core.reviews[user_id]
+        assert response.json()["id"] == body["id"]
+        assert body["week_start"] == "2026-01-05"
+
+    def test_users_and_other_services_are_refused(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = trader(core)
+        path = f"/internal/users/{user_id}/reviews/weekly"
+        as_user = coach.post(path, headers={"Authorization": f"Bearer {core.user_token(user_id)}"})
+        assert as_user.status_code == 401
+        as_edge = coach.post(path, headers={"Authorization": f"Bearer {core.service_jwt('edge')}"})
+        assert as_edge.status_code == 403
+        assert core.reviews[user_id] == []

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from ai_coach.analytics import trading_day
 from ai_coach.analytics.endpoints import resolve_time_zone
 from ai_coach.auth import CurrentUser
-from ai_coach.chat.models import ChatReply, ChatRequest
 from ai_coach.chat.service import ChatModel, template_reply
+from ai_coach.contracts.chat_reply import ChatReply
+from ai_coach.contracts.chat_request import ChatRequest
 from ai_coach.contracts.problem import Problem
 from ai_coach.core import CoreClient
 from ai_coach.positions import trades_by_currency

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ai_coach.analytics import ClosedTrade, Dimension
 from ai_coach.analytics.breakdown import WEEKDAYS
 from ai_coach.chat.answers import UNDEFINED, Answer, answer
-from ai_coach.chat.models import (
-    MAX_NUMBERS,
+from ai_coach.chat.questions import METRICS, Metric, NotUnderstoodError, Question, parse_question
+from ai_coach.contracts.chat_reply import (
     ChartPoint,
     ChartSeries,
     ChartSpec,
@@ -33,13 +33,14 @@ from ai_coach.chat.models import (
     NumberUsed,
     ToolCall,
 )
-from ai_coach.chat.questions import METRICS, Metric, NotUnderstoodError, Question, parse_question
 from ai_coach.llm.budget import DailyBudget
 from ai_coach.llm.client import LlmClient, LlmError, Message
 from ai_coach.llm.grounding import ungrounded
 
 logger = logging.getLogger(__name__)
 TOOL_NAME = "analytics_query"
+# The contracts bound a reply's numbers; the model is still held to all of them.
+MAX_NUMBERS = 100
 MAX_ROUNDS = 3
 SYSTEM_PROMPT = (
     "You are a trading coach answering a trader's question about their own closed trades. "

@@ -14,9 +14,9 @@ import logging
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
-
-from ai_coach.core import CoreClient, StoredReview
+from ai_coach.contracts.weekly_review import WeeklyReview as StoredReview
+from ai_coach.contracts.weekly_review_create import WeeklyReviewCreate, WeeklyReviewReport
+from ai_coach.core import CoreClient
 from ai_coach.llm.budget import DailyBudget
 from ai_coach.llm.client import LlmClient, LlmError
 from ai_coach.llm.grounding import ungrounded
@@ -31,17 +31,6 @@ NARRATION_PROMPT = (
     "insights, the journal themes and the focus for next week. Use only numbers that appear "
     "in the JSON, exactly as written there; never compute or estimate a number."
 )
-
-
-class WeeklyReviewCreate(BaseModel):
-    """The body of core's review storage route (the next contracts release's shape)."""
-
-    week_start: dt.date
-    summary: str = Field(max_length=20000)
-    focus: str = Field(max_length=1000)
-    metrics: dict[str, str]
-    insight_ids: list[UUID] = Field(default_factory=list, max_length=100)
-    report: WeeklyReview
 
 
 class ReviewNarrator:
@@ -109,6 +98,6 @@ async def publish_weekly_review(
         summary=review.narrative,
         focus=review.focus.rule,
         metrics=review_metrics(review),
-        report=review,
+        report=WeeklyReviewReport.model_validate(review.model_dump(mode="json")),
     )
-    return await core.create_review(user_id, body.model_dump(mode="json"))
+    return await core.create_review(user_id, body)
