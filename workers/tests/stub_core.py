@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import threading
 import time
 import uuid
@@ -14,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
 
-import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException, Response
 from tradeloop_contracts import (
+    BrokerSyncUpdate,
+    DueBrokerConnection,
+    DueBrokerConnectionList,
     Event,
     ExecutionBatch,
     ExecutionBatchResult,
@@ -30,20 +31,17 @@ from tradeloop_contracts import (
     OutboxBatch,
     OutboxClaim,
     OutboxEntry,
+    PositionBars,
     PositionDetail,
+    PositionExcursions,
     PositionPage,
+    SealedBrokerCredentials,
     ServiceToken,
     ServiceTokenRequest,
     UserEventData,
 )
 
-from workers.brokers.shapes import (
-    BrokerSyncUpdate,
-    DueBrokerConnection,
-    DueBrokerConnectionList,
-    SealedBrokerCredentials,
-)
-from workers.market_data.shapes import PositionBars, PositionExcursions
+from tests.serving import serve_in_thread
 
 CLIENT_SECRET = "stub-workers-secret"
 
@@ -346,23 +344,6 @@ def create_stub_app(state: StubCore) -> FastAPI:
 def serve_stub_core() -> Iterator[StubCore]:
     """A running stub core on a free local port; stopped on exit."""
     state = StubCore()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    state.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(
-        uvicorn.Config(create_stub_app(state), log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the stub core did not start")
-        time.sleep(0.01)
-    try:
+    with serve_in_thread(create_stub_app(state)) as url:
+        state.url = url
         yield state
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

@@ -49,6 +49,10 @@ class WorkersSettings(BaseSettings):
         default=60.0, gt=0, description="How long one broker call retries 429s, 5xx and outages."
     )
     broker_sync_concurrency: int = Field(default=4, ge=1, le=64)
+    sealing_keys: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key ring that opens broker secrets: JSON, or the path of a JSON file.",
+    )
     alpaca_paper_url: str = "https://paper-api.alpaca.markets"
     alpaca_live_url: str = "https://api.alpaca.markets"
     alpaca_oauth_token_url: str = "https://api.alpaca.markets/oauth/token"

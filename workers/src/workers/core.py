@@ -18,6 +18,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 from tradeloop_contracts import (
+    BrokerSyncUpdate,
+    DueBrokerConnectionList,
     ExecutionBatch,
     ExecutionBatchResult,
     ImportDetail,
@@ -26,14 +28,14 @@ from tradeloop_contracts import (
     OutboxAck,
     OutboxBatch,
     OutboxClaim,
+    PositionBars,
     PositionDetail,
+    PositionExcursions,
     PositionPage,
+    SealedBrokerCredentials,
     ServiceToken,
     ServiceTokenRequest,
 )
-
-from .brokers.shapes import BrokerSyncUpdate, DueBrokerConnectionList, SealedBrokerCredentials
-from .market_data.shapes import PositionBars, PositionExcursions
 
 CLIENT_ID = "workers"
 ModelT = TypeVar("ModelT", bound=BaseModel)

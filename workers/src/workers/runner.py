@@ -15,7 +15,11 @@ import httpx
 import uvicorn
 from tradeloop_contracts import Event, UserEventData
 from tradeloop_contracts.bus import open_bus
+from tradeloop_contracts.sealing import KeyRing
 
+from .brokers.credentials import sealed_secret_opener
+from .brokers.setup import alpaca_adapter
+from .brokers.sync import BrokerSync
 from .config import WorkersSettings
 from .core import CoreClient
 from .health import CONSUMER_GROUP, create_health_app
@@ -47,14 +51,14 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
 
     Work still running WORKERS_SHUTDOWN_SECONDS after the stop is cancelled; an import
     cut short is delivered again later and re-runs harmlessly. Raises ValueError for a
-    bus or object store URL that cannot be opened or a scheduled job that cannot run.
+    bus or object store URL that cannot be opened or a scheduled job that cannot run, and
+    KeyRingError for WORKERS_SEALING_KEYS that cannot be read (naming the field, never a key).
     """
     stop = stop or asyncio.Event()
+    ring = settings.sealing_keys.get_secret_value()
+    open_secret = sealed_secret_opener(KeyRing.from_setting(ring)) if ring else None
     bus = open_bus(settings.bus_url)
     store = open_object_store(settings.object_store_url)
-    jobs = enabled_jobs(
-        catalogue(bus, [CONSUMER_GROUP, MARKET_DATA_GROUP]), settings.scheduled_job_names
-    )
     leases = open_leases(settings.bus_url)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -96,9 +100,24 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                 )
             )
             consumer = settings.consumer_name or f"{socket.gethostname()}-{os.getpid()}"
-            scheduler = Scheduler(jobs, leases, holder=consumer)
-
             enrichment = EnrichmentJob(core, bar_source(settings, outside, store))
+            broker_sync = (
+                BrokerSync(
+                    core,
+                    {"alpaca": alpaca_adapter(settings, outside)},
+                    open_secret,
+                    concurrency=settings.broker_sync_concurrency,
+                )
+                if open_secret is not None
+                else None
+            )
+            known = catalogue(
+                bus,
+                [CONSUMER_GROUP, MARKET_DATA_GROUP],
+                broker_sync=broker_sync.run if broker_sync else None,
+            )
+            jobs = enabled_jobs(known, settings.scheduled_job_names)
+            scheduler = Scheduler(jobs, leases, holder=consumer)
 
             def consume(
                 group: str, family: str, handler: Callable[[Event[UserEventData]], Awaitable[None]]

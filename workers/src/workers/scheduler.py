@@ -36,20 +36,40 @@ class ScheduledJob:
     needs: str = ""
 
 
-def catalogue(bus: Bus, groups: Sequence[str]) -> dict[str, ScheduledJob]:
-    """Every job the worker knows, by name; those whose work is None cannot be enabled."""
+def catalogue(
+    bus: Bus,
+    groups: Sequence[str],
+    *,
+    broker_sync: Callable[[], Awaitable[object]] | None = None,
+) -> dict[str, ScheduledJob]:
+    """Every job the worker knows, by name; those whose work is None cannot be enabled.
+
+    `broker_sync` is None when the worker has no key ring to open broker secrets.
+    """
 
     async def report_dead_letters() -> None:
         await report_dead_letters_of(bus, groups)
 
     jobs = [
         ScheduledJob("dead-letter-report", "*/15 * * * *", report_dead_letters),
-        ScheduledJob("broker-sync", "*/30 * * * *", None, "core's broker connection routes"),
+        ScheduledJob(
+            "broker-sync",
+            "*/30 * * * *",
+            _discarding(broker_sync) if broker_sync else None,
+            "WORKERS_SEALING_KEYS, the key ring that opens broker secrets",
+        ),
         ScheduledJob("market-data-refresh", "*/5 * * * *", None, "core's market data routes"),
         ScheduledJob("weekly-coach-review", "0 22 * * 5", None, "core's coach review route"),
         ScheduledJob("key-reseal", "0 3 * * *", None, "core's key re-seal route"),
     ]
     return {job.name: job for job in jobs}
+
+
+def _discarding(work: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        await work()
+
+    return run
 
 
 def enabled_jobs(known: Mapping[str, ScheduledJob], names: Iterable[str]) -> list[ScheduledJob]:

@@ -2,36 +2,45 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import logging
+import os
 import uuid
+from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from tradeloop_contracts import SEALING_PURPOSE, SealedBrokerCredentials
+from tradeloop_contracts.bus import open_bus
+from tradeloop_contracts.sealing import KeyRing, SealContext, Sealer
 
 from tests.brokers.conftest import Sleeps
 from tests.stub_alpaca import Failure, StubAlpaca, fill_activities
 from tests.stub_core import StubCore
 from workers.brokers.alpaca import AlpacaAdapter
-from workers.brokers.shapes import SealedBrokerCredentials
+from workers.brokers.credentials import sealed_secret_opener
 from workers.brokers.sync import BrokerSync
 from workers.core import CoreClient
+from workers.scheduler import catalogue, enabled_jobs
 
 pytestmark = pytest.mark.anyio
 START = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
 SECRET = "sk-planted-4f1c9a7e"
+KEY = base64.b64encode(os.urandom(32)).decode()
+# Core seals with the primary key; workers hold the same key in a ring that only opens.
+CORE_RING = KeyRing.from_json(json.dumps({"primary": "k1", "keys": {"k1": KEY}}))
+WORKERS_RING = KeyRing.from_json(json.dumps({"keys": {"k1": KEY}}))
+open_secret = sealed_secret_opener(WORKERS_RING)
 
 
 def seal(connection: SealedBrokerCredentials, kind: str, plaintext: str) -> str:
-    # Stands in for core's Sealer, bound to the connection and kind like the real one.
-    bound = f"{connection.connection_id}|{kind}|{plaintext}"
-    return base64.urlsafe_b64encode(bound.encode()).decode()
-
-
-def open_secret(connection: SealedBrokerCredentials, kind: str) -> SecretStr:
-    bound = base64.urlsafe_b64decode(connection.secrets[kind]).decode()
-    connection_id, sealed_kind, plaintext = bound.split("|", 2)
-    assert (connection_id, sealed_kind) == (str(connection.connection_id), kind)
-    return SecretStr(plaintext)
+    """What core stores: the secret sealed to this connection and kind, base64url."""
+    context = SealContext(
+        purpose=SEALING_PURPOSE,
+        user_id=connection.user_id,
+        connection_id=connection.connection_id,
+        kind=kind,
+    )
+    return base64.urlsafe_b64encode(Sealer(CORE_RING).seal(plaintext, context)).decode()
 
 
 def connection_with(secrets: dict[str, str]) -> SealedBrokerCredentials:
@@ -196,3 +205,43 @@ class TestBrokerSync:
         assert "PKSYNC" not in caplog.text
         assert all(SECRET not in repr(result) for result in results)
         assert all(SECRET not in str(update) for update in stub_core.sync_updates)
+
+    async def test_a_blob_moved_to_another_connection_does_not_open_and_spares_the_rest(
+        self,
+        broker_sync: BrokerSync,
+        key_connection: SealedBrokerCredentials,
+        stub_core: StubCore,
+        stub_alpaca: StubAlpaca,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        stolen = connection_with({}).model_copy(update={"secrets": key_connection.secrets})
+        stub_core.add_connection(stolen)
+        stub_alpaca.add_activities(fill_activities(3, start=START))
+        results = await broker_sync.run()
+        assert [result.connection_id for result in results] == [str(key_connection.connection_id)]
+        assert held_ids(stub_core, stolen) == []
+        assert f"broker sync of connection {stolen.connection_id} failed" in caplog.text
+        assert SECRET not in caplog.text
+
+
+class TestBrokerSyncJob:
+    async def test_the_scheduled_job_runs_the_sync_once_a_key_ring_is_set(
+        self,
+        broker_sync: BrokerSync,
+        key_connection: SealedBrokerCredentials,
+        stub_core: StubCore,
+        stub_alpaca: StubAlpaca,
+        tmp_path: Path,
+    ) -> None:
+        stub_alpaca.add_activities(fill_activities(4, start=START))
+        bus = open_bus(f"sqlite:///{tmp_path}/bus.db")
+        try:
+            known = catalogue(bus, ["workers"], broker_sync=broker_sync.run)
+            (job,) = enabled_jobs(known, ["broker-sync"])
+            assert job.work is not None
+            await job.work()
+        finally:
+            await bus.close()
+        assert len(held_ids(stub_core, key_connection)) == 4
+        with pytest.raises(ValueError, match="WORKERS_SEALING_KEYS"):
+            enabled_jobs(catalogue(bus, ["workers"]), ["broker-sync"])

@@ -15,7 +15,12 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from tradeloop_contracts import ExecutionBatch
+from tradeloop_contracts import (
+    BrokerSyncUpdate,
+    DueBrokerConnection,
+    ExecutionBatch,
+    SealedBrokerCredentials,
+)
 
 from ..core import CoreClient
 from .adapter import (
@@ -28,7 +33,6 @@ from .adapter import (
     FillPage,
 )
 from .credentials import OpenSecret, credentials_of
-from .shapes import BrokerSyncUpdate, DueBrokerConnection, SealedBrokerCredentials
 
 logger = logging.getLogger(__name__)
 

@@ -13,15 +13,16 @@ from tradeloop_contracts import (
     BarInterval,
     Event,
     Execution,
+    PositionBars,
     PositionClosed,
     PositionDetail,
+    PositionExcursions,
     UserEventData,
 )
 
 from ..core import CoreClient
 from .bars import INTERVALS, BarSource, PriceBar
 from .excursions import Excursions, Fill, covers, excursions
-from .shapes import PositionBars, PositionExcursions
 
 POSITION_CLOSED = "position.closed.v1"
 CHART_PADDING_BARS = 30
