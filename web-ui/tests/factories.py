@@ -14,6 +14,7 @@ from tradeloop_contracts import (
     BarSeries,
     BrokerConnection,
     BrokerConnectionList,
+    ChatReply,
     Dashboard,
     ImportDetail,
     ImportJob,
@@ -426,6 +427,40 @@ def a_plan_preview(**overrides: Any) -> PlanPreview:
                     "costs": [{"amount": Decimal("-640.25"), "currency": "USD"}],
                 }
             ],
+            **overrides,
+        }
+    )
+
+
+def a_chat_reply(**overrides: Any) -> ChatReply:
+    return ChatReply.model_validate(
+        {
+            "conversation_id": uuid.uuid4(),
+            "answer": "On **Mondays** after 11:00 you closed 14 trades for -310.20 USD.",
+            "numbers": [
+                {
+                    "name": "net P&L, Monday after 11:00",
+                    "value": "-310.20",
+                    "source": "GET /v1/analytics?group_by=hour",
+                },
+                {"name": "trades", "value": "14", "source": "GET /v1/analytics?group_by=hour"},
+            ],
+            "chart": {
+                "kind": "bar",
+                "title": "Net P&L by hour on Mondays",
+                "series": [
+                    {
+                        "name": "net P&L",
+                        "points": [
+                            {"x": "10:00", "y": Decimal("120.50")},
+                            {"x": "11:00", "y": Decimal("-200.00")},
+                            {"x": "12:00", "y": Decimal("-110.20")},
+                        ],
+                    }
+                ],
+            },
+            "llm_used": False,
+            "tool_calls": [{"name": "analytics", "arguments": {"group_by": "hour"}}],
             **overrides,
         }
     )

@@ -16,6 +16,7 @@ from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import DAY, serve_demo
 from tests.factories import (
     a_broker_connection,
+    a_chat_reply,
     a_journal_entry,
     a_position,
     a_position_page,
@@ -382,6 +383,31 @@ def test_a_new_insight_reloads_the_coach_feed_live(
 
     page.get_by_role("heading", name="Mondays are fine").wait_for()
     screenshot(page, "coach-live-desktop")
+    page.context.close()
+
+
+def test_the_coach_answers_a_question_asked_from_the_keyboard(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    reply = a_chat_reply()
+    edge.answer("POST", "/api/v1/coach/chat", reply)
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto("/coach")
+
+    page.get_by_label("Your question").focus()
+    page.keyboard.type("How do I do on Mondays after 11?")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Ask"
+    page.keyboard.press("Enter")
+
+    page.get_by_test_id("chat-answer").wait_for()
+    assert page.locator("#chat-conversation").get_attribute("value") == str(reply.conversation_id)
+    assert page.get_by_label("Your question").input_value() == ""
+    assert page.locator("[data-testid=chat-chart] rect").count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    screenshot(page, "coach-chat-phone")
+    assert serious_violations(page) == []
     page.context.close()
 
 

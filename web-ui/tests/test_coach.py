@@ -1,12 +1,15 @@
+import json
 import uuid
+from decimal import Decimal
 
 import httpx
-from tradeloop_contracts import InsightList, Problem
+from tradeloop_contracts import ChartSpec, InsightList, Problem
 
 from tests.conftest import HTMX, NONCE
-from tests.factories import a_weekly_review, a_weekly_review_list, an_insight
+from tests.factories import a_chat_reply, a_weekly_review, a_weekly_review_list, an_insight
 from tests.html import all_by_testid, by_testid, csp_violations, page, text_of
 from tests.stub_edge import StubEdge
+from web_ui.charts import chat_chart
 
 
 def serve_coach(edge: StubEdge, insights: InsightList, *reviews: object) -> None:
@@ -123,3 +126,109 @@ class TestWeeklyReviews:
         edge.answer("GET", "/api/v1/reviews", a_weekly_review_list())
 
         assert browser.get("/coach").status_code == 502
+
+
+class TestChat:
+    def test_a_question_is_sent_with_the_traders_zone_and_the_reply_shown_with_its_numbers(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        reply = a_chat_reply()
+        edge.answer("POST", "/api/v1/coach/chat", reply)
+
+        response = browser.post(
+            "/coach/chat", data={"message": "How do I do on Mondays after 11?"}, headers=HTMX
+        )
+
+        assert response.status_code == 200
+        soup = page(response)
+        exchange = by_testid(soup, "chat-exchange")
+        assert "You: How do I do on Mondays after 11?" in text_of(exchange)
+        answer = by_testid(exchange, "chat-answer")
+        assert "without a language model" in text_of(answer)
+        strong = answer.select_one(".markdown strong")
+        assert strong is not None
+        assert strong.get_text() == "Mondays"
+        numbers = [text_of(row) for row in by_testid(answer, "chat-numbers").select("tbody tr")]
+        assert numbers[0] == "net P&L, Monday after 11:00 -310.20 GET /v1/analytics?group_by=hour"
+        bars = by_testid(answer, "chat-chart").select("rect.chat-bar")
+        assert [bar["class"][1] for bar in bars] == ["gain", "loss", "loss"]
+        conversation = soup.select_one("#chat-conversation")
+        assert conversation is not None
+        assert conversation["value"] == str(reply.conversation_id)
+        assert conversation["hx-swap-oob"] == "true"
+        [call] = edge.received("POST", "/api/v1/coach/chat")
+        assert call.query == {"time_zone": "UTC"}
+        assert json.loads(call.body) == {
+            "message": "How do I do on Mondays after 11?",
+            "conversation_id": None,
+        }
+        assert csp_violations(soup, NONCE) == []
+
+    def test_a_follow_up_continues_the_conversation(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        conversation = uuid.uuid4()
+        edge.answer(
+            "POST", "/api/v1/coach/chat", a_chat_reply(conversation_id=conversation, chart=None)
+        )
+
+        response = browser.post(
+            "/coach/chat",
+            data={"message": "And Tuesdays?", "conversation_id": str(conversation)},
+            headers=HTMX,
+        )
+
+        assert by_testid(page(response), "chat-exchange").select_one("svg") is None
+        [call] = edge.received("POST", "/api/v1/coach/chat")
+        assert json.loads(call.body)["conversation_id"] == str(conversation)
+
+    def test_an_empty_question_is_refused_under_the_form(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        response = browser.post("/coach/chat", data={"message": "  "}, headers=HTMX)
+
+        assert response.status_code == 422
+        assert response.headers["hx-retarget"] == "#chat-error"
+        assert "required" in text_of(by_testid(page(response), "chat-error"))
+        assert edge.received("POST", "/api/v1/coach/chat") == []
+
+    def test_a_silent_coach_is_said_so(self, browser: httpx.Client, edge: StubEdge) -> None:
+        edge.refuse("POST", "/api/v1/coach/chat", Problem(title="Bad Gateway", status=502))
+
+        response = browser.post("/coach/chat", data={"message": "Hello?"}, headers=HTMX)
+
+        assert response.status_code == 502
+        assert "did not answer" in text_of(by_testid(page(response), "chat-error"))
+
+
+class TestChatChart:
+    def test_bars_stand_on_the_zero_line_up_for_gains_down_for_losses(self) -> None:
+        spec = a_chat_reply().chart
+        assert spec is not None
+
+        chart = chat_chart(spec)
+
+        assert chart is not None
+        gain, loss, _ = chart.bars
+        assert gain.y + gain.height == chart.zero_y
+        assert loss.y == chart.zero_y
+        assert gain.height > 0
+        assert loss.height > 0
+        assert (chart.low, chart.high) == (Decimal("-200.00"), Decimal("120.50"))
+
+    def test_a_line_chart_has_one_path_per_series(self) -> None:
+        spec = ChartSpec.model_validate(
+            {
+                "kind": "line",
+                "series": [
+                    {"name": "a", "points": [{"x": "1", "y": "1"}, {"x": "2", "y": "3"}]},
+                    {"name": "b", "points": [{"x": "1", "y": "-1"}]},
+                ],
+            }
+        )
+
+        chart = chat_chart(spec)
+
+        assert chart is not None
+        assert len(chart.paths) == 2
+        assert chart.bars == []

@@ -1,4 +1,5 @@
-"""Inline SVG charts drawn on the server: the equity curve and the calendar of daily P&L."""
+"""Inline SVG charts drawn on the server: the equity curve, the calendar of daily P&L and the
+small charts of the coach's answers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tradeloop_contracts import DailyPnl, EquityPoint
+from tradeloop_contracts import ChartSpec, DailyPnl, EquityPoint
 
 WIDTH = 720
 HEIGHT = 220
@@ -160,3 +161,68 @@ def shift_month(month: dt.date, months: int) -> dt.date:
 
 CELL_SIZE = CELL
 GRID_WIDTH = 7 * (CELL + GAP)
+
+
+CHAT_WIDTH = 480
+CHAT_HEIGHT = 160
+
+
+@dataclass(frozen=True)
+class ChatBar:
+    x: float
+    y: float
+    width: float
+    height: float
+    sign: str
+
+
+@dataclass(frozen=True)
+class ChatChart:
+    """A coach answer's small chart: bars or lines per series, scaled with zero in view."""
+
+    kind: str
+    bars: list[ChatBar]
+    paths: list[str]
+    zero_y: float
+    low: Decimal
+    high: Decimal
+    width: int = CHAT_WIDTH
+    height: int = CHAT_HEIGHT
+
+
+def chat_chart(spec: ChartSpec) -> ChatChart | None:
+    """The geometry of a chart the coach suggested, or None when it has no points."""
+    series = [s for s in spec.series if s.points]
+    if not series:
+        return None
+    values = [point.y for s in series for point in s.points]
+    low, high = min(*values, Decimal(0)), max(*values, Decimal(0))
+    span = high - low or Decimal(1)
+    inner_w, inner_h = CHAT_WIDTH - 2 * PAD, CHAT_HEIGHT - 2 * PAD
+    slots = max(len(s.points) for s in series)
+
+    def y_of(value: Decimal) -> float:
+        return round(PAD + float((high - value) / span) * inner_h, 1)
+
+    zero_y = y_of(Decimal(0))
+    bars: list[ChatBar] = []
+    paths: list[str] = []
+    if spec.kind == "bar":
+        slot = inner_w / slots
+        width = slot * 0.8 / len(series)
+        for number, one in enumerate(series):
+            for index, point in enumerate(one.points):
+                top = min(y_of(point.y), zero_y)
+                x = round(PAD + index * slot + slot * 0.1 + number * width, 1)
+                height = round(abs(y_of(point.y) - zero_y), 1)
+                sign = "gain" if point.y > 0 else "loss" if point.y < 0 else "flat"
+                bars.append(ChatBar(x, top, round(width, 1), height, sign))
+    else:
+        step = inner_w / max(slots - 1, 1)
+        for one in series:
+            coordinates = [
+                f"{round(PAD + index * step, 1)},{y_of(point.y)}"
+                for index, point in enumerate(one.points)
+            ]
+            paths.append("M" + " L".join(coordinates))
+    return ChatChart(spec.kind, bars, paths, zero_y, low, high)

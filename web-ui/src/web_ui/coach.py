@@ -1,4 +1,4 @@
-"""Coach pages: the insight feed with its evidence, and the weekly reviews."""
+"""Coach pages: the insight feed with its evidence, the weekly reviews, and chat."""
 
 from __future__ import annotations
 
@@ -8,11 +8,21 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from tradeloop_contracts import Insight, InsightList, WeeklyReviewList
+from pydantic import ValidationError
+from tradeloop_contracts import ChatReply, ChatRequest, Insight, InsightList, WeeklyReviewList
 
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
-from web_ui.edge import Edge, EdgeClient, EdgeNotFoundError
+from web_ui.charts import chat_chart
+from web_ui.edge import (
+    Edge,
+    EdgeClient,
+    EdgeNotFoundError,
+    EdgeProblemError,
+    EdgeUnavailableError,
+    parse,
+)
+from web_ui.forms import field_errors, form_values
 from web_ui.rendering import render
 
 router = APIRouter()
@@ -73,3 +83,45 @@ async def coach_reviews(request: Request, browser: Browser, edge: Edge) -> HTMLR
         "user": user,
     }
     return render(request, "fragments/coach_reviews.html", context)
+
+
+def _chat_refusal(request: Request, question: str, message: str, status_code: int) -> HTMLResponse:
+    context = {"question": question, "error": message}
+    # The refusal is shown under the form; the conversation so far stays as it was.
+    headers = {"hx-retarget": "#chat-error", "hx-reswap": "outerHTML"}
+    return render(
+        request, "fragments/chat_error.html", context, status_code=status_code, headers=headers
+    )
+
+
+@router.post("/coach/chat", response_class=HTMLResponse)
+async def chat(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """Ask the coach about your own numbers; answers with the question and its reply."""
+    values = form_values(await request.form(), ("message", "conversation_id"))
+    question = values.get("message", "")
+    try:
+        body = ChatRequest.model_validate(values)
+    except ValidationError as exc:
+        return _chat_refusal(request, question, field_errors(exc)[0].message, 422)
+    user = await signed_in_trader(edge, browser)
+    try:
+        answer = await edge.send(
+            browser,
+            "POST",
+            "/api/v1/coach/chat",
+            params={"time_zone": user.time_zone},
+            body=body,
+        )
+    except EdgeProblemError as exc:
+        return _chat_refusal(
+            request, question, exc.problem.detail or exc.problem.title, exc.problem.status
+        )
+    except EdgeUnavailableError:
+        return _chat_refusal(request, question, "The coach did not answer. Ask again.", 502)
+    reply = parse(answer, ChatReply)
+    context = {
+        "question": body.message,
+        "reply": reply,
+        "chart": chat_chart(reply.chart) if reply.chart else None,
+    }
+    return render(request, "fragments/chat_exchange.html", context)
