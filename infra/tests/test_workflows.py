@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import fnmatch
+import json
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +96,17 @@ class TestApply:
         assert apply < marker
         assert '--since "$BEFORE"' in runs[marker]
         assert job["steps"][marker]["env"]["GRAFANA_TOKEN"] == "${{ secrets.GRAFANA_TOKEN }}"
+
+
+class TestRenovate:
+    def test_leaves_every_promoted_image_to_the_promote_tool(self) -> None:
+        config = json.loads((INFRA / "renovate.json").read_text())
+        assert config["extends"] == ["config:recommended"]
+        images = [
+            path.relative_to(INFRA).as_posix()
+            for env in ("staging", "prod")
+            for service in SERVICES
+            for path in [INFRA / "terraform" / "envs" / env / f"{service}.auto.tfvars"]
+        ]
+        for image in images:
+            assert any(fnmatch.fnmatch(image, glob) for glob in config["ignorePaths"]), image
