@@ -79,13 +79,19 @@ def excursions(
         # Bars wholly between this fill and the next: the quantity held is constant.
         first = bisect.bisect_left(times, fill.time)
         until = fills[index + 1].time - interval
-        for bar in bars[first : bisect.bisect_right(times, until)]:
-            at_low = cash + quantity * bar.low * multiplier
-            at_high = cash + quantity * bar.high * multiplier
-            low_equity = min(low_equity, at_low, at_high)
-            high_equity = max(high_equity, at_low, at_high)
-            worst = _worse(worst, bar.low if long else bar.high, long)
-            best = _better(best, bar.high if long else bar.low, long)
+        held = bars[first : bisect.bisect_right(times, until)]
+        if not held:
+            continue
+        # Equity is linear in the price while the quantity is constant: the lowest low
+        # and the highest high of the segment bound it.
+        low = min(bar.low for bar in held)
+        high = max(bar.high for bar in held)
+        at_low = cash + quantity * low * multiplier
+        at_high = cash + quantity * high * multiplier
+        low_equity = min(low_equity, at_low, at_high)
+        high_equity = max(high_equity, at_low, at_high)
+        worst = _worse(worst, low if long else high, long)
+        best = _better(best, high if long else low, long)
     return Excursions(low_equity, high_equity, worst, best)
 
 
