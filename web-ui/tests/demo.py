@@ -92,6 +92,8 @@ def serve_demo(
         tags=["breakout"],
         mae=Decimal("-62.00"),
         mfe=Decimal("240.00"),
+        mae_price=Decimal("186.63"),
+        mfe_price=Decimal("189.65"),
         executions=[
             an_execution(
                 shown_id,

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import httpx
 from bs4 import Tag
-from tradeloop_contracts import BarSeries, Problem, ProblemField
+from tradeloop_contracts import BarSeries, PositionBars, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, HTMX, NONCE, SESSION_COOKIE
 from tests.factories import a_bar_series, a_journal_entry, a_journal_page, a_position
@@ -303,3 +303,25 @@ class TestPriceChart:
 
         assert soup.select_one('[data-testid="position-mae"]') is None
         assert soup.select_one('[data-testid="position-mfe"]') is None
+
+
+class TestPositionBars:
+    def test_bars_that_do_not_cover_the_holding_are_said_so(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = serve_position(edge, mae=Decimal("-45.00"), mae_price=Decimal("186.80"))
+        series = a_bar_series(["187.0"] * 12)
+        own = PositionBars.model_validate(
+            {**series.model_dump(), "position_id": position_id, "complete": False}
+        )
+        edge.answer("GET", f"/api/v1/positions/{position_id}/bars", own)
+
+        soup = page(browser.get(f"/positions/{position_id}"))
+
+        assert "whole time the position was held" in text_of(by_testid(soup, "bars-incomplete"))
+        assert "-45.00 USD at 186.8" in text_of(by_testid(soup, "position-mae"))
+        data = soup.find("script", id="price-chart-data")
+        assert isinstance(data, Tag)
+        assert json.loads(data.get_text())["lines"] == [
+            {"price": 186.8, "title": "MAE", "color": "#b3261e"}
+        ]

@@ -1,11 +1,12 @@
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from tradeloop_contracts import BarSeries, Execution
+from tradeloop_contracts import BarSeries, Execution, PositionBars
 
-from tests.factories import CLOSED, OPENED, a_bar_series, an_execution
+from tests.factories import CLOSED, OPENED, a_bar_series, a_position, an_execution
 from web_ui.price_chart import chart_time, price_chart
 
 POSITION = uuid.uuid4()
@@ -13,6 +14,13 @@ POSITION = uuid.uuid4()
 
 def fill(**overrides: object) -> Execution:
     return Execution.model_validate(an_execution(POSITION, **overrides))
+
+
+def chart_of(
+    series: BarSeries, fills: list[Execution], direction: str = "long", **position: object
+) -> dict[str, Any] | None:
+    held = a_position(id=POSITION, executions=fills, direction=direction, **position)
+    return price_chart(series, held, "UTC")
 
 
 class TestChartTime:
@@ -32,13 +40,13 @@ class TestPriceChart:
     def test_no_bars_means_no_chart(self) -> None:
         empty = BarSeries(symbol="AAPL", interval="15m", bars=[])
 
-        assert price_chart(empty, [fill()], "long", "UTC") is None
+        assert chart_of(empty, [fill()]) is None
 
     def test_bars_become_candles_oldest_first(self) -> None:
         series = a_bar_series(["187.0", "188.5", "189.2"])
         series.bars.reverse()
 
-        chart = price_chart(series, [], "long", "UTC")
+        chart = chart_of(series, [])
 
         assert chart is not None
         assert [bar["time"] for bar in chart["bars"]] == [
@@ -60,7 +68,7 @@ class TestPriceChart:
             executed_at=CLOSED, side="sell", price=Decimal("189.10"), quantity=Decimal("100.50")
         )
 
-        chart = price_chart(series, [exit_, entry], "long", "UTC")
+        chart = chart_of(series, [exit_, entry])
 
         assert chart is not None
         assert chart["markers"] == [
@@ -85,7 +93,7 @@ class TestPriceChart:
     def test_a_short_is_entered_by_selling(self) -> None:
         series = a_bar_series(["187.0"] * 10)
 
-        chart = price_chart(series, [fill(side="sell"), fill(executed_at=CLOSED)], "short", "UTC")
+        chart = chart_of(series, [fill(side="sell"), fill(executed_at=CLOSED)], "short")
 
         assert chart is not None
         assert [marker["text"] for marker in chart["markers"]] == ["Entry sell 100", "Exit buy 100"]
@@ -96,13 +104,41 @@ class TestPriceChart:
         after = fill(executed_at=OPENED + dt.timedelta(minutes=30))
         last = fill(executed_at=OPENED + dt.timedelta(minutes=29, seconds=59))
 
-        chart = price_chart(series, [before, after, last], "long", "UTC")
+        chart = chart_of(series, [before, after, last])
 
         assert chart is not None
         assert [marker["time"] for marker in chart["markers"]] == [int(OPENED.timestamp()) + 900]
 
     def test_daily_bars_hide_the_time_of_day(self) -> None:
-        chart = price_chart(a_bar_series(["1", "2"], interval="1d"), [], "long", "UTC")
+        chart = chart_of(a_bar_series(["1", "2"], interval="1d"), [])
 
         assert chart is not None
         assert chart["intraday"] is False
+
+
+class TestExcursionLines:
+    def test_the_worst_and_best_prices_while_held_are_drawn_as_lines(self) -> None:
+        chart = chart_of(
+            a_bar_series(["187.0"] * 3),
+            [],
+            mae_price=Decimal("186.10"),
+            mfe_price=Decimal("189.90"),
+        )
+
+        assert chart is not None
+        assert chart["lines"] == [
+            {"price": 186.1, "title": "MAE", "color": "#b3261e"},
+            {"price": 189.9, "title": "MFE", "color": "#0a6b2d"},
+        ]
+
+    def test_coverage_is_known_only_from_a_positions_own_bars(self) -> None:
+        series = a_bar_series(["187.0"] * 3)
+        own = PositionBars.model_validate(
+            {**series.model_dump(), "position_id": POSITION, "complete": False}
+        )
+
+        plain, covered = chart_of(series, []), chart_of(own, [])
+
+        assert plain is not None
+        assert covered is not None
+        assert (plain["complete"], covered["complete"]) == (None, False)

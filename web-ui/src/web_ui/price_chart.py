@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tradeloop_contracts import BarSeries, Execution
+from tradeloop_contracts import BarSeries, PositionBars, PositionDetail
 
 from web_ui.rendering import number
 
@@ -32,12 +31,10 @@ def chart_time(moment: dt.datetime, zone: dt.tzinfo) -> int:
 
 
 def price_chart(
-    series: BarSeries,
-    executions: Sequence[Execution],
-    direction: str,
-    time_zone: str,
+    series: BarSeries, position: PositionDetail, time_zone: str
 ) -> dict[str, Any] | None:
-    """The chart's data (candles and one marker per fill), or None when there are no bars.
+    """The chart's data (candles, one marker per fill, lines at the worst and best prices
+    while held), or None when there are no bars.
 
     Each fill is marked at its price on the bar it happened in; a fill outside the bars'
     span is left off the chart (the executions table still lists it)."""
@@ -48,12 +45,12 @@ def price_chart(
     opens = [bar.time for bar in bars]
     span_end = opens[-1] + dt.timedelta(seconds=INTERVAL_SECONDS[series.interval])
     markers = []
-    for fill in sorted(executions, key=lambda execution: execution.executed_at):
+    for fill in sorted(position.executions, key=lambda execution: execution.executed_at):
         index = bisect.bisect_right(opens, fill.executed_at) - 1
         if index < 0 or fill.executed_at >= span_end:
             continue
         bought = fill.side == "buy"
-        entry = bought == (direction == "long")
+        entry = bought == (position.direction == "long")
         markers.append(
             {
                 "time": chart_time(opens[index], zone),
@@ -64,9 +61,20 @@ def price_chart(
                 "text": f"{'Entry' if entry else 'Exit'} {fill.side} {number(fill.quantity)}",
             }
         )
+    lines = [
+        {"price": float(price), "title": title, "color": color}
+        for price, title, color in (
+            (position.mae_price, "MAE", "#b3261e"),
+            (position.mfe_price, "MFE", "#0a6b2d"),
+        )
+        if price is not None
+    ]
     return {
         "symbol": series.symbol,
         "intraday": series.interval != "1d",
+        # Only a position's own bars say whether they cover its whole holding.
+        "complete": series.complete if isinstance(series, PositionBars) else None,
+        "lines": lines,
         "bars": [
             {
                 "time": chart_time(bar.time, zone),

@@ -26,6 +26,16 @@
       wickDownColor: "#b3261e",
     });
     candles.setData(data.bars);
+    (data.lines || []).forEach(function (line) {
+      candles.createPriceLine({
+        price: line.price,
+        color: line.color,
+        lineWidth: 1,
+        lineStyle: 2, // LineStyle.Dashed
+        axisLabelVisible: true,
+        title: line.title,
+      });
+    });
     charts.createSeriesMarkers(candles, data.markers);
     chart.timeScale().fitContent();
     container.setAttribute("data-drawn", "true");
