@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 from operator import attrgetter
 from typing import Literal
 from uuid import UUID
@@ -289,14 +290,11 @@ def streaks(trades: Sequence[ClosedTrade]) -> Streaks:
 
 def streaks_in_order(ordered: Sequence[ClosedTrade]) -> Streaks:
     """`streaks` of trades already in closing order."""
-    best = {"win": 0, "loss": 0}
-    current: Outcome | None = None
-    run = 0
-    for trade in ordered:
-        run = run + 1 if trade.outcome == current else 1
-        current = trade.outcome
-        if current in best:
-            best[current] = max(best[current], run)
+    best = {"win": 0, "loss": 0, "breakeven": 0}
+    for outcome, run in groupby(trade.outcome for trade in ordered):
+        length = sum(1 for _ in run)
+        if length > best[outcome]:
+            best[outcome] = length
     return Streaks(wins=best["win"], losses=best["loss"])
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from statistics import median, quantiles
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from scipy.stats import mannwhitneyu
 
 from ai_coach.analytics import ClosedTrade, group, trading_day
@@ -97,7 +98,8 @@ def timing_candidates(
         buckets = group(trades, "hour" if dimension == "hour" else "weekday", time_zone)
         # Each bucket is tested against the rest, so P&L and totals are gathered once.
         pnls = {
-            key: [float(trade.net_pnl) for trade in members] for key, members in buckets.items()
+            key: np.array([float(trade.net_pnl) for trade in members])
+            for key, members in buckets.items()
         }
         totals = {
             key: sum((t.net_pnl for t in members), Decimal(0)) for key, members in buckets.items()
@@ -107,7 +109,7 @@ def timing_candidates(
             rest_count = len(trades) - len(members)
             if len(members) < MIN_BUCKET or rest_count < MIN_BUCKET:
                 continue
-            rest_pnls = [pnl for other, values in pnls.items() if other != key for pnl in values]
+            rest_pnls = np.concatenate([values for other, values in pnls.items() if other != key])
             test = mannwhitneyu(pnls[key], rest_pnls, alternative="two-sided")
             p_value = float(test.pvalue)
             leak = totals[key] / len(members) < (everything - totals[key]) / rest_count
