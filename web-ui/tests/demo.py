@@ -93,7 +93,7 @@ def serve_demo(
         mae=Decimal("-62.00"),
         mfe=Decimal("240.00"),
         mae_price=Decimal("186.63"),
-        mfe_price=Decimal("189.65"),
+        mfe_price=Decimal("188.55"),
         executions=[
             an_execution(
                 shown_id,
