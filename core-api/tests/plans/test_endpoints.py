@@ -94,74 +94,60 @@ class TestPlanVersions:
         assert event["data"]["version"] == 1
 
 
+# Each bad rule with where its 422 problem points (after `body.rules.<i>.params`) and what it says.
+BADLY_SHAPED = [
+    ({"kind": "max_trades_per_day", "count": 1, "extra": 1}, ".max_trades_per_day.extra", "Extra"),
+    ({"kind": "max_trades_per_day", "count": "many"}, ".max_trades_per_day.count", "integer"),
+    ({"kind": "no_such_rule"}, "", "kind"),
+]
+UNUSABLE = [
+    (
+        {"kind": "trading_window", "weekdays": ["mon"], "start": "10:00:00", "end": "10:00:00"},
+        ".end",
+        "window is empty",
+    ),
+    ({"kind": "trading_window", "weekdays": ["mon"], "start": "10:00:00"}, ".end", "needs both"),
+    (
+        {"kind": "trading_window", "weekdays": ["mon"], "skip_first_minutes": 15},
+        ".exchange",
+        "needs an exchange",
+    ),
+    (
+        {"kind": "trading_window", "weekdays": ["mon"], "exchange": "NOPE"},
+        ".exchange",
+        "unknown exchange",
+    ),
+    ({"kind": "trading_window", "weekdays": ["mon", "mon"]}, ".weekdays", "twice"),
+    (
+        {"kind": "max_daily_loss", "percent_of_account": "2"},
+        ".percent_of_account",
+        "account balance",
+    ),
+    ({"kind": "max_position_size"}, ".quantity", "quantity or notional"),
+    (
+        {"kind": "custom", "expression": "position.qty > 1"},
+        ".expression",
+        "line 1, column 10: position has no field qty",
+    ),
+]
+
+
 class TestBadPlans:
-    @pytest.mark.parametrize(
-        ("rule", "location", "message"),
-        [
-            (
-                {"kind": "max_trades_per_day", "count": 1, "extra": 1},
-                "body.rules.0.params.max_trades_per_day.extra",
-                "Extra inputs",
-            ),
-            (
-                {"kind": "max_trades_per_day", "count": "many"},
-                "body.rules.0.params.max_trades_per_day.count",
-                "integer",
-            ),
-            ({"kind": "no_such_rule"}, "body.rules.0.params", "kind"),
-            (
-                {
-                    "kind": "trading_window",
-                    "weekdays": ["mon"],
-                    "start": "10:00:00",
-                    "end": "10:00:00",
-                },
-                "body.rules.0.params.end",
-                "window is empty",
-            ),
-            (
-                {"kind": "trading_window", "weekdays": ["mon"], "start": "10:00:00"},
-                "body.rules.0.params.end",
-                "needs both",
-            ),
-            (
-                {"kind": "trading_window", "weekdays": ["mon"], "skip_first_minutes": 15},
-                "body.rules.0.params.exchange",
-                "needs an exchange",
-            ),
-            (
-                {"kind": "trading_window", "weekdays": ["mon"], "exchange": "NOPE"},
-                "body.rules.0.params.exchange",
-                "unknown exchange",
-            ),
-            (
-                {"kind": "trading_window", "weekdays": ["mon", "mon"]},
-                "body.rules.0.params.weekdays",
-                "twice",
-            ),
-            (
-                {"kind": "max_daily_loss", "percent_of_account": "2"},
-                "body.rules.0.params.percent_of_account",
-                "account balance",
-            ),
-            ({"kind": "max_position_size"}, "body.rules.0.params.quantity", "quantity or notional"),
-            (
-                {"kind": "custom", "expression": "position.qty > 1"},
-                "body.rules.0.params.expression",
-                "line 1, column 10: position has no field qty",
-            ),
-        ],
-    )
-    def test_a_rule_that_cannot_be_used_is_a_422_naming_the_field(
-        self, client: TestClient, trader: Trader, rule: dict[str, Any], location: str, message: str
+    @pytest.mark.parametrize("cases", [BADLY_SHAPED, UNUSABLE], ids=["badly shaped", "unusable"])
+    def test_each_rule_that_cannot_be_used_is_named_in_a_422(
+        self, client: TestClient, trader: Trader, cases: list[tuple[dict[str, Any], str, str]]
     ) -> None:
-        response = client.put(
-            "/v1/plan", json={"rules": [{"name": "r", "params": rule}]}, headers=trader.headers
-        )
+        rules = [{"name": f"r{index}", "params": rule} for index, (rule, _, _) in enumerate(cases)]
+        response = client.put("/v1/plan", json={"rules": rules}, headers=trader.headers)
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
         errors = response.json()["errors"]
-        assert any(e["location"] == location and message in e["message"] for e in errors), errors
+        for index, (_, where, message) in enumerate(cases):
+            location = f"body.rules.{index}.params{where}"
+            assert any(e["location"] == location and message in e["message"] for e in errors), (
+                location,
+                errors,
+            )
         assert client.get("/v1/plan", headers=trader.headers).status_code == 404
 
     def test_an_expression_that_does_not_compile_is_described_as_a_custom_rule_check(

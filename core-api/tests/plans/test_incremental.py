@@ -103,7 +103,7 @@ def snapshot(session: Session, user_id: uuid.UUID) -> list[tuple[Any, ...]]:
 
 class TestIncrementalEvaluation:
     @settings(
-        max_examples=12,
+        max_examples=8,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

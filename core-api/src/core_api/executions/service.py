@@ -88,9 +88,9 @@ def record_batch(
             traceparent,
         )
         # The plan is re-judged on the days the changed positions lay on, before and after.
-        days = affected_days(session, account.id, touched)
+        days = affected_days(session, account.id, touched, earliest)
         rematch(session, account, touched, traceparent, since=earliest)
-        days |= affected_days(session, account.id, touched)
+        days |= affected_days(session, account.id, touched, earliest)
         evaluate_after_change(session, user_id, days, traceparent)
     return ExecutionBatchResult(
         inserted=len(inserted), duplicates=len(batch.executions) - len(inserted)
