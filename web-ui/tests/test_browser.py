@@ -16,6 +16,7 @@ from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import DAY, serve_demo
 from tests.factories import (
     a_broker_connection,
+    a_broker_connection_list,
     a_chat_reply,
     a_journal_entry,
     a_position,
@@ -411,6 +412,39 @@ def test_the_coach_answers_a_question_asked_from_the_keyboard(
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     screenshot(page, "coach-chat-phone")
     assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_a_finished_sync_refreshes_the_connections_and_keeps_the_form(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    sockets: list[WebSocketRoute] = []
+    page = open_page(chromium, web_ui_url)
+    page.route_web_socket("**/ws*", lambda socket: sockets.append(socket))
+    page.goto("/settings/brokers")
+    page.get_by_label("Name for this connection").fill("Half typed")
+    for _ in range(50):
+        if sockets:
+            break
+        page.wait_for_timeout(100)
+    assert sockets, "the page opened no socket"
+    synced = a_broker_connection(label="Freshly synced")
+    edge.answer("GET", "/api/v1/broker-connections", a_broker_connection_list(synced))
+
+    sockets[-1].send(
+        json.dumps(
+            {
+                "type": "event",
+                "position": 10,
+                "event": {"type": "broker_connection.synced.v1", "data": {}},
+            }
+        )
+    )
+
+    page.get_by_role("rowheader", name="Freshly synced").wait_for()
+    assert page.get_by_label("Name for this connection").input_value() == "Half typed"
+    assert page.locator("#connections-list").count() == 1
     page.context.close()
 
 

@@ -31,6 +31,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "review_id": "99999999-9999-9999-9999-999999999999",
         "week_start": "2026-02-23",
     },
+    "broker_connection.synced.v1": {
+        "connection_id": "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa",
+        "status": "active",
+        "executions": 12,
+        "synced_at": "2026-03-02T16:45:00Z",
+    },
     "plan.updated.v1": {"plan_id": "66666666-6666-6666-6666-666666666666", "version": 4},
     "rule.violated.v1": {
         "violation_id": "77777777-7777-7777-7777-777777777777",
@@ -102,6 +108,11 @@ class TestLiveScript:
         )
 
         assert [event["name"] for event in result["triggered"]] == ["tl-plan", "tl-rules"]
+
+    def test_a_finished_broker_sync_fires_tl_brokers(self) -> None:
+        result = run_live_script([delivery("8-0", "broker_connection.synced.v1", {})])
+
+        assert [event["name"] for event in result["triggered"]] == ["tl-brokers"]
 
     def test_a_ready_review_fires_tl_insights_and_tl_reviews(self) -> None:
         result = run_live_script([delivery("7-0", "coach.review_ready.v1", {})])

@@ -65,6 +65,8 @@
       fire("tl-plan", data);
     } else if (event.type.indexOf("rule.violated.") === 0) {
       fire("tl-rules", data);
+    } else if (event.type.indexOf("broker_connection.synced.") === 0) {
+      fire("tl-brokers", data);
     } else if (event.type.indexOf("coach.") === 0) {
       fire("tl-insights", data);
       if (event.type.indexOf("coach.review_ready.") === 0) {
