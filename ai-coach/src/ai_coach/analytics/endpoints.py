@@ -10,13 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Query, Request
 
 from ai_coach.analytics.breakdown import Dimension, group, summarize, within
-from ai_coach.analytics.responses import (
-    Analytics,
-    AnalyticsGroup,
-    CurrencyAnalytics,
-    MetricsBody,
-)
+from ai_coach.analytics.responses import metrics_body
 from ai_coach.auth import CurrentUser
+from ai_coach.contracts.analytics import Analytics, AnalyticsGroup, CurrencyAnalytics
 from ai_coach.contracts.problem import Problem, ProblemField
 from ai_coach.core import CoreClient
 from ai_coach.errors import InvalidInputError
@@ -73,10 +69,10 @@ async def get_analytics(
                 [ProblemField(location="query/starting_equity", message=str(error))],
             ) from error
         groups = [
-            AnalyticsGroup(key=key, metrics=MetricsBody.of(summarize(members, time_zone=zone)))
+            AnalyticsGroup(key=key, metrics=metrics_body(summarize(members, time_zone=zone)))
             for key, members in group(chosen, group_by, zone).items()
         ]
         items.append(
-            CurrencyAnalytics(currency=currency, overall=MetricsBody.of(overall), groups=groups)
+            CurrencyAnalytics(currency=currency, overall=metrics_body(overall), groups=groups)
         )
     return Analytics(group_by=group_by, start=start, end=end, time_zone=zone_name, items=items)
