@@ -35,6 +35,8 @@ IMPORT_FAMILY = "import"
 POSITION_FAMILY = "position"
 # A group of its own: its replayed dead letters must not reach the import consumer.
 MARKET_DATA_GROUP = "workers-market-data"
+BROKER_FAMILY = "broker_connection"
+BROKER_GROUP = "workers-brokers"
 _RESTART_SECONDS = 1.0
 logger = logging.getLogger(__name__)
 
@@ -113,7 +115,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
             )
             known = catalogue(
                 bus,
-                [CONSUMER_GROUP, MARKET_DATA_GROUP],
+                [CONSUMER_GROUP, MARKET_DATA_GROUP, BROKER_GROUP],
                 broker_sync=broker_sync.run if broker_sync else None,
             )
             jobs = enabled_jobs(known, settings.scheduled_job_names)
@@ -155,6 +157,18 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                 asyncio.create_task(server.serve(), name="health"),
                 asyncio.create_task(scheduler.run(stop), name="scheduler"),
             ]
+            if broker_sync is not None:
+                # New connections and the trader's "sync now" do not wait for the schedule.
+                tasks.append(
+                    asyncio.create_task(
+                        _keep_running(
+                            "broker consumer",
+                            consume(BROKER_GROUP, BROKER_FAMILY, broker_sync.handle),
+                            stop,
+                        ),
+                        name="broker consumer",
+                    )
+                )
             logger.info("workers running; health on %s:%s", settings.host, settings.port)
             await stop.wait()
             logger.info(

@@ -9,7 +9,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from tradeloop_contracts import SEALING_PURPOSE, SealedBrokerCredentials
+from tradeloop_contracts import (
+    SEALING_PURPOSE,
+    BrokerConnectionCreated,
+    BrokerSyncRequested,
+    SealedBrokerCredentials,
+    make_event,
+)
 from tradeloop_contracts.bus import open_bus
 from tradeloop_contracts.sealing import KeyRing, SealContext, Sealer
 
@@ -245,3 +251,25 @@ class TestBrokerSyncJob:
         assert len(held_ids(stub_core, key_connection)) == 4
         with pytest.raises(ValueError, match="WORKERS_SEALING_KEYS"):
             enabled_jobs(catalogue(bus, ["workers"]), ["broker-sync"])
+
+    async def test_a_new_connection_or_a_sync_request_syncs_at_once(
+        self,
+        broker_sync: BrokerSync,
+        key_connection: SealedBrokerCredentials,
+        stub_core: StubCore,
+        stub_alpaca: StubAlpaca,
+    ) -> None:
+        stub_alpaca.add_activities(fill_activities(3, start=START))
+        created = BrokerConnectionCreated(
+            user_id=key_connection.user_id,
+            connection_id=key_connection.connection_id,
+            broker="alpaca",
+        )
+        await broker_sync.handle(make_event("broker_connection.created.v1", created, source="/t"))
+        assert len(held_ids(stub_core, key_connection)) == 3
+
+        stub_alpaca.add_activities(fill_activities(2, start=START + dt.timedelta(hours=1)))
+        requested = BrokerSyncRequested.model_validate(created.model_dump())
+        event = make_event("broker_connection.sync_requested.v1", requested, source="/t")
+        await broker_sync.handle(event)
+        assert len(held_ids(stub_core, key_connection)) == 5

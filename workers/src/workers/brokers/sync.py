@@ -14,12 +14,17 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from uuid import UUID
 
 from tradeloop_contracts import (
+    BrokerConnectionCreated,
+    BrokerSyncRequested,
     BrokerSyncUpdate,
     DueBrokerConnection,
+    Event,
     ExecutionBatch,
     SealedBrokerCredentials,
+    UserEventData,
 )
 
 from ..core import CoreClient
@@ -34,6 +39,7 @@ from .adapter import (
 )
 from .credentials import OpenSecret, credentials_of
 
+SYNC_NOW = frozenset({"broker_connection.created.v1", "broker_connection.sync_requested.v1"})
 logger = logging.getLogger(__name__)
 
 
@@ -76,32 +82,45 @@ class BrokerSync:
         results = await asyncio.gather(*(self._guarded(connection) for connection in due.items))
         return [result for result in results if result is not None]
 
+    async def handle(self, event: Event[UserEventData]) -> None:
+        """Sync the connection a `broker_connection.created.v1` or `.sync_requested.v1`
+        names, now rather than at its next turn; other events are ignored.
+
+        Raises CoreError while core cannot be reached, so the bus delivers it again.
+        """
+        data = event.data
+        if event.type in SYNC_NOW and isinstance(
+            data, BrokerConnectionCreated | BrokerSyncRequested
+        ):
+            async with self._concurrency:
+                await self.sync(data.connection_id, data.broker)
+
     async def _guarded(self, connection: DueBrokerConnection) -> SyncResult | None:
         async with self._concurrency:
             try:
-                return await self.sync(connection)
+                return await self.sync(connection.connection_id, connection.broker)
             except Exception:
                 # The cursor stays where the last stored page left it; the next turn resumes.
                 logger.exception("broker sync of connection %s failed", connection.connection_id)
                 return None
 
-    async def sync(self, connection: DueBrokerConnection) -> SyncResult | None:
+    async def sync(self, connection_id: UUID, broker: str) -> SyncResult | None:
         """Sync one connection; None when core no longer has it or no adapter knows its broker.
 
         Raises CoreError when core cannot be reached, and the sealing library's errors when
         a secret does not open.
         """
-        adapter = self._adapters.get(connection.broker)
+        adapter = self._adapters.get(broker)
         if adapter is None:
             logger.warning(
                 "connection %s is on broker %r, which this worker cannot sync",
-                connection.connection_id,
-                connection.broker,
+                connection_id,
+                broker,
             )
             return None
-        sealed = await self._core.broker_credentials(connection.connection_id)
+        sealed = await self._core.broker_credentials(connection_id)
         if sealed is None:
-            logger.info("connection %s is gone; skipped", connection.connection_id)
+            logger.info("connection %s is gone; skipped", connection_id)
             return None
         run = _Run(self._core, adapter, sealed, credentials_of(sealed, self._open_secret))
         try:
@@ -112,12 +131,12 @@ class BrokerSync:
             # Not the connection's fault: it stays active and the next turn tries again.
             logger.warning(
                 "broker of connection %s unavailable; %d pages stored before it stopped",
-                connection.connection_id,
+                connection_id,
                 run.pages,
             )
             return run.result("active", "broker_unavailable")
         except BrokerRejectedError as error:
-            logger.error("connection %s: %s", connection.connection_id, error)
+            logger.error("connection %s: %s", connection_id, error)
             return await run.finish("broken", "broker_answer_unreadable", self._clock())
         return await run.finish("active", None, self._clock())
 
