@@ -34,7 +34,7 @@ from tradeloop_contracts import (
 from core_api.errors import AppError, FieldError
 from core_api.identity.models import UserRecord
 from core_api.kit.clock import utcnow
-from core_api.outbox.service import record_event
+from core_api.outbox.service import record_event, record_events
 from core_api.plans.custom_rules import CustomRuleError, compile_rule
 from core_api.plans.engine import Evaluation, Finding, VersionRules, evaluate, rule_of
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
@@ -240,10 +240,10 @@ def _store(
     if rows:
         # A table insert: the ORM bulk path spends longer preparing rows than writing them.
         session.execute(insert(ViolationRecord.metadata.tables["violations"]), rows)
-        for row in rows:
-            record_event(
-                session,
-                "rule.violated.v1",
+        record_events(
+            session,
+            "rule.violated.v1",
+            (
                 RuleViolated(
                     user_id=repository.user_id,
                     violation_id=row["id"],
@@ -253,9 +253,11 @@ def _store(
                     day=row["day"],
                     cost=row["cost"],
                     currency=row["currency"],
-                ),
-                traceparent,
-            )
+                )
+                for row in rows
+            ),
+            traceparent,
+        )
 
 
 def _values(finding: Finding) -> dict[str, Any]:
