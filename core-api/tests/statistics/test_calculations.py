@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from core_api.positions.matching import Outcome
-from core_api.statistics.calculations import ClosedTrade, compute, max_drawdown
+from core_api.statistics.calculations import ClosedTrade, compute, max_drawdown, r_multiple
 
 MONDAY = dt.date(2026, 3, 2)
 TUESDAY = dt.date(2026, 3, 3)
@@ -68,3 +68,24 @@ class TestCompute:
     def test_drawdown_counts_from_zero_before_the_first_trade(self) -> None:
         assert max_drawdown([Decimal(-30), Decimal(10)]) == Decimal(30)
         assert max_drawdown([Decimal(10), Decimal(20)]) == Decimal(0)
+
+    def test_expectancy_in_r_averages_the_positions_with_an_r(self) -> None:
+        with_r = [
+            ClosedTrade(MONDAY, Decimal(200), Decimal(201), Decimal(1), "win", Decimal("2")),
+            ClosedTrade(MONDAY, Decimal(-100), Decimal(-99), Decimal(1), "loss", Decimal("-1")),
+            ClosedTrade(TUESDAY, Decimal(50), Decimal(51), Decimal(1), "win", Decimal("0.5")),
+        ]
+        stats = compute([*with_r, trade("80", TUESDAY)], "USD")
+        # (2 − 1 + 0.5) / 3; the position without a stop is left out.
+        assert (stats.expectancy_r, stats.trades_with_r) == (Decimal("0.5000"), 3)
+        assert compute([trade("80")], "USD").expectancy_r is None
+
+    def test_r_is_net_over_the_initial_risk_to_four_places(self) -> None:
+        # 298 / (|50 − 48| × 100 × 1); a short risks the distance above its entry.
+        assert r_multiple(Decimal(298), Decimal(50), Decimal(48), Decimal(100), Decimal(1)) == (
+            Decimal("1.4900")
+        )
+        assert r_multiple(
+            Decimal(-150), Decimal(4000), Decimal("4003"), Decimal(2), Decimal(50)
+        ) == Decimal("-0.5000")
+        assert r_multiple(Decimal(10), Decimal(50), Decimal(50), Decimal(1), Decimal(1)) is None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tradeloop_contracts import Statistics
 
 from core_api.positions.models import PositionRecord
+from core_api.positions.service import r_multiple
 from core_api.statistics.calculations import ClosedTrade, compute
 from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 from core_api.statistics.read_model import refresh_daily_pnl
@@ -110,6 +111,21 @@ class TestDailyPnlReadModel:
         self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
     ) -> None:
         post_batch(client, workers, trader, random_stream(11))
+        stopped = session.scalars(
+            select(PositionRecord)
+            .where(PositionRecord.user_id == trader.id, PositionRecord.status == "closed")
+            .order_by(PositionRecord.id)
+        ).all()[::2]
+        for index, position in enumerate(stopped):
+            # Below the entry, some exactly at it (no risk, so no R).
+            stop = position.avg_entry_price - Decimal(index % 3)
+            response = client.patch(
+                f"/v1/positions/{position.id}",
+                json={"initial_stop": str(stop)},
+                headers=trader.headers,
+            )
+            assert response.status_code == 200, response.text
+        session.expire_all()
         closed = session.scalars(
             select(PositionRecord)
             .where(PositionRecord.user_id == trader.id, PositionRecord.status == "closed")
@@ -122,6 +138,7 @@ class TestDailyPnlReadModel:
                 gross=p.realised_pnl_gross,
                 fees=p.fees,
                 outcome=p.outcome,  # type: ignore[arg-type]
+                r=r_multiple(p),
             )
             for p in closed
             if dt.date(2026, 3, 4) <= p.closed_day <= dt.date(2026, 3, 11)  # type: ignore[operator]
@@ -133,3 +150,5 @@ class TestDailyPnlReadModel:
         # Equal as numbers: stored amounts come back without trailing zeros.
         assert Statistics.model_validate(response.json()) == expected
         assert expected.trades > 5
+        assert expected.trades_with_r
+        assert expected.trades_with_r < expected.trades

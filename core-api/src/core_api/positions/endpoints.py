@@ -12,6 +12,7 @@ from tradeloop_contracts import (
     Direction,
     Outcome,
     PositionDetail,
+    PositionExcursions,
     PositionPage,
     PositionStatus,
     PositionUpdate,
@@ -22,9 +23,15 @@ from core_api.db import DbSession
 from core_api.executions.service import to_executions
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
 from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from core_api.kit.tracing import Traceparent
 from core_api.positions.listing import DEFAULT_SORT, PositionCursor, PositionFilters, Sort
 from core_api.positions.repository import PositionRepository
-from core_api.positions.service import position_fields, to_position, update_position
+from core_api.positions.service import (
+    position_fields,
+    store_excursions,
+    to_position,
+    update_position,
+)
 
 public = APIRouter(tags=["positions"])
 internal = APIRouter(tags=["positions"])
@@ -126,3 +133,28 @@ def list_positions_for_service(
 ) -> PositionPage:
     """A trader's positions, filtered, most recently opened first unless sorted otherwise."""
     return _page(PositionRepository(session, user_id), filters, sort, cursor, limit)
+
+
+@internal.get("/internal/users/{user_id}/positions/{position_id}")
+def get_position_for_service(
+    user_id: uuid.UUID, position_id: uuid.UUID, _caller: ServiceCaller, session: DbSession
+) -> PositionDetail:
+    """One of a trader's positions with its executions."""
+    repository = PositionRepository(session, user_id)
+    record = repository.get(position_id)
+    executions = to_executions(repository.executions(record.id), record.id)
+    return PositionDetail.model_validate({**position_fields(record), "executions": executions})
+
+
+@internal.put("/internal/users/{user_id}/positions/{position_id}/excursions", status_code=204)
+def put_excursions(
+    user_id: uuid.UUID,
+    position_id: uuid.UUID,
+    body: PositionExcursions,
+    _caller: ServiceCaller,
+    session: DbSession,
+    traceparent: Traceparent,
+) -> None:
+    """Store the MAE/MFE a worker measured from complete bars."""
+    record = PositionRepository(session, user_id).get(position_id)
+    store_excursions(session, record, body, traceparent)

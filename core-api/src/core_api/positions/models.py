@@ -61,6 +61,12 @@ class PositionRecord(Entity):
     execution_count: Mapped[int]
     initial_stop: Mapped[Decimal | None]
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # MAE/MFE from complete bars (workers compute them); None while unknown.
+    mae: Mapped[Decimal | None]
+    mfe: Mapped[Decimal | None]
+    mae_price: Mapped[Decimal | None]
+    mfe_price: Mapped[Decimal | None]
+    excursion_interval: Mapped[str | None] = mapped_column(String(8))
 
 
 class PositionFillRecord(Base):

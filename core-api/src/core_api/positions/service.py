@@ -5,12 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
-from tradeloop_contracts import Instrument, Position, PositionClosed, PositionUpdate
+from tradeloop_contracts import (
+    Instrument,
+    MarketDataEnriched,
+    Position,
+    PositionClosed,
+    PositionExcursions,
+    PositionUpdate,
+)
 
 from core_api.accounts.models import AccountRecord
 from core_api.errors import AppError, FieldError
@@ -31,6 +38,7 @@ from core_api.positions.models import (
     PositionStopRecord,
     PositionTagRecord,
 )
+from core_api.statistics import calculations
 from core_api.statistics.read_model import refresh_daily_pnl
 from core_api.tags.service import register_tags
 
@@ -245,6 +253,13 @@ def _apply(
     opening: ExecutionRecord,
     account: AccountRecord,
 ) -> None:
+    if (position.closed_at, position.execution_count, position.max_quantity) != (
+        result.closed_at,
+        len(result.shares),
+        result.max_quantity,
+    ):
+        # Other fills make other excursions: unknown until workers measure them again.
+        _set_excursions(position, None)
     position.instrument = opening.instrument().model_dump(mode="json", exclude_none=True)
     position.underlying = opening.underlying or opening.root
     position.opened_day = trading_day(result.opened_at, opening.asset_class, account.time_zone)
@@ -308,6 +323,15 @@ def update_position(
         if body.initial_stop is not None and body.initial_stop != record.initial_stop:
             session.add(PositionStopRecord(position_id=record.id, stop=body.initial_stop))
         record.initial_stop = body.initial_stop
+        if record.closed_day is not None:
+            # The day's R sums change with the stop.
+            session.flush()
+            refresh_daily_pnl(
+                session,
+                record.user_id,
+                record.account_id,
+                {(record.asset_class, record.symbol): {record.closed_day}},
+            )
     if body.tags is not None:
         record.tags = clean_tags(body.tags, "body.tags")
         session.execute(delete(PositionTagRecord).where(PositionTagRecord.position_id == record.id))
@@ -317,6 +341,43 @@ def update_position(
         register_tags(session, record.user_id, record.tags)
     session.flush()
     return record
+
+
+def store_excursions(
+    session: Session, record: PositionRecord, body: PositionExcursions, traceparent: str | None
+) -> None:
+    """Keeps the MAE/MFE workers measured and announces `market_data.enriched.v1`.
+
+    A 422 problem naming `body.currency` when it is not the position's currency.
+    """
+    if body.currency != record.currency:
+        raise AppError(
+            422,
+            "Invalid request",
+            errors=[FieldError("body.currency", f"is not the position's {record.currency}")],
+        )
+    _set_excursions(record, body)
+    session.flush()
+    record_event(
+        session,
+        "market_data.enriched.v1",
+        MarketDataEnriched(
+            user_id=record.user_id,
+            position_id=record.id,
+            mae=body.mae,
+            mfe=body.mfe,
+            currency=body.currency,
+        ),
+        traceparent,
+    )
+
+
+def _set_excursions(record: PositionRecord, excursions: PositionExcursions | None) -> None:
+    record.mae = excursions.mae if excursions else None
+    record.mfe = excursions.mfe if excursions else None
+    record.mae_price = excursions.mae_price if excursions else None
+    record.mfe_price = excursions.mfe_price if excursions else None
+    record.excursion_interval = excursions.interval if excursions else None
 
 
 def clean_tags(tags: Iterable[str], location: str) -> list[str]:
@@ -379,22 +440,21 @@ def position_fields(record: PositionRecord) -> dict[str, object]:
         "outcome": record.outcome,
         "execution_count": record.execution_count,
         "tags": list(record.tags),
+        "mae": record.mae,
+        "mfe": record.mfe,
+        "mae_price": record.mae_price,
+        "mfe_price": record.mfe_price,
     }
 
 
-R_PLACES = Decimal("0.0001")
-
-
 def r_multiple(record: PositionRecord) -> Decimal | None:
-    """Net P&L over the initial risk, |entry − initial stop| × size × multiplier.
-
-    None while the position is open, without an initial stop, or when the stop equals
-    the entry (no risk to divide by). Rounded half-even to 4 places.
-    """
+    """The position's R (see statistics.calculations); None while open or without a stop."""
     if record.status != "closed" or record.initial_stop is None:
         return None
-    multiplier = Decimal(str(record.instrument.get("multiplier", "1")))
-    risk = abs(record.avg_entry_price - record.initial_stop) * record.max_quantity * multiplier
-    if risk == 0:
-        return None
-    return (record.realised_pnl_net / risk).quantize(R_PLACES, rounding=ROUND_HALF_EVEN)
+    return calculations.r_multiple(
+        record.realised_pnl_net,
+        record.avg_entry_price,
+        record.initial_stop,
+        record.max_quantity,
+        Decimal(str(record.instrument.get("multiplier", "1"))),
+    )

@@ -5,6 +5,8 @@
 - Profit factor = Σ net of wins / |Σ net of losses|; with no losses it is absent and
   `no_losses` is set, never a large number.
 - Payoff ratio = mean win / |mean loss|. Expectancy = mean net P&L per closed position.
+- R multiple = net P&L / (|average entry − initial stop| × size × multiplier), rounded
+  half-even to 4 places; expectancy (R) = mean R over the closed positions that have one.
 - Max drawdown = the largest peak-to-trough fall of cumulative realised net P&L at the
   end of each trading day, starting from zero before the first day, as a positive amount
   (the daily series quantstats and empyrical work on).
@@ -35,6 +37,7 @@ class ClosedTrade:
     gross: Decimal
     fees: Decimal
     outcome: Literal["win", "loss", "breakeven"]
+    r: Decimal | None = None
 
 
 def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
@@ -54,6 +57,8 @@ class DayTotals:
     fees: Decimal = Decimal(0)
     win_total: Decimal = Decimal(0)
     loss_total: Decimal = Decimal(0)
+    trades_with_r: int = 0
+    r_total: Decimal = Decimal(0)
 
     def plus(self, other: DayTotals) -> DayTotals:
         """Both days' sums together (same day)."""
@@ -67,6 +72,8 @@ class DayTotals:
             fees=self.fees + other.fees,
             win_total=self.win_total + other.win_total,
             loss_total=self.loss_total + other.loss_total,
+            trades_with_r=self.trades_with_r + other.trades_with_r,
+            r_total=self.r_total + other.r_total,
         )
 
 
@@ -85,6 +92,8 @@ def totals_by_day(trades: Sequence[ClosedTrade]) -> list[DayTotals]:
                 fees=trade.fees,
                 win_total=trade.net if trade.outcome == "win" else Decimal(0),
                 loss_total=trade.net if trade.outcome == "loss" else Decimal(0),
+                trades_with_r=int(trade.r is not None),
+                r_total=trade.r if trade.r is not None else Decimal(0),
             )
         )
     return [days[day] for day in sorted(days)]
@@ -114,6 +123,7 @@ def compute_from_days(
     loss_total = sum((day.loss_total for day in days), Decimal(0))
     net = sum((day.net for day in days), Decimal(0))
     decided = wins + losses
+    trades_with_r = sum(day.trades_with_r for day in days)
     average_win = _ratio(win_total, Decimal(wins)) if wins else None
     average_loss = _ratio(loss_total, Decimal(losses)) if losses else None
     calendar = [DailyPnl(day=day.day, net_pnl=day.net, trades=day.trades) for day in days]
@@ -140,12 +150,28 @@ def compute_from_days(
             else None
         ),
         expectancy=_ratio(net, Decimal(count)) if count else None,
+        expectancy_r=(
+            _ratio(sum((day.r_total for day in days), Decimal(0)), Decimal(trades_with_r))
+            if trades_with_r
+            else None
+        ),
+        trades_with_r=trades_with_r,
         average_win=average_win,
         average_loss=average_loss,
         max_drawdown=max_drawdown([day.net for day in days]),
         equity_curve=equity_curve(calendar),
         calendar=calendar,
     )
+
+
+def r_multiple(
+    net: Decimal, entry: Decimal, initial_stop: Decimal, size: Decimal, multiplier: Decimal
+) -> Decimal | None:
+    """Net P&L over the initial risk; None when the stop equals the entry (no risk)."""
+    risk = abs(entry - initial_stop) * size * multiplier
+    if risk == 0:
+        return None
+    return _ratio(net, risk)
 
 
 def max_drawdown(results: Sequence[Decimal]) -> Decimal:

@@ -33,6 +33,9 @@ class DailyPnlRecord(Base):
     fees: Mapped[Decimal]
     win_total: Mapped[Decimal]
     loss_total: Mapped[Decimal]
+    # Positions with an R (an initial stop) and the sum of their R multiples.
+    trades_with_r: Mapped[int] = mapped_column(server_default="0")
+    r_total: Mapped[Decimal] = mapped_column(server_default="0")
 
 
 class DailyAccountPnlRecord(Base):
@@ -58,3 +61,6 @@ class DailyAccountPnlRecord(Base):
     fees: Mapped[Decimal]
     win_total: Mapped[Decimal]
     loss_total: Mapped[Decimal]
+    # Positions with an R (an initial stop) and the sum of their R multiples.
+    trades_with_r: Mapped[int] = mapped_column(server_default="0")
+    r_total: Mapped[Decimal] = mapped_column(server_default="0")

@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from core_api.positions.models import PositionRecord
-from core_api.statistics.calculations import DayTotals
+from core_api.statistics.calculations import DayTotals, r_multiple
 from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 
 
@@ -62,6 +62,10 @@ def refresh_daily_pnl(
             PositionRecord.realised_pnl_gross,
             PositionRecord.fees,
             PositionRecord.outcome,
+            PositionRecord.initial_stop,
+            PositionRecord.avg_entry_price,
+            PositionRecord.max_quantity,
+            PositionRecord.instrument,
         ).where(
             PositionRecord.account_id == account_id,
             PositionRecord.status == "closed",
@@ -69,7 +73,20 @@ def refresh_daily_pnl(
         )
     )
     rows: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
-    for asset_class, symbol, day, net, net_base, gross, fees, outcome in closed:
+    for (
+        asset_class,
+        symbol,
+        day,
+        net,
+        net_base,
+        gross,
+        fees,
+        outcome,
+        initial_stop,
+        entry,
+        size,
+        instrument,
+    ) in closed:
         assert day is not None  # every closed position has its trading day
         row = rows.get((asset_class, symbol, day))
         if row is None:
@@ -87,6 +104,8 @@ def refresh_daily_pnl(
                 "fees": Decimal(0),
                 "win_total": Decimal(0),
                 "loss_total": Decimal(0),
+                "trades_with_r": 0,
+                "r_total": Decimal(0),
             }
         # Base currency where the position has a base result.
         amount = net_base if net_base is not None else net
@@ -100,12 +119,29 @@ def refresh_daily_pnl(
         elif outcome == "loss":
             row["losses"] += 1
             row["loss_total"] += amount
+        if initial_stop is not None:
+            multiplier = Decimal(str(instrument.get("multiplier", "1")))
+            r = r_multiple(net, entry, initial_stop, size, multiplier)
+            if r is not None:
+                row["trades_with_r"] += 1
+                row["r_total"] += r
     if rows:
         session.execute(insert(DailyPnlRecord), list(rows.values()))
     _refresh_account_days(session, user_id, account_id, account_days | {day for *_, day in rows})
 
 
-_SUMMED = ("trades", "wins", "losses", "net", "gross", "fees", "win_total", "loss_total")
+_SUMMED = (
+    "trades",
+    "wins",
+    "losses",
+    "net",
+    "gross",
+    "fees",
+    "win_total",
+    "loss_total",
+    "trades_with_r",
+    "r_total",
+)
 
 
 def _refresh_account_days(
@@ -164,6 +200,8 @@ def day_totals(
         DailyAccountPnlRecord.fees,
         DailyAccountPnlRecord.win_total,
         DailyAccountPnlRecord.loss_total,
+        DailyAccountPnlRecord.trades_with_r,
+        DailyAccountPnlRecord.r_total,
     )
     statement: Select[*tuple[Any, ...]]
     if session.get_bind().dialect.name == "postgresql":
@@ -182,7 +220,7 @@ def day_totals(
     days: dict[dt.date, DayTotals] = {}
     for found in session.execute(statement):
         values: tuple[Any, ...] = tuple(found)
-        day, trades, wins, losses, net, gross, fees, win_total, loss_total = values
+        day, trades, wins, losses, net, gross, fees, win_total, loss_total, with_r, r_total = values
         row = DayTotals(
             day=day,
             trades=int(trades),
@@ -193,6 +231,8 @@ def day_totals(
             fees=fees,
             win_total=win_total,
             loss_total=loss_total,
+            trades_with_r=int(with_r),
+            r_total=r_total,
         )
         days[day] = days[day].plus(row) if day in days else row
     return [days[day] for day in sorted(days)]
