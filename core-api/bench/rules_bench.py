@@ -209,9 +209,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
     parser.add_argument("--max-size", type=int, default=100_000)
+    parser.add_argument(
+        "--backend", choices=["sqlite", "postgresql"], action="append", help="default: both"
+    )
     args = parser.parse_args()
-    backends = [("sqlite", sqlite_database)]
-    if postgres_answers():
+    wanted = set(args.backend or ["sqlite", "postgresql"])
+    backends = [("sqlite", sqlite_database)] if "sqlite" in wanted else []
+    if "postgresql" in wanted and postgres_answers():
         backends.append(("postgresql", postgres_database))
     lines: list[dict[str, Any]] = []
     for backend, database in backends:
