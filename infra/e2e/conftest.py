@@ -65,3 +65,8 @@ class Screenshots:
 @pytest.fixture
 def screenshots(page: Page, request: pytest.FixtureRequest) -> Screenshots:
     return Screenshots(page, request.node.name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The smoke load runs last, on a system past its start-up work (the demo's events)."""
+    items.sort(key=lambda item: item.path.name == "test_load.py")

@@ -31,6 +31,7 @@ from locust.env import Environment
 from locust.stats import StatsEntry
 
 PASSWORD = "correct-horse-battery-9"
+STOP_SECONDS = 30.0
 # Setting a trader up is not the traffic the thresholds judge (signing up hashes a password).
 SETUP = {"signup", "accounts"}
 SETTINGS = {
@@ -126,7 +127,11 @@ def run(base_url: str, settings: dict[str, Any]) -> Summary:
     # answer, which would be measured; the system's resolver reads /etc/hosts at once.
     # (The type stubs declare the hub's resolver as AbstractResolver; this one is duck-typed.)
     gevent.get_hub().resolver = BlockingResolver()  # type: ignore[assignment]
-    environment = Environment(user_classes=[Trader], host=base_url.rstrip("/"))
+    # At the end each trader finishes the request it is making, so a slow one is
+    # measured rather than cut off; STOP_SECONDS bounds that wait.
+    environment = Environment(
+        user_classes=[Trader], host=base_url.rstrip("/"), stop_timeout=STOP_SECONDS
+    )
     runner = environment.create_local_runner()
     users = int(settings["users"])
     ramp = users / float(settings["spawn_rate"])

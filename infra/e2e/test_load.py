@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 INFRA = Path(__file__).resolve().parent.parent
+TRAFFIC = ("GET dashboard", "GET positions", "POST import")
 
 
 def _load(base_url: str, *args: str) -> tuple[int, dict[str, Any], str]:
@@ -30,9 +31,10 @@ def test_a_few_traders_stay_within_the_thresholds(base_url: str) -> None:
     assert summary["problems"] == []
     requests = summary["by_request"]
     assert requests["POST signup"]["requests"] == 4
-    for name in ("GET dashboard", "GET positions"):
-        assert requests[name]["requests"] > 0
-        assert requests[name]["failures"] == 0
+    # Which tasks a short run picks is random; that traffic flowed, and none failed, is not.
+    traffic = [requests.get(name, {}) for name in TRAFFIC]
+    assert sum(entry.get("requests", 0) for entry in traffic) > 0
+    assert all(entry["failures"] == 0 for entry in requests.values())
     assert summary["p50_ms"] <= summary["p99_ms"]
 
 
