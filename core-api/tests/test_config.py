@@ -21,12 +21,21 @@ class TestSettings:
                 service_clients={"edge": SecretStr("dev-edge-secret")},
             )
 
+    def test_a_sealing_key_ring_is_required_elsewhere(self) -> None:
+        with pytest.raises(ValidationError, match="CORE_SEALING_KEYS"):
+            Settings(
+                environment="production",
+                signing_key=SecretStr('{"kty": "OKP"}'),
+                service_clients={"edge": SecretStr("9f1c2d8e")},
+            )
+
     def test_production_settings_with_real_secrets_are_accepted(self) -> None:
         key = SecretStr('{"kty": "OKP"}')
         settings = Settings(
             environment="production",
             signing_key=key,
             service_clients={"edge": SecretStr("9f1c2d8e")},
+            sealing_keys=SecretStr("/run/secrets/sealing-keys.json"),
         )
         assert not settings.is_development
         assert "9f1c2d8e" not in repr(settings)

@@ -20,8 +20,6 @@ EXCEPTIONS = {
     ("get", "/healthz", "response"): "liveness probe, {status}; not part of the API contract",
     ("get", "/readyz", "response"): "readiness probe, {status}; not part of the API contract",
     ("get", "/.well-known/jwks.json", "response"): "an RFC 7517 JWK Set, a standard shape",
-    ("delete", "/v1/me", "request"): "AccountDeletion: contracts 1.0.0 has no body for it",
-    ("get", "/v1/api-tokens", "response"): "a list of ApiToken: contracts 1.0.0 has no list model",
     ("post", "/v1/imports", "request"): "multipart upload: the file plus ImportOptions fields",
 }
 

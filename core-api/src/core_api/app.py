@@ -9,6 +9,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core_api import health
 from core_api.accounts import endpoints as accounts
+from core_api.brokers import endpoints as brokers
+from core_api.brokers.keys import load_sealing_ring
 from core_api.config import Settings
 from core_api.db import make_engine, make_sessions
 from core_api.errors import install_error_handlers
@@ -19,9 +21,11 @@ from core_api.imports import endpoints as imports
 from core_api.insights import endpoints as insights
 from core_api.journal import endpoints as journal
 from core_api.kit.limits import BodySizeLimit
+from core_api.mappings import endpoints as mappings
 from core_api.outbox import endpoints as outbox
 from core_api.plans import endpoints as plans
 from core_api.positions import endpoints as positions
+from core_api.reviews import endpoints as reviews
 from core_api.state import CoreState
 from core_api.statistics import endpoints as statistics
 from core_api.tags import endpoints as tags
@@ -33,7 +37,8 @@ def create_app(
     """The app, wired to the database and object store the settings name.
 
     `sessions` replaces the session factory (tests bind it to one rolled-back transaction).
-    Raises SigningKeyError when no usable signing key is configured.
+    Raises SigningKeyError when no usable signing key is configured, KeyRingError when the
+    sealing key ring is unusable.
     """
     settings = settings or Settings()
     engine = make_engine(settings.resolved_database_url)
@@ -44,6 +49,7 @@ def create_app(
         sessions=sessions or make_sessions(engine),
         tokens=TokenIssuer(keys=load_key_ring(settings), issuer=settings.issuer),
         store=open_store(settings.resolved_object_store_url),
+        sealing=load_sealing_ring(settings),
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
@@ -66,6 +72,12 @@ def create_app(
         insights.public,
         insights.internal,
         plans.router,
+        brokers.public,
+        brokers.internal,
+        reviews.public,
+        reviews.internal,
+        mappings.public,
+        mappings.internal,
         outbox.router,
     ):
         app.include_router(router)

@@ -1,4 +1,4 @@
-"""The `core-api` command: serve, migrate, seed-demo, lint-migrations."""
+"""The `core-api` command: serve, migrate, seed-demo, lint-migrations, reseal."""
 
 from __future__ import annotations
 
@@ -55,12 +55,48 @@ def lint_migrations(versions: Path | None) -> int:
     return 1 if violations else 0
 
 
+def reseal(settings: Settings) -> int:
+    """Rewraps every broker secret under the primary sealing key; 1 when any was refused."""
+    from tradeloop_contracts.sealing import KeyRingError
+
+    from core_api.brokers.keys import load_sealing_ring
+    from core_api.brokers.resealing import reseal_secrets
+    from core_api.db import make_engine, make_sessions
+
+    logger = logging.getLogger("core_api.reseal")
+    try:
+        ring = load_sealing_ring(settings)
+    except KeyRingError as error:
+        # The message names the field or key id, never key material.
+        logger.error("cannot re-seal: %s", error)
+        return 2
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with make_sessions(engine)() as session, session.begin():
+            report = reseal_secrets(session, ring)
+    finally:
+        engine.dispose()
+    for failure in report.failures:
+        logger.error("not re-sealed: %s", failure)
+    logger.info(
+        "re-sealed %d secrets, %d already under the primary key, %d refused; secrets per key: %s",
+        report.rewrapped,
+        report.unchanged,
+        len(report.failures),
+        ", ".join(f"{key_id}={count}" for key_id, count in sorted(report.by_key.items())) or "none",
+    )
+    return 1 if report.failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="core-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the HTTP API on CORE_HOST:CORE_PORT")
     commands.add_parser("migrate", help="upgrade the database to the newest revision")
     commands.add_parser("seed-demo", help="create the demo trader and their trades (idempotent)")
+    commands.add_parser(
+        "reseal", help="rewrap every broker secret under the primary key of CORE_SEALING_KEYS"
+    )
     linter = commands.add_parser(
         "lint-migrations", help="refuse destructive steps outside a declared contract migration"
     )
@@ -82,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     elif arguments.command == "migrate":
         migrate(settings)
+    elif arguments.command == "reseal":
+        return reseal(settings)
     else:
         from core_api.demo import seed_demo
 

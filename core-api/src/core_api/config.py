@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     login_address_failures: int = Field(default=20, ge=1)
     login_lockout_seconds: int = Field(default=30, ge=1)
     login_max_lockout_seconds: int = Field(default=3600, ge=1)
+    sealing_keys: SecretStr | None = Field(
+        default=None,
+        description="The key ring that seals broker secrets: a JSON object or the path of a "
+        "JSON file; development default <data>/core-sealing-keys.json.",
+    )
+    broker_sync_interval_seconds: int = Field(
+        default=30 * 60, ge=60, description="How long after its last sync a connection is due."
+    )
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1"],
         description="Peer addresses whose X-Forwarded-For names the client (edge's address).",
@@ -71,6 +79,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CORE_SERVICE_CLIENTS holds development secrets for " + ", ".join(dev_secrets)
             )
+        if self.sealing_keys is None:
+            raise ValueError("CORE_SEALING_KEYS is required outside development")
         return self
 
     @property
@@ -90,6 +100,10 @@ class Settings(BaseSettings):
     @property
     def signing_key_file(self) -> Path:
         return self.data_dir / "core-signing-key.json"
+
+    @property
+    def sealing_key_file(self) -> Path:
+        return self.data_dir / "core-sealing-keys.json"
 
 
 def to_sqlalchemy_url(url: str) -> str:

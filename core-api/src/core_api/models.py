@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core_api.accounts.models import AccountRecord
+from core_api.brokers.models import BrokerConnectionRecord, BrokerSecretRecord
 from core_api.executions.models import ExecutionRecord
 from core_api.identity.models import (
     ApiTokenRecord,
@@ -15,6 +16,7 @@ from core_api.imports.models import ImportRecord
 from core_api.insights.models import InsightRecord
 from core_api.journal.models import JournalEntryRecord, JournalEntryTagRecord
 from core_api.kit.models import Base
+from core_api.mappings.models import ImportPreviewRecord, SavedColumnMappingRecord
 from core_api.outbox.models import OutboxRecord
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
 from core_api.positions.models import (
@@ -23,6 +25,7 @@ from core_api.positions.models import (
     PositionStopRecord,
     PositionTagRecord,
 )
+from core_api.reviews.models import WeeklyReviewRecord
 from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 from core_api.tags.models import TagRecord
 
@@ -32,9 +35,12 @@ __all__ = [
     "AccountRecord",
     "ApiTokenRecord",
     "AuditLineRecord",
+    "BrokerConnectionRecord",
+    "BrokerSecretRecord",
     "DailyAccountPnlRecord",
     "DailyPnlRecord",
     "ExecutionRecord",
+    "ImportPreviewRecord",
     "ImportRecord",
     "InsightRecord",
     "JournalEntryRecord",
@@ -47,9 +53,11 @@ __all__ = [
     "PositionStopRecord",
     "PositionTagRecord",
     "RefreshTokenRecord",
+    "SavedColumnMappingRecord",
     "TagRecord",
     "TradingPlanRecord",
     "UserRecord",
     "ViolationRecord",
+    "WeeklyReviewRecord",
     "metadata",
 ]

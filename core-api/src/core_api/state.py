@@ -1,4 +1,5 @@
-"""What the running app holds: settings, database sessions, the token issuer, object storage."""
+"""What the running app holds: settings, database sessions, the token issuer, object storage,
+and the key ring that seals broker secrets."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import Depends, Request
 from obstore.store import ObjectStore
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from tradeloop_contracts.sealing import KeyRing
 
 from core_api.config import Settings
 from core_api.identity.tokens import TokenIssuer
@@ -21,6 +23,7 @@ class CoreState:
     sessions: sessionmaker[Session]
     tokens: TokenIssuer
     store: ObjectStore
+    sealing: KeyRing
 
 
 def _state(request: Request) -> CoreState:

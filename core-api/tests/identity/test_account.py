@@ -6,9 +6,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core_api.brokers.models import BrokerSecretRecord
 from core_api.identity.models import AuditLineRecord
 from core_api.models import metadata
-from tests.conftest import PASSWORD, Trader, execution, make_trader
+from tests.brokers.test_endpoints import connect
+from tests.conftest import (
+    PASSWORD,
+    Trader,
+    assert_valid_event,
+    events_of,
+    execution,
+    make_trader,
+)
 from tests.executions.test_endpoints import post_batch
 from tests.imports.test_endpoints import stored_files, upload
 
@@ -106,6 +115,7 @@ class TestDeleteAccount:
             json={"day": "2026-03-02", "body": "calm day"},
             headers=trader.headers,
         )
+        assert connect(client, trader).status_code == 201
         assert stored_files(data_dir, trader)
         before = rows_of(session, trader)
         assert {"accounts", "imports", "executions", "positions", "journal_entries", "outbox"} <= {
@@ -117,7 +127,12 @@ class TestDeleteAccount:
         )
 
         assert response.status_code == 204
-        assert set(rows_of(session, trader).values()) == {0}
+        left = {name: count for name, count in rows_of(session, trader).items() if count}
+        assert left == {"outbox": 1}
+        assert session.scalars(select(BrokerSecretRecord)).all() == []
+        [event] = events_of(session, trader.id, "user.deleted.v1")
+        assert_valid_event(event)
+        assert event["data"]["user_id"] == str(trader.id)
         assert stored_files(data_dir, trader) == []
         assert login(client, trader.email, PASSWORD) == 401
         assert refresh(client, trader.refresh_token) == 401

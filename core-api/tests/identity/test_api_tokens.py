@@ -36,7 +36,7 @@ class TestCreating:
         created = create(client, trader, ["read"])
         assert created["token"].startswith("tlp_")
         assert len(created["token"]) >= 4 + 43
-        listed = client.get("/v1/api-tokens", headers=trader.headers).json()
+        listed = client.get("/v1/api-tokens", headers=trader.headers).json()["items"]
         assert [token["id"] for token in listed] == [created["id"]]
         assert "token" not in listed[0]
         record = session.scalars(select(ApiTokenRecord)).one()
@@ -68,7 +68,7 @@ class TestUsing:
         response = client.get("/v1/me", headers=bearer(token["token"]))
         assert response.status_code == 200
         assert response.json()["id"] == str(trader.id)
-        [listed] = client.get("/v1/api-tokens", headers=trader.headers).json()
+        [listed] = client.get("/v1/api-tokens", headers=trader.headers).json()["items"]
         assert listed["last_used_at"] is not None
 
     def test_a_read_token_on_a_write_route_is_forbidden(
@@ -98,7 +98,7 @@ class TestUsing:
         revoked = client.delete(f"/v1/api-tokens/{token['id']}", headers=trader.headers)
         assert revoked.status_code == 204
         assert client.get("/v1/me", headers=bearer(token["token"])).status_code == 401
-        [listed] = client.get("/v1/api-tokens", headers=trader.headers).json()
+        [listed] = client.get("/v1/api-tokens", headers=trader.headers).json()["items"]
         assert listed["revoked_at"] is not None
 
     def test_an_expired_token_is_refused(
@@ -146,5 +146,5 @@ class TestIsolation:
         token = create(client, trader, ["read"])
         response = client.delete(f"/v1/api-tokens/{token['id']}", headers=other_trader.headers)
         assert response.status_code == 404
-        assert client.get("/v1/api-tokens", headers=other_trader.headers).json() == []
+        assert client.get("/v1/api-tokens", headers=other_trader.headers).json() == {"items": []}
         assert client.get("/v1/me", headers=bearer(token["token"])).status_code == 200

@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from tradeloop_contracts import (
-    ApiToken,
+    AccountDeletion,
     ApiTokenCreate,
     ApiTokenCreated,
+    ApiTokenList,
     LoginRequest,
     LogoutRequest,
     PasswordChange,
@@ -25,9 +26,9 @@ from tradeloop_contracts import (
 from core_api.db import DbSession
 from core_api.identity import service
 from core_api.identity.api_tokens import ApiTokenRepository, to_api_token
-from core_api.identity.bodies import AccountDeletion
 from core_api.identity.dependencies import CurrentUser, SessionUser
 from core_api.identity.models import UserRecord
+from core_api.kit.tracing import Traceparent
 from core_api.state import State
 
 public = APIRouter(tags=["identity"])
@@ -95,11 +96,20 @@ def change_password(
 
 @public.delete("/v1/me", status_code=204)
 def delete_me(
-    body: AccountDeletion, user: SessionUser, session: DbSession, state: State
+    body: AccountDeletion,
+    user: SessionUser,
+    session: DbSession,
+    state: State,
+    traceparent: Traceparent,
 ) -> Response:
     """Delete the trader's account, data and files for good."""
     service.delete_account(
-        session, state.settings, state.store, user.id, body.password.get_secret_value()
+        session,
+        state.settings,
+        state.store,
+        user.id,
+        body.password.get_secret_value(),
+        traceparent,
     )
     return Response(status_code=204)
 
@@ -113,9 +123,10 @@ def create_api_token(
 
 
 @public.get("/v1/api-tokens")
-def list_api_tokens(user: SessionUser, session: DbSession) -> list[ApiToken]:
+def list_api_tokens(user: SessionUser, session: DbSession) -> ApiTokenList:
     """The trader's personal API tokens, newest first, without their secrets."""
-    return [to_api_token(record) for record in ApiTokenRepository(session, user.id).list()]
+    records = ApiTokenRepository(session, user.id).list()
+    return ApiTokenList(items=[to_api_token(record) for record in records])
 
 
 @public.delete("/v1/api-tokens/{token_id}", status_code=204)

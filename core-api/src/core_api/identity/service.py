@@ -22,6 +22,7 @@ from tradeloop_contracts import (
     ServiceTokenRequest,
     SignupRequest,
     TokenPair,
+    UserDeleted,
     UserUpdate,
 )
 
@@ -35,6 +36,7 @@ from core_api.identity.passwords import hash_password, verify_password
 from core_api.identity.tokens import INTERNAL_AUDIENCE, PUBLIC_AUDIENCE, TokenIssuer
 from core_api.kit.clock import utcnow
 from core_api.outbox.models import OutboxRecord
+from core_api.outbox.service import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -250,9 +252,15 @@ def change_password(
 
 
 def delete_account(
-    session: Session, settings: Settings, store: ObjectStore, user_id: uuid.UUID, password: str
+    session: Session,
+    settings: Settings,
+    store: ObjectStore,
+    user_id: uuid.UUID,
+    password: str,
+    traceparent: str | None,
 ) -> None:
-    """Removes the trader, every row they own and their stored files; keeps one audit line.
+    """Removes the trader, every row they own and their stored files; keeps one audit line
+    and writes `user.deleted.v1` (every service forgets the trader, edge ends their sockets).
 
     A 422 problem naming `body.password` when the password is wrong; 429 while locked out.
     """
@@ -273,6 +281,9 @@ def delete_account(
             action="account.deleted",
             detail={"stored_files": objects, "outbox_events": events.rowcount},
         )
+    )
+    record_event(
+        session, "user.deleted.v1", UserDeleted(user_id=user_id, deleted_at=utcnow()), traceparent
     )
     logger.info("account deleted; %d stored files removed", objects)
 

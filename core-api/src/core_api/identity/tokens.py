@@ -6,7 +6,6 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from jwt.algorithms import OKPAlgorithm
 from core_api.config import Settings
 from core_api.errors import UnauthorizedError
 from core_api.kit.clock import utcnow
+from core_api.kit.secret_files import read_or_create
 
 ALGORITHM = "EdDSA"
 PUBLIC_AUDIENCE = "tradeloop-api"
@@ -156,23 +156,8 @@ def load_key_ring(settings: Settings) -> KeyRing:
 
 
 def _development_key(path: Path) -> SigningKey:
-    if path.exists():
-        return SigningKey.from_jwk(path.read_text(encoding="utf-8"))
-    key = SigningKey.generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{os.getpid()}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(key.private_jwk(), handle)
-    try:
-        # A hard link appears complete or not at all; a process that loses the race reads
-        # the winner's key, so every process of one data folder signs with the same key.
-        os.link(draft, path)
-    except FileExistsError:
-        return SigningKey.from_jwk(path.read_text(encoding="utf-8"))
-    finally:
-        draft.unlink()
-    return key
+    text = read_or_create(path, lambda: json.dumps(SigningKey.generate().private_jwk()))
+    return SigningKey.from_jwk(text)
 
 
 @dataclass(frozen=True)

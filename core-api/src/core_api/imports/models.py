@@ -34,4 +34,6 @@ class ImportRecord(Entity):
     rejected_count: Mapped[int] = mapped_column(default=0)
     rejected_rows: Mapped[list[Any]] = mapped_column(default=list)
     error: Mapped[str | None] = mapped_column(String(2000))
+    # The ColumnMapping a generic CSV is read with (ImportJob.mapping), when the trader chose one.
+    mapping: Mapped[dict[str, Any] | None]
     finished_at: Mapped[dt.datetime | None]

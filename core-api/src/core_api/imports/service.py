@@ -24,6 +24,7 @@ from core_api.accounts.repository import AccountRepository
 from core_api.imports.models import ImportRecord
 from core_api.imports.repository import ImportRepository
 from core_api.kit.clock import utcnow
+from core_api.mappings.service import mapping_for_import
 from core_api.outbox.service import record_event
 
 CHUNK_BYTES = 1024 * 1024
@@ -52,9 +53,14 @@ def record_import(
 ) -> ImportRecord:
     """Records the job of a stored upload and writes `import.requested.v1` with it.
 
-    NotFoundError for another trader's account.
+    NotFoundError for another trader's account or saved column mapping.
     """
     AccountRepository(session, user_id).get(options.account_id)
+    mapping = (
+        mapping_for_import(session, user_id, options.account_id, options.mapping_id)
+        if options.mapping_id is not None
+        else None
+    )
     key = object_key(user_id, import_id)
     record = ImportRepository(session, user_id).add(
         ImportRecord(
@@ -66,23 +72,29 @@ def record_import(
             mode=options.mode,
             status="queued",
             size_bytes=size,
+            mapping=mapping,
         )
     )
+    request_parsing(session, record, traceparent)
+    return record
+
+
+def request_parsing(session: Session, record: ImportRecord, traceparent: str | None) -> None:
+    """Writes `import.requested.v1`: workers parse the stored file of the queued import."""
     record_event(
         session,
         "import.requested.v1",
         ImportRequested(
-            user_id=user_id,
+            user_id=record.user_id,
             import_id=record.id,
             account_id=record.account_id,
-            object_key=key,
+            object_key=record.object_key,
             filename=record.filename,
-            format=options.format,
-            mode=options.mode,
+            format=record.format,
+            mode=record.mode,
         ),
         traceparent,
     )
-    return record
 
 
 def report_progress(
@@ -188,6 +200,7 @@ def _job_fields(record: ImportRecord) -> dict[str, object]:
             rejected=record.rejected_count,
         ),
         "error": record.error,
+        "mapping": record.mapping,
         "created_at": record.created_at,
         "finished_at": record.finished_at,
     }

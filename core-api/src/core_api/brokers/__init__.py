@@ -1,0 +1,1 @@
+"""Broker API connections: sealed credentials, sync state, and key rotation."""

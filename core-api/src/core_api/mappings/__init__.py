@@ -1,0 +1,1 @@
+"""Generic CSV column mappings: saved per account, and the step an import waits in for one."""

@@ -1,0 +1,1 @@
+"""Weekly reviews: computed by the coach, stored here, read by the trader."""
