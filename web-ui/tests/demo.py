@@ -20,6 +20,7 @@ from tests.factories import (
     a_broker_connection,
     a_broker_connection_list,
     a_calendar,
+    a_csv_preview,
     a_dashboard,
     a_journal_entry,
     a_journal_page,
@@ -27,6 +28,8 @@ from tests.factories import (
     a_position,
     a_position_page,
     a_rule,
+    a_saved_mapping,
+    a_saved_mapping_list,
     a_version_history,
     a_violation,
     a_violation_page,
@@ -45,6 +48,9 @@ from tests.factories import (
 from tests.stub_edge import StubEdge
 
 DAY = "2026-03-02"
+# A generic CSV import waiting for its column mapping.
+WAITING_IMPORT = uuid.UUID("5f0c2d9e-8a41-4c7e-9b1a-2d3e4f5a6b7c")
+NEEDS_MAPPING = "needs_mapping: choose which column holds each field, then resubmit the import"
 
 
 def trading_days(count: int) -> list[tuple[str, str, int]]:
@@ -141,7 +147,11 @@ def serve_demo(
         ),
     )
     edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
-    edge.answer("GET", "/api/v1/imports", an_import_page(an_import()))
+    waiting = an_import(id=WAITING_IMPORT, status="failed", error=NEEDS_MAPPING)
+    edge.answer("GET", "/api/v1/imports", an_import_page(waiting, an_import()))
+    edge.answer("GET", f"/api/v1/imports/{WAITING_IMPORT}", waiting)
+    edge.answer("GET", f"/api/v1/imports/{WAITING_IMPORT}/preview", a_csv_preview())
+    edge.answer("GET", "/api/v1/column-mappings", a_saved_mapping_list(a_saved_mapping()))
     edge.answer(
         "GET",
         "/api/v1/api-tokens",

@@ -15,6 +15,7 @@ from tradeloop_contracts import (
     BrokerConnection,
     BrokerConnectionList,
     ChatReply,
+    CsvPreview,
     Dashboard,
     ImportDetail,
     ImportJob,
@@ -27,6 +28,8 @@ from tradeloop_contracts import (
     PlanVersionList,
     PositionDetail,
     PositionPage,
+    SavedColumnMapping,
+    SavedColumnMappingList,
     Statistics,
     TradingPlan,
     User,
@@ -464,3 +467,52 @@ def a_chat_reply(**overrides: Any) -> ChatReply:
             **overrides,
         }
     )
+
+
+def a_csv_preview(**overrides: Any) -> CsvPreview:
+    return CsvPreview.model_validate(
+        {
+            "delimiter": ";",
+            "header": ["Datum", "Wert", "Stk", "Kurs", "Gebühr"],
+            "rows": [
+                ["03.02.2026 15:31", "AAPL", "100", "187,25", "1,00"],
+                ["03.02.2026 16:02", "AAPL", "-100", "189,10", "1,00"],
+            ],
+            "guesses": [
+                {"field": "datetime", "column": "Datum", "confidence": Decimal("0.9")},
+                {"field": "symbol", "column": "Wert", "confidence": Decimal("0.6")},
+                {"field": "quantity", "column": "Stk", "confidence": Decimal("0.55")},
+                {"field": "price", "column": "Kurs", "confidence": Decimal("0.8")},
+                {"field": "fees", "column": None, "confidence": Decimal("0")},
+            ],
+            **overrides,
+        }
+    )
+
+
+def a_saved_mapping(**overrides: Any) -> SavedColumnMapping:
+    return SavedColumnMapping.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "account_id": ACCOUNT_ID,
+            "name": "Comdirect export",
+            "mapping": {
+                "columns": {
+                    "datetime": "Datum",
+                    "symbol": "Wert",
+                    "quantity": "Stk",
+                    "price": "Kurs",
+                    "fees": "Gebühr",
+                },
+                "day_first": True,
+                "decimal_comma": True,
+                "date_format": "%d.%m.%Y %H:%M",
+            },
+            "created_at": OPENED,
+            **overrides,
+        }
+    )
+
+
+def a_saved_mapping_list(*mappings: SavedColumnMapping) -> SavedColumnMappingList:
+    return SavedColumnMappingList(items=list(mappings))

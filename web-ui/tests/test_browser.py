@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, Playwright, WebSocketRoute, sync_
 from tradeloop_contracts import InsightList, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
-from tests.demo import DAY, serve_demo
+from tests.demo import DAY, WAITING_IMPORT, serve_demo
 from tests.factories import (
     a_broker_connection,
     a_broker_connection_list,
@@ -112,6 +112,7 @@ PAGES = {
     "journal": "/journal?month=2026-03",
     "journal-day": f"/journal/{DAY}",
     "imports": "/imports",
+    "import-mapping": f"/imports/{WAITING_IMPORT}/mapping",
     "plan": "/plan",
     "coach": "/coach",
     "plan-version": "/plan/versions/2",
