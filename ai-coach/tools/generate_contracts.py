@@ -47,6 +47,7 @@ SCHEMAS = {
     "responses/JournalEntryPage.json": "journal_entry_page",
     "responses/PositionPage.json": "position_page",
     "responses/Problem.json": "problem",
+    "responses/ReflectionThemes.json": "reflection_themes",
     "responses/ServiceToken.json": "service_token",
     "responses/WeeklyReview.json": "weekly_review",
 }

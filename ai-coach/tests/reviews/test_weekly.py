@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 
 from ai_coach.contracts.insight_create import Evidence, InsightCreate
-from ai_coach.reflections.endpoints import Theme
+from ai_coach.contracts.reflection_themes import Theme
 from ai_coach.reviews.weekly import CurrencyReview, WeekNumbers, choose_focus
 from tests.factories import daily_trader, journal_entry, positions_of, trading_days
 from tests.stub_core import StubCore

@@ -1,23 +1,26 @@
-"""`GET /v1/reflections/themes`: emotions and mistakes in the journal, per week and vs P&L.
-
-The body is a local model until the contracts carry one.
-"""
+"""`GET /v1/reflections/themes`: emotions and mistakes in the journal, per week and vs P&L."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
 
 from ai_coach.analytics import ClosedTrade, win_rate, within
 from ai_coach.analytics.endpoints import resolve_time_zone
 from ai_coach.auth import CurrentUser
 from ai_coach.contracts.problem import Problem, ProblemField
+from ai_coach.contracts.reflection_themes import (
+    EntryLabels,
+    PhraseCount,
+    ReflectionThemes,
+    Theme,
+    ThemePerformance,
+    WeekThemes,
+)
 from ai_coach.core import CoreClient
 from ai_coach.errors import InvalidInputError
 from ai_coach.insights.evidence import money
@@ -33,68 +36,6 @@ from ai_coach.reflections.themes import (
 )
 
 router = APIRouter(prefix="/v1", tags=["reflections"])
-
-
-class PhraseCount(BaseModel):
-    """A phrase as found in the journal and how many entries used it."""
-
-    phrase: str
-    entries: int
-
-
-class Theme(BaseModel):
-    """One emotion or mistake in a period: how often, which words, and the rule for it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    label: str
-    category: str
-    entries: int
-    days: int
-    phrases: list[PhraseCount]
-    suggested_rule: str | None
-
-
-class WeekThemes(BaseModel):
-    """The themes of one ISO week (its Monday)."""
-
-    week: dt.date
-    entries: int
-    themes: list[Theme]
-
-
-class ThemePerformance(BaseModel):
-    """Trading days with a theme in the journal against journaled days without it."""
-
-    currency: str
-    label: str
-    days_with: int
-    days_without: int
-    mean_daily_pnl_with: Decimal | None
-    mean_daily_pnl_without: Decimal | None
-    win_rate_with: Decimal | None
-    win_rate_without: Decimal | None
-
-
-class EntryLabels(BaseModel):
-    """The evidence of one entry: each label with the phrases that matched."""
-
-    entry_id: UUID
-    day: dt.date
-    labels: dict[str, list[str]]
-
-
-class ReflectionThemes(BaseModel):
-    """The body of `GET /v1/reflections/themes`."""
-
-    start: dt.date | None
-    end: dt.date | None
-    time_zone: str
-    entries: int
-    themes: list[Theme]
-    weeks: list[WeekThemes]
-    performance: list[ThemePerformance]
-    evidence: list[EntryLabels]
 
 
 def themes_of(counts: dict[str, LabelCount]) -> list[Theme]:

@@ -21,9 +21,10 @@ from pydantic import BaseModel
 
 from ai_coach.analytics import ClosedTrade, expectancy, win_rate, within
 from ai_coach.contracts.insight_create import InsightCreate
+from ai_coach.contracts.reflection_themes import Theme
 from ai_coach.insights.evidence import money
 from ai_coach.insights.service import detect_all
-from ai_coach.reflections.endpoints import Theme, themes_of
+from ai_coach.reflections.endpoints import themes_of
 from ai_coach.reflections.lexicon import LABELS_BY_NAME
 from ai_coach.reflections.themes import TaggedEntry, count_labels
 
