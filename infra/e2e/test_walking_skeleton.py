@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from .conftest import Screenshots
+from .planted import SESSION_COOKIE, plant
 
 PASSWORD = "correct-horse-battery-9"
 COMMISSION = Decimal("1.00")
@@ -72,6 +73,7 @@ def test_a_trader_imports_reflects_and_is_coached(
     page: Page, screenshots: Screenshots, tmp_path: Path
 ) -> None:
     email = f"trader-{uuid.uuid4().hex[:10]}@example.com"
+    plant("password", PASSWORD)
 
     page.goto("/signup")
     form = page.locator(_by_test_id("signup-form"))
@@ -89,6 +91,9 @@ def test_a_trader_imports_reflects_and_is_coached(
     screenshots.take("login")
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/$"))
+    for cookie in page.context.cookies():
+        if cookie["name"] == SESSION_COOKIE:
+            plant("session cookie", cookie["value"])
 
     csv_file = tmp_path / "executions.csv"
     expected_net = _executions_csv(csv_file)

@@ -85,3 +85,14 @@ def service_paths(trace: list[Span]) -> set[tuple[str, ...]]:
 def services(trace: list[Span]) -> Counter[str]:
     """How many spans each service contributed."""
     return Counter(span.service for span in trace)
+
+
+def passes_through(trace: list[Span], route: tuple[str, ...]) -> bool:
+    """Whether some span descends, through spans of these services in this order, from
+    the root: ("edge-bff", "core-api", "workers") holds for a worker's span under a core
+    span under an edge span, other services in between or not."""
+    for path in service_paths(trace):
+        remaining = iter(path)
+        if all(service in remaining for service in route):
+            return True
+    return False

@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
 
 from e2e.otlp_receiver import Receiver
-from e2e.traces import Span, broken_links, in_trace, read_spans, service_paths
+from e2e.traces import Span, broken_links, in_trace, passes_through, read_spans, service_paths
 
 INFRA = Path(__file__).resolve().parent.parent
 
@@ -167,6 +167,18 @@ class TestTraceChecks:
         ]
         assert ("edge-bff", "core-api", "workers", "core-api") in service_paths(trace)
         assert ("edge-bff",) in service_paths(trace)
+
+    def test_a_route_is_followed_down_one_branch_in_order(self) -> None:
+        trace = [
+            _span("a", None, "edge-bff"),
+            _span("b", "a", "core-api"),
+            _span("c", "b", "web-ui"),
+            _span("d", "c", "workers"),
+            _span("e", "a", "core-api"),
+        ]
+        assert passes_through(trace, ("edge-bff", "core-api", "workers"))
+        assert not passes_through(trace, ("edge-bff", "workers", "core-api"))
+        assert not passes_through(trace, ("edge-bff", "core-api", "core-api"))
 
     def test_a_loop_of_ids_ends(self) -> None:
         trace = [_span("a", "b", "edge-bff"), _span("b", "a", "core-api")]
