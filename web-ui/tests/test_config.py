@@ -31,3 +31,26 @@ class TestWebSettings:
 
         with pytest.raises(ValidationError, match="edge_url"):
             WebSettings()
+
+    def test_telemetry_is_off_by_default_and_read_like_every_other_service(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in ("WEB_TRACES_EXPORTER", "WEB_TRACES_ENDPOINT", "WEB_LOG_LEVEL"):
+            monkeypatch.delenv(name, raising=False)
+        assert (WebSettings().traces_exporter, WebSettings().traces_url) == ("none", None)
+        assert WebSettings().log_level == "INFO"
+
+        monkeypatch.setenv("WEB_TRACES_EXPORTER", "otlp")
+        monkeypatch.setenv("WEB_TRACES_ENDPOINT", "http://127.0.0.1:4318/")
+        monkeypatch.setenv("WEB_LOG_LEVEL", "warning")
+        settings = WebSettings()
+
+        assert settings.traces_exporter == "otlp"
+        assert settings.traces_url == "http://127.0.0.1:4318/v1/traces"
+        assert settings.log_level == "WARNING"
+
+    def test_an_unknown_traces_exporter_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("WEB_TRACES_EXPORTER", "jaeger")
+
+        with pytest.raises(ValidationError, match="traces_exporter"):
+            WebSettings()

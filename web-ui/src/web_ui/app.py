@@ -12,7 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 from tradeloop_contracts import ProblemField
+from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport, metrics_app
 
 from web_ui import (
     auth,
@@ -39,6 +41,7 @@ from web_ui.edge import (
 )
 from web_ui.rendering import PACKAGE_DIR, error_response
 
+SERVICE_NAME = "web-ui"
 logger = logging.getLogger("web_ui")
 
 
@@ -109,6 +112,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             base_url=settings.edge_base_url,
             timeout=settings.edge_timeout_seconds,
             follow_redirects=False,
+            # Each call to edge is a span of the page's trace and carries its traceparent.
+            transport=TracedTransport(),
         ) as http:
             app.state.edge = EdgeClient(http, settings.upload_timeout_seconds)
             yield
@@ -119,6 +124,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # The contracts middleware below is the one source of spans and RED series, the
+        # same in every service; FastAPI's own would double each request's server span.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.add_exception_handler(EdgeUnauthorizedError, _unauthorized)
@@ -144,5 +152,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         brokers.router,
     ):
         app.include_router(router)
+    app.router.routes.append(Route("/metrics", metrics_app()))
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    # Added last, so it is outermost: error pages are measured and traced too.
+    app.add_middleware(TelemetryMiddleware, service=SERVICE_NAME)
     return app

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from tradeloop_contracts import LoginRequest, ProblemField, SignupRequest, User
+from tradeloop_contracts.telemetry import bind_user
 
 from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import (
@@ -28,8 +29,11 @@ UNREACHABLE = ProblemField(
 
 
 async def signed_in_trader(edge: EdgeClient, browser: BrowserContext) -> User:
-    """The trader of this browser session; raises EdgeUnauthorizedError without one."""
-    return await edge.get(browser, "/api/v1/me", User)
+    """The trader of this browser session, named on the log lines that follow; raises
+    EdgeUnauthorizedError without one."""
+    user = await edge.get(browser, "/api/v1/me", User)
+    bind_user(user.id)
+    return user
 
 
 def _form_page(

@@ -8,14 +8,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 # Headers of the proxied request that web-ui passes on to edge, so that its own API call
-# acts as the same browser session (cookie, CSRF token), keeps the trace, lets a
-# browser's retry of the same form reuse its idempotency key, and is rate-limited as that
-# browser's address rather than web-ui's.
+# acts as the same browser session (cookie, CSRF token), lets a browser's retry of the
+# same form reuse its idempotency key, and is rate-limited as that browser's address
+# rather than web-ui's. The trace travels by the edge client's transport, as a child span.
 FORWARDED_HEADERS = (
     "cookie",
     "x-csrf-token",
     "x-request-id",
-    "traceparent",
     "idempotency-key",
     "x-forwarded-for",
 )

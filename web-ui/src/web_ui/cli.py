@@ -6,8 +6,9 @@ import argparse
 import logging
 
 import uvicorn
+from tradeloop_contracts.telemetry import configure_logging, configure_tracing
 
-from web_ui.app import create_app
+from web_ui.app import SERVICE_NAME, create_app
 from web_ui.config import WebSettings
 
 
@@ -19,17 +20,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
 
     settings = WebSettings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
-    # A line per call to edge is noise next to uvicorn's access log, unless debugging.
-    if settings.log_level != "debug":
+    configure_logging(SERVICE_NAME, level=settings.log_level)
+    configure_tracing(SERVICE_NAME, exporter=settings.traces_exporter, endpoint=settings.traces_url)
+    # A line per call to edge is noise next to the access log (each call is a span), unless
+    # debugging.
+    if settings.log_level != "DEBUG":
         logging.getLogger("httpx").setLevel(logging.WARNING)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        log_level=settings.log_level,
+        log_level=settings.log_level.lower(),
+        # Logging is configured above: JSON lines, secrets masked; uvicorn keeps it.
+        log_config=None,
         ws="none",
         # edge is the only caller; its address is the client address web-ui sees.
         proxy_headers=False,

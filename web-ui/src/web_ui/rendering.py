@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from tradeloop_contracts import PROBLEM_CONTENT_TYPE, Problem, ProblemField
+from tradeloop_contracts import PROBLEM_CONTENT_TYPE, Problem, ProblemField, User
+from tradeloop_contracts.telemetry import bind_user
 
 from web_ui.browser import BrowserContext
 
@@ -149,8 +150,13 @@ def render(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """The template `name` rendered for this request, never cached by the browser."""
+    context = dict(context or {})
+    if isinstance(user := context.get("user"), User):
+        # Pages ask for the trader concurrently with their other calls, in a task of its
+        # own; naming the trader here puts the id on this request's own log lines too.
+        bind_user(user.id)
     response = templates.TemplateResponse(
-        request, name, dict(context or {}), status_code=status_code, headers=headers
+        request, name, context, status_code=status_code, headers=headers
     )
     response.headers["cache-control"] = "no-store"
     return response
