@@ -59,6 +59,8 @@ class Stack:
     port_base: int
     data_dir: Path
     log: TextIO = sys.stdout
+    # An OTLP/HTTP base URL: every service then exports its spans there.
+    traces_endpoint: str | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def port(self, service: str) -> int:
@@ -72,7 +74,8 @@ class Stack:
         return f"http://localhost:{self.port('edge')}"
 
     def environment(self) -> dict[str, str]:
-        """Settings of every service for embedded mode; the caller's environment wins."""
+        """Settings of every service for embedded mode; the caller's environment wins,
+        except over the trace export a `traces_endpoint` asks for."""
         data = self.data_dir
         sqlite = f"sqlite:///{data}"
         settings = {
@@ -96,7 +99,18 @@ class Stack:
         for service in SERVICES:
             settings[f"{service.prefix}HOST"] = "127.0.0.1"
             settings[f"{service.prefix}PORT"] = str(self.port(service.name))
-        return {**settings, **os.environ}
+        return {**settings, **os.environ, **self.trace_export()}
+
+    def trace_export(self) -> dict[str, str]:
+        """Settings that send every service's spans to `traces_endpoint`, if one is set."""
+        if self.traces_endpoint is None:
+            return {}
+        # Batches leave every 200 ms instead of 5 s, so a checker sees spans soon after.
+        settings = {"OTEL_BSP_SCHEDULE_DELAY": "200"}
+        for service in SERVICES:
+            settings[f"{service.prefix}TRACES_EXPORTER"] = "otlp"
+            settings[f"{service.prefix}TRACES_ENDPOINT"] = self.traces_endpoint
+        return settings
 
     def run_once(self, folder: str, *command: str) -> None:
         """Runs a command in a folder's environment and raises when it fails."""

@@ -37,3 +37,16 @@ class TestStack:
     ) -> None:
         monkeypatch.setenv("EDGE_CORE_URL", "http://core.internal")
         assert stack.environment()["EDGE_CORE_URL"] == "http://core.internal"
+
+    def test_no_trace_export_unless_asked(self, stack: Stack) -> None:
+        assert stack.trace_export() == {}
+
+    def test_a_traces_endpoint_sends_every_services_spans_there(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CORE_TRACES_EXPORTER", "none")
+        stack = Stack(port_base=18000, data_dir=tmp_path, traces_endpoint="http://127.0.0.1:4318")
+        env = stack.environment()
+        for service in SERVICES:
+            assert env[f"{service.prefix}TRACES_EXPORTER"] == "otlp"
+            assert env[f"{service.prefix}TRACES_ENDPOINT"] == "http://127.0.0.1:4318"
