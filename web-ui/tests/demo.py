@@ -155,7 +155,7 @@ def serve_demo(
     edge.answer(
         "GET",
         "/api/v1/api-tokens",
-        json.dumps([an_api_token(id=uuid.uuid4())], default=str).encode(),
+        json.dumps({"items": [an_api_token(id=uuid.uuid4())]}, default=str).encode(),
     )
     edge.answer(
         "GET",

@@ -68,7 +68,7 @@ class TestBrokerConnectionsPage:
         assert "No broker connected" in text_of(by_testid(soup, "connections-empty"))
 
     def test_settings_links_to_the_page(self, browser: httpx.Client, edge: StubEdge) -> None:
-        edge.answer("GET", "/api/v1/api-tokens", b"[]")
+        edge.answer("GET", "/api/v1/api-tokens", b'{"items": []}')
 
         soup = page(browser.get("/settings"))
 

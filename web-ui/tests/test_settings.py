@@ -11,7 +11,7 @@ from tests.stub_edge import StubEdge
 
 
 def tokens_answer(edge: StubEdge, *tokens: dict[str, object]) -> None:
-    edge.answer("GET", "/api/v1/api-tokens", json.dumps(tokens, default=str).encode())
+    edge.answer("GET", "/api/v1/api-tokens", json.dumps({"items": tokens}, default=str).encode())
 
 
 class TestSettingsPage:
@@ -35,7 +35,7 @@ class TestSettingsPage:
     def test_a_token_list_that_breaks_its_contract_is_a_502(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
-        edge.answer("GET", "/api/v1/api-tokens", b'{"items": []}')
+        edge.answer("GET", "/api/v1/api-tokens", b"[]")
 
         assert browser.get("/settings").status_code == 502
 

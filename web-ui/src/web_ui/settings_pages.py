@@ -10,17 +10,17 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import Field, RootModel, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 from tradeloop_contracts import (
     Account,
     AccountCreate,
+    AccountDeletion,
     AccountList,
-    ApiToken,
     ApiTokenCreate,
     ApiTokenCreated,
+    ApiTokenList,
     PasswordChange,
     ProblemField,
-    RequestBody,
     User,
     UserUpdate,
 )
@@ -39,23 +39,12 @@ UNREACHABLE = ProblemField(
 )
 
 
-class ApiTokenList(RootModel[list[ApiToken]]):
-    """edge's answer to `GET /api/v1/api-tokens`: a JSON array of tokens, newest first."""
-
-
-class AccountDeletionStandIn(RequestBody):
-    """Stand-in for a contracts body that does not exist yet: `DELETE /api/v1/me` takes the
-    password, re-entered."""
-
-    password: SecretStr = Field(max_length=256)
-
-
 async def _tokens(edge: EdgeClient, browser: BrowserContext) -> dict[str, Any]:
     # The token table shows times in the trader's zone, so it needs the trader too.
     tokens, user = await asyncio.gather(
         edge.get(browser, "/api/v1/api-tokens", ApiTokenList), signed_in_trader(edge, browser)
     )
-    return {"tokens": tokens.root, "user": user}
+    return {"tokens": tokens.items, "user": user}
 
 
 async def _accounts(edge: EdgeClient, browser: BrowserContext) -> list[Account]:
@@ -238,7 +227,7 @@ async def delete_account(request: Request, browser: Browser, edge: Edge) -> Resp
         errors.append(ProblemField(location="password", message="Enter your password"))
     answer, status = None, 422
     if not errors:
-        body = AccountDeletionStandIn(password=SecretStr(str(password)))
+        body = AccountDeletion(password=SecretStr(str(password)))
         answer, errors, status = await _submit(
             lambda: edge.send(browser, "DELETE", "/api/v1/me", body=body)
         )
