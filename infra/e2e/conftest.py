@@ -6,8 +6,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from .traders import Trader, sign_up
 
 # Chromium's own background traffic is refused on a closed network; these flags stop it.
 CHROMIUM_ARGS = [
@@ -25,6 +28,19 @@ RESULTS = Path(__file__).resolve().parent.parent.parent / "test-results" / "e2e"
 @pytest.fixture(scope="session")
 def base_url() -> str:
     return os.environ.get("E2E_BASE_URL", "http://localhost:8000").rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def trader(base_url: str) -> Trader:
+    """One trader for the API-level tests of a run."""
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        return sign_up(client)
+
+
+@pytest.fixture
+def api(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
