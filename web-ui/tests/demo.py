@@ -25,6 +25,7 @@ from tests.factories import (
     a_journal_entry,
     a_journal_page,
     a_plan,
+    a_png,
     a_position,
     a_position_page,
     a_rule,
@@ -39,6 +40,8 @@ from tests.factories import (
     an_account_list,
     an_adherence,
     an_api_token,
+    an_attachment,
+    an_attachment_list,
     an_execution,
     an_import,
     an_import_page,
@@ -50,6 +53,7 @@ from tests.stub_edge import StubEdge
 DAY = "2026-03-02"
 # A generic CSV import waiting for its column mapping.
 WAITING_IMPORT = uuid.UUID("5f0c2d9e-8a41-4c7e-9b1a-2d3e4f5a6b7c")
+DAY_ENTRY = uuid.UUID("3c9e1f4a-2b7d-4e8f-a1c6-5d0b9e8f7a21")
 NEEDS_MAPPING = "needs_mapping: choose which column holds each field, then resubmit the import"
 
 
@@ -140,12 +144,22 @@ def serve_demo(
         "/api/v1/journal/entries",
         a_journal_page(
             a_journal_entry(
+                id=DAY_ENTRY,
                 day=DAY,
                 body="Patient open.\n\n## What went well\n\nWaited for the **retest**.",
                 mood=4,
             )
         ),
     )
+    screenshot = an_attachment(owner_id=shown.id, width=1280, height=800)
+    edge.answer("GET", f"/api/v1/positions/{shown.id}/attachments", an_attachment_list(screenshot))
+    edge.answer(
+        "GET",
+        f"/api/v1/positions/{shown.id}/attachments/{screenshot.id}/thumbnail",
+        a_png(320, 200),
+        content_type="image/png",
+    )
+    edge.answer("GET", f"/api/v1/journal/entries/{DAY_ENTRY}/attachments", an_attachment_list())
     edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
     waiting = an_import(id=WAITING_IMPORT, status="failed", error=NEEDS_MAPPING)
     edge.answer("GET", "/api/v1/imports", an_import_page(waiting, an_import()))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import struct
 import uuid
+import zlib
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +13,8 @@ from tradeloop_contracts import (
     Account,
     AccountList,
     Adherence,
+    Attachment,
+    AttachmentList,
     BarSeries,
     BrokerConnection,
     BrokerConnectionList,
@@ -516,3 +520,43 @@ def a_saved_mapping(**overrides: Any) -> SavedColumnMapping:
 
 def a_saved_mapping_list(*mappings: SavedColumnMapping) -> SavedColumnMappingList:
     return SavedColumnMappingList(items=list(mappings))
+
+
+def an_attachment(**overrides: Any) -> Attachment:
+    return Attachment.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "owner_kind": "position",
+            "owner_id": uuid.uuid4(),
+            "filename": "entry-setup.png",
+            "content_type": "image/png",
+            "size_bytes": 48213,
+            "width": 1280,
+            "height": 800,
+            "created_at": CLOSED,
+            **overrides,
+        }
+    )
+
+
+def an_attachment_list(*attachments: Attachment) -> AttachmentList:
+    return AttachmentList(items=list(attachments))
+
+
+def a_png(width: int, height: int, rgb: tuple[int, int, int] = (11, 87, 208)) -> bytes:
+    """A real PNG picture of one colour (8-bit RGB), as a screenshot tool would write one."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width  # filter type 0, then the pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", header),
+            chunk(b"IDAT", zlib.compress(row * height)),
+            chunk(b"IEND", b""),
+        )
+    )

@@ -34,6 +34,7 @@ class CannedAnswer:
     body: bytes
     content_type: str
     set_cookies: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -54,16 +55,21 @@ class StubEdge:
         status: int = 200,
         set_cookies: Sequence[str] = (),
         when: dict[str, str] | None = None,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Answer `method path` with `body` as JSON (raw bytes as given) and these cookies;
-        with `when`, only requests whose query has those parameters (the most specific wins)."""
+        """Answer `method path` with `body` as JSON (raw bytes as given, as `content_type`
+        when named), these cookies and headers; with `when`, only requests whose query has
+        those parameters (the most specific wins)."""
         if isinstance(body, BaseModel):
             content = body.model_dump_json().encode()
         else:
             content = body or b""
-        content_type = PROBLEM_CONTENT_TYPE if isinstance(body, Problem) else "application/json"
+        if content_type is None:
+            json_type = PROBLEM_CONTENT_TYPE if isinstance(body, Problem) else "application/json"
+            content_type = json_type
         self.answers[(method, path, frozenset((when or {}).items()))] = CannedAnswer(
-            status, content, content_type, tuple(set_cookies)
+            status, content, content_type, tuple(set_cookies), tuple((headers or {}).items())
         )
 
     def refuse(self, method: str, path: str, problem: Problem) -> None:
@@ -102,6 +108,8 @@ class StubEdge:
         response = Response(canned.body, canned.status, media_type=canned.content_type)
         for cookie in canned.set_cookies:
             response.headers.append("set-cookie", cookie)
+        for name, value in canned.headers:
+            response.headers[name] = value
         return response
 
     def app(self) -> Starlette:

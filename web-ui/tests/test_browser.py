@@ -19,9 +19,12 @@ from tests.factories import (
     a_broker_connection_list,
     a_chat_reply,
     a_journal_entry,
+    a_png,
     a_position,
     a_position_page,
     a_user,
+    an_attachment,
+    an_attachment_list,
     an_import,
     an_insight,
 )
@@ -545,4 +548,55 @@ def test_an_imports_progress_bar_follows_the_socket_until_it_completes(
 
     page.get_by_role("link", name="See the report").first.wait_for()
     assert "40 new" in page.get_by_test_id("import-status").inner_text()
+    page.context.close()
+
+
+def test_a_screenshot_is_uploaded_shown_opened_and_deleted_on_a_phone(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    position = serve_demo(edge)
+    collection = f"/api/v1/positions/{position}/attachments"
+    edge.answer("GET", collection, an_attachment_list())
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto(f"/positions/{position}")
+    page.get_by_test_id("attachments-empty").wait_for()
+
+    picture = a_png(640, 400)
+    stored = an_attachment(owner_id=position, filename="chart.png", width=640, height=400)
+    edge.answer("POST", collection, stored, status=201)
+    edge.answer("GET", collection, an_attachment_list(stored))
+    edge.answer(
+        "GET", f"{collection}/{stored.id}/thumbnail", a_png(320, 200), content_type="image/png"
+    )
+    edge.answer("GET", f"{collection}/{stored.id}", picture, content_type="image/png")
+    page.get_by_label("Add a screenshot").set_input_files(
+        {"name": "chart.png", "mimeType": "image/png", "buffer": picture}
+    )
+    page.get_by_role("button", name="Upload screenshot").click()
+
+    thumbnail = page.get_by_role("img", name="chart.png")
+    thumbnail.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('img[alt=\"chart.png\"]').naturalWidth === 320"
+    )
+    (sent,) = edge.received("POST", collection)
+    assert picture in sent.body
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert serious_violations(page) == []
+    screenshot(page, "position-screenshots-phone")
+
+    with page.context.expect_page() as opened:
+        thumbnail.click()
+    full = opened.value
+    full.wait_for_load_state()
+    assert full.evaluate("document.contentType") == "image/png"
+    full.close()
+
+    edge.answer("DELETE", f"{collection}/{stored.id}", status=204)
+    edge.answer("GET", collection, an_attachment_list())
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete the screenshot chart.png").click()
+
+    page.get_by_test_id("attachments-empty").wait_for()
+    assert len(edge.received("DELETE", f"{collection}/{stored.id}")) == 1
     page.context.close()

@@ -17,6 +17,7 @@ from tradeloop_contracts import ProblemField
 from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport, metrics_app
 
 from web_ui import (
+    attachments,
     auth,
     brokers,
     coach,
@@ -150,6 +151,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         coach.router,
         settings_pages.router,
         brokers.router,
+        attachments.router,
     ):
         app.include_router(router)
     app.router.routes.append(Route("/metrics", metrics_app()))
