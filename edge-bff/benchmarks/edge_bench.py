@@ -1,14 +1,16 @@
-"""Edge benchmarks: proxied API calls against a direct call, and WebSocket delivery latency.
+"""Edge benchmarks: proxied API calls against a direct call, WebSocket delivery latency, and
+how soon a logout on one instance closes the session's socket on another.
 
-Runs a real `edge-bff serve` process on loopback against the test stand-in for core, with
-sessions and the bus in the Redis at TEST_REDIS_URL (under a random key prefix). Writes one
-JSON object per line to the file named by BENCH_OUT (stdout when unset); sizes above
-BENCH_MAX_SIZE are skipped.
+Runs two real `edge-bff serve` processes on loopback against the test stand-in for core, with
+sessions and the bus in the Redis at TEST_REDIS_URL (under a random key prefix), shared by
+both. Writes one JSON object per line to the file named by BENCH_OUT (stdout when unset);
+sizes above BENCH_MAX_SIZE are skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -16,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -90,8 +92,8 @@ async def bench_requests(edge_url: str, core_url: str, token: str) -> None:
                 runs = [await timed_requests(call, size) for _ in range(repeats)]
                 emit(name, size, size, "requests", [wall for wall, _ in runs])
                 latencies = [latency for _, run in runs for latency in run]
-                emit(f"{name} p50", size, 1, "requests", [percentile(latencies, 0.50)])
-                emit(f"{name} p99", size, 1, "requests", [percentile(latencies, 0.99)])
+                emit(f"{name} p50", size, 0, "requests", [percentile(latencies, 0.50)])
+                emit(f"{name} p99", size, 0, "requests", [percentile(latencies, 0.99)])
 
 
 async def bench_sockets(edge_url: str, bus_url: str, sessions: list[tuple[str, str]]) -> None:
@@ -145,8 +147,8 @@ async def bench_sockets(edge_url: str, bus_url: str, sessions: list[tuple[str, s
                 await asyncio.sleep(0.01)
             runs.append(time.perf_counter() - started)
             every_latency.extend(latencies)
-        emit("ws delivery p50", size, 1, "messages", [percentile(every_latency, 0.50)])
-        emit("ws delivery p99", size, 1, "messages", [percentile(every_latency, 0.99)])
+        emit("ws delivery p50", size, 0, "messages", [percentile(every_latency, 0.50)])
+        emit("ws delivery p99", size, 0, "messages", [percentile(every_latency, 0.99)])
         emit("ws fan-out to 1,000 sockets", size, size, "messages", runs)
     finally:
         await bus.close()
@@ -157,6 +159,11 @@ async def bench_sockets(edge_url: str, bus_url: str, sessions: list[tuple[str, s
 
 
 async def log_in(edge_url: str, email: str) -> str:
+    return (await log_in_with_csrf(edge_url, email))[0]
+
+
+async def log_in_with_csrf(edge_url: str, email: str) -> tuple[str, str]:
+    """A fresh session id and its CSRF token."""
     async with httpx.AsyncClient(base_url=edge_url) as client:
         response = await client.post(
             "/api/v1/auth/login",
@@ -165,19 +172,70 @@ async def log_in(edge_url: str, email: str) -> str:
         )
         response.raise_for_status()
         cookie = response.headers["set-cookie"]
-        return cookie.split(";", 1)[0].split("=", 1)[1]
+        return cookie.split(";", 1)[0].split("=", 1)[1], response.headers["x-csrf-token"]
+
+
+async def bench_logout_elsewhere(edge_a: str, edge_b: str, email: str) -> None:
+    """Log out through instance A; time until A's answer and until B closes the session's socket."""
+    runs = 20
+    if runs > MAX_SIZE:
+        return
+    ws_url = edge_b.replace("http://", "ws://") + "/ws"
+    closes: list[float] = []
+    async with httpx.AsyncClient(base_url=edge_a) as client:
+        for _ in range(runs):
+            session_id, csrf_token = await log_in_with_csrf(edge_a, email)
+            cookie = f"__Host-tradeloop_session={session_id}"
+            async with websockets.connect(
+                ws_url,
+                origin=websockets.Origin(ORIGIN),
+                additional_headers={"cookie": cookie},
+                compression=None,
+            ) as socket:
+                started = time.perf_counter()
+                response = await client.post(
+                    "/api/v1/auth/logout",
+                    headers={"cookie": cookie, "origin": ORIGIN, "x-csrf-token": csrf_token},
+                )
+                response.raise_for_status()
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    async for _ in socket:
+                        pass
+                closes.append(time.perf_counter() - started)
+    emit("logout to close on another instance p50", runs, 0, "sockets", [percentile(closes, 0.5)])
+    emit("logout to close on another instance p99", runs, 0, "sockets", [percentile(closes, 0.99)])
+
+
+@contextlib.contextmanager
+def running_edge(env: dict[str, str], port: int) -> Iterator[str]:
+    """An `edge-bff serve` process on `port`, once it answers; yields its URL."""
+    url = f"http://127.0.0.1:{port}"
+    command = [str(Path(sys.executable).parent / "edge-bff"), "serve"]
+    edge = subprocess.Popen(command, env={**env, "EDGE_PORT": str(port)})
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("edge did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        edge.terminate()
+        edge.wait(timeout=10)
 
 
 def main() -> None:
     prefix = f"edge-bench-{secrets.token_hex(6)}:"
     bus_url = f"{REDIS_URL}?prefix={prefix}bus"
     stub = CoreStub()
-    port = free_port()
-    edge_url = f"http://127.0.0.1:{port}"
     with serve(stub.app()) as core_url, serve(web_app()) as web_url, serve(coach_app()) as coach:
         env = {
             **os.environ,
-            "EDGE_PORT": str(port),
             "EDGE_PUBLIC_ORIGIN": ORIGIN,
             "EDGE_CORE_URL": core_url,
             "EDGE_WEB_URL": web_url,
@@ -192,32 +250,25 @@ def main() -> None:
             "EDGE_WS_QUEUE_SIZE": "1000",
             "EDGE_LOG_LEVEL": "error",
         }
-        command = [str(Path(sys.executable).parent / "edge-bff"), "serve"]
-        edge = subprocess.Popen(command, env=env)
         try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if httpx.get(f"{edge_url}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("edge did not start")
-                time.sleep(0.1)
-            token = stub.issuer.sign(stub.add_user("bench@example.com"), ttl=3600)
-            asyncio.run(bench_requests(edge_url, core_url, token))
-            emails = [f"ws-{n}@example.com" for n in range(100)]
-            users = [(email, stub.add_user(email)) for email in emails]
+            with (
+                running_edge(env, free_port()) as edge_url,
+                running_edge(env, free_port()) as other_edge_url,
+            ):
+                token = stub.issuer.sign(stub.add_user("bench@example.com"), ttl=3600)
+                asyncio.run(bench_requests(edge_url, core_url, token))
+                emails = [f"ws-{n}@example.com" for n in range(100)]
+                users = [(email, stub.add_user(email)) for email in emails]
 
-            async def sockets() -> None:
-                sessions = [(await log_in(edge_url, email), user_id) for email, user_id in users]
-                await bench_sockets(edge_url, bus_url, sessions)
+                async def sockets() -> None:
+                    sessions = [
+                        (await log_in(edge_url, email), user_id) for email, user_id in users
+                    ]
+                    await bench_sockets(edge_url, bus_url, sessions)
 
-            asyncio.run(sockets())
+                asyncio.run(sockets())
+                asyncio.run(bench_logout_elsewhere(edge_url, other_edge_url, emails[0]))
         finally:
-            edge.terminate()
-            edge.wait(timeout=10)
             redis = Redis.from_url(REDIS_URL)
             keys = list(redis.scan_iter(match=f"{prefix}*"))
             if keys:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from edge_bff.config import Settings
 from edge_bff.sessions.redis_store import RedisSessionStore
 from edge_bff.sessions.service import SessionService
 from edge_bff.sessions.sqlite_store import SqliteSessionStore
-from edge_bff.sessions.store import SessionStore
+from edge_bff.sessions.store import SessionStore, storage_key
 
 from .conftest import TEST_REDIS_URL, FakeClock
 
@@ -58,6 +60,33 @@ class TestSessionStores:
 
         assert await store.get(session.id) is None
 
+    async def test_ending_a_users_sessions_ends_all_of_them_and_no_one_elses(
+        self, store: SessionStore
+    ) -> None:
+        service = SessionService(store, FakeClock(), idle_seconds=1800, absolute_seconds=43200)
+        laptop = await service.log_in(None, user_id="u1", access_token="a1", refresh_token="r1")
+        phone = await service.log_in(None, user_id="u1", access_token="a2", refresh_token="r2")
+        other = await service.log_in(None, user_id="u2", access_token="a3", refresh_token="r3")
+
+        refresh_tokens = await service.end_all("u1")
+
+        assert sorted(refresh_tokens) == ["r1", "r2"]
+        assert await store.get(laptop.id) is None
+        assert await store.get(phone.id) is None
+        assert await store.get(other.id) is not None
+        assert await service.end_all("u1") == []
+
+    async def test_a_request_in_flight_does_not_revive_an_ended_session(
+        self, store: SessionStore
+    ) -> None:
+        service = SessionService(store, FakeClock(), idle_seconds=1800, absolute_seconds=43200)
+        session = await service.log_in(None, user_id="u1", access_token="a", refresh_token="r")
+        await service.end_all("u1")
+
+        assert await store.update(session) is False
+        assert await store.get(session.id) is None
+        assert await service.load(session.id) is None
+
     async def test_session_ids_are_long_and_unique(self, store: SessionStore) -> None:
         service = SessionService(store, FakeClock(), idle_seconds=1800, absolute_seconds=43200)
 
@@ -82,6 +111,31 @@ class TestSessionStores:
         ).create()
 
         assert session.id.encode() not in (tmp_path / "s.db").read_bytes()
+
+
+class TestSqliteStoreUpgrade:
+    @pytest.mark.anyio
+    async def test_a_file_from_before_the_user_column_keeps_its_sessions_and_indexes_them(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "old.db"
+        session = await SessionService(
+            SqliteSessionStore(tmp_path / "new.db"),
+            FakeClock(),
+            idle_seconds=1800,
+            absolute_seconds=43200,
+        ).log_in(None, user_id="u1", access_token="a", refresh_token="r")
+        with sqlite3.connect(path) as old:
+            old.execute("CREATE TABLE sessions (key TEXT PRIMARY KEY, record TEXT NOT NULL)")
+            old.execute(
+                "INSERT INTO sessions VALUES (?, ?)",
+                (storage_key(session.id), json.dumps(session.to_record())),
+            )
+
+        store = SqliteSessionStore(path)
+
+        assert await store.get(session.id) == session
+        assert await store.delete_user_sessions("u1") == ["r"]
 
 
 class TestSettings:

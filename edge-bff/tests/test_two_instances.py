@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
+import uuid
 from collections.abc import Iterator
 
+import anyio
 import pytest
 from redis import Redis
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from tradeloop_contracts import Event, UserDeleted, UserEventData, make_event
+from tradeloop_contracts.bus import open_bus
 
 from edge_bff.app import create_app
 from edge_bff.config import Settings
@@ -84,11 +89,83 @@ class TestTwoInstancesOnOneRedis:
 
         with client_b.websocket_connect("/ws", headers=_socket_headers(browser)) as socket:
             assert browser.request("POST", "/api/v1/auth/logout").status_code == 204
-            code = None
-            while code is None:
-                try:
-                    socket.receive_text()
-                except WebSocketDisconnect as closed:
-                    code = closed.code
+            closed = _close_of(socket)
 
-        assert code == 1008
+        # B heard the logout itself ("logged out"); its own re-check would say "session ended".
+        assert closed == (1008, "logged out")
+
+    def test_logout_everywhere_through_a_ends_every_session_and_socket_of_the_user(
+        self, instances: tuple[TestClient, TestClient], core: CoreStub, user: tuple[str, str]
+    ) -> None:
+        client_a, client_b = instances
+        laptop, phone = Browser(client_a), Browser(client_b)
+        laptop.log_in(user[0])
+        phone.log_in(user[0])
+        bearer = {"authorization": f"Bearer {core.issuer.sign(user[1])}"}
+        assert len([u for u in core.refresh_tokens.values() if u == user[1]]) == 2
+
+        with (
+            client_a.websocket_connect("/ws", headers=_socket_headers(phone)) as on_a,
+            client_b.websocket_connect("/ws", headers=_socket_headers(laptop)) as on_b,
+            client_b.websocket_connect("/ws", headers=bearer) as app_on_b,
+        ):
+            ended = laptop.request("POST", "/api/v1/auth/logout-everywhere")
+            closes = [_close_of(on_a), _close_of(on_b), _close_of(app_on_b)]
+
+        assert ended.status_code == 204
+        assert closes == [(1008, "logged out")] * 3
+        assert phone.request("GET", "/api/v1/positions").status_code == 401
+        assert laptop.request("GET", "/api/v1/positions").status_code == 401
+        # Both sessions' refresh-token families ended at core.
+        assert user[1] not in core.refresh_tokens.values()
+
+    def test_a_deleted_user_loses_every_socket_and_session_on_both_instances(
+        self,
+        instances: tuple[TestClient, TestClient],
+        shared_redis_settings: Settings,
+        user: tuple[str, str],
+    ) -> None:
+        client_a, client_b = instances
+        browser = Browser(client_a)
+        browser.log_in(user[0])
+
+        with (
+            client_a.websocket_connect("/ws", headers=_socket_headers(browser)) as on_a,
+            client_b.websocket_connect("/ws", headers=_socket_headers(browser)) as on_b,
+        ):
+            # A first heartbeat on each shows both bus tails are reading.
+            assert json.loads(on_a.receive_text()) == {"type": "heartbeat"}
+            assert json.loads(on_b.receive_text()) == {"type": "heartbeat"}
+            _publish(shared_redis_settings.bus_url, _user_deleted(user[1]))
+            closes = [_close_of(on_a), _close_of(on_b)]
+
+        assert closes == [(1008, "account deleted")] * 2
+        assert browser.request("GET", "/api/v1/positions").status_code == 401
+
+
+def _close_of(socket: object) -> tuple[int, str]:
+    """Read until the edge closes the socket; its code and reason."""
+    while True:
+        try:
+            socket.receive_text()  # type: ignore[attr-defined]
+        except WebSocketDisconnect as closed:
+            return closed.code, closed.reason
+
+
+def _user_deleted(user_id: str) -> Event[UserEventData]:
+    return make_event(
+        "user.deleted.v1",
+        UserDeleted(user_id=uuid.UUID(user_id), deleted_at=dt.datetime.now(dt.UTC)),
+        source="/core-api",
+    )
+
+
+def _publish(bus_url: str, event: Event[UserEventData]) -> None:
+    async def publish() -> None:
+        bus = open_bus(bus_url)
+        try:
+            await bus.publish(event)
+        finally:
+            await bus.close()
+
+    anyio.run(publish)

@@ -21,6 +21,7 @@ from .idempotency.store import open_idempotency_store
 from .identity import Authenticator
 from .live import Bus, LiveEvents, open_bus
 from .ratelimits import RateLimitMiddleware, open_rate_limits
+from .revocations import open_revocations
 from .runtime import Runtime
 from .sessions.middleware import SessionMiddleware
 from .sessions.service import SessionService, open_session_store
@@ -84,8 +85,12 @@ def create_app(
             bus_factory(settings.bus_url),
             queue_size=settings.ws_queue_size,
             ping_seconds=settings.ws_ping_seconds,
+            revocations=open_revocations(
+                settings.session_store_url, key_prefix=settings.redis_key_prefix
+            ),
+            on_user_deleted=sessions.end_all,
         )
-        live.start()
+        await live.start()
         runtime = Runtime(
             settings=settings,
             clock=clock,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 import httpx
@@ -21,6 +22,7 @@ from tradeloop_contracts import (
 from .bodies import read_body, wire_json
 from .context import context_of
 from .errors import AppError
+from .live import LOGGED_OUT
 from .runtime import Runtime, backend_headers, runtime_of
 from .tokens import InvalidTokenError
 
@@ -111,7 +113,7 @@ async def end_browser_session(request: Request) -> None:
     context = context_of(request.scope)
     if context.session is not None:
         await runtime.sessions.end(context.session)
-        runtime.live.end_session(context.session.id)
+        await runtime.live.end_session(context.session.id)
         context.session = None
 
 
@@ -133,6 +135,28 @@ async def logout(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def _revoke_refresh_token(request: Request, refresh_token: str) -> None:
+    body = wire_json(LogoutRequest.model_validate({"refresh_token": refresh_token}))
+    # The sessions are gone whatever core answers; a family core did not hear about can
+    # no longer be used, since only those sessions held its refresh token.
+    with contextlib.suppress(AppError):
+        await _core(request, "/v1/auth/logout", body)
+
+
+async def logout_everywhere(request: Request) -> Response:
+    """End every browser session of the acting user and close all their sockets, on every
+    instance; each session's refresh-token family ends at core too."""
+    runtime = runtime_of(request)
+    credentials = await runtime.authenticator.require(request)
+    if credentials.user_id is None:
+        raise AppError(403, "A personal API token cannot end sessions; log in instead.")
+    refresh_tokens = await runtime.sessions.end_all(credentials.user_id)
+    await asyncio.gather(*(_revoke_refresh_token(request, token) for token in refresh_tokens))
+    await runtime.live.end_user(credentials.user_id, LOGGED_OUT)
+    context_of(request.scope).session = None
+    return Response(status_code=204)
+
+
 async def issue_token(request: Request) -> Response:
     """Log in an app or the CLI: the `TokenPair` as JSON, no cookie."""
     _, raw = await read_body(request, LoginRequest)
@@ -147,5 +171,6 @@ routes = [
     Route("/api/v1/auth/signup", signup, methods=["POST"]),
     Route("/api/v1/auth/login", login, methods=["POST"]),
     Route("/api/v1/auth/logout", logout, methods=["POST"]),
+    Route("/api/v1/auth/logout-everywhere", logout_everywhere, methods=["POST"]),
     Route("/api/v1/auth/token", issue_token, methods=["POST"]),
 ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr, ValidationError
 from starlette.requests import HTTPConnection, Request
-from tradeloop_contracts import RefreshRequest, TokenPair
+from tradeloop_contracts import RefreshRequest, TokenPair, User
 
 from .bodies import wire_json
 from .clock import Clock
@@ -35,6 +35,15 @@ class Credentials:
 
     access_token: str
     user_id: str | None
+
+
+@dataclass(frozen=True)
+class BearerOwner:
+    """Whom a bearer token speaks for; `expires_at` (Unix time) is None for a personal API
+    token, which core checks on every use instead."""
+
+    user_id: str
+    expires_at: int | None
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
@@ -78,11 +87,43 @@ class Authenticator:
             return None
         if token.startswith(PERSONAL_TOKEN_PREFIX):
             return Credentials(access_token=token, user_id=None)
+        owner = await self.bearer_owner(token)
+        return Credentials(access_token=token, user_id=owner.user_id)
+
+    async def bearer_owner(self, token: str) -> BearerOwner:
+        """The user a bearer token speaks for, and until when.
+
+        A JWT is verified here; a personal API token is asked of core (`GET /v1/me`).
+        Raises AppError 401 when the token is not valid, 502 when core cannot be asked.
+        """
+        if token.startswith(PERSONAL_TOKEN_PREFIX):
+            user_id = await self.personal_token_user(token)
+            if user_id is None:
+                raise AppError(401, "The personal API token is not valid.")
+            return BearerOwner(user_id=user_id, expires_at=None)
         try:
             verified = await self.verifier.verify(token)
         except InvalidTokenError as exc:
             raise AppError(401, f"The bearer token is not valid: {exc}.") from exc
-        return Credentials(access_token=token, user_id=verified.subject)
+        return BearerOwner(user_id=verified.subject, expires_at=verified.expires_at)
+
+    async def personal_token_user(self, token: str) -> str | None:
+        """The id of the user a personal API token belongs to; None when core refuses it.
+
+        Raises AppError 502 when core cannot be reached or answers nonsense.
+        """
+        try:
+            response = await self._core.get("/v1/me", headers={"authorization": f"Bearer {token}"})
+        except httpx.HTTPError as exc:
+            raise AppError(502, "The identity service could not be reached.") from exc
+        if response.status_code in (401, 403):
+            return None
+        if response.status_code != 200:
+            raise AppError(502, "The identity service could not check the token.")
+        try:
+            return str(User.model_validate_json(response.content).id)
+        except ValidationError as exc:
+            raise AppError(502, "The identity service answered with a malformed body.") from exc
 
     async def actor(self, connection: HTTPConnection) -> str | None:
         """Who is acting, as a key for limits and idempotency scopes; None when unknown.

@@ -7,11 +7,14 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Protocol
 
 from tradeloop_contracts import Event, UserEventData
 from tradeloop_contracts import bus as contracts_bus
+
+from .revocations import RedisRevocations, Revocation
+from .sessions.store import storage_key
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +22,12 @@ MAX_MESSAGE_BYTES = 64 * 1024
 # The event families (streams) that carry what a trader sees live: the catalogue's events
 # whose consumers include the edge.
 USER_FAMILIES = ("coach", "import", "market_data", "plan", "position", "rule")
+# Read by the tail too, but never sent to a socket: it ends the user's sockets and sessions.
+USER_DELETED = "user.deleted.v1"
+_TAIL_FAMILIES = (*USER_FAMILIES, "user")
+# Close reasons (code 1008) a client can tell apart.
+LOGGED_OUT = "logged out"
+ACCOUNT_DELETED = "account deleted"
 # How long a reconnecting socket's catch-up read waits for more before it is caught up.
 _CATCH_UP_IDLE_SECONDS = 0.5
 _RETRY_DELAY_SECONDS = 1.0
@@ -57,14 +66,19 @@ def open_bus(url: str) -> Bus:
 
 
 class Subscriber:
-    """One socket's bounded queue of deliveries; a full queue closes the socket."""
+    """One socket's bounded queue of deliveries; a full queue closes the socket.
 
-    def __init__(self, user_id: str, session_id: str, queue_size: int) -> None:
+    `session_key` is the storage key of the cookie session that opened it (None for a
+    bearer token), so a logout heard from another instance finds it without the session id.
+    """
+
+    def __init__(self, user_id: str, session_key: str | None, queue_size: int) -> None:
         self.user_id = user_id
-        self.session_id = session_id
+        self.session_key = session_key
         self.queue: asyncio.Queue[Delivery] = asyncio.Queue(queue_size)
         self.closed = asyncio.Event()
         self.close_code = 1000
+        self.close_reason = ""
         self.client_gone = False
 
     def offer(self, delivery: Delivery) -> None:
@@ -76,30 +90,47 @@ class Subscriber:
         except asyncio.QueueFull:
             self.close(1013)
 
-    def close(self, code: int) -> None:
-        """Ask the socket to close with `code` (the first reason wins)."""
+    def close(self, code: int, reason: str = "") -> None:
+        """Ask the socket to close with `code` and `reason` (the first one wins)."""
         if not self.closed.is_set():
             self.close_code = code
+            self.close_reason = reason
             self.closed.set()
 
 
 class LiveEvents:
-    """The process's single bus tail and the sockets it feeds, indexed by user id."""
+    """The process's single bus tail and the sockets it feeds, indexed by user id.
 
-    def __init__(self, bus: Bus | None, *, queue_size: int, ping_seconds: float) -> None:
+    Revocations (a logout, an account deleted) close sockets here at once and, through
+    `revocations` when instances share Redis, on every other instance too.
+    """
+
+    def __init__(
+        self,
+        bus: Bus | None,
+        *,
+        queue_size: int,
+        ping_seconds: float,
+        revocations: RedisRevocations | None = None,
+        on_user_deleted: Callable[[str], Awaitable[object]] | None = None,
+    ) -> None:
         self.bus = bus
         self.queue_size = queue_size
         self.ping_seconds = ping_seconds
+        self._revocations = revocations
+        self._on_user_deleted = on_user_deleted
         self._subscribers: defaultdict[str, set[Subscriber]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Start the tail task (once; nothing happens without a bus)."""
+    async def start(self) -> None:
+        """Start the tail task and the revocation listener (once; no tail without a bus)."""
+        if self._revocations is not None:
+            await self._revocations.start(self._apply)
         if self.bus is not None and self._task is None:
             self._task = asyncio.create_task(self._tail(self.bus))
 
     async def stop(self) -> None:
-        """Stop the tail task, close every socket and the bus."""
+        """Stop the tail task, close every socket, the bus and the revocation listener."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -109,16 +140,22 @@ class LiveEvents:
                 subscriber.close(1001)
         if self.bus is not None:
             await self.bus.close()
+        if self._revocations is not None:
+            await self._revocations.close()
 
     async def _tail(self, bus: Bus) -> None:
         after: str | None = None
         while True:
             try:
-                async for delivery in bus.tail(USER_FAMILIES, after=after):
+                async for delivery in bus.tail(_TAIL_FAMILIES, after=after):
                     after = delivery.position
-                    for subscriber in list(
-                        self._subscribers.get(str(delivery.event.data.user_id), ())
-                    ):
+                    user_id = str(delivery.event.data.user_id)
+                    if delivery.event.type == USER_DELETED:
+                        await self._user_deleted(user_id)
+                        continue
+                    if delivery.event.type.split(".", 1)[0] not in USER_FAMILIES:
+                        continue
+                    for subscriber in list(self._subscribers.get(user_id, ())):
                         subscriber.offer(delivery)
             except asyncio.CancelledError:
                 raise
@@ -126,9 +163,17 @@ class LiveEvents:
                 log.exception("bus tail failed; resuming")
             await asyncio.sleep(_RETRY_DELAY_SECONDS)
 
-    def subscribe(self, user_id: str, session_id: str) -> Subscriber:
-        """A new subscriber for this user's events."""
-        subscriber = Subscriber(user_id, session_id, self.queue_size)
+    async def _user_deleted(self, user_id: str) -> None:
+        # Every instance tails the bus, so each closes its own sockets; ending the sessions
+        # again on each is harmless.
+        self._apply(Revocation(ACCOUNT_DELETED, user_id=user_id))
+        if self._on_user_deleted is not None:
+            await self._on_user_deleted(user_id)
+
+    def subscribe(self, user_id: str, session_id: str | None) -> Subscriber:
+        """A new subscriber for this user's events (`session_id` None for a bearer token)."""
+        key = storage_key(session_id) if session_id is not None else None
+        subscriber = Subscriber(user_id, key, self.queue_size)
         self._subscribers[user_id].add(subscriber)
         return subscriber
 
@@ -144,12 +189,28 @@ class LiveEvents:
             if not subscribers:
                 del self._subscribers[subscriber.user_id]
 
-    def end_session(self, session_id: str) -> None:
-        """Close (1008) every socket opened by this session: it logged out."""
-        for subscribers in self._subscribers.values():
-            for subscriber in subscribers:
-                if subscriber.session_id == session_id:
-                    subscriber.close(1008)
+    async def end_session(self, session_id: str) -> None:
+        """Close (1008) every socket opened by this session, on every instance: it logged out."""
+        await self._revoke(Revocation(LOGGED_OUT, session_key=storage_key(session_id)))
+
+    async def end_user(self, user_id: str, reason: str) -> None:
+        """Close (1008) every socket of this user, on every instance."""
+        await self._revoke(Revocation(reason, user_id=user_id))
+
+    async def _revoke(self, revocation: Revocation) -> None:
+        self._apply(revocation)
+        if self._revocations is not None:
+            await self._revocations.publish(revocation)
+
+    def _apply(self, revocation: Revocation) -> None:
+        """Close this process' sockets the revocation names."""
+        if revocation.user_id is not None:
+            candidates = list(self._subscribers.get(revocation.user_id, ()))
+        else:
+            candidates = [s for group in self._subscribers.values() for s in group]
+        for subscriber in candidates:
+            if revocation.session_key is None or subscriber.session_key == revocation.session_key:
+                subscriber.close(1008, revocation.reason)
 
     async def catch_up(self, user_id: str, after: str) -> AsyncIterator[Delivery]:
         """The user's deliveries after `after`, until the bus has nothing more right now."""
@@ -162,7 +223,10 @@ class LiveEvents:
                     delivery = await asyncio.wait_for(anext(iterator), _CATCH_UP_IDLE_SECONDS)
                 except (TimeoutError, StopAsyncIteration):
                     return
-                if str(delivery.event.data.user_id) == user_id:
+                if (
+                    str(delivery.event.data.user_id) == user_id
+                    and delivery.event.type.split(".", 1)[0] in USER_FAMILIES
+                ):
                     yield delivery
         finally:
             closer = getattr(iterator, "aclose", None)

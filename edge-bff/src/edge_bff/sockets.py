@@ -6,23 +6,81 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import dataclass
 
 import anyio
+from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from .context import context_of
-from .errors import problem_response
+from .errors import AppError, problem_response
+from .identity import bearer_token
 from .live import MAX_MESSAGE_BYTES, Delivery, Subscriber, message
 from .runtime import Runtime, runtime_of
 
 log = logging.getLogger(__name__)
 
 _HEARTBEAT = json.dumps({"type": "heartbeat"})
+# Close reasons (code 1008) of the periodic re-check.
+SESSION_ENDED = "session ended"
+TOKEN_EXPIRED = "token expired"
+TOKEN_REVOKED = "token revoked"
+
+
+@dataclass(frozen=True)
+class SocketOwner:
+    """Who opened a socket: a logged-in cookie session, or a bearer token."""
+
+    user_id: str
+    session_id: str | None = None
+    token: str | None = None
+    expires_at: int | None = None
+
+
+async def _refusal(runtime: Runtime, owner: SocketOwner) -> str | None:
+    """Why the socket may not stay open any longer (its close reason), or None."""
+    if owner.session_id is not None:
+        return None if await runtime.sessions.is_live(owner.session_id) else SESSION_ENDED
+    if owner.expires_at is not None:
+        return None if runtime.clock.now().timestamp() < owner.expires_at else TOKEN_EXPIRED
+    assert owner.token is not None
+    try:
+        user_id = await runtime.authenticator.personal_token_user(owner.token)
+    except AppError:
+        return None  # core is away: keep the socket; the next check asks again
+    return None if user_id == owner.user_id else TOKEN_REVOKED
+
+
+async def _owner(websocket: WebSocket, runtime: Runtime) -> SocketOwner | Response:
+    """Who may open this socket, or the refusal to send before accepting.
+
+    A cookie session must come from the public origin (cross-site WebSocket hijacking);
+    a bearer token cannot be sent by a foreign page, so it needs no Origin.
+    """
+    context = context_of(websocket.scope)
+    token = bearer_token(websocket)
+    if token is None or context.had_session_cookie:
+        if websocket.headers.get("origin") != runtime.settings.public_origin:
+            return problem_response(403, "WebSockets are only accepted from this site.")
+    if token is not None:
+        try:
+            bearer = await runtime.authenticator.bearer_owner(token)
+        except AppError as exc:
+            return problem_response(exc.status, exc.detail)
+        return SocketOwner(user_id=bearer.user_id, token=token, expires_at=bearer.expires_at)
+    session = context.session
+    if session is None or session.user_id is None:
+        return problem_response(401, "Log in first, or send an Authorization: Bearer token.")
+    return SocketOwner(user_id=session.user_id, session_id=session.id)
 
 
 async def _pump(
-    websocket: WebSocket, runtime: Runtime, subscriber: Subscriber, after: str | None
+    websocket: WebSocket,
+    runtime: Runtime,
+    owner: SocketOwner,
+    subscriber: Subscriber,
+    after: str | None,
 ) -> None:
     """Send the catch-up (when reconnecting), then live deliveries, with heartbeats between."""
     live = runtime.live
@@ -35,10 +93,11 @@ async def _pump(
             await _send(websocket, delivery)
     while True:
         if time.monotonic() - checked_at >= check_every:
-            # Notice a session that ended or timed out, on this instance or another one.
+            # Notice a session that ended or timed out, or a token that expired or was revoked.
             checked_at = time.monotonic()
-            if not await runtime.sessions.is_live(subscriber.session_id):
-                subscriber.close(1008)
+            refusal = await _refusal(runtime, owner)
+            if refusal is not None:
+                subscriber.close(1008, refusal)
                 return
         try:
             delivery = await asyncio.wait_for(subscriber.queue.get(), check_every)
@@ -80,28 +139,26 @@ async def _listen(websocket: WebSocket, subscriber: Subscriber, per_minute: int)
 
 
 async def live_socket(websocket: WebSocket) -> None:
-    """Push the trader's events as they happen; `?after=<position>` resumes without a gap."""
+    """Push the trader's events as they happen; `?after=<position>` resumes without a gap.
+
+    Opened by a logged-in cookie session (from the public origin) or a bearer token.
+    """
     runtime = runtime_of(websocket)
-    if websocket.headers.get("origin") != runtime.settings.public_origin:
-        await websocket.send_denial_response(
-            problem_response(403, "WebSockets are only accepted from this site.")
-        )
+    owner = await _owner(websocket, runtime)
+    if isinstance(owner, Response):
+        await websocket.send_denial_response(owner)
         return
-    session = context_of(websocket.scope).session
-    if session is None or session.user_id is None:
-        await websocket.send_denial_response(problem_response(401, "Log in first."))
-        return
-    if runtime.live.socket_count(session.user_id) >= runtime.settings.ws_max_sockets_per_user:
+    if runtime.live.socket_count(owner.user_id) >= runtime.settings.ws_max_sockets_per_user:
         await websocket.send_denial_response(
             problem_response(429, "Too many live connections; close another tab first.")
         )
         return
-    subscriber = runtime.live.subscribe(session.user_id, session.id)
+    subscriber = runtime.live.subscribe(owner.user_id, owner.session_id)
     try:
         await websocket.accept()
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(
-                _pump, websocket, runtime, subscriber, websocket.query_params.get("after")
+                _pump, websocket, runtime, owner, subscriber, websocket.query_params.get("after")
             )
             tasks.start_soon(
                 _listen, websocket, subscriber, runtime.settings.ws_messages_per_minute
@@ -111,7 +168,7 @@ async def live_socket(websocket: WebSocket) -> None:
     finally:
         runtime.live.unsubscribe(subscriber)
     if not subscriber.client_gone:
-        await websocket.close(subscriber.close_code)
+        await websocket.close(subscriber.close_code, subscriber.close_reason)
 
 
 routes = [WebSocketRoute("/ws", live_socket)]

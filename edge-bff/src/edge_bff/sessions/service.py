@@ -67,8 +67,8 @@ class SessionService:
             await self.store.delete(session_id)
             return None
         session = dataclasses.replace(session, last_seen_at=now)
-        await self.store.save(session)
-        return session
+        # Ended by another request or instance since the read: it stays ended.
+        return session if await self.store.update(session) else None
 
     async def is_live(self, session_id: str) -> bool:
         """True while the session exists and is within its timeouts (its times untouched)."""
@@ -106,9 +106,13 @@ class SessionService:
         updated = dataclasses.replace(
             session, access_token=access_token, refresh_token=refresh_token
         )
-        await self.store.save(updated)
+        await self.store.update(updated)
         return updated
 
     async def end(self, session: Session) -> None:
         """Delete the session."""
         await self.store.delete(session.id)
+
+    async def end_all(self, user_id: str) -> list[str]:
+        """Delete every session of the user; the refresh tokens they held."""
+        return await self.store.delete_user_sessions(user_id)

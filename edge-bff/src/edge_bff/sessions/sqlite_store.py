@@ -10,10 +10,12 @@ from pathlib import Path
 from .store import Session, storage_key
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS sessions (key TEXT PRIMARY KEY, record TEXT NOT NULL)"
+_USER_INDEX = "CREATE INDEX IF NOT EXISTS sessions_user_id ON sessions (user_id)"
 
 
 class SqliteSessionStore:
-    """Sessions as JSON rows keyed by the hashed id; each call runs off the event loop."""
+    """Sessions as JSON rows keyed by the hashed id, with the user id in a column of its own
+    (so every session of a user can be ended); each call runs off the event loop."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -21,6 +23,14 @@ class SqliteSessionStore:
         with self._connect() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(sessions)")}
+            if "user_id" not in columns:
+                # Files written before the column existed: fill it from the records.
+                connection.execute("ALTER TABLE sessions ADD COLUMN user_id TEXT")
+                connection.execute(
+                    "UPDATE sessions SET user_id = json_extract(record, '$.user_id')"
+                )
+            connection.execute(_USER_INDEX)
 
     @classmethod
     def from_url(cls, url: str) -> SqliteSessionStore:
@@ -40,14 +50,31 @@ class SqliteSessionStore:
     def _save(self, session: Session) -> None:
         with self._connect() as connection:
             connection.execute(
-                "INSERT INTO sessions (key, record) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET record = excluded.record",
-                (storage_key(session.id), json.dumps(session.to_record())),
+                "INSERT INTO sessions (key, record, user_id) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET record = excluded.record,"
+                " user_id = excluded.user_id",
+                (storage_key(session.id), json.dumps(session.to_record()), session.user_id),
             )
+
+    def _update(self, session: Session) -> bool:
+        with self._connect() as connection:
+            cursor = connection.execute(
+                "UPDATE sessions SET record = ?, user_id = ? WHERE key = ?",
+                (json.dumps(session.to_record()), session.user_id, storage_key(session.id)),
+            )
+        return cursor.rowcount == 1
 
     def _delete(self, session_id: str) -> None:
         with self._connect() as connection:
             connection.execute("DELETE FROM sessions WHERE key = ?", (storage_key(session_id),))
+
+    def _delete_user_sessions(self, user_id: str) -> list[str]:
+        with self._connect() as connection:
+            rows = connection.execute(
+                "DELETE FROM sessions WHERE user_id = ? RETURNING record", (user_id,)
+            ).fetchall()
+        tokens = [json.loads(row[0]).get("refresh_token") for row in rows]
+        return [token for token in tokens if token]
 
     def _ping(self) -> None:
         with self._connect() as connection:
@@ -61,9 +88,17 @@ class SqliteSessionStore:
         """Create or replace the session."""
         await asyncio.to_thread(self._save, session)
 
+    async def update(self, session: Session) -> bool:
+        """Replace the session only while its row exists."""
+        return await asyncio.to_thread(self._update, session)
+
     async def delete(self, session_id: str) -> None:
         """Forget the session."""
         await asyncio.to_thread(self._delete, session_id)
+
+    async def delete_user_sessions(self, user_id: str) -> list[str]:
+        """Forget every session of the user; the refresh tokens they held."""
+        return await asyncio.to_thread(self._delete_user_sessions, user_id)
 
     async def ping(self) -> None:
         """Raise sqlite3.Error when the file cannot be read."""

@@ -65,8 +65,18 @@ class SessionStore(Protocol):
         """Create or replace the session."""
         ...
 
+    async def update(self, session: Session) -> bool:
+        """Replace the session if it is still stored; False (and nothing stored) when it
+        was deleted meanwhile, so a request in flight never revives an ended session."""
+        ...
+
     async def delete(self, session_id: str) -> None:
         """Forget the session; deleting an unknown id is not an error."""
+        ...
+
+    async def delete_user_sessions(self, user_id: str) -> list[str]:
+        """Forget every session of the user; the refresh tokens they held, so their
+        families can be revoked."""
         ...
 
     async def ping(self) -> None:
