@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,7 +21,7 @@ import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from tradeloop_contracts import (
     Insight,
     InsightCreate,
@@ -53,6 +53,8 @@ class StubCore:
         self.page_size = 25
         self.healthy = True
         self.jwks_fetches = 0
+        # The path and `traceparent` header of every request, in order (None when absent).
+        self.traceparents: list[tuple[str, str | None]] = []
         self.app = self._build()
 
     def user_token(
@@ -107,6 +109,13 @@ class StubCore:
 
     def _build(self) -> FastAPI:
         app = FastAPI()
+
+        @app.middleware("http")
+        async def record_traceparent(
+            request: Request, call_next: Callable[[Request], Awaitable[Response]]
+        ) -> Response:
+            self.traceparents.append((request.url.path, request.headers.get("traceparent")))
+            return await call_next(request)
 
         @app.get("/healthz")
         async def healthz() -> JSONResponse:
@@ -186,12 +195,19 @@ class StubCore:
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serves an app with uvicorn on a free local port and yields its base URL."""
+def serve(app: FastAPI, *, logged: bool = False) -> Iterator[str]:
+    """Serves an app with uvicorn on a free local port and yields its base URL.
+
+    `logged`: uvicorn logs at INFO (access lines too) through the logging already
+    configured, as `ai-coach serve` does.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on")
+    if logged:
+        config = uvicorn.Config(app, log_level="info", log_config=None, ws="none", lifespan="on")
+    else:
+        config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

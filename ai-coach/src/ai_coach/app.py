@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.routing import Route
+from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport, metrics_app
 
 from ai_coach.analytics.endpoints import router as analytics_router
 from ai_coach.auth import JwksVerifier
@@ -25,6 +27,8 @@ from ai_coach.reflections.endpoints import router as reflections_router
 from ai_coach.reviews.endpoints import internal_router as internal_reviews_router
 from ai_coach.reviews.endpoints import router as reviews_router
 from ai_coach.reviews.publishing import ReviewNarrator
+
+SERVICE_NAME = "ai-coach"
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,10 @@ async def _model_users(settings: Settings) -> AsyncIterator[ModelUsers]:
         return
     base_url = settings.llm_base_url.rstrip("/") + "/"
     timeout = httpx.Timeout(settings.llm_timeout_seconds)
-    async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as http:
+    # Each call to the model is a span of the request's trace and carries its traceparent.
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=timeout, transport=TracedTransport()
+    ) as http:
         client = LlmClient(
             http, settings.llm_model, settings.llm_api_key, attempts=settings.llm_attempts
         )
@@ -73,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout = httpx.Timeout(settings.core_timeout_seconds)
         # The JWKS client is synchronous: keys are fetched in worker threads.
         with httpx.Client(timeout=timeout) as jwks_http:
-            async with httpx.AsyncClient(base_url=settings.core_url, timeout=timeout) as core_http:
+            async with httpx.AsyncClient(
+                base_url=settings.core_url, timeout=timeout, transport=TracedTransport()
+            ) as core_http:
                 core = CoreClient(core_http, settings.core_client_id, settings.core_client_secret)
                 app.state.settings = settings
                 app.state.core = core
@@ -91,7 +100,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     app.state.review_narrator = model_users.reviews
                     yield
 
-    app = FastAPI(title="Tradeloop ai-coach", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Tradeloop ai-coach",
+        version="0.1.0",
+        lifespan=lifespan,
+        # The contracts middleware below is the one source of spans and RED series, the
+        # same in every service; FastAPI's own would double each request's server span.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
     install_error_handlers(app)
     app.include_router(insights_router)
     app.include_router(analytics_router)
@@ -113,4 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return {"status": "ok"}
         return problem_response(503, "Service Unavailable", "core does not answer.", "/readyz")
 
+    app.router.routes.append(Route("/metrics", metrics_app()))
+    # Added last, so it is outermost: error responses are measured and traced too.
+    app.add_middleware(TelemetryMiddleware, service=SERVICE_NAME)
     return app

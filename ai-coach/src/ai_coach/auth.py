@@ -13,6 +13,7 @@ import anyio.to_thread
 import httpx
 import jwt
 from fastapi import Depends, Request
+from tradeloop_contracts.telemetry import bind_user
 
 from ai_coach.errors import IssuerUnavailableError, UnauthenticatedError
 
@@ -169,7 +170,10 @@ async def current_user(request: Request) -> AuthenticatedUser:
     """The trader behind the request's bearer token (401 problem otherwise)."""
     token = _bearer_token(request)
     verifier: JwksVerifier = request.app.state.verifier
-    return await anyio.to_thread.run_sync(verifier.verify, token)
+    user = await anyio.to_thread.run_sync(verifier.verify, token)
+    # The rest of the request runs in this task, so its log lines name the trader.
+    bind_user(user.id)
+    return user
 
 
 CurrentUser = Annotated[AuthenticatedUser, Depends(current_user)]

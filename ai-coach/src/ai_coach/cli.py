@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 import uvicorn
+from tradeloop_contracts.telemetry import configure_logging, configure_tracing
 
-from ai_coach.app import create_app
+from ai_coach.app import SERVICE_NAME, create_app
 from ai_coach.config import Settings
 
 
@@ -17,4 +18,13 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("serve", help="serve the HTTP API on COACH_HOST:COACH_PORT")
     parser.parse_args(argv)
     settings = Settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    configure_logging(SERVICE_NAME, level=settings.log_level)
+    configure_tracing(SERVICE_NAME, exporter=settings.traces_exporter, endpoint=settings.traces_url)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        # Logging is configured above (JSON lines, secrets masked); uvicorn keeps it.
+        log_config=None,
+    )

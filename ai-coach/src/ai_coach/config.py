@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Self
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone, so it is refused outside development.
 DEVELOPMENT_CLIENT_SECRET = "dev-ai-coach-secret"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+TracesExporter = Literal["none", "console", "otlp"]
 
 
 class Settings(BaseSettings):
-    """Where ai-coach listens, how it reaches core and how it checks user tokens."""
+    """Where ai-coach listens, how it reaches core, how it checks user tokens and where its
+    telemetry goes."""
 
     model_config = SettingsConfigDict(
         env_prefix="COACH_", extra="ignore", frozen=True, populate_by_name=True
@@ -32,6 +35,10 @@ class Settings(BaseSettings):
     issuer: str = "tradeloop-core"
     audience: str = "tradeloop-api"
     time_zone: str = "UTC"
+    # The same three telemetry settings as every other service's.
+    log_level: LogLevel = "INFO"
+    traces_exporter: TracesExporter = "none"
+    traces_endpoint: AnyHttpUrl | None = None
     # The optional language model (OpenAI-compatible Chat Completions). The three
     # connection settings are also read without the prefix, as LLM_BASE_URL, ...
     llm_base_url: str | None = Field(
@@ -51,6 +58,26 @@ class Settings(BaseSettings):
     llm_daily_cost_per_user: Decimal = Field(default=Decimal("0.50"), ge=0)
     llm_prompt_price_per_1k_tokens: Decimal = Field(default=Decimal("0.00015"), ge=0)
     llm_completion_price_per_1k_tokens: Decimal = Field(default=Decimal("0.0006"), ge=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        # `info` and `INFO` both mean INFO.
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("traces_endpoint", mode="before")
+    @classmethod
+    def _empty_endpoint_is_unset(cls, value: object) -> object:
+        # An empty COACH_TRACES_ENDPOINT leaves the endpoint to OTEL_EXPORTER_OTLP_*.
+        return None if value == "" else value
+
+    @property
+    def traces_url(self) -> str | None:
+        """The OTLP/HTTP traces URL under `traces_endpoint`, or None to let the standard
+        OTEL_EXPORTER_OTLP_* variables decide."""
+        if self.traces_endpoint is None:
+            return None
+        return f"{str(self.traces_endpoint).rstrip('/')}/v1/traces"
 
     @model_validator(mode="after")
     def _refuse_development_secret_elsewhere(self) -> Self:

@@ -34,10 +34,12 @@ def llm_url(llm: StubLlm) -> Iterator[str]:
         yield f"{url}/v1/"
 
 
-def complete(url: str, timeout: float = 5.0) -> Completion:
+def complete(url: str, timeout: float = 5.0, attempts: int = 3) -> Completion:
     async def run() -> Completion:
         async with httpx.AsyncClient(base_url=url, timeout=timeout) as http:
-            client = LlmClient(http, "gpt-4o-mini", SecretStr(API_KEY), max_wait_seconds=0.1)
+            client = LlmClient(
+                http, "gpt-4o-mini", SecretStr(API_KEY), attempts=attempts, max_wait_seconds=0.1
+            )
             return await client.complete([{"role": "user", "content": "hi"}], [], 100)
 
     return asyncio.run(run())
@@ -87,17 +89,36 @@ class TestLlmClient:
         with pytest.raises(LlmError) as raised:
             complete(llm_url)
         assert len(llm.requests) == 3
+        assert raised.value.outcome == "server_error"
         assert API_KEY not in str(raised.value)
 
     def test_a_refused_request_is_not_retried(self, llm: StubLlm, llm_url: str) -> None:
         llm.script.append(Scripted({"error": {"message": "bad", "type": "invalid"}}, status=400))
-        with pytest.raises(LlmError, match="400"):
+        with pytest.raises(LlmError, match="400") as raised:
             complete(llm_url)
         assert len(llm.requests) == 1
+        assert raised.value.outcome == "refused"
 
     def test_an_answer_that_is_not_a_completion_is_an_error(
         self, llm: StubLlm, llm_url: str
     ) -> None:
         llm.script.append(Scripted({"object": "list", "data": []}))
-        with pytest.raises(LlmError, match="not a chat completion"):
+        with pytest.raises(LlmError, match="not a chat completion") as raised:
             complete(llm_url)
+        assert raised.value.outcome == "invalid_answer"
+
+    def test_the_last_failure_names_its_class(self, llm: StubLlm, llm_url: str) -> None:
+        llm.script += [
+            Scripted(RATE_LIMITED, status=429),
+            Scripted(text_reply("late"), delay_seconds=1.0),
+        ]
+        with pytest.raises(LlmError) as raised:
+            complete(llm_url, timeout=0.3, attempts=2)
+        assert raised.value.outcome == "timeout"
+        with pytest.raises(LlmError) as raised:
+            complete("http://127.0.0.1:9/v1/", attempts=1)
+        assert raised.value.outcome == "unreachable"
+        llm.script.append(Scripted(RATE_LIMITED, status=429))
+        with pytest.raises(LlmError) as raised:
+            complete(llm_url, attempts=1)
+        assert raised.value.outcome == "rate_limited"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,6 +37,7 @@ from ai_coach.contracts.chat_reply import (
 from ai_coach.llm.budget import DailyBudget
 from ai_coach.llm.client import LlmClient, LlmError, Message
 from ai_coach.llm.grounding import ungrounded
+from ai_coach.llm.metrics import record_request
 
 logger = logging.getLogger(__name__)
 TOOL_NAME = "analytics_query"
@@ -204,7 +206,25 @@ class ChatModel:
         """
         if not self._budget.allows(user_id):
             logger.info("chat: daily model budget used up, answering from the template")
+            record_request(self._client.model, "budget", None)
             return None
+        started = time.perf_counter()
+        reply, outcome = await self._converse(
+            user_id, message, trades, zone, today, conversation_id
+        )
+        record_request(self._client.model, outcome, time.perf_counter() - started)
+        return reply
+
+    async def _converse(
+        self,
+        user_id: UUID,
+        message: str,
+        trades: dict[str, list[ClosedTrade]],
+        zone: ZoneInfo,
+        today: dt.date,
+        conversation_id: UUID,
+    ) -> tuple[ChatReply | None, str]:
+        # The reply (None: the template answers) and the outcome of the model's use.
         messages: list[Message] = [
             {"role": "system", "content": SYSTEM_PROMPT.format(today=today, zone=zone.key)},
             {"role": "user", "content": message},
@@ -212,9 +232,11 @@ class ChatModel:
         calls: list[ToolCall] = []
         results: list[Answer] = []
         spent = 0
+        outcome = "too_many_rounds"
         for _ in range(MAX_ROUNDS):
             remaining = self._limits.max_tokens_per_request - spent
             if remaining <= 0:
+                outcome = "budget"
                 break
             try:
                 completion = await self._client.complete(
@@ -224,6 +246,7 @@ class ChatModel:
                 )
             except LlmError as error:
                 logger.warning("chat: the model failed (%s), answering from the template", error)
+                outcome = error.outcome
                 break
             used = completion.prompt_tokens + completion.completion_tokens
             spent += used
@@ -241,10 +264,11 @@ class ChatModel:
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
         if results:
             last = results[-1]
-            return reply_of(
+            reply = reply_of(
                 last, text=last.text, llm_used=False, calls=calls, conversation_id=conversation_id
             )
-        return None
+            return reply, outcome
+        return None, outcome
 
     def _run_tool(
         self,
@@ -273,23 +297,27 @@ class ChatModel:
         results: list[Answer],
         calls: list[ToolCall],
         conversation_id: UUID,
-    ) -> ChatReply | None:
+    ) -> tuple[ChatReply | None, str]:
         if not results:
             # The model answered without asking the analytics: nothing it says can be trusted.
-            return None
+            return None, "no_tool_call"
         last = results[-1]
+        template = reply_of(
+            last, text=last.text, llm_used=False, calls=calls, conversation_id=conversation_id
+        )
+        if not text.strip():
+            return template, "empty_answer"
         sources = [message, *(r.text for r in results)]
         sources += [n.value for r in results for n in r.numbers]
         invented = ungrounded(text, sources)
-        if not text.strip() or invented:
+        if invented:
             logger.info("chat: the model wrote %d numbers not in the results", len(invented))
-            return reply_of(
-                last, text=last.text, llm_used=False, calls=calls, conversation_id=conversation_id
-            )
+            return template, "rejected_numbers"
         merged = Answer(last.text, [n for r in results for n in r.numbers], last.chart)
-        return reply_of(
+        reply = reply_of(
             merged, text=text.strip(), llm_used=True, calls=calls, conversation_id=conversation_id
         )
+        return reply, "ok"
 
 
 def known(trades: dict[str, list[ClosedTrade]]) -> tuple[Collection[str], Collection[str]]:

@@ -24,7 +24,15 @@ Message = dict[str, Any]
 
 
 class LlmError(Exception):
-    """The model could not give a usable answer (the caller falls back to a template)."""
+    """The model could not give a usable answer (the caller falls back to a template).
+
+    `outcome` names the failure in a word for the `llm_requests_total` series: timeout,
+    unreachable, rate_limited, server_error, refused or invalid_answer.
+    """
+
+    def __init__(self, message: str, outcome: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 class RetryableLlmError(LlmError):
@@ -122,6 +130,11 @@ class LlmClient:
         self._attempts = attempts
         self._max_wait = max_wait_seconds
 
+    @property
+    def model(self) -> str:
+        """The model name sent with each request."""
+        return self._model
+
     async def complete(
         self, messages: list[Message], tools: list[dict[str, Any]], max_tokens: int
     ) -> Completion:
@@ -155,17 +168,24 @@ class LlmClient:
         try:
             response = await self._http.post("chat/completions", json=body, headers=headers)
         except (httpx.TimeoutException, httpx.TransportError) as error:
-            raise RetryableLlmError(f"the model did not answer: {type(error).__name__}") from None
-        if response.status_code == 429 or response.status_code >= 500:
-            raise RetryableLlmError(f"the model answered {response.status_code}")
+            outcome = "timeout" if isinstance(error, httpx.TimeoutException) else "unreachable"
+            raise RetryableLlmError(
+                f"the model did not answer: {type(error).__name__}", outcome
+            ) from None
+        if response.status_code == 429:
+            raise RetryableLlmError("the model answered 429", "rate_limited")
+        if response.status_code >= 500:
+            raise RetryableLlmError(f"the model answered {response.status_code}", "server_error")
         if response.status_code != 200:
-            raise LlmError(f"the model refused the request with {response.status_code}")
+            raise LlmError(f"the model refused the request with {response.status_code}", "refused")
         try:
             parsed = _Completion.model_validate_json(response.content)
         except ValidationError:
-            raise LlmError("the model's answer is not a chat completion") from None
+            raise LlmError(
+                "the model's answer is not a chat completion", "invalid_answer"
+            ) from None
         if not parsed.choices:
-            raise LlmError("the model's answer has no choices")
+            raise LlmError("the model's answer has no choices", "invalid_answer")
         message = parsed.choices[0].message
         usage = parsed.usage or _Usage()
         return Completion(

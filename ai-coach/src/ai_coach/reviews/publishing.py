@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from ai_coach.core import CoreClient
 from ai_coach.llm.budget import DailyBudget
 from ai_coach.llm.client import LlmClient, LlmError
 from ai_coach.llm.grounding import ungrounded
+from ai_coach.llm.metrics import record_request
 from ai_coach.positions import trades_by_currency
 from ai_coach.reflections.themes import tag_entries
 from ai_coach.reviews.weekly import WeeklyReview, build_review
@@ -44,7 +46,15 @@ class ReviewNarrator:
     async def narrate(self, user_id: UUID, review: WeeklyReview) -> str | None:
         """A grounded narrative, or None (no budget, the model failed, a number invented)."""
         if not self._budget.allows(user_id):
+            record_request(self._client.model, "budget", None)
             return None
+        started = time.perf_counter()
+        text, outcome = await self._narrate(user_id, review)
+        record_request(self._client.model, outcome, time.perf_counter() - started)
+        return text
+
+    async def _narrate(self, user_id: UUID, review: WeeklyReview) -> tuple[str | None, str]:
+        # The narrative (None: the template stands) and the outcome of the model's use.
         facts = review.model_dump_json(exclude={"narrative"})
         messages = [
             {"role": "system", "content": NARRATION_PROMPT},
@@ -54,13 +64,15 @@ class ReviewNarrator:
             completion = await self._client.complete(messages, [], self._max_tokens)
         except LlmError as error:
             logger.warning("review: the model failed (%s), keeping the template", error)
-            return None
+            return None, error.outcome
         self._budget.charge(user_id, completion.prompt_tokens, completion.completion_tokens)
         text = (completion.content or "").strip()
-        if not text or ungrounded(text, [facts]):
+        if not text:
+            return None, "empty_answer"
+        if ungrounded(text, [facts]):
             logger.info("review: the model's narrative cited numbers not in the review")
-            return None
-        return text
+            return None, "rejected_numbers"
+        return text, "ok"
 
 
 def review_metrics(review: WeeklyReview) -> dict[str, str]:
