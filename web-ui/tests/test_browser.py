@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,11 @@ from tests.factories import (
     a_png,
     a_position,
     a_position_page,
+    a_saved_mapping,
+    a_saved_mapping_list,
     a_user,
+    an_account,
+    an_account_list,
     an_attachment,
     an_attachment_list,
     an_import,
@@ -599,4 +604,68 @@ def test_a_screenshot_is_uploaded_shown_opened_and_deleted_on_a_phone(
 
     page.get_by_test_id("attachments-empty").wait_for()
     assert len(edge.received("DELETE", f"{collection}/{stored.id}")) == 1
+    page.context.close()
+
+
+def multipart_fields(body: bytes) -> dict[str, str]:
+    """The text fields of a multipart body by name (files left out)."""
+    fields: dict[str, str] = {}
+    for part in body.split(b"\r\n--"):
+        head, _, value = part.partition(b"\r\n\r\n")
+        if b"filename=" in head or b'name="' not in head:
+            continue
+        name = head.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
+        fields[name] = value.split(b"\r\n", 1)[0].decode()
+    return fields
+
+
+def wait_for_uploads(page: Page, edge: StubEdge, count: int) -> None:
+    for _ in range(100):
+        if len(edge.received("POST", "/api/v1/imports")) >= count:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"edge did not receive {count} uploads")
+
+
+def test_the_upload_sends_a_saved_mapping_only_when_one_is_chosen(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    futures = an_account(id=uuid.uuid4(), name="Futures")
+    edge.answer("GET", "/api/v1/accounts", an_account_list(an_account(), futures))
+    comdirect = a_saved_mapping()
+    degiro = a_saved_mapping(account_id=futures.id, name="Degiro")
+    edge.answer("GET", "/api/v1/column-mappings", a_saved_mapping_list(comdirect))
+    edge.answer(
+        "GET",
+        "/api/v1/column-mappings",
+        a_saved_mapping_list(degiro),
+        when={"account_id": str(futures.id)},
+    )
+    edge.answer("POST", "/api/v1/imports", an_import(status="queued"), status=202)
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto("/imports")
+    mapping = page.get_by_label("Saved column mapping")
+    page.get_by_role("option", name="Comdirect export").wait_for(state="attached")
+    page.get_by_label("Broker export file").set_input_files(
+        {"name": "export.csv", "mimeType": "text/csv", "buffer": b"Datum,Wert\n"}
+    )
+
+    page.get_by_role("button", name="Upload").click()
+    wait_for_uploads(page, edge, 1)
+    page.get_by_label("Account").select_option(label="Futures (ibkr ••••1234)")
+    page.get_by_role("option", name="Degiro").wait_for(state="attached")
+    mapping.select_option(label="Degiro")
+    page.get_by_role("button", name="Upload").click()
+    wait_for_uploads(page, edge, 2)
+
+    assert serious_violations(page) == []
+    none_sent, degiro_sent = [
+        multipart_fields(call.body) for call in edge.received("POST", "/api/v1/imports")
+    ]
+    assert "mapping_id" not in none_sent
+    assert none_sent["account_id"] == str(comdirect.account_id)
+    assert degiro_sent["mapping_id"] == str(degiro.id)
+    assert degiro_sent["account_id"] == str(futures.id)
+    screenshot(page, "import-saved-mapping-phone")
     page.context.close()

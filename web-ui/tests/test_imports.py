@@ -6,6 +6,8 @@ from tradeloop_contracts import Problem, ProblemField, RejectedRow
 from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
 from tests.factories import (
     ACCOUNT_ID,
+    a_saved_mapping,
+    a_saved_mapping_list,
     an_account,
     an_account_list,
     an_import,
@@ -25,6 +27,72 @@ def upload_request(browser: httpx.Client, content: bytes) -> httpx.Request:
     )
     request.read()
     return request
+
+
+class TestSavedMappingChoice:
+    def test_the_form_loads_the_chosen_accounts_mappings_and_reloads_them_on_a_change(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/imports", an_import_page())
+
+        soup = page(browser.get("/imports"))
+
+        choice = by_testid(soup, "import-mapping-choice")
+        assert choice["hx-get"] == "/imports/mappings"
+        assert choice["hx-include"] == "#import-account"
+        assert choice["hx-trigger"] == "load, change from:#import-account"
+        assert choice["hx-target"] == "this"
+        assert soup.select_one('script[src="/static/import_form.js"]') is not None
+
+    def test_the_choice_offers_none_first_then_each_saved_mapping_of_the_account(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        other_account = uuid.uuid4()
+        comdirect = a_saved_mapping(account_id=other_account)
+        degiro = a_saved_mapping(account_id=other_account, name="Degiro")
+        edge.answer(
+            "GET",
+            "/api/v1/column-mappings",
+            a_saved_mapping_list(comdirect, degiro),
+            when={"account_id": str(other_account)},
+        )
+
+        soup = page(
+            browser.get(
+                "/imports/mappings", params={"account_id": str(other_account)}, headers=HTMX
+            )
+        )
+
+        options = soup.select("select[name=mapping_id] option")
+        assert [(option["value"], text_of(option)) for option in options] == [
+            ("", "none: guess the columns"),
+            (str(comdirect.id), "Comdirect export"),
+            (str(degiro.id), "Degiro"),
+        ]
+        assert options[0].has_attr("selected")
+        assert edge.received("GET", "/api/v1/column-mappings")[0].query == {
+            "account_id": str(other_account)
+        }
+
+    def test_an_account_without_saved_mappings_offers_no_choice(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/column-mappings", a_saved_mapping_list())
+
+        soup = page(
+            browser.get("/imports/mappings", params={"account_id": str(ACCOUNT_ID)}, headers=HTMX)
+        )
+
+        assert soup.select("select") == []
+        assert "No saved column mappings" in text_of(by_testid(soup, "no-saved-mappings"))
+
+    def test_a_malformed_account_is_refused_before_edge_is_asked(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        response = browser.get("/imports/mappings", params={"account_id": "x"}, headers=HTMX)
+
+        assert response.status_code == 422
+        assert edge.received("GET", "/api/v1/column-mappings") == []
 
 
 class TestImportsPage:

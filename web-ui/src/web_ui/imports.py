@@ -15,6 +15,7 @@ from tradeloop_contracts import (
     ImportJob,
     ImportMode,
     ImportPage,
+    SavedColumnMappingList,
 )
 
 from web_ui.auth import signed_in_trader
@@ -47,6 +48,20 @@ async def imports_page(request: Request, browser: Browser, edge: Edge) -> HTMLRe
             "modes": MODES,
         },
     )
+
+
+@router.get("/imports/mappings", response_class=HTMLResponse)
+async def saved_mappings(
+    request: Request, account_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """The upload form's choice of a saved column mapping of the chosen account."""
+    saved = await edge.get(
+        browser,
+        "/api/v1/column-mappings",
+        SavedColumnMappingList,
+        params={"account_id": str(account_id)},
+    )
+    return render(request, "fragments/import_mapping_choice.html", {"mappings": saved.items})
 
 
 @router.get("/imports/history", response_class=HTMLResponse)
