@@ -10,7 +10,8 @@ import httpx
 
 from ai_coach.contracts.insight_create import Evidence, InsightCreate
 from ai_coach.contracts.reflection_themes import Theme
-from ai_coach.reviews.weekly import CurrencyReview, WeekNumbers, choose_focus
+from ai_coach.contracts.weekly_review_create import CurrencyReview, WeekNumbers
+from ai_coach.reviews.weekly import choose_focus
 from tests.factories import daily_trader, journal_entry, positions_of, trading_days
 from tests.stub_core import StubCore
 

@@ -13,12 +13,13 @@ from ai_coach.analytics.endpoints import resolve_time_zone
 from ai_coach.auth import CurrentService, CurrentUser
 from ai_coach.contracts.problem import Problem
 from ai_coach.contracts.weekly_review import WeeklyReview as StoredReview
+from ai_coach.contracts.weekly_review_create import WeeklyReviewReport
 from ai_coach.core import CoreClient
 from ai_coach.errors import ForbiddenError
 from ai_coach.positions import trades_by_currency
 from ai_coach.reflections.themes import tag_entries, week_of
 from ai_coach.reviews.publishing import publish_weekly_review
-from ai_coach.reviews.weekly import WeeklyReview, build_review
+from ai_coach.reviews.weekly import build_review
 
 router = APIRouter(prefix="/v1", tags=["reviews"])
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
@@ -33,7 +34,7 @@ def last_full_week(zone: ZoneInfo) -> dt.date:
 
 @router.get(
     "/reviews/latest",
-    response_model=WeeklyReview,
+    response_model=WeeklyReviewReport,
     responses={401: {"model": Problem}, 422: {"model": Problem}, 502: {"model": Problem}},
 )
 async def latest_review(
@@ -41,7 +42,7 @@ async def latest_review(
     user: CurrentUser,
     week: dt.date | None = None,
     time_zone: str | None = None,
-) -> WeeklyReview:
+) -> WeeklyReviewReport:
     """The review of the week containing `week`, or of the last full week before today."""
     zone_name = time_zone or request.app.state.settings.time_zone
     zone = resolve_time_zone(zone_name)

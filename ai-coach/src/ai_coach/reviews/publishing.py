@@ -24,7 +24,7 @@ from ai_coach.llm.grounding import ungrounded
 from ai_coach.llm.metrics import record_request
 from ai_coach.positions import trades_by_currency
 from ai_coach.reflections.themes import tag_entries
-from ai_coach.reviews.weekly import WeeklyReview, build_review
+from ai_coach.reviews.weekly import build_review
 
 logger = logging.getLogger(__name__)
 NARRATION_PROMPT = (
@@ -43,7 +43,7 @@ class ReviewNarrator:
         self._budget = budget
         self._max_tokens = max_tokens
 
-    async def narrate(self, user_id: UUID, review: WeeklyReview) -> str | None:
+    async def narrate(self, user_id: UUID, review: WeeklyReviewReport) -> str | None:
         """A grounded narrative, or None (no budget, the model failed, a number invented)."""
         if not self._budget.allows(user_id):
             record_request(self._client.model, "budget", None)
@@ -53,7 +53,7 @@ class ReviewNarrator:
         record_request(self._client.model, outcome, time.perf_counter() - started)
         return text
 
-    async def _narrate(self, user_id: UUID, review: WeeklyReview) -> tuple[str | None, str]:
+    async def _narrate(self, user_id: UUID, review: WeeklyReviewReport) -> tuple[str | None, str]:
         # The narrative (None: the template stands) and the outcome of the model's use.
         facts = review.model_dump_json(exclude={"narrative"})
         messages = [
@@ -75,7 +75,7 @@ class ReviewNarrator:
         return text, "ok"
 
 
-def review_metrics(review: WeeklyReview) -> dict[str, str]:
+def review_metrics(review: WeeklyReviewReport) -> dict[str, str]:
     """The week's and the baseline's figures by name (`USD.week.net_pnl`), as strings."""
     metrics = {}
     for item in review.currencies:
@@ -110,6 +110,6 @@ async def publish_weekly_review(
         summary=review.narrative,
         focus=review.focus.rule,
         metrics=review_metrics(review),
-        report=WeeklyReviewReport.model_validate(review.model_dump(mode="json")),
+        report=review,
     )
     return await core.create_review(user_id, body)

@@ -17,11 +17,16 @@ from collections.abc import Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
-
 from ai_coach.analytics import ClosedTrade, expectancy, win_rate, within
+from ai_coach.contracts import weekly_review_create as report
 from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.reflection_themes import Theme
+from ai_coach.contracts.weekly_review_create import (
+    CurrencyReview,
+    Focus,
+    WeeklyReviewReport,
+    WeekNumbers,
+)
 from ai_coach.insights.evidence import money
 from ai_coach.insights.service import detect_all
 from ai_coach.reflections.endpoints import themes_of
@@ -31,46 +36,6 @@ from ai_coach.reflections.themes import TaggedEntry, count_labels
 BASELINE_WEEKS = 8
 TOP_INSIGHTS = 3
 NO_PLAN = "no plan yet"
-
-
-class WeekNumbers(BaseModel):
-    """Trades, net P&L, win rate and expectancy of a week, or per week of the baseline."""
-
-    trades: Decimal
-    net_pnl: Decimal
-    win_rate: Decimal | None
-    expectancy: Decimal | None
-
-
-class CurrencyReview(BaseModel):
-    """One currency's week against the mean week of the previous eight."""
-
-    currency: str
-    week: WeekNumbers
-    baseline: WeekNumbers
-    baseline_weeks_traded: int
-
-
-class Focus(BaseModel):
-    """The one thing to work on next week and which step of the rule chose it."""
-
-    rule: str
-    reason: str
-    source: str
-
-
-class WeeklyReview(BaseModel):
-    """The body of `GET /v1/reviews/latest`: a local model until the contracts carry one."""
-
-    week_start: dt.date
-    week_end: dt.date
-    time_zone: str
-    currencies: list[CurrencyReview]
-    top_insights: list[InsightCreate]
-    journal_themes: list[Theme]
-    plan_adherence: str
-    focus: Focus
-    narrative: str
 
 
 def _numbers(trades: Sequence[ClosedTrade], weeks: int) -> WeekNumbers:
@@ -130,7 +95,7 @@ def choose_focus(
     )
 
 
-def narrate(review: WeeklyReview) -> str:
+def narrate(review: WeeklyReviewReport) -> str:
     """The written summary of a review, from its numbers only."""
     parts = [f"Week of {review.week_start}."]
     for item in review.currencies:
@@ -154,7 +119,7 @@ def build_review(
     tagged: Sequence[TaggedEntry],
     week_start: dt.date,
     time_zone: ZoneInfo,
-) -> WeeklyReview:
+) -> WeeklyReviewReport:
     """The review of the ISO week starting on `week_start` (a Monday)."""
     week_end = week_start + dt.timedelta(days=6)
     baseline_start = week_start - dt.timedelta(weeks=BASELINE_WEEKS)
@@ -188,13 +153,18 @@ def build_review(
     insights.sort(key=lambda insight: insight.cost or Decimal(0), reverse=True)
     week_entries = [entry for entry in tagged if week_start <= entry.day <= week_end]
     themes = themes_of(count_labels(week_entries))
-    review = WeeklyReview(
+    # The detectors' and the themes' models are generated from other schemas; the report
+    # has its own copies of the same shapes.
+    review = WeeklyReviewReport(
         week_start=week_start,
         week_end=week_end,
         time_zone=str(time_zone),
         currencies=currencies,
-        top_insights=insights[:TOP_INSIGHTS],
-        journal_themes=themes,
+        top_insights=[
+            report.InsightCreate.model_validate(insight.model_dump())
+            for insight in insights[:TOP_INSIGHTS]
+        ],
+        journal_themes=[report.Theme.model_validate(theme.model_dump()) for theme in themes],
         plan_adherence=NO_PLAN,
         focus=choose_focus(insights, themes, currencies),
         narrative="",
