@@ -17,12 +17,13 @@ from pathlib import Path
 
 import httpx
 from pydantic import AnyHttpUrl
+from tradeloop_contracts.telemetry import configure_tracing
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import serve_demo
 from tests.factories import a_user
 from tests.stub_edge import ServerThread, StubEdge
-from web_ui.app import create_app
+from web_ui.app import SERVICE_NAME, create_app
 from web_ui.config import WebSettings
 
 # What edge answers for each account size: trading days in the statistics, positions on a
@@ -43,6 +44,8 @@ def main() -> None:
     out = Path(os.environ.get("BENCH_OUT", "bench/results/web-ui.jsonl"))
     out.parent.mkdir(parents=True, exist_ok=True)
     max_size = int(os.environ.get("BENCH_MAX_SIZE", "100000"))
+    # As `web-ui serve` runs by default: spans recorded (ids reach logs and edge), none exported.
+    configure_tracing(SERVICE_NAME)
     edge = StubEdge()
     stub = ServerThread(edge.app())
     stub.start()
