@@ -17,6 +17,7 @@ import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 from tradeloop_contracts import Event, UserEventData
+from tradeloop_contracts.telemetry import configure_tracing
 
 from edge_bff.app import create_app
 from edge_bff.config import Settings
@@ -31,6 +32,12 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tracing() -> None:
+    """Spans recorded (not exported), as `edge-bff serve` does by default."""
+    configure_tracing("edge-bff")
 
 
 class FakeClock:

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from .conftest import Browser, session_cookie_of
+from edge_bff.config import Settings
+
+from .conftest import Browser, FakeBus, FakeClock, make_client, session_cookie_of
+from .stubs import closed_url
 
 
 class TestSecurityHeaders:
@@ -61,7 +64,8 @@ class TestPageProxy:
         assert f"__Host-tradeloop_session={browser.session_id}" in seen["cookie"]
         assert seen["x-csrf-token"] == browser.csrf_token
         assert seen["x-request-id"] == response.headers["x-request-id"]
-        assert seen["traceparent"].startswith("00-")
+        # One trace: the edge's answer names the same trace it sent on to web-ui.
+        assert seen["traceparent"].split("-")[1] == response.headers["traceparent"].split("-")[1]
 
     def test_an_incoming_request_id_and_traceparent_are_forwarded(self, browser: Browser) -> None:
         traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -71,7 +75,10 @@ class TestPageProxy:
 
         seen = response.json()["headers"]
         assert seen["x-request-id"] == "req-123"
-        assert seen["traceparent"] == traceparent
+        _, trace_id, parent_id, _ = seen["traceparent"].split("-")
+        # The caller's trace continues; web-ui's parent is the edge's own span in it.
+        assert trace_id == "0af7651916cd43dd8448eb211c80319c"
+        assert parent_id != "b7ad6b7169203331"
 
     def test_web_ui_is_told_the_client_address_and_never_a_forged_one(
         self, browser: Browser
@@ -105,3 +112,13 @@ class TestHealth:
         response = client.get("/readyz")
 
         assert response.status_code == 200, response.text
+
+    def test_readyz_is_503_naming_core_when_core_does_not_answer(
+        self, settings: Settings, clock: FakeClock, bus: FakeBus
+    ) -> None:
+        without_core = settings.model_copy(update={"core_url": closed_url()})
+        with make_client(without_core, clock, bus) as client:
+            response = client.get("/readyz")
+
+        assert response.status_code == 503
+        assert response.json() == {"status": "unavailable", "failing": ["core"]}

@@ -9,8 +9,9 @@ import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport
 
-from . import api, auth, health, pages, sockets
+from . import api, auth, health, pages, sockets, telemetry
 from .clock import Clock, SystemClock
 from .config import Settings
 from .csrf import CsrfMiddleware, CsrfTokens
@@ -59,6 +60,7 @@ def create_app(
         absolute_seconds=settings.session_absolute_seconds,
     )
     csrf = CsrfTokens(settings.csrf_pepper.get_secret_value().encode())
+    telemetry.start_socket_series()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Runtime]]:
@@ -68,7 +70,7 @@ def create_app(
             coach_url=settings.coach_url,
             timeout_seconds=settings.upstream_timeout_seconds,
         )
-        jwks_client = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
+        jwks_client = httpx.AsyncClient(timeout=httpx.Timeout(5.0), transport=TracedTransport())
         jwks = JwksCache(
             jwks_client,
             settings.jwks_url,
@@ -112,8 +114,16 @@ def create_app(
             await rate_limits.close()
 
     return Starlette(
-        routes=[*health.routes, *auth.routes, *api.routes, *sockets.routes, *pages.routes],
+        routes=[
+            *health.routes,
+            *auth.routes,
+            *api.routes,
+            *sockets.routes,
+            *pages.routes,
+        ],
         middleware=[
+            # Outermost: every answer is measured and traced, refusals included.
+            Middleware(TelemetryMiddleware, service=telemetry.SERVICE),
             Middleware(SecurityHeadersMiddleware),
             Middleware(SessionMiddleware, sessions=sessions),
             Middleware(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 import httpx
 from pydantic import ValidationError
@@ -18,6 +19,7 @@ from tradeloop_contracts import (
     TokenPair,
     User,
 )
+from tradeloop_contracts.telemetry import bind_user
 
 from .bodies import read_body, wire_json
 from .context import context_of
@@ -25,6 +27,8 @@ from .errors import AppError
 from .live import LOGGED_OUT
 from .runtime import Runtime, backend_headers, runtime_of
 from .tokens import InvalidTokenError
+
+log = logging.getLogger(__name__)
 
 
 async def _core(
@@ -80,6 +84,8 @@ async def _log_in(request: Request, runtime: Runtime, login: bytes) -> Response:
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,
     )
+    bind_user(verified.subject)
+    log.info("logged in; new session")
     return JSONResponse(
         user.model_dump(mode="json"),
         headers={"x-csrf-token": runtime.csrf.token_for(context.session)},
@@ -115,6 +121,7 @@ async def end_browser_session(request: Request) -> None:
         await runtime.sessions.end(context.session)
         await runtime.live.end_session(context.session.id)
         context.session = None
+        log.info("session ended")
 
 
 async def logout(request: Request) -> Response:
@@ -154,6 +161,7 @@ async def logout_everywhere(request: Request) -> Response:
     await asyncio.gather(*(_revoke_refresh_token(request, token) for token in refresh_tokens))
     await runtime.live.end_user(credentials.user_id, LOGGED_OUT)
     context_of(request.scope).session = None
+    log.info("logged out everywhere", extra={"sessions_ended": len(refresh_tokens)})
     return Response(status_code=204)
 
 

@@ -9,6 +9,7 @@ import uvicorn
 from .app import create_app
 from .config import Settings
 from .live import MAX_MESSAGE_BYTES
+from .telemetry import configure_telemetry
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -18,10 +19,13 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("serve", help="serve browsers, apps and WebSockets")
     parser.parse_args(argv)
     settings = Settings()
+    configure_telemetry(settings)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
+        # Logging is configured above (JSON lines); uvicorn's own config would replace it.
+        log_config=None,
         log_level=settings.log_level,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,

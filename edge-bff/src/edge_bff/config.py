@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_CSRF_PEPPER = "dev-edge-csrf-pepper-change-me"
@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     ws_messages_per_minute: int = Field(default=100, gt=0)
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    traces_exporter: Literal["none", "console", "otlp"] = "none"
+    # OTLP/HTTP base URL (http://collector:4318); unset: the OTEL_EXPORTER_OTLP_* variables.
+    traces_endpoint: str | None = None
+    # Bearer token a scraper sends for GET /metrics; unset: loopback scrapers only.
+    metrics_token: SecretStr | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_case_level(cls, value: object) -> object:
+        # Every service takes INFO or info alike.
+        return value.lower() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_outside_development(self) -> Settings:

@@ -12,13 +12,12 @@ from starlette.types import Scope
 from .sessions.store import Session
 
 _SCOPE_KEY = "edge.context"
-_TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 @dataclass
 class RequestContext:
-    """Nonce, tracing ids and the browser session of one request.
+    """Nonce, request id and the browser session of one request.
 
     `session` is what the request started with; routes replace it (login) or clear it
     (logout), and the session middleware turns the difference into a Set-Cookie.
@@ -26,21 +25,20 @@ class RequestContext:
 
     csp_nonce: str
     request_id: str
-    traceparent: str
     session: Session | None = None
     had_session_cookie: bool = False
 
 
 def new_context(headers: Headers) -> RequestContext:
-    """A context with a fresh nonce; a sane incoming X-Request-Id and traceparent are kept."""
+    """A context with a fresh nonce; a sane incoming X-Request-Id is kept.
+
+    The trace context is OpenTelemetry's: the telemetry middleware continues an incoming
+    `traceparent` and the backend clients send the current one on.
+    """
     request_id = headers.get("x-request-id", "")
-    traceparent = headers.get("traceparent", "")
     return RequestContext(
         csp_nonce=secrets.token_urlsafe(18),
         request_id=request_id if _REQUEST_ID.match(request_id) else secrets.token_hex(16),
-        traceparent=traceparent
-        if _TRACEPARENT.match(traceparent)
-        else f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01",
     )
 
 

@@ -30,7 +30,7 @@ _STATIC_HEADERS = {
 
 
 class SecurityHeadersMiddleware:
-    """Creates the request context (nonce, request id, traceparent) and sets the headers.
+    """Creates the request context (nonce, request id) and sets the headers.
 
     Responses tied to a session or a bearer token get `Cache-Control: no-store`, so no shared
     cache keeps a page that carries a CSRF token or a trader's data.

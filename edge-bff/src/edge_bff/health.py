@@ -1,8 +1,10 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes, and the metrics scrape."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import sqlite3
 
 import httpx
@@ -10,7 +12,10 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from tradeloop_contracts.telemetry import metrics_response
 
+from .errors import problem_response
+from .identity import bearer_token
 from .runtime import runtime_of
 
 _PROBE_TIMEOUT_SECONDS = 2.0
@@ -48,4 +53,33 @@ async def readyz(request: Request) -> Response:
     )
 
 
-routes = [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]
+def _from_loopback(request: Request) -> bool:
+    host = request.client.host if request.client is not None else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text for a scraper holding EDGE_METRICS_TOKEN, or on loopback when unset.
+
+    Anyone else gets 404: the edge is public, and its series name routes and load.
+    """
+    expected = runtime_of(request).settings.metrics_token
+    if expected is None:
+        allowed = _from_loopback(request)
+    else:
+        offered = bearer_token(request) or ""
+        allowed = hmac.compare_digest(offered.encode(), expected.get_secret_value().encode())
+    if not allowed:
+        return problem_response(404)
+    body, content_type = metrics_response()
+    return Response(body, media_type=content_type)
+
+
+routes = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]

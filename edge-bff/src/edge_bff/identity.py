@@ -11,6 +11,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 from starlette.requests import HTTPConnection, Request
 from tradeloop_contracts import RefreshRequest, TokenPair, User
+from tradeloop_contracts.telemetry import bind_user
 
 from .bodies import wire_json
 from .clock import Clock
@@ -88,6 +89,7 @@ class Authenticator:
         if token.startswith(PERSONAL_TOKEN_PREFIX):
             return Credentials(access_token=token, user_id=None)
         owner = await self.bearer_owner(token)
+        bind_user(owner.user_id)
         return Credentials(access_token=token, user_id=owner.user_id)
 
     async def bearer_owner(self, token: str) -> BearerOwner:

@@ -12,9 +12,11 @@ from typing import Protocol
 
 from tradeloop_contracts import Event, UserEventData
 from tradeloop_contracts import bus as contracts_bus
+from tradeloop_contracts.telemetry import bind_user, unbind_user
 
 from .revocations import RedisRevocations, Revocation
 from .sessions.store import storage_key
+from .telemetry import SERVICE, ws_send_queue_drops
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class Subscriber:
         try:
             self.queue.put_nowait(delivery)
         except asyncio.QueueFull:
+            ws_send_queue_drops().labels(SERVICE).inc()
             self.close(1013)
 
     def close(self, code: int, reason: str = "") -> None:
@@ -169,6 +172,9 @@ class LiveEvents:
         self._apply(Revocation(ACCOUNT_DELETED, user_id=user_id))
         if self._on_user_deleted is not None:
             await self._on_user_deleted(user_id)
+        bound = bind_user(user_id)
+        log.info("account deleted; sockets closed and sessions ended")
+        unbind_user(bound)
 
     def subscribe(self, user_id: str, session_id: str | None) -> Subscriber:
         """A new subscriber for this user's events (`session_id` None for a bearer token)."""

@@ -22,7 +22,7 @@ from .runtime import runtime_of
 AUTH_ROUTES = frozenset(
     {"/api/v1/auth/login", "/api/v1/auth/signup", "/api/v1/auth/token", "/api/v1/auth/refresh"}
 )
-_UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
+_UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 @dataclass(frozen=True)

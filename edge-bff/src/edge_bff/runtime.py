@@ -39,7 +39,8 @@ def runtime_of(connection: HTTPConnection) -> Runtime:
 
 
 def backend_headers(connection: HTTPConnection) -> list[tuple[str, str]]:
-    """Headers every call to a backend carries: tracing, and who the caller is.
+    """Headers every call to a backend carries: the request id, and who the caller is
+    (the clients' transport adds `traceparent`).
 
     `X-Forwarded-For` names the client alone (uvicorn has already resolved it from a
     trusted proxy's header), so core throttles logins and web-ui's calls back are limited
@@ -49,6 +50,5 @@ def backend_headers(connection: HTTPConnection) -> list[tuple[str, str]]:
     client = connection.client.host if connection.client is not None else "unknown"
     return [
         ("x-request-id", context.request_id),
-        ("traceparent", context.traceparent),
         ("x-forwarded-for", client),
     ]

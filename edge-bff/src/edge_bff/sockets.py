@@ -12,12 +12,14 @@ import anyio
 from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
+from tradeloop_contracts.telemetry import bind_user
 
 from .context import context_of
 from .errors import AppError, problem_response
 from .identity import bearer_token
 from .live import MAX_MESSAGE_BYTES, Delivery, Subscriber, message
 from .runtime import Runtime, runtime_of
+from .telemetry import SERVICE, ws_connections
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +155,10 @@ async def live_socket(websocket: WebSocket) -> None:
             problem_response(429, "Too many live connections; close another tab first.")
         )
         return
+    bind_user(owner.user_id)
     subscriber = runtime.live.subscribe(owner.user_id, owner.session_id)
+    open_sockets = ws_connections().labels(SERVICE)
+    open_sockets.inc()
     try:
         await websocket.accept()
         async with anyio.create_task_group() as tasks:
@@ -166,6 +171,7 @@ async def live_socket(websocket: WebSocket) -> None:
             await subscriber.closed.wait()
             tasks.cancel_scope.cancel()
     finally:
+        open_sockets.dec()
         runtime.live.unsubscribe(subscriber)
     if not subscriber.client_gone:
         await websocket.close(subscriber.close_code, subscriber.close_reason)

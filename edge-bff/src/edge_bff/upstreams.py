@@ -9,6 +9,7 @@ import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from tradeloop_contracts.telemetry import TracedTransport
 
 from .errors import AppError
 
@@ -44,7 +45,10 @@ class Upstreams:
         timeout = httpx.Timeout(timeout_seconds, connect=5.0)
 
         def client(url: str) -> httpx.AsyncClient:
-            return httpx.AsyncClient(base_url=url, timeout=timeout, follow_redirects=False)
+            # Each call is a CLIENT span of the request's trace and sends its traceparent.
+            return httpx.AsyncClient(
+                base_url=url, timeout=timeout, follow_redirects=False, transport=TracedTransport()
+            )
 
         return cls(core=client(core_url), web=client(web_url), coach=client(coach_url))
 

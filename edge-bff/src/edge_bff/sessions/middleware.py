@@ -6,6 +6,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tradeloop_contracts.telemetry import bind_user, unbind_user
 
 from ..context import context_of
 from .service import SessionService
@@ -13,7 +14,7 @@ from .service import SessionService
 COOKIE_NAME = "__Host-tradeloop_session"
 
 # Paths that never start an anonymous session: the API (cookie-less clients) and probes.
-_NO_NEW_SESSION_PREFIXES = ("/api/", "/healthz", "/readyz", "/ws")
+_NO_NEW_SESSION_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/ws")
 
 
 def session_cookie(session_id: str) -> str:
@@ -78,4 +79,9 @@ class SessionMiddleware:
                         headers.append("set-cookie", session_cookie(ending))
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        # Every log line of the request names the trader (never their tokens).
+        bound = bind_user(context.session.user_id if context.session is not None else None)
+        try:
+            await self.app(scope, receive, send_with_cookie)
+        finally:
+            unbind_user(bound)
