@@ -21,6 +21,16 @@ EXCEPTIONS = {
     ("get", "/readyz", "response"): "readiness probe, {status}; not part of the API contract",
     ("get", "/.well-known/jwks.json", "response"): "an RFC 7517 JWK Set, a standard shape",
     ("post", "/v1/imports", "request"): "multipart upload: the file plus ImportOptions fields",
+    ("post", "/v1/positions/tags", "request"): "bulk tag change; no contracts shape released yet",
+    **{
+        (method, f"{owner}/attachments{tail}", which): reason
+        for owner in ("/v1/positions/{owner_id}", "/v1/journal/entries/{owner_id}")
+        for method, tail, which, reason in (
+            ("post", "", "request", "multipart upload of one picture"),
+            ("get", "/{attachment_id}", "response", "the picture's bytes"),
+            ("get", "/{attachment_id}/thumbnail", "response", "the thumbnail's bytes"),
+        )
+    },
 }
 
 

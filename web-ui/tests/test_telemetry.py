@@ -91,6 +91,19 @@ class TestTracing:
         assert len(sent) >= 2
         assert set(sent) == calls
 
+    def test_a_readiness_probe_starts_no_trace(self, browser: httpx.Client, edge: StubEdge) -> None:
+        edge.answer("GET", "/healthz", b"{}")
+
+        with capture_spans("web-ui") as exporter:
+            assert browser.get("/readyz").status_code == 200
+            page = browser.get(f"/positions/{serve_position(edge)}")
+            wait_for_spans(exporter, "GET /positions/{position_id}")
+
+        assert page.status_code == 200
+        assert "traceparent" not in edge.received("GET", "/healthz")[0].headers
+        traces = {span.context.trace_id for span in exporter.get_finished_spans()}
+        assert len(traces) == 1
+
 
 def wait_for_spans(exporter: InMemorySpanExporter, name: str) -> list[ReadableSpan]:
     for _ in range(200):

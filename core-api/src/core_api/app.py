@@ -9,6 +9,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core_api import health
 from core_api.accounts import endpoints as accounts
+from core_api.attachments import endpoints as attachments
+from core_api.bars import endpoints as bars
 from core_api.brokers import endpoints as brokers
 from core_api.brokers.keys import load_sealing_ring
 from core_api.config import Settings
@@ -65,6 +67,9 @@ def create_app(
         executions.internal,
         positions.public,
         positions.internal,
+        attachments.router,
+        bars.public,
+        bars.internal,
         statistics.router,
         journal.public,
         journal.internal,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from core_api.accounts.models import AccountRecord
+from core_api.accounts.models import AccountRecord, ContractSpecOverrideRecord
+from core_api.attachments.models import AttachmentRecord
+from core_api.bars.models import PositionBarsRecord
 from core_api.brokers.models import BrokerConnectionRecord, BrokerSecretRecord
 from core_api.executions.models import ExecutionRecord
 from core_api.identity.models import (
@@ -34,9 +36,11 @@ metadata = Base.metadata
 __all__ = [
     "AccountRecord",
     "ApiTokenRecord",
+    "AttachmentRecord",
     "AuditLineRecord",
     "BrokerConnectionRecord",
     "BrokerSecretRecord",
+    "ContractSpecOverrideRecord",
     "DailyAccountPnlRecord",
     "DailyPnlRecord",
     "ExecutionRecord",
@@ -48,6 +52,7 @@ __all__ = [
     "LoginThrottleRecord",
     "OutboxRecord",
     "PlanVersionRecord",
+    "PositionBarsRecord",
     "PositionFillRecord",
     "PositionRecord",
     "PositionStopRecord",

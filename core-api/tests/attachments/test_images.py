@@ -55,7 +55,7 @@ class TestCleanImage:
 
     def test_the_type_comes_from_the_content(self) -> None:
         status, message = refusal(b"GIF89a this is text pretending to be a picture")
-        assert (status, message) == (422, "is not a PNG, JPEG or WebP image")
+        assert (status, message) == (415, "is not a PNG, JPEG or WebP image")
         bitmap = encoded(Image.new("RGB", (4, 4)), "BMP")
         assert refusal(bitmap)[1] == "is not a PNG, JPEG or WebP image"
 

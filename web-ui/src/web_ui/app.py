@@ -109,14 +109,19 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(
-            base_url=settings.edge_base_url,
-            timeout=settings.edge_timeout_seconds,
-            follow_redirects=False,
-            # Each call to edge is a span of the page's trace and carries its traceparent.
-            transport=TracedTransport(),
-        ) as http:
-            app.state.edge = EdgeClient(http, settings.upload_timeout_seconds)
+        async with (
+            httpx.AsyncClient(
+                base_url=settings.edge_base_url,
+                timeout=settings.edge_timeout_seconds,
+                follow_redirects=False,
+                # Each call to edge is a span of the page's trace and carries its traceparent.
+                transport=TracedTransport(),
+            ) as http,
+            # Readiness probes are not traced, as /readyz itself is not: a root trace per
+            # probe would drown the real ones.
+            httpx.AsyncClient(base_url=settings.edge_base_url, follow_redirects=False) as probe,
+        ):
+            app.state.edge = EdgeClient(http, settings.upload_timeout_seconds, probe)
             yield
 
     app = FastAPI(

@@ -75,9 +75,12 @@ def _problem_of(response: httpx.Response) -> Problem:
 class EdgeClient:
     """Calls edge's API with the browser's cookie and CSRF token; every answer is checked."""
 
-    def __init__(self, http: httpx.AsyncClient, upload_timeout_seconds: float) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, upload_timeout_seconds: float, probe: httpx.AsyncClient
+    ) -> None:
         self._http = http
         self._upload_timeout = upload_timeout_seconds
+        self._probe = probe
 
     async def send(
         self,
@@ -136,7 +139,7 @@ class EdgeClient:
     async def is_ready(self) -> bool:
         """True when edge answers its health check."""
         try:
-            response = await self._http.get("/healthz", timeout=2.0)
+            response = await self._probe.get("/healthz", timeout=2.0)
         except httpx.TransportError:
             return False
         return response.status_code == 200

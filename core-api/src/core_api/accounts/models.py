@@ -1,11 +1,11 @@
-"""Accounts."""
+"""Accounts, and the futures contract specs an account sets for itself."""
 
 from __future__ import annotations
 
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_api.kit.models import Entity
@@ -24,3 +24,18 @@ class AccountRecord(Entity):
     time_zone: Mapped[str] = mapped_column(String(64))
     matching_method: Mapped[str] = mapped_column(String(16))
     breakeven_band: Mapped[Decimal]
+
+
+class ContractSpecOverrideRecord(Entity):
+    """An account's own spec of a futures root, used instead of the built-in table's."""
+
+    __tablename__ = "contract_spec_overrides"
+    __table_args__ = (UniqueConstraint("account_id", "root"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    root: Mapped[str] = mapped_column(String(16))
+    point_value: Mapped[Decimal]
+    tick_size: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    exchange: Mapped[str | None] = mapped_column(String(16))
+    session: Mapped[str | None] = mapped_column(String(16))

@@ -66,9 +66,9 @@ def clean_image(
 ) -> CleanImage:
     """The upload re-encoded without metadata, with a thumbnail of at most 320×320.
 
-    ImageRefusedError (naming `location`) for an empty or over-large file (413), content
-    that is not a PNG, JPEG or WebP image, an animation, more than `max_pixels` pixels, or
-    a file that is cut short or corrupt.
+    ImageRefusedError (naming `location`) for an empty file, an over-large one (413),
+    content that is not a PNG, JPEG or WebP image (415), an animation, more than
+    `max_pixels` pixels, or a file that is cut short or corrupt.
     """
     if not data:
         raise ImageRefusedError("is empty", location)
@@ -84,7 +84,7 @@ def clean_image(
                 thumbnail=_encode(_thumbnail(upright), image.format or ""),
             )
     except UnidentifiedImageError:
-        raise ImageRefusedError("is not a PNG, JPEG or WebP image", location) from None
+        raise ImageRefusedError("is not a PNG, JPEG or WebP image", location, status=415) from None
     except (OSError, SyntaxError, ValueError):
         # Truncated or corrupt data, as Pillow finds it while decoding.
         raise ImageRefusedError("is damaged or cut short", location) from None

@@ -53,6 +53,9 @@ class ExecutionRecord(Entity):
     root: Mapped[str | None] = mapped_column(String(16))
     exchange: Mapped[str | None] = mapped_column(String(16))
     tick_size: Mapped[Decimal | None]
+    # Instrument fields filled from the contract specs rather than sent ("multiplier,currency"),
+    # so a change of the account's specs can replace them; NULL for fills stored before.
+    spec_fields: Mapped[str | None] = mapped_column(String(64))
     side: Mapped[str] = mapped_column(String(4))
     quantity: Mapped[Decimal]
     price: Mapped[Decimal]

@@ -27,6 +27,7 @@ from tradeloop_contracts import (
 )
 
 from core_api.accounts.service import create_account, is_time_zone
+from core_api.attachments.service import delete_files_of_user
 from core_api.config import Settings
 from core_api.errors import AppError, FieldError, NotFoundError, UnauthorizedError
 from core_api.identity import throttling
@@ -268,7 +269,7 @@ def delete_account(
     _check_password(session, settings, user, password, "body.password")
     # Files go first: if the rows then fail to go, the trader retries and nothing is left
     # behind; the other order could leave files nobody can reach or delete.
-    objects = _delete_objects(store, f"imports/{user_id}/")
+    objects = _delete_objects(store, f"imports/{user_id}/") + delete_files_of_user(store, user_id)
     # Events not yet relayed would carry the trader's data out after they are gone.
     events: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         delete(OutboxRecord).where(OutboxRecord.user_id == user_id)

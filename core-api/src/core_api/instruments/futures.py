@@ -23,7 +23,7 @@ class FuturesSymbolError(ValueError):
 class ContractSpec:
     """A futures contract: exchange, value of one point, tick size and currency."""
 
-    exchange: str
+    exchange: str | None
     point_value: Decimal
     tick_size: Decimal
     currency: str = "USD"

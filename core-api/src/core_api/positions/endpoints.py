@@ -32,6 +32,7 @@ from core_api.positions.service import (
     to_position,
     update_position,
 )
+from core_api.positions.tagging import PositionTagsChange, change_tags
 
 public = APIRouter(tags=["positions"])
 internal = APIRouter(tags=["positions"])
@@ -99,6 +100,15 @@ def list_positions(
 ) -> PositionPage:
     """The trader's positions, filtered, most recently opened first unless sorted otherwise."""
     return _page(PositionRepository(session, user.id), filters, sort, cursor, limit)
+
+
+@public.post("/v1/positions/tags")
+def change_position_tags(
+    body: PositionTagsChange, user: CurrentUser, session: DbSession
+) -> PositionPage:
+    """Add and remove tags on many positions in one change: all of them or none."""
+    records = change_tags(session, user.id, body)
+    return PositionPage(items=[to_position(record) for record in records], next_cursor=None)
 
 
 @public.get("/v1/positions/{position_id}")

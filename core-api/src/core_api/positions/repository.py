@@ -31,6 +31,23 @@ class PositionRepository:
             raise NotFoundError("position")
         return record
 
+    def get_many(
+        self, position_ids: Sequence[uuid.UUID], *, for_update: bool = False
+    ) -> Sequence[PositionRecord]:
+        """The trader's positions among `position_ids` (someone else's are left out).
+
+        `for_update` holds the rows until the transaction ends (PostgreSQL), taken in id
+        order so two writers of overlapping sets never wait on each other in a cycle.
+        """
+        statement = (
+            select(PositionRecord)
+            .where(PositionRecord.id.in_(position_ids), PositionRecord.user_id == self.user_id)
+            .order_by(PositionRecord.id)
+        )
+        if for_update:
+            statement = statement.with_for_update()
+        return self.session.scalars(statement).all()
+
     def page(
         self,
         filters: PositionFilters,

@@ -334,13 +334,22 @@ def update_position(
             )
     if body.tags is not None:
         record.tags = clean_tags(body.tags, "body.tags")
-        session.execute(delete(PositionTagRecord).where(PositionTagRecord.position_id == record.id))
-        session.add_all(
-            PositionTagRecord(position_id=record.id, name=tag.lower()) for tag in record.tags
-        )
+        replace_tag_rows(session, [record])
         register_tags(session, record.user_id, record.tags)
     session.flush()
     return record
+
+
+def replace_tag_rows(session: Session, records: Sequence[PositionRecord]) -> None:
+    """Rewrites the tag rows (what list filters read) of `records` from their `tags`."""
+    if not records:
+        return
+    session.execute(
+        delete(PositionTagRecord).where(PositionTagRecord.position_id.in_([r.id for r in records]))
+    )
+    rows = [{"position_id": r.id, "name": tag.lower()} for r in records for tag in r.tags]
+    if rows:
+        session.execute(insert(PositionTagRecord), rows)
 
 
 def store_excursions(

@@ -1,0 +1,1 @@
+"""Price bars over a position's life, as workers fetched them, for its chart."""
