@@ -3,6 +3,7 @@ per test, the app bound to it, and typed factories for traders and their data.""
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -31,6 +32,19 @@ from core_api.outbox.models import OutboxRecord
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def restored_logging() -> Iterator[None]:
+    """Undoes what a command's `configure_logging` does to the root and server loggers, so
+    later tests log through pytest's handlers again."""
+    loggers = [logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.access")]
+    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    yield
+    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from obstore.store import ObjectStore, from_url
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.routing import Route
+from tradeloop_contracts.telemetry import TelemetryMiddleware, metrics_app
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core_api import health
@@ -23,6 +25,7 @@ from core_api.imports import endpoints as imports
 from core_api.insights import endpoints as insights
 from core_api.journal import endpoints as journal
 from core_api.kit.limits import BodySizeLimit
+from core_api.kit.telemetry import SERVICE, UNTRACED_PATHS, instrument
 from core_api.mappings import endpoints as mappings
 from core_api.outbox import endpoints as outbox
 from core_api.plans import endpoints as plans
@@ -44,15 +47,23 @@ def create_app(
     """
     settings = settings or Settings()
     engine = make_engine(settings.resolved_database_url)
-    app = FastAPI(title="Tradeloop core-api", version="0.1.0")
+    app = FastAPI(
+        title="Tradeloop core-api",
+        version="0.1.0",
+        # The contracts middleware below is the one source of spans and RED series, the
+        # same in every service; FastAPI's own would double each request's server span.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
+    sealing = load_sealing_ring(settings)
     app.state.core = CoreState(
         settings=settings,
         engine=engine,
         sessions=sessions or make_sessions(engine),
         tokens=TokenIssuer(keys=load_key_ring(settings), issuer=settings.issuer),
         store=open_store(settings.resolved_object_store_url),
-        sealing=load_sealing_ring(settings),
+        sealing=sealing,
     )
+    instrument(engine, sealing)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     # Behind edge, the client's address comes from X-Forwarded-For of trusted peers only.
@@ -86,6 +97,10 @@ def create_app(
         outbox.router,
     ):
         app.include_router(router)
+    app.router.routes.append(Route("/metrics", metrics_app(), include_in_schema=False))
+    # Added last, so it is outermost: refused bodies and error answers are traced and
+    # measured too, and the span is current for every handler and the events it writes.
+    app.add_middleware(TelemetryMiddleware, service=SERVICE, untraced_paths=UNTRACED_PATHS)
     return app
 
 

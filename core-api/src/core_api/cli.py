@@ -10,8 +10,10 @@ from pathlib import Path
 import uvicorn
 from alembic import command
 from alembic.config import Config
+from tradeloop_contracts.telemetry import configure_logging, configure_tracing
 
 from core_api.config import Settings
+from core_api.kit.telemetry import SERVICE
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -104,17 +106,25 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.command == "lint-migrations":
         return lint_migrations(arguments.versions)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    # Every command logs JSON lines on stdout, secrets masked (the contracts library).
+    configure_logging(SERVICE, level=settings.log_level)
     if arguments.command == "serve":
         from core_api.app import create_app
 
+        configure_tracing(SERVICE, exporter=settings.traces_exporter, endpoint=settings.traces_url)
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         logging.getLogger("uvicorn.access").addFilter(QuietOutboxPolling())
-        # The app resolves forwarded addresses itself (CORE_TRUSTED_PROXIES).
         uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port, proxy_headers=False
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            # Logging is configured above; uvicorn's own configuration would replace it.
+            log_config=None,
+            # The app resolves forwarded addresses itself (CORE_TRUSTED_PROXIES).
+            proxy_headers=False,
         )
     elif arguments.command == "migrate":
         migrate(settings)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT = "development"
@@ -13,6 +13,9 @@ DEV_SERVICE_CLIENTS = {
     client_id: f"dev-{client_id}-secret" for client_id in ("edge", "workers", "ai-coach")
 }
 MIB = 1024 * 1024
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+TracesExporter = Literal["none", "console", "otlp"]
 
 
 class Settings(BaseSettings):
@@ -61,6 +64,23 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.1"],
         description="Peer addresses whose X-Forwarded-For names the client (edge's address).",
     )
+    log_level: LogLevel = "INFO"
+    traces_exporter: TracesExporter = "none"
+    traces_endpoint: AnyHttpUrl | None = Field(
+        default=None,
+        description="OTLP/HTTP base URL; empty leaves it to the OTEL_EXPORTER_OTLP_* variables.",
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        # Every service reads the same variable; `info` and `INFO` both mean INFO.
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("traces_endpoint", mode="before")
+    @classmethod
+    def _empty_endpoint_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _no_development_defaults_elsewhere(self) -> Self:
@@ -96,6 +116,14 @@ class Settings(BaseSettings):
     @property
     def resolved_object_store_url(self) -> str:
         return self.object_store_url or (self.data_dir.resolve() / "objects").as_uri()
+
+    @property
+    def traces_url(self) -> str | None:
+        """The OTLP/HTTP traces URL under `traces_endpoint`, or None to let the standard
+        OTEL_EXPORTER_OTLP_* variables decide."""
+        if self.traces_endpoint is None:
+            return None
+        return f"{str(self.traces_endpoint).rstrip('/')}/v1/traces"
 
     @property
     def signing_key_file(self) -> Path:

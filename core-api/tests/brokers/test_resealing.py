@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -106,7 +105,7 @@ class TestReseal:
 
 class TestResealCommand:
     def test_the_command_rewraps_committed_secrets_and_reports_refusals(
-        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     ) -> None:
         url = f"sqlite:///{tmp_path / 'core.db'}"
         command.upgrade(alembic_config(url), "head")
@@ -117,11 +116,11 @@ class TestResealCommand:
         monkeypatch.setenv("CORE_DATA_DIR", str(tmp_path))
 
         monkeypatch.setenv("CORE_SEALING_KEYS", ring_setting("k2", "k1").get_secret_value())
-        with caplog.at_level(logging.INFO, logger="core_api.reseal"):
-            assert main(["reseal"]) == 0
-        assert "re-sealed 2 secrets" in caplog.text
-        assert "k2=2" in caplog.text
-        assert "committed-secret" not in caplog.text
+        assert main(["reseal"]) == 0
+        log = capsys.readouterr().out
+        assert "re-sealed 2 secrets" in log
+        assert "k2=2" in log
+        assert "committed-secret" not in log
         with make_sessions(engine)() as session:
             blobs = secrets_of(session, connection)
         assert {key_id_of(b) for b in blobs.values()} == {"k2"}
@@ -129,19 +128,18 @@ class TestResealCommand:
         monkeypatch.setenv(
             "CORE_SEALING_KEYS", ring_setting("k3", retired=("k2",)).get_secret_value()
         )
-        caplog.clear()
-        with caplog.at_level(logging.INFO, logger="core_api.reseal"):
-            assert main(["reseal"]) == 1
-        assert f"broker connection {connection.id}, secret api_secret" in caplog.text
-        assert "'k2'" in caplog.text
+        assert main(["reseal"]) == 1
+        log = capsys.readouterr().out
+        assert f"broker connection {connection.id}, secret api_secret" in log
+        assert "'k2'" in log
         engine.dispose()
 
     def test_an_unusable_key_ring_is_named_without_a_trace(
-        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     ) -> None:
         monkeypatch.setenv("CORE_DATA_DIR", str(tmp_path))
         monkeypatch.setenv("CORE_SEALING_KEYS", '{"keys": {"k1": "c2hvcnQ="}}')
-        with caplog.at_level(logging.ERROR, logger="core_api.reseal"):
-            assert main(["reseal"]) == 2
-        assert "'k1'" in caplog.text
-        assert "c2hvcnQ=" not in caplog.text
+        assert main(["reseal"]) == 2
+        log = capsys.readouterr().out
+        assert "'k1'" in log
+        assert "c2hvcnQ=" not in log

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from tradeloop_contracts.telemetry import bind_user
 
 from core_api.db import DbSession
 from core_api.errors import AppError, UnauthorizedError
@@ -73,8 +74,25 @@ def _service_caller(
     return AuthenticatedService(client_id=client_id)
 
 
-def _session_user(
+async def _logged_user(
     user: Annotated[AuthenticatedUser, Depends(_current_user)],
+) -> AuthenticatedUser:
+    # Async, so it runs in the request's own task: a sync dependency runs in a copy of the
+    # context, and the id would not reach the handler's or the access log's lines.
+    bind_user(user.id)
+    return user
+
+
+async def _logged_service(
+    request: Request, service: Annotated[AuthenticatedService, Depends(_service_caller)]
+) -> AuthenticatedService:
+    # Internal routes act for the trader their path names; their lines carry that id.
+    bind_user(request.path_params.get("user_id"))
+    return service
+
+
+def _session_user(
+    user: Annotated[AuthenticatedUser, Depends(_logged_user)],
 ) -> AuthenticatedUser:
     # Account-level changes need a signed-in session, never a personal API token.
     if user.personal_token:
@@ -82,6 +100,6 @@ def _session_user(
     return user
 
 
-CurrentUser = Annotated[AuthenticatedUser, Depends(_current_user)]
+CurrentUser = Annotated[AuthenticatedUser, Depends(_logged_user)]
 SessionUser = Annotated[AuthenticatedUser, Depends(_session_user)]
-ServiceCaller = Annotated[AuthenticatedService, Depends(_service_caller)]
+ServiceCaller = Annotated[AuthenticatedService, Depends(_logged_service)]

@@ -1,19 +1,18 @@
-"""The W3C `traceparent` of the request, carried into the events it writes."""
+"""The W3C `traceparent` of the request's span, carried into the events it writes."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from tradeloop_contracts.telemetry import current_traceparent
 
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
-
-def _traceparent(request: Request) -> str | None:
-    value = request.headers.get("traceparent", "").strip().lower()
-    # A malformed header is dropped rather than refused: tracing never fails a request.
-    return value if _TRACEPARENT.match(value) else None
+async def _traceparent() -> str | None:
+    # Async, so it reads the span the telemetry middleware made current for this request
+    # (it continues the caller's traceparent); a relay that publishes the event later
+    # hands the same trace on to the bus and its consumers.
+    return current_traceparent()
 
 
 Traceparent = Annotated[str | None, Depends(_traceparent)]
