@@ -5,7 +5,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 from obstore.store import LocalStore
@@ -14,7 +13,7 @@ from tradeloop_contracts.bus import Bus, open_bus
 
 from tests.stub_alpaca import StubAlpaca, serve_stub_alpaca
 from tests.stub_core import CLIENT_SECRET, StubCore, serve_stub_core
-from workers.core import CoreClient
+from workers.core import CoreClient, core_http
 from workers.imports.storage import open_object_store
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -61,7 +60,7 @@ def stub_alpaca(stub_alpaca_server: StubAlpaca) -> StubAlpaca:
 
 @pytest.fixture
 async def core(stub_core: StubCore) -> AsyncIterator[CoreClient]:
-    async with httpx.AsyncClient(base_url=stub_core.url, timeout=5) as http:
+    async with core_http(stub_core.url, timeout=5) as http:
         yield CoreClient(http, client_secret=SecretStr(CLIENT_SECRET), retry_seconds=20)
 
 

@@ -4,10 +4,16 @@ It speaks the documented wire shapes (the fixtures under tests/brokers/fixtures 
 tests/market_data/fixtures are real-shaped answers): API key headers or a bearer token,
 FILL activities paged by `page_token`, the OAuth token endpoint, stock bars paged by
 `next_page_token`; and it fails on demand with 429 + Retry-After, 5xx, and 401/403.
+
+Tests start it in a thread (`serve_stub_alpaca`); the integration compose file runs it
+on its own, as Alpaca's trading and market data APIs, holding nothing at start:
+
+    python -m tests.stub_alpaca --host 0.0.0.0 --port 8080
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import datetime as dt
 import json
@@ -22,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -266,3 +273,29 @@ def serve_stub_alpaca() -> Iterator[StubAlpaca]:
     with serve_in_thread(create_stub_app(state)) as url:
         state.url = url
         yield state
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a stub Alpaca until interrupted; it knows the key pairs given, nothing else."""
+    parser = argparse.ArgumentParser(description="A local stand-in for Alpaca's APIs.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument(
+        "--key-pair",
+        action="append",
+        default=[],
+        metavar="KEY_ID:SECRET",
+        help="an API key pair the stub accepts (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    state = StubAlpaca()
+    for pair in args.key_pair:
+        key_id, separator, secret = pair.partition(":")
+        if not (key_id and separator and secret):
+            parser.error("--key-pair takes KEY_ID:SECRET")
+        state.add_key_pair(key_id, secret)
+    uvicorn.run(create_stub_app(state), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

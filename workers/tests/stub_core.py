@@ -76,6 +76,7 @@ class StubCore:
     positions: dict[tuple[UUID, UUID], PositionDetail] = field(default_factory=dict)
     excursions: dict[UUID, PositionExcursions] = field(default_factory=dict)
     position_bars: dict[UUID, PositionBars] = field(default_factory=dict)
+    traceparents: list[str | None] = field(default_factory=list)
 
     def fail_for(self, seconds: float) -> None:
         """Answer every call with 503 for `seconds`, as a core that is down for a while."""
@@ -145,8 +146,12 @@ class StubCore:
 def create_stub_app(state: StubCore) -> FastAPI:
     app = FastAPI()
 
-    def authorised(authorization: Annotated[str | None, Header()] = None) -> None:
+    def authorised(
+        authorization: Annotated[str | None, Header()] = None,
+        traceparent: Annotated[str | None, Header()] = None,
+    ) -> None:
         with state.lock:
+            state.traceparents.append(traceparent)
             if time.monotonic() < state.unavailable_until:
                 raise HTTPException(503, "core is down")
             if state.unavailable_calls > 0:

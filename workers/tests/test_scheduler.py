@@ -5,11 +5,15 @@ import datetime as dt
 import uuid
 
 import pytest
+from opentelemetry.trace import SpanKind
 from tradeloop_contracts import Event, UserEventData
 from tradeloop_contracts.bus import Bus
+from tradeloop_contracts.telemetry import capture_spans
 
 from tests.factories import event_of, import_requested
+from tests.stub_core import StubCore
 from workers.config import WorkersSettings
+from workers.core import CoreClient
 from workers.leases import open_leases
 from workers.scheduler import (
     ScheduledJob,
@@ -80,6 +84,33 @@ class TestScheduler:
 
         assert ran == ["fails", "works"]
         assert done == ["works"]
+
+    async def test_each_run_is_a_trace_that_its_calls_to_core_join(
+        self, bus_url: str, core: CoreClient, stub_core: StubCore
+    ) -> None:
+        async def ask_core() -> None:
+            await core.due_broker_connections()
+
+        clock = Clock()
+        leases = open_leases(bus_url)
+        scheduler = Scheduler(
+            [ScheduledJob("asks-core", "* * * * *", ask_core)], leases, holder="one", clock=clock
+        )
+        clock.now = START + dt.timedelta(minutes=1)
+        with capture_spans("workers") as exporter:
+            await scheduler.run_due()
+        await leases.close()
+
+        spans = exporter.get_finished_spans()
+        [run] = [span for span in spans if span.name == "job asks-core"]
+        # The stub core runs in this process: its own spans are left out.
+        calls = [span for span in spans if span.kind == SpanKind.CLIENT]
+        assert run.parent is None
+        assert calls
+        assert all(call.parent and call.parent.span_id == run.context.span_id for call in calls)
+        [sent] = stub_core.traceparents
+        assert sent is not None
+        assert sent.split("-")[1] == f"{run.context.trace_id:032x}"
 
 
 class TestJobCatalogue:

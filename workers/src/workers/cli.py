@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 import uuid
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ import httpx
 from tradeloop_contracts.bus import Bus, DeadLetter, DeadLetterNotFoundError, open_bus
 
 from .config import WorkersSettings
-from .core import CoreClient
+from .core import CoreClient, core_http
 from .health import CONSUMER_GROUP
 from .imports.storage import open_object_store
 from .market_data.demo import write_demo_bars
@@ -22,6 +21,7 @@ from .market_data.enrichment import EnrichmentJob, closed_positions
 from .market_data.setup import bar_source
 from .market_data.sources import FileBars
 from .runner import run_worker
+from .telemetry import configure_telemetry
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,19 +29,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = WorkersSettings()
-    if args.command == "run":
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
-        # The relay polls core several times a second; httpx would log every request.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-        asyncio.run(run_worker(settings))
-        return 0
-    if args.command == "market-data":
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.command == "dead-letters":
+        return asyncio.run(_dead_letters(open_bus(settings.bus_url), args))
+    tracing = configure_telemetry(settings)
+    try:
+        if args.command == "run":
+            asyncio.run(run_worker(settings))
+            return 0
         return asyncio.run(_market_data(settings, args))
-    return asyncio.run(_dead_letters(open_bus(settings.bus_url), args))
+    finally:
+        tracing.shutdown()  # exports the spans still waiting in the batch
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,9 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _market_data(settings: WorkersSettings, args: argparse.Namespace) -> int:
     store = open_object_store(settings.object_store_url)
     async with (
-        httpx.AsyncClient(
-            base_url=settings.core_url, timeout=settings.core_timeout_seconds
-        ) as http,
+        core_http(settings.core_url, timeout=settings.core_timeout_seconds) as http,
         httpx.AsyncClient(timeout=settings.broker_timeout_seconds) as outside,
     ):
         core = CoreClient(

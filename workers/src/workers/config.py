@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_CLIENT_SECRET = "dev-workers-secret"
@@ -63,11 +63,22 @@ class WorkersSettings(BaseSettings):
     alpaca_data_key_id: SecretStr = SecretStr("")
     alpaca_data_secret: SecretStr = SecretStr("")
     alpaca_data_feed: Literal["iex", "sip"] = "iex"
+    traces_exporter: Literal["none", "console", "otlp"] = "none"
+    traces_endpoint: str = Field(
+        default="",
+        description="OTLP/HTTP base URL; empty: the standard OTEL_EXPORTER_OTLP_* variables.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @property
     def scheduled_job_names(self) -> list[str]:
         """The names in `scheduled_jobs`, blanks dropped."""
         return [name.strip() for name in self.scheduled_jobs.split(",") if name.strip()]
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _no_development_secret_outside_development(self) -> Self:

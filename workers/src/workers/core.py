@@ -36,11 +36,18 @@ from tradeloop_contracts import (
     ServiceToken,
     ServiceTokenRequest,
 )
+from tradeloop_contracts.telemetry import TracedTransport
 
 CLIENT_ID = "workers"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 logger = logging.getLogger(__name__)
+
+
+def core_http(base_url: str, *, timeout: float) -> httpx.AsyncClient:
+    """An httpx client for core's API: each call is a CLIENT span that sends core the
+    current `traceparent`, so core's work joins the trace of the event or job."""
+    return httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=TracedTransport())
 
 
 class CoreError(Exception):

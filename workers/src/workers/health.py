@@ -1,4 +1,4 @@
-"""The health server: liveness and readiness of the worker process."""
+"""The health server: liveness, readiness and the metrics of the worker process."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tradeloop_contracts import PROBLEM_CONTENT_TYPE, Problem, ProblemField
 from tradeloop_contracts.bus import Bus
+from tradeloop_contracts.telemetry import TelemetryMiddleware, metrics_app
 
 from .core import CoreClient
+from .telemetry import SERVICE, untraced
 
 CONSUMER_GROUP = "workers"
 PROBE_SECONDS = 2.0
 
 
 def create_health_app(core: CoreClient, bus: Bus) -> Starlette:
-    """The Starlette app serving `/healthz` and `/readyz`."""
+    """The Starlette app serving `/healthz`, `/readyz` and `/metrics` (Prometheus)."""
 
     async def healthz(_: Request) -> JSONResponse:
         """The process is alive."""
@@ -26,7 +28,8 @@ def create_health_app(core: CoreClient, bus: Bus) -> Starlette:
 
     async def readyz(_: Request) -> JSONResponse:
         """Core answers and the bus is reachable."""
-        core_ok, bus_ok = await asyncio.gather(_core_answers(core), _bus_answers(bus))
+        with untraced():  # probes come every few seconds
+            core_ok, bus_ok = await asyncio.gather(_core_answers(core), _bus_answers(bus))
         failures = []
         if not core_ok:
             failures.append(ProblemField(location="core", message="core does not answer"))
@@ -41,7 +44,15 @@ def create_health_app(core: CoreClient, bus: Bus) -> Starlette:
             media_type=PROBLEM_CONTENT_TYPE,
         )
 
-    return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz)])
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_app()),
+        ]
+    )
+    app.add_middleware(TelemetryMiddleware, service=SERVICE)
+    return app
 
 
 async def _core_answers(core: CoreClient) -> bool:

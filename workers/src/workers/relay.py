@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from tradeloop_contracts import (
     OutboxAck,
@@ -14,8 +15,10 @@ from tradeloop_contracts import (
     parse_event,
 )
 from tradeloop_contracts.bus import Bus
+from tradeloop_contracts.telemetry import current_traceparent, extract_context, tracer
 
 from .core import CoreClient
+from .telemetry import untraced
 
 logger = logging.getLogger(__name__)
 
@@ -65,15 +68,18 @@ class OutboxRelay:
         Raises CoreError when core cannot be reached and whatever the bus raises on publish;
         events published before the error are acknowledged first.
         """
-        batch = await self._core.claim_outbox(self._claim)
-        published: list[int] = []
-        try:
-            for entry in batch.items:
-                if await self._publish(entry):
-                    published.append(entry.sequence)
-        finally:
-            if published:
-                await self._core.ack_outbox(OutboxAck(sequences=published))
+        # Polling core is not traced: an idle relay would start a trace every 200 ms. Each
+        # event is published in a span of its own trace (see `_publish`).
+        with untraced():
+            batch = await self._core.claim_outbox(self._claim)
+            published: list[int] = []
+            try:
+                for entry in batch.items:
+                    if await self._publish(entry):
+                        published.append(entry.sequence)
+            finally:
+                if published:
+                    await self._core.ack_outbox(OutboxAck(sequences=published))
         return len(batch.items)
 
     async def _publish(self, entry: OutboxEntry) -> bool:
@@ -88,7 +94,16 @@ class OutboxRelay:
                 entry.event.type,
             )
             return False
-        await self._bus.publish(event)
+        # A PRODUCER span continuing the trace of the request that wrote the row; consumers
+        # continue from it, so the relay's hop shows in the trace.
+        carrier = {"traceparent": event.traceparent} if event.traceparent else {}
+        with tracer().start_as_current_span(
+            f"publish {event.type}",
+            context=extract_context(carrier),
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "tradeloop", "messaging.message.id": event.id},
+        ):
+            await self._bus.publish(event.model_copy(update={"traceparent": current_traceparent()}))
         return True
 
 

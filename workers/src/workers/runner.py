@@ -16,12 +16,13 @@ import uvicorn
 from tradeloop_contracts import Event, UserEventData
 from tradeloop_contracts.bus import open_bus
 from tradeloop_contracts.sealing import KeyRing
+from tradeloop_contracts.telemetry import bind_user, unbind_user
 
 from .brokers.credentials import sealed_secret_opener
 from .brokers.setup import alpaca_adapter
 from .brokers.sync import BrokerSync
 from .config import WorkersSettings
-from .core import CoreClient
+from .core import CoreClient, core_http
 from .health import CONSUMER_GROUP, create_health_app
 from .imports.job import ImportJob
 from .imports.storage import open_object_store
@@ -67,9 +68,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
         loop.add_signal_handler(signum, stop.set)
     try:
         async with (
-            httpx.AsyncClient(
-                base_url=settings.core_url, timeout=settings.core_timeout_seconds
-            ) as http,
+            core_http(settings.core_url, timeout=settings.core_timeout_seconds) as http,
             # Brokers and market data providers: outside calls with their own timeout.
             httpx.AsyncClient(timeout=settings.broker_timeout_seconds) as outside,
         ):
@@ -129,7 +128,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                         group=group,
                         consumer=consumer,
                         families=[family],
-                        handler=handler,
+                        handler=_as_the_user(handler),
                         stop=stop,
                         max_attempts=settings.max_attempts,
                         visibility_timeout=settings.visibility_timeout_seconds,
@@ -185,6 +184,20 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
             loop.remove_signal_handler(signum)
         await leases.close()
         await bus.close()
+
+
+def _as_the_user(
+    handler: Callable[[Event[UserEventData]], Awaitable[None]],
+) -> Callable[[Event[UserEventData]], Awaitable[None]]:
+    # Every log line of the handling names the trader the event is about.
+    async def handle(event: Event[UserEventData]) -> None:
+        token = bind_user(event.data.user_id)
+        try:
+            await handler(event)
+        finally:
+            unbind_user(token)
+
+    return handle
 
 
 async def _keep_running(

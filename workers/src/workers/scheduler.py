@@ -16,7 +16,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from croniter import croniter
+from opentelemetry.trace import Status, StatusCode
 from tradeloop_contracts.bus import Bus
+from tradeloop_contracts.telemetry import tracer
 
 from .leases import Leases
 
@@ -148,10 +150,14 @@ class Scheduler:
             self._due[job.name] = _next_time(job.cron, now)
             if not taken or job.work is None:
                 continue
-            try:
-                await job.work()
-            except Exception:
-                logger.exception("scheduled job %s failed", job.name)
+            # Each run is a trace of its own; its calls to core join it.
+            with tracer().start_as_current_span(f"job {job.name}") as span:
+                try:
+                    await job.work()
+                except Exception as error:
+                    span.record_exception(error)
+                    span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+                    logger.exception("scheduled job %s failed", job.name)
             ran.append(job.name)
         return ran
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,18 @@ from tests.stub_core import CLIENT_SECRET, StubCore
 from workers.cli import main
 
 
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """The command sets up the process' logging; the tests after it get theirs back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 class TestMarketDataCommand:
+    @pytest.mark.usefixtures("root_logging")
     def test_demo_generates_bars_and_enriches_every_closed_position(
         self,
         stub_core: StubCore,
