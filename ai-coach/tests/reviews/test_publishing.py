@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from pydantic import SecretStr
+from tradeloop_contracts.telemetry import REGISTRY
 
 from ai_coach.contracts.weekly_review import WeeklyReview
 from ai_coach.core import CoreClient
@@ -45,6 +46,12 @@ def trader(core: StubCore) -> uuid.UUID:
     ]
     core.positions[user_id] = positions_of(trades)
     return user_id
+
+
+def model_uses(outcome: str) -> float:
+    """How many uses of the model ended with `outcome` so far in this process."""
+    labels = {"model": "gpt-4o-mini", "outcome": outcome}
+    return REGISTRY.get_sample_value("llm_requests_total", labels) or 0.0
 
 
 def publish(core_url: str, llm_url: str | None, user_id: uuid.UUID) -> WeeklyReview:
@@ -83,7 +90,9 @@ class TestPublishWeeklyReview:
     ) -> None:
         user_id = trader(core)
         llm.script.append(Scripted(text_reply("A calm week: 2 trades and 70.25 USD net.")))
+        before = model_uses("ok")
         publish(core_url, llm_url, user_id)
+        assert model_uses("ok") == before + 1
         [body] = core.reviews[user_id]
         assert body["summary"] == "A calm week: 2 trades and 70.25 USD net."
         assert body["report"]["narrative"] == body["summary"]
@@ -94,7 +103,9 @@ class TestPublishWeeklyReview:
     ) -> None:
         user_id = trader(core)
         llm.script.append(Scripted(text_reply("You made 99.99 USD, your best week.")))
+        before = model_uses("rejected_numbers")
         publish(core_url, llm_url, user_id)
+        assert model_uses("rejected_numbers") == before + 1
         [body] = core.reviews[user_id]
         assert body["summary"].startswith("Week of 2026-01-05.")
 

@@ -7,6 +7,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
+from tradeloop_contracts.telemetry import bind_user
 
 from ai_coach.analytics import trading_day
 from ai_coach.analytics.endpoints import resolve_time_zone
@@ -77,6 +78,8 @@ async def store_weekly_review(
     """Store the review of the week containing `week` (default: the last full week)."""
     if service not in REVIEW_CALLERS:
         raise ForbiddenError(f"The service {service!r} may not store reviews.")
+    # The review is the trader's: its log lines name them, as on the trader's own routes.
+    bind_user(user_id)
     zone = resolve_time_zone(time_zone or request.app.state.settings.time_zone)
     week_start = week_of(week) if week is not None else last_full_week(zone)
     return await publish_weekly_review(
