@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import Route
 from tradeloop_contracts import ProblemField
 from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport, metrics_app
@@ -96,8 +97,10 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return error_response(request, 422, "Invalid request", "Some input is not valid.", errors)
 
 
-async def _internal_error(request: Request, _exc: Exception) -> Response:
-    # The exception itself is logged by the server; the browser gets a page, never a trace.
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    # Logged here, inside the request's span, so the line carries its trace id; the browser
+    # gets a page, never a traceback.
+    logger.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(
         request, 500, "Something went wrong", "This page could not be shown. Try again later."
     )
@@ -141,7 +144,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_exception_handler(EdgeProblemError, _refused)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(Exception, _internal_error)
     for router in (
         health.router,
         auth.router,
@@ -161,6 +163,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         app.include_router(router)
     app.router.routes.append(Route("/metrics", metrics_app()))
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
-    # Added last, so it is outermost: error pages are measured and traced too.
+    # The 500 page is rendered inside the telemetry middleware (Starlette's own error
+    # middleware sits outside every added one), so it is traced, measured and answered with
+    # its traceparent like any page.
+    app.add_middleware(ServerErrorMiddleware, handler=_internal_error)
+    # Added last, so it is the outermost of the added middleware.
     app.add_middleware(TelemetryMiddleware, service=SERVICE_NAME)
     return app
