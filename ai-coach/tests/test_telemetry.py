@@ -183,6 +183,11 @@ class TestTracing:
         assert len(sent) >= 4
         assert all(header.startswith(f"00-{TRACE_ID}-") for header in sent)
 
+    def test_readiness_probes_are_not_traced(self, coach: httpx.Client) -> None:
+        with capture_spans("ai-coach") as exporter:
+            assert coach.get("/readyz").status_code == 200
+        assert exporter.get_finished_spans() == ()
+
 
 @pytest.fixture
 def log_stream() -> Iterator[io.StringIO]:
@@ -233,3 +238,31 @@ class TestLogs:
         assert failed[0]["user_id"] == str(user_id)
         assert failed[0]["trace_id"] is not None
         assert any("POST /v1/chat" in line["message"] for line in lines), "access lines"
+
+    def test_an_unhandled_error_is_logged_in_its_trace_and_answered_with_a_problem(
+        self, settings: Settings, log_stream: io.StringIO
+    ) -> None:
+        app = create_app(settings)
+
+        @app.get("/v1/fails")
+        async def fails() -> None:
+            raise RuntimeError("a bug")
+
+        with (
+            serve(app) as url,
+            httpx.Client(base_url=url, timeout=30) as coach,
+            capture_spans("ai-coach") as exporter,
+        ):
+            response = coach.get("/v1/fails")
+
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "a bug" not in response.text
+        trace_id = response.headers["traceparent"].split("-")[1]
+        [server] = [s for s in exporter.get_finished_spans() if s.name == "GET /v1/fails"]
+        assert server.context is not None
+        assert f"{server.context.trace_id:032x}" == trace_id
+        lines = [json.loads(line) for line in log_stream.getvalue().splitlines()]
+        [logged] = [line for line in lines if line["message"] == "unhandled error on /v1/fails"]
+        assert logged["trace_id"] == trace_id
+        assert "RuntimeError: a bug" in logged["exc_info"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import Route
 from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport, metrics_app
 
@@ -18,7 +19,7 @@ from ai_coach.chat.endpoints import router as chat_router
 from ai_coach.chat.service import ChatModel, LlmSettings
 from ai_coach.config import Settings
 from ai_coach.core import CoreClient
-from ai_coach.errors import install_error_handlers, problem_response
+from ai_coach.errors import install_error_handlers, problem_response, unexpected_error
 from ai_coach.insights.endpoints import router as insights_router
 from ai_coach.insights.service import CoachService
 from ai_coach.llm.budget import DailyBudget, Prices
@@ -80,10 +81,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout = httpx.Timeout(settings.core_timeout_seconds)
         # The JWKS client is synchronous: keys are fetched in worker threads.
         with httpx.Client(timeout=timeout) as jwks_http:
-            async with httpx.AsyncClient(
-                base_url=settings.core_url, timeout=timeout, transport=TracedTransport()
-            ) as core_http:
-                core = CoreClient(core_http, settings.core_client_id, settings.core_client_secret)
+            async with (
+                httpx.AsyncClient(
+                    base_url=settings.core_url, timeout=timeout, transport=TracedTransport()
+                ) as core_http,
+                # Readiness probes are not traced, as /readyz itself is not: a root trace
+                # per probe would drown the real ones.
+                httpx.AsyncClient(base_url=settings.core_url, timeout=timeout) as probe,
+            ):
+                core = CoreClient(
+                    core_http,
+                    settings.core_client_id,
+                    settings.core_client_secret,
+                    probe=probe,
+                )
                 app.state.settings = settings
                 app.state.core = core
                 app.state.coach = CoachService(core)
@@ -130,6 +141,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return problem_response(503, "Service Unavailable", "core does not answer.", "/readyz")
 
     app.router.routes.append(Route("/metrics", metrics_app()))
-    # Added last, so it is outermost: error responses are measured and traced too.
+    # The 500 problem is rendered inside the telemetry middleware (Starlette's own error
+    # middleware sits outside every added one), so its log line carries the trace id and
+    # the answer its traceparent.
+    app.add_middleware(ServerErrorMiddleware, handler=unexpected_error)
+    # Added last, so it is the outermost of the added middleware.
     app.add_middleware(TelemetryMiddleware, service=SERVICE_NAME)
     return app

@@ -38,8 +38,11 @@ class CoreClient:
         client_id: str,
         client_secret: SecretStr,
         clock: Callable[[], float] = time.monotonic,
+        probe: httpx.AsyncClient | None = None,
     ) -> None:
         self._http = http
+        # Health checks may go through a client of their own (an untraced one).
+        self._probe = probe if probe is not None else http
         self._client_id = client_id
         self._client_secret = client_secret
         self._clock = clock
@@ -50,7 +53,7 @@ class CoreClient:
     async def is_ready(self) -> bool:
         """True when core answers its health check."""
         try:
-            response = await self._http.get("/healthz")
+            response = await self._probe.get("/healthz")
         except httpx.HTTPError:
             return False
         return response.status_code == 200

@@ -91,8 +91,15 @@ def _location(parts: tuple[int | str, ...]) -> str:
     return "/".join(str(part) for part in parts)
 
 
+async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    """The 500 problem of an unhandled error, logged with its traceback (never sent)."""
+    logger.exception("unhandled error on %s", request.url.path, exc_info=error)
+    return problem_response(500, "Internal Server Error", None, request.url.path)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Renders AppError, HTTP errors, validation errors and anything unexpected as problems."""
+    """Renders AppError, HTTP errors and validation errors as problems (unhandled errors:
+    `unexpected_error`, in a ServerErrorMiddleware of the app's own)."""
 
     async def on_app_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, AppError)
@@ -125,14 +132,9 @@ def install_error_handlers(app: FastAPI) -> None:
             422, "Unprocessable Content", "The request is invalid.", request.url.path, fields
         )
 
-    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s", request.url.path, exc_info=error)
-        return problem_response(500, "Internal Server Error", None, request.url.path)
-
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(Exception, on_unexpected)
 
 
 def _reason(status: int) -> str:
