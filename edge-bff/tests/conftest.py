@@ -72,6 +72,11 @@ class FakeBus:
             self.events.append(event)
             return str(len(self.events))
 
+    def publish_together(self, events: Sequence[Event[UserEventData]]) -> None:
+        """Publish `events` at once: the tail reads them in one go."""
+        with self.lock:
+            self.events.extend(events)
+
     async def tail(
         self, families: Sequence[str], *, after: str | None = None
     ) -> AsyncIterator[FakeDelivery]:

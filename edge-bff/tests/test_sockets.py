@@ -116,12 +116,16 @@ def _closed_with(websocket: object) -> int:
 
 
 def _closed_with_reason(websocket: object) -> tuple[int, str]:
-    """Read until the edge closes the socket; the close code and reason."""
-    while True:
+    """Read until the edge closes the socket; the close code and reason.
+
+    Fails rather than hangs when heartbeats keep coming (0.2 s apart) for ten seconds.
+    """
+    for _ in range(50):
         try:
             websocket.receive_text()  # type: ignore[attr-defined]
         except WebSocketDisconnect as closed:
             return closed.code, closed.reason
+    pytest.fail("the socket stayed open")
 
 
 class TestSocketLimits:

@@ -144,12 +144,16 @@ class TestTwoInstancesOnOneRedis:
 
 
 def _close_of(socket: object) -> tuple[int, str]:
-    """Read until the edge closes the socket; its code and reason."""
-    while True:
+    """Read until the edge closes the socket; its code and reason.
+
+    Fails rather than hangs when heartbeats keep coming (0.2 s apart) for ten seconds.
+    """
+    for _ in range(50):
         try:
             socket.receive_text()  # type: ignore[attr-defined]
         except WebSocketDisconnect as closed:
             return closed.code, closed.reason
+    pytest.fail("the socket stayed open")
 
 
 def _user_deleted(user_id: str) -> Event[UserEventData]:
