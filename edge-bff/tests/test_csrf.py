@@ -102,6 +102,33 @@ class TestCsrf:
 
         assert response.status_code == 415
 
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/positions/0b9d7a52-3f4e-4f59-9a57-0c6f1f1f2a10/attachments",
+            "/api/v1/journal/entries/0b9d7a52-3f4e-4f59-9a57-0c6f1f1f2a10/attachments",
+        ],
+    )
+    def test_screenshot_uploads_may_be_multipart(self, logged_in: Browser, path: str) -> None:
+        response = logged_in.request(
+            "POST",
+            path,
+            headers={"content-type": "multipart/form-data; boundary=abc"},
+            content=b"--abc--\r\n",
+        )
+
+        assert response.status_code != 415
+
+    def test_multipart_stops_at_the_attachments_route(self, logged_in: Browser) -> None:
+        response = logged_in.request(
+            "POST",
+            "/api/v1/positions/0b9d7a52-3f4e-4f59-9a57-0c6f1f1f2a10/attachments/x",
+            headers={"content-type": "multipart/form-data; boundary=abc"},
+            content=b"--abc--\r\n",
+        )
+
+        assert response.status_code == 415
+
     def test_a_bearer_request_without_a_cookie_is_exempt(
         self, client: TestClient, user: tuple[str, str]
     ) -> None:

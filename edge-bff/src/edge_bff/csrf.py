@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,8 +15,10 @@ from .errors import send_problem
 from .sessions.store import Session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# API routes whose bodies are files, not JSON.
-MULTIPART_ROUTES = frozenset({("POST", "/api/v1/imports")})
+# API routes whose bodies are files, not JSON: imports and screenshots.
+MULTIPART_ROUTES = re.compile(
+    r"^/api/v1/(imports|positions/[^/]+/attachments|journal/entries/[^/]+/attachments)$"
+)
 
 
 class CsrfTokens:
@@ -96,7 +99,7 @@ class CsrfMiddleware:
         headers = Headers(scope=scope)
         refusal = self._refusal(scope, headers)
         if refusal is None and scope["path"].startswith("/api/") and _has_body(headers):
-            allowed_multipart = (method, scope["path"]) in MULTIPART_ROUTES
+            allowed_multipart = method == "POST" and bool(MULTIPART_ROUTES.match(scope["path"]))
             content_type = headers.get("content-type", "")
             is_multipart = content_type.lower().startswith("multipart/form-data")
             if not (is_json(content_type) or (allowed_multipart and is_multipart)):

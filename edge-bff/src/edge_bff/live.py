@@ -23,7 +23,15 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 64 * 1024
 # The event families (streams) that carry what a trader sees live: the catalogue's events
 # whose consumers include the edge.
-USER_FAMILIES = ("coach", "import", "market_data", "plan", "position", "rule")
+USER_FAMILIES = (
+    "broker_connection",
+    "coach",
+    "import",
+    "market_data",
+    "plan",
+    "position",
+    "rule",
+)
 # Read by the tail too, but never sent to a socket: it ends the user's sockets and sessions.
 USER_DELETED = "user.deleted.v1"
 _TAIL_FAMILIES = (*USER_FAMILIES, "user")
