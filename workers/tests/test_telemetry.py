@@ -69,6 +69,10 @@ async def handle_one(bus: Bus, job: ImportJob) -> None:
     await asyncio.wait_for(consuming, 10)
 
 
+def parent_of(span: ReadableSpan) -> str | None:
+    return format(span.parent.span_id, "016x") if span.parent else None
+
+
 class TestOneTrace:
     async def test_an_outbox_row_is_relayed_handled_and_sent_back_to_core_in_its_trace(
         self, core: CoreClient, stub_core: StubCore, bus: Bus, object_store: LocalStore
@@ -97,10 +101,6 @@ class TestOneTrace:
         assert handling
         assert all(header and header.split("-")[1] == trace_id for header in handling)
         assert all(header and header.endswith("-00") for header in stub_core.traceparents[:polled])
-
-
-def parent_of(span: ReadableSpan) -> str | None:
-    return format(span.parent.span_id, "016x") if span.parent else None
 
 
 class TestSettings:

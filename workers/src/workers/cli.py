@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import httpx
 from tradeloop_contracts.bus import Bus, DeadLetter, DeadLetterNotFoundError, open_bus
+from tradeloop_contracts.telemetry import bind_user, tracer
 
 from .config import WorkersSettings
 from .core import CoreClient, core_http
@@ -69,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _market_data(settings: WorkersSettings, args: argparse.Namespace) -> int:
     store = open_object_store(settings.object_store_url)
+    # One trace per command, its calls to core inside; log lines name the trader. Both
+    # hold for this task only.
+    bind_user(args.user_id)
     async with (
         core_http(settings.core_url, timeout=settings.core_timeout_seconds) as http,
         httpx.AsyncClient(timeout=settings.broker_timeout_seconds) as outside,
@@ -79,14 +83,15 @@ async def _market_data(settings: WorkersSettings, args: argparse.Namespace) -> i
             retry_seconds=settings.core_retry_seconds,
         )
         source = bar_source(settings, outside, store)
-        if args.action == "enrich":
-            found = await EnrichmentJob(core, source).enrich_user(args.user_id)
-        else:
-            positions = [p async for p in closed_positions(core, args.user_id)]
-            written = await write_demo_bars(store, positions)
-            print(f"generated {written} one-minute bars for {len(positions)} positions")
-            job = EnrichmentJob(core, FileBars(store))
-            found = [await job.enrich_closed(args.user_id, p) for p in positions]
+        with tracer().start_as_current_span(f"market-data {args.action}"):
+            if args.action == "enrich":
+                found = await EnrichmentJob(core, source).enrich_user(args.user_id)
+            else:
+                positions = [p async for p in closed_positions(core, args.user_id)]
+                written = await write_demo_bars(store, positions)
+                print(f"generated {written} one-minute bars for {len(positions)} positions")
+                job = EnrichmentJob(core, FileBars(store))
+                found = [await job.enrich_closed(args.user_id, p) for p in positions]
     known = sum(1 for enriched in found if enriched.excursions is not None)
     print(f"enriched {len(found)} closed positions; MAE/MFE known for {known}")
     return 0

@@ -43,7 +43,14 @@ class TestMarketDataCommand:
         assert set(stub_core.excursions) == {position.id for position in positions}
         assert all(bars.complete for bars in stub_core.position_bars.values())
         assert "MAE/MFE known for 30" in capsys.readouterr().out
+        assert len(traces_sent(stub_core)) == 1  # the command's calls to core are one trace
 
         stub_core.excursions.clear()
         assert main(["market-data", "enrich", "--user-id", str(user)]) == 0
         assert len(stub_core.excursions) == 30
+        assert len(traces_sent(stub_core)) == 2
+
+
+def traces_sent(stub_core: StubCore) -> set[str]:
+    """The trace ids of the `traceparent`s core was sent."""
+    return {header.split("-")[1] for header in stub_core.traceparents if header}
