@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Insert
@@ -21,10 +21,12 @@ from tradeloop_contracts import (
 )
 
 from core_api.accounts.repository import AccountRepository
+from core_api.accounts.specs import account_specs
 from core_api.errors import AppError, FieldError
 from core_api.executions.models import ExecutionRecord
 from core_api.imports.repository import ImportRepository
-from core_api.instruments.normalise import normalise
+from core_api.instruments.futures import ContractSpec
+from core_api.instruments.normalise import normalise, unsent_spec_fields
 from core_api.outbox.service import record_event
 from core_api.plans.service import affected_days, evaluate_after_change
 from core_api.positions.service import InstrumentKey, rematch
@@ -63,7 +65,8 @@ def record_batch(
         ImportRepository(session, user_id).get(batch.import_id)
     if not batch.executions:
         return ExecutionBatchResult(inserted=0, duplicates=0)
-    rows = [_row(user_id, batch, execution) for execution in batch.executions]
+    specs = account_specs(session, account.id)
+    rows = [_row(user_id, batch, execution, specs) for execution in batch.executions]
     statement = _insert_ignoring_duplicates(session).returning(
         ExecutionRecord.asset_class, ExecutionRecord.symbol, ExecutionRecord.executed_at
     )
@@ -104,8 +107,13 @@ def _insert_ignoring_duplicates(session: Session) -> Insert:
     return sqlite.insert(ExecutionRecord).on_conflict_do_nothing()
 
 
-def _row(user_id: uuid.UUID, batch: ExecutionBatch, execution: ExecutionIn) -> dict[str, Any]:
-    instrument = normalise(execution.instrument)
+def _row(
+    user_id: uuid.UUID,
+    batch: ExecutionBatch,
+    execution: ExecutionIn,
+    specs: Mapping[str, ContractSpec],
+) -> dict[str, Any]:
+    instrument = normalise(execution.instrument, specs)
     offset = execution.executed_at.utcoffset()
     return {
         "id": uuid.uuid4(),
@@ -128,6 +136,7 @@ def _row(user_id: uuid.UUID, batch: ExecutionBatch, execution: ExecutionIn) -> d
         "root": instrument.root,
         "exchange": instrument.exchange,
         "tick_size": instrument.tick_size,
+        "spec_fields": ",".join(unsent_spec_fields(execution.instrument)),
         "side": execution.side,
         "quantity": execution.quantity,
         "price": execution.price,

@@ -253,14 +253,16 @@ def _apply(
     opening: ExecutionRecord,
     account: AccountRecord,
 ) -> None:
+    instrument = opening.instrument().model_dump(mode="json", exclude_none=True)
     if (position.closed_at, position.execution_count, position.max_quantity) != (
         result.closed_at,
         len(result.shares),
         result.max_quantity,
-    ):
-        # Other fills make other excursions: unknown until workers measure them again.
+    ) or (position.instrument is not None and position.instrument != instrument):
+        # Other fills, or another point value, make other excursions: unknown until
+        # workers measure them again.
         _set_excursions(position, None)
-    position.instrument = opening.instrument().model_dump(mode="json", exclude_none=True)
+    position.instrument = instrument
     position.underlying = opening.underlying or opening.root
     position.opened_day = trading_day(result.opened_at, opening.asset_class, account.time_zone)
     position.closed_day = (
