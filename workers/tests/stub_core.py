@@ -16,6 +16,7 @@ from uuid import UUID
 from fastapi import Depends, FastAPI, Header, HTTPException, Response
 from tradeloop_contracts import (
     BrokerSyncUpdate,
+    CsvPreview,
     DueBrokerConnection,
     DueBrokerConnectionList,
     Event,
@@ -61,6 +62,7 @@ class StubCore:
     imports: dict[UUID, ImportDetail] = field(default_factory=dict)
     progress: list[ImportProgress] = field(default_factory=list)
     outcomes: list[ImportOutcome] = field(default_factory=list)
+    previews: dict[UUID, CsvPreview] = field(default_factory=dict)
     batches: list[ExecutionBatch] = field(default_factory=list)
     executions: dict[tuple[UUID, UUID, str], ExecutionIn] = field(default_factory=dict)
     owners: dict[UUID, UUID] = field(default_factory=dict)
@@ -232,6 +234,19 @@ def create_stub_app(state: StubCore) -> FastAPI:
             state.finished.append(import_id)
             state.imports[import_id] = detail.model_copy(
                 update={"status": body.status, "counts": body.counts}
+            )
+        return Response(status_code=204)
+
+    @app.put("/internal/users/{user_id}/imports/{import_id}/preview", dependencies=service)
+    def preview(user_id: UUID, import_id: UUID, body: CsvPreview) -> Response:
+        # Like core: the import stops, failed with `needs_mapping`, until it is resubmitted.
+        with state.lock:
+            detail = import_of(user_id, import_id)
+            if detail.status == "completed":
+                raise HTTPException(409, "the import is completed")
+            state.previews[import_id] = body
+            state.imports[import_id] = detail.model_copy(
+                update={"status": "failed", "error": "needs_mapping: choose the columns"}
             )
         return Response(status_code=204)
 

@@ -19,6 +19,7 @@ from tenacity import (
 )
 from tradeloop_contracts import (
     BrokerSyncUpdate,
+    CsvPreview,
     DueBrokerConnectionList,
     ExecutionBatch,
     ExecutionBatchResult,
@@ -121,6 +122,14 @@ class CoreClient:
         """Tell core how an import ended; core emits import.completed or import.failed."""
         path = f"/internal/users/{user_id}/imports/{import_id}/outcome"
         await self._call("POST", path, outcome)
+
+    async def store_import_preview(
+        self, user_id: UUID, import_id: UUID, preview: CsvPreview
+    ) -> None:
+        """Hand core the first rows of a generic CSV that needs the trader's column mapping;
+        core stops the import (failed, `needs_mapping`) until the trader resubmits it."""
+        path = f"/internal/users/{user_id}/imports/{import_id}/preview"
+        await self._call("PUT", path, preview)
 
     async def record_executions(self, user_id: UUID, batch: ExecutionBatch) -> ExecutionBatchResult:
         """Upsert a batch of executions; core counts the ones it already held as duplicates."""

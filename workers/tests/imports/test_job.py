@@ -167,6 +167,46 @@ class TestImportJob:
         [execution] = stub_core.batches[0].executions
         assert (execution.quantity, execution.price) == (Decimal(1000), Decimal("175.20"))
 
+    @pytest.mark.parametrize("file_format", ["auto", "generic_csv"])
+    async def test_a_csv_without_known_columns_waits_for_its_mapping_with_a_preview(
+        self,
+        core: CoreClient,
+        stub_core: StubCore,
+        object_store: LocalStore,
+        file_format: ImportFormat,
+    ) -> None:
+        request = import_requested(file_format=file_format)
+        stub_core.add_import(request)
+        content = "Datum;Titel;Stück;Kurs\n04.03.2024 15:31:12;SAP;1.000;175,20\n"
+        await obstore.put_async(object_store, request.object_key, content.encode("latin-1"))
+        job = ImportJob(core, object_store)
+
+        await job.handle(event_of(request))
+        await job.handle(event_of(request))  # delivered again: the import already waits
+
+        preview = stub_core.previews[request.import_id]
+        assert (preview.delimiter, preview.header) == (";", ["Datum", "Titel", "Stück", "Kurs"])
+        assert preview.rows == [["04.03.2024 15:31:12", "SAP", "1.000", "175,20"]]
+        assert {guess.field: guess.column for guess in preview.guesses if guess.column} == {}
+        assert (stub_core.outcomes, stub_core.batches, stub_core.progress) == ([], [], [])
+        assert stub_core.import_reads[request.import_id] == 2
+
+    async def test_markup_no_format_recognises_fails_rather_than_asking_for_columns(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        content = b'<?xml version="1.0"?>\n<Report a="1,2,3"><Row b="4,5"/></Report>\n'
+        await obstore.put_async(object_store, request.object_key, content)
+
+        await ImportJob(core, object_store).handle(event_of(request))
+
+        [outcome] = stub_core.outcomes
+        assert outcome.status == "failed"
+        assert outcome.error is not None
+        assert "not a recognised format" in outcome.error
+        assert stub_core.previews == {}
+
     def test_every_format_of_the_contract_has_a_parser(self) -> None:
         assert set(get_args(ImportFormat)) == {"auto", *PARSED_FORMATS}
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from obstore.store import ObjectStore
 from tradeloop_contracts import (
     ColumnMapping,
+    CsvPreview,
     Event,
     ExecutionBatch,
     ExecutionIn,
@@ -38,12 +39,13 @@ from .generic_csv import (
     ParsedRow,
     RowProblem,
 )
-from .mapping import MappingError, parse_mapped_csv
+from .mapping import MappingError, parse_mapped_csv, preview_csv
 from .storage import download
 
 IMPORT_REQUESTED = "import.requested.v1"
 MAX_REJECTED_ROWS = 10_000
 _READ_CHUNK_BYTES = 1 << 20
+_MARKUP_PEEK_CHARS = 1024
 logger = logging.getLogger(__name__)
 # The import objective counts imports completed within 60 s (le="60.0"), so 60 is a bound.
 IMPORT_DURATION_BUCKETS = (1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
@@ -138,6 +140,11 @@ class ImportJob:
             return
         started = time.perf_counter()
         outcome = await self.run(request, current.mapping)
+        if isinstance(outcome, CsvPreview):
+            # Core stops the import until the trader chooses the columns and resubmits it.
+            await self._core.store_import_preview(request.user_id, request.import_id, outcome)
+            logger.info("import %s waits for its column mapping", request.import_id)
+            return
         await self._core.report_outcome(request.user_id, request.import_id, outcome)
         _measure(outcome, request.format, time.perf_counter() - started)
         logger.info(
@@ -146,12 +153,15 @@ class ImportJob:
 
     async def run(
         self, request: ImportRequested, mapping: ColumnMapping | None = None
-    ) -> ImportOutcome:
+    ) -> ImportOutcome | CsvPreview:
         """The outcome of importing the requested file; executions are sent on the way.
 
         A `mapping` reads a generic CSV (an import of format `auto` or `generic_csv`) with
-        the trader's columns and formats; other formats ignore it. Raises CoreError while
-        core cannot be reached (the caller retries the whole run).
+        the trader's columns and formats; other formats ignore it. Without one, a CSV whose
+        header names no time, symbol, quantity and price columns the job knows gives the
+        preview of its first rows instead, for the trader to choose its columns; nothing
+        is sent. Raises CoreError while core cannot be reached (the caller retries the
+        whole run).
         """
         report = _Report(request.filename)
         with tempfile.TemporaryDirectory(prefix="workers-import-") as folder:
@@ -171,6 +181,8 @@ class ImportJob:
             if file_format == "auto":
                 detected = await asyncio.to_thread(detect_file_format, raw, encoding)
                 if detected is None:
+                    if preview := await asyncio.to_thread(_preview, raw, encoding):
+                        return preview
                     return report.outcome(
                         error="the file is not a recognised format: no broker export or "
                         "generic CSV header was found in its first lines"
@@ -189,6 +201,9 @@ class ImportJob:
                     rows_total = checked.rows_processed
                 await self._send_valid_rows(raw, encoding, mapping, request, report, rows_total)
             except FormatNotRecognisedError as error:
+                if file_format == "generic_csv" and mapping is None:
+                    if preview := await asyncio.to_thread(_preview, raw, encoding):
+                        return preview
                 return report.outcome(error=f"the file is not a recognised format: {error}")
             except MappingError as error:
                 return report.outcome(error=f"the column mapping cannot be used: {error}")
@@ -286,6 +301,18 @@ def _parse_file(
             yield from parse_mapped_csv(read_lines(text), mapping, time_zone=time_zone)
         else:
             yield from parse_text(text, file_format, time_zone)
+
+
+def _preview(raw: Path, encoding: str) -> CsvPreview | None:
+    """The preview of the file's first rows, or None when it is not a CSV at all."""
+    with open_text(raw.open("rb"), encoding) as text:
+        if text.read(_MARKUP_PEEK_CHARS).lstrip("\ufeff \t\r\n").startswith("<"):
+            return None  # XML or SGML that no format recognised, not a CSV
+        text.seek(0)
+        try:
+            return preview_csv(read_lines(text))
+        except (FormatNotRecognisedError, LineTooLongError):
+            return None
 
 
 def _take(rows: Iterator[ParsedRow | RowProblem], count: int) -> list[ParsedRow | RowProblem]:
