@@ -9,7 +9,7 @@ half would hide a failure.
 The system end-to-end run also checks what the stack logged: every service sends its
 spans to a local OTLP receiver (infra's e2e/otlp_receiver.py) whose file the suite
 reads, and afterwards the stack's log must hold none of the secrets the suite planted
-(passwords, cookies, tokens); lines after start-up that are not JSON are listed.
+(passwords, cookies, tokens), and every line of it must be a JSON object.
 
     python3 tools/run_tests.py [FOLDER ...]
 """
@@ -192,10 +192,9 @@ def otlp_receiver(spans: Path) -> Iterator[str]:
         process.stdout.close()
 
 
-def _run_suite(report: Path, spans: Path, planted: Path, log_path: Path) -> tuple[bool, int]:
+def _run_suite(report: Path, spans: Path, planted: Path, log_path: Path) -> bool:
     """Starts the receiver and the stack, runs the suite, stops both. Gives whether the
-    suite passed and how many log lines the start-up wrote; RuntimeError when something
-    did not start."""
+    suite passed; RuntimeError when something did not start."""
     with (
         tempfile.TemporaryDirectory(prefix="tradeloop-e2e-") as data,
         open(log_path, "w", encoding="utf-8") as log,
@@ -213,8 +212,7 @@ def _run_suite(report: Path, spans: Path, planted: Path, log_path: Path) -> tupl
             stack.stop()
             raise RuntimeError(f"the stack did not start: {error}") from error
         try:
-            started_lines = len(read_stack_log(log_path))
-            passed = _make(
+            return _make(
                 "infra",
                 "e2e",
                 f"E2E_BASE_URL={stack.public_url}",
@@ -223,7 +221,6 @@ def _run_suite(report: Path, spans: Path, planted: Path, log_path: Path) -> tupl
             )
         finally:
             stack.stop()
-    return passed, started_lines
 
 
 def _end_to_end(report: Path) -> list[str]:
@@ -239,25 +236,22 @@ def _end_to_end(report: Path) -> list[str]:
     spans.unlink(missing_ok=True)
     planted.unlink(missing_ok=True)
     try:
-        passed, started_lines = _run_suite(report, spans, planted, log_path)
+        passed = _run_suite(report, spans, planted, log_path)
     except RuntimeError as error:
         sys.stdout.write(f"== e2e: {error} (see {log_path})\n")
         return [f"infra: {error}"]
-    lines = read_stack_log(log_path)
-    # Not every service writes JSON lines yet: said, but not failed on.
-    for line in non_json_lines(lines[started_lines:]):
-        sys.stdout.write(f"warning: {line}\n")
     return [
         *([] if passed else ["infra: make e2e failed"]),
-        *check_for_secrets(lines, read_planted_secrets(planted)),
+        *check_stack_log(read_stack_log(log_path), read_planted_secrets(planted)),
     ]
 
 
-def check_for_secrets(lines: list[LogLine], secrets: list[tuple[str, str]]) -> list[str]:
-    """Problems with the stack's log: a planted secret in any line, or nothing planted."""
+def check_stack_log(lines: list[LogLine], secrets: list[tuple[str, str]]) -> list[str]:
+    """Problems with the stack's log: a planted secret in any line (or nothing planted,
+    which would make the scan prove nothing), and lines that are not JSON objects."""
     if not secrets:
         return ["e2e: the suite planted no secret, so the log scan proves nothing"]
-    return secret_leaks(lines, secrets)
+    return [*secret_leaks(lines, secrets), *non_json_lines(lines)]
 
 
 def main(argv: list[str]) -> int:

@@ -4,7 +4,7 @@ from pathlib import Path
 from run_tests import (
     Counts,
     LogLine,
-    check_for_secrets,
+    check_stack_log,
     non_json_lines,
     read_junit,
     read_planted_secrets,
@@ -103,11 +103,23 @@ class TestNonJsonLines:
         ]
 
 
-class TestCheckForSecrets:
+class TestCheckStackLog:
     def test_a_run_that_planted_nothing_is_a_problem(self, tmp_path: Path) -> None:
         lines = _log(tmp_path, '   core | {"level": "INFO"}')
-        assert check_for_secrets(lines, read_planted_secrets(tmp_path / "absent.json")) == [
+        assert check_stack_log(lines, read_planted_secrets(tmp_path / "absent.json")) == [
             "e2e: the suite planted no secret, so the log scan proves nothing"
+        ]
+
+    def test_leaks_and_lines_that_are_not_json_are_both_problems(self, tmp_path: Path) -> None:
+        lines = _log(
+            tmp_path,
+            f'   edge | {{"message": "{PASSWORD}"}}',
+            "workers | Traceback (most recent call last):",
+            '    web | {"message": "fine"}',
+        )
+        assert check_stack_log(lines, [("password", PASSWORD)]) == [
+            "e2e: the planted password appears in stack.log line 1 (edge)",
+            "e2e: workers wrote 1 line(s) that are not JSON objects (stack.log line 2)",
         ]
 
     def test_planted_secrets_are_read_from_the_suites_list(self, tmp_path: Path) -> None:
