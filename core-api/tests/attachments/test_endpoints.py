@@ -82,8 +82,13 @@ class TestAttachmentRoutes:
         assert download.headers["content-disposition"].startswith('inline; filename="chart.jpg"')
         assert len(download.content) == attachment["size_bytes"]
         assert not Image.open(io.BytesIO(download.content)).getexif()
+        again = client.get(
+            url, headers={**trader.headers, "If-None-Match": download.headers["etag"]}
+        )
+        assert (again.status_code, again.content) == (304, b"")
         thumbnail = client.get(f"{url}/thumbnail", headers=trader.headers)
         assert thumbnail.status_code == 200
+        assert thumbnail.headers["etag"] != download.headers["etag"]
         assert Image.open(io.BytesIO(thumbnail.content)).size == (30, 20)
         assert len(stored_paths(app, trader.id)) == 2
 
@@ -140,3 +145,15 @@ class TestAttachmentRoutes:
         )
         assert response.status_code == 204
         assert stored_paths(app, trader.id) == []
+
+    def test_a_name_outside_ascii_is_sent_both_ways(
+        self, client: TestClient, trader: Trader, owner_path: str
+    ) -> None:
+        attachment = upload(client, trader, owner_path, png(), name="Einstieg ü.png").json()
+        assert attachment["filename"] == "Einstieg ü.png"
+        download = client.get(
+            f"{owner_path}/attachments/{attachment['id']}", headers=trader.headers
+        )
+        assert download.headers["content-disposition"] == (
+            "inline; filename=\"Einstieg _.png\"; filename*=UTF-8''Einstieg%20%C3%BC.png"
+        )
