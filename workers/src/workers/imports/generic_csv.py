@@ -21,26 +21,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from tradeloop_contracts import ExecutionIn, Instrument, Side
-
-Field = Literal[
-    "datetime",
-    "date",
-    "time",
-    "symbol",
-    "side",
-    "quantity",
-    "price",
-    "commission",
-    "fees",
-    "id",
-    "order_id",
-    "currency",
-    "account",
-]
+from tradeloop_contracts import ExecutionIn, Instrument, MappingField, Side
 
 # Header names after lower-casing and dropping everything but letters and digits.
-HEADER_ALIASES: Mapping[Field, frozenset[str]] = {
+HEADER_ALIASES: Mapping[MappingField, frozenset[str]] = {
     "datetime": frozenset(
         {"datetime", "executedat", "executiontime", "timestamp", "filltime", "tradetime"}
     ),
@@ -89,8 +73,8 @@ class Layout:
 
     delimiter: str
     header_index: int
-    columns: Mapping[Field, int]
-    names: Mapping[Field, str]
+    columns: Mapping[MappingField, int]
+    names: Mapping[MappingField, str]
 
 
 @dataclass(frozen=True)
@@ -134,7 +118,7 @@ class UnusableTimeError(ValueError):
 
 
 class _BadValueError(ValueError):
-    def __init__(self, field: Field, reason: str) -> None:
+    def __init__(self, field: MappingField, reason: str) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
@@ -146,9 +130,9 @@ def normalise_header(name: str) -> str:
     return _NON_ALNUM.sub("", name.strip().lower())
 
 
-def map_header(names: Sequence[str]) -> dict[Field, int]:
+def map_header(names: Sequence[str]) -> dict[MappingField, int]:
     """Which column holds which field (the first of several candidates wins)."""
-    columns: dict[Field, int] = {}
+    columns: dict[MappingField, int] = {}
     for index, name in enumerate(names):
         key = normalise_header(name)
         for field, aliases in HEADER_ALIASES.items():
@@ -157,7 +141,7 @@ def map_header(names: Sequence[str]) -> dict[Field, int]:
     return columns
 
 
-def _has_required_columns(columns: Mapping[Field, int]) -> bool:
+def _has_required_columns(columns: Mapping[MappingField, int]) -> bool:
     has_time = "datetime" in columns or "date" in columns or "time" in columns
     return has_time and all(field in columns for field in ("symbol", "quantity", "price"))
 
@@ -243,13 +227,13 @@ class _RowParser:
             # Name the column as the file names it, so the trader can find it.
             return RowProblem(line, self._names.get(error.field, error.field), error.reason)
 
-    def _value(self, record: Sequence[str], field: Field) -> str:
+    def _value(self, record: Sequence[str], field: MappingField) -> str:
         index = self._columns.get(field)
         if index is None or index >= len(record):
             return ""
         return record[index].strip()
 
-    def _required(self, record: Sequence[str], field: Field) -> str:
+    def _required(self, record: Sequence[str], field: MappingField) -> str:
         value = self._value(record, field)
         if not value:
             raise _BadValueError(field, f"{field} is empty")
@@ -305,10 +289,10 @@ class _RowParser:
             date = self._required(record, "date")
             time = self._required(record, "time")
             return self._time(f"{date} {time}", "time")
-        field: Field = "time" if "time" in self._columns else "date"
+        field: MappingField = "time" if "time" in self._columns else "date"
         return self._time(self._required(record, field), field)
 
-    def _time(self, text: str, field: Field) -> dt.datetime:
+    def _time(self, text: str, field: MappingField) -> dt.datetime:
         formats = self._formats
         expected = formats.date_format or _TIME_FORMATS[formats.date_order]
         try:
@@ -322,7 +306,7 @@ class _RowParser:
             reason = f"time {text!r} is not {expected}"
         raise _BadValueError(field, reason)
 
-    def _amount(self, text: str, field: Field) -> Decimal:
+    def _amount(self, text: str, field: MappingField) -> Decimal:
         formats = self._formats
         try:
             return parse_amount(
@@ -355,7 +339,7 @@ class _RowParser:
         return hashlib.sha256(row + b"|" + str(self._seen[key]).encode()).hexdigest()
 
 
-_FIELD_OF_LOCATION: Mapping[str, Field] = {
+_FIELD_OF_LOCATION: Mapping[str, MappingField] = {
     "broker_execution_id": "id",
     "symbol": "symbol",
     "currency": "currency",

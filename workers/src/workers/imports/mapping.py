@@ -20,7 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from tradeloop_contracts import ColumnMapping, CsvPreview, FieldGuess
+from tradeloop_contracts import ColumnMapping, CsvPreview, FieldGuess, MappingField
 
 from .generic_csv import (
     DEFAULT_TIME_ZONE,
@@ -28,7 +28,6 @@ from .generic_csv import (
     HEADER_ALIASES,
     HEADER_SEARCH_LINES,
     DateOrder,
-    Field,
     FormatNotRecognisedError,
     Layout,
     ParsedRow,
@@ -42,7 +41,7 @@ PREVIEW_ROWS = 10
 EXACT, CONTAINED = 1.0, 0.7
 # Below this similarity a header name is not offered as a guess at all.
 MIN_SIMILARITY = 0.75
-ALL_FIELDS: tuple[Field, ...] = tuple(HEADER_ALIASES)
+ALL_FIELDS: tuple[MappingField, ...] = tuple(HEADER_ALIASES)
 
 _LEADING_NUMBERS = re.compile(r"\s*(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
 _DECIMAL_COMMA = re.compile(r"[-+(]?[^\d]*\d{1,3}(\.\d{3})*,\d+\)?")
@@ -61,7 +60,7 @@ def guess_columns(header: Sequence[str]) -> list[FieldGuess]:
     closest spelling of an alias gives its similarity, scaled below those (at most 0.69),
     when at least MIN_SIMILARITY alike.
     """
-    candidates: list[tuple[float, int, Field]] = []
+    candidates: list[tuple[float, int, MappingField]] = []
     for index, name in enumerate(header):
         key = normalise_header(name)
         if not key:
@@ -70,7 +69,7 @@ def guess_columns(header: Sequence[str]) -> list[FieldGuess]:
             score = _similarity(key, aliases)
             if score:
                 candidates.append((score, -index, target))
-    chosen: dict[Field, tuple[str, float]] = {}
+    chosen: dict[MappingField, tuple[str, float]] = {}
     taken: set[int] = set()
     for score, negative_index, target in sorted(candidates, reverse=True):
         index = -negative_index
@@ -180,8 +179,8 @@ def _header_index(records: Sequence[Sequence[str]]) -> int:
 def _column_values(
     header: Sequence[str],
     body: Sequence[Sequence[str]],
-    found: Mapping[Field, str],
-    targets: Sequence[Field],
+    found: Mapping[MappingField, str],
+    targets: Sequence[MappingField],
 ) -> list[str]:
     indexes = [header.index(found[target]) for target in targets if target in found]
     return [row[i].strip() for row in body for i in indexes if i < len(row) and row[i].strip()]
