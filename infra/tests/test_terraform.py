@@ -11,10 +11,11 @@ SERVICES = ["edge", "core", "workers", "web", "ai"]
 ENVS = ["staging", "prod"]
 # Each service's secrets: the settings it reads from Secret Manager.
 SECRETS = {
-    "edge": {"EDGE_CSRF_PEPPER", "EDGE_SESSION_STORE_URL", "EDGE_BUS_URL"},
+    "edge": {"EDGE_CSRF_PEPPER", "EDGE_SESSION_STORE_URL", "EDGE_BUS_URL", "EDGE_METRICS_TOKEN"},
     "core": {
         "CORE_DATABASE_URL",
         "CORE_SIGNING_KEY",
+        "CORE_SEALING_KEYS",
         "CORE_SERVICE_CLIENTS",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -22,6 +23,7 @@ SECRETS = {
     "workers": {
         "WORKERS_CORE_CLIENT_SECRET",
         "WORKERS_BUS_URL",
+        "WORKERS_SEALING_KEYS",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
     },
@@ -134,6 +136,15 @@ class TestServices:
             service = _resources(parsed, "google_cloud_run_v2_service")[name]
             template = service["template"][0]
             assert template["service_account"] == "${google_service_account.runtime.email}"
+
+    def test_traffic_waits_for_readiness_and_a_hung_process_is_restarted(self) -> None:
+        parsed = _load(TERRAFORM / "modules" / "service" / "main.tf")
+        for name in ("pinned", "rolling"):
+            service = _resources(parsed, "google_cloud_run_v2_service")[name]
+            container = service["template"][0]["containers"][0]
+            startup = container["startup_probe"][0]["http_get"][0]
+            liveness = container["liveness_probe"][0]["http_get"][0]
+            assert (startup["path"], liveness["path"]) == ("/readyz", "/healthz"), name
 
     def test_prod_pins_every_image_and_staging_lets_pipelines_deploy(self) -> None:
         for env, pinned in (("prod", True), ("staging", False)):

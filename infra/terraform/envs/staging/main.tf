@@ -45,7 +45,7 @@ module "edge" {
   port          = 8000
   public        = true
   min_instances = 0
-  secrets       = ["EDGE_CSRF_PEPPER", "EDGE_SESSION_STORE_URL", "EDGE_BUS_URL"]
+  secrets       = ["EDGE_CSRF_PEPPER", "EDGE_SESSION_STORE_URL", "EDGE_BUS_URL", "EDGE_METRICS_TOKEN"]
   env           = {
     EDGE_ENVIRONMENT = var.environment
     EDGE_CORE_URL    = module.core.url
@@ -66,7 +66,7 @@ module "core" {
   port          = 8010
   public        = false
   min_instances = 0
-  secrets       = ["CORE_DATABASE_URL", "CORE_SIGNING_KEY", "CORE_SERVICE_CLIENTS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+  secrets       = ["CORE_DATABASE_URL", "CORE_SIGNING_KEY", "CORE_SEALING_KEYS", "CORE_SERVICE_CLIENTS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
   env           = {
     CORE_ENVIRONMENT      = var.environment
     CORE_OBJECT_STORE_URL = "s3://${module.data.bucket}/imports"
@@ -85,7 +85,7 @@ module "workers" {
   port          = 8040
   public        = false
   min_instances = 0
-  secrets       = ["WORKERS_CORE_CLIENT_SECRET", "WORKERS_BUS_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+  secrets       = ["WORKERS_CORE_CLIENT_SECRET", "WORKERS_BUS_URL", "WORKERS_SEALING_KEYS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
   env           = {
     WORKERS_ENVIRONMENT      = var.environment
     WORKERS_CORE_URL         = module.core.url

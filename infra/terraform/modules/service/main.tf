@@ -61,6 +61,23 @@ resource "google_cloud_run_v2_service" "pinned" {
         container_port = var.port
       }
 
+      # Traffic waits until the dependencies answer; a hung process is restarted.
+      startup_probe {
+        period_seconds    = 2
+        failure_threshold = 30
+        http_get {
+          path = "/readyz"
+        }
+      }
+
+      liveness_probe {
+        period_seconds    = 10
+        failure_threshold = 3
+        http_get {
+          path = "/healthz"
+        }
+      }
+
       dynamic "env" {
         for_each = var.env
         content {
@@ -118,6 +135,23 @@ resource "google_cloud_run_v2_service" "rolling" {
 
       ports {
         container_port = var.port
+      }
+
+      # Traffic waits until the dependencies answer; a hung process is restarted.
+      startup_probe {
+        period_seconds    = 2
+        failure_threshold = 30
+        http_get {
+          path = "/readyz"
+        }
+      }
+
+      liveness_probe {
+        period_seconds    = 10
+        failure_threshold = 3
+        http_get {
+          path = "/healthz"
+        }
       }
 
       dynamic "env" {
