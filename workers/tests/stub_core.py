@@ -79,6 +79,9 @@ class StubCore:
     excursions: dict[UUID, PositionExcursions] = field(default_factory=dict)
     position_bars: dict[UUID, PositionBars] = field(default_factory=dict)
     traceparents: list[str | None] = field(default_factory=list)
+    # Per trader: their time zone and the Mondays of the weeks they closed a position in.
+    traded_weeks: dict[UUID, tuple[str, set[dt.date]]] = field(default_factory=dict)
+    reviews: set[tuple[UUID, dt.date]] = field(default_factory=set)
 
     def fail_for(self, seconds: float) -> None:
         """Answer every call with 503 for `seconds`, as a core that is down for a while."""
@@ -356,6 +359,24 @@ def create_stub_app(state: StubCore) -> FastAPI:
                 update={"cursor": update.cursor, "secrets": secrets}
             )
         return Response(status_code=204)
+
+    @app.get("/internal/v1/users/weekly-review-due", dependencies=service)
+    def weekly_review_due(week_start: dt.date, cursor: UUID | None = None) -> dict[str, Any]:
+        # Like core, by user id; pages of two so that callers must follow the cursor.
+        with state.lock:
+            due = sorted(
+                (user_id, zone)
+                for user_id, (zone, weeks) in state.traded_weeks.items()
+                if week_start in weeks
+                and (user_id, week_start) not in state.reviews
+                and (cursor is None or user_id > cursor)
+            )
+        page = due[:2]
+        return {
+            "week_start": week_start.isoformat(),
+            "items": [{"user_id": str(user_id), "time_zone": zone} for user_id, zone in page],
+            "next_cursor": str(page[-1][0]) if len(due) > 2 else None,
+        }
 
     return app
 

@@ -53,6 +53,11 @@ class WorkersSettings(BaseSettings):
         default=SecretStr(""),
         description="Key ring that opens broker secrets: JSON, or the path of a JSON file.",
     )
+    coach_url: str = "http://127.0.0.1:8030"
+    coach_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="One review call; a narrating model may be slow."
+    )
+    coach_review_concurrency: int = Field(default=2, ge=1, le=32)
     alpaca_paper_url: str = "https://paper-api.alpaca.markets"
     alpaca_live_url: str = "https://api.alpaca.markets"
     alpaca_oauth_token_url: str = "https://api.alpaca.markets/oauth/token"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from tenacity import (
     AsyncRetrying,
     retry_if_exception_type,
@@ -49,6 +50,25 @@ def core_http(base_url: str, *, timeout: float) -> httpx.AsyncClient:
     """An httpx client for core's API: each call is a CLIENT span that sends core the
     current `traceparent`, so core's work joins the trace of the event or job."""
     return httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=TracedTransport())
+
+
+class WeeklyReviewDue(BaseModel):
+    """A trader core holds no review of a week they closed a position in."""
+
+    user_id: UUID
+    time_zone: str
+
+
+class WeeklyReviewDuePage(BaseModel):
+    """One page of core's `GET /internal/v1/users/weekly-review-due`.
+
+    Not a contracts shape yet: kept here, field for field as core answers, until a release
+    of contracts carries it.
+    """
+
+    week_start: dt.date
+    items: list[WeeklyReviewDue]
+    next_cursor: str | None = Field(default=None)
 
 
 class CoreError(Exception):
@@ -192,6 +212,20 @@ class CoreClient:
                 payload[name] = token.get_secret_value()
         path = f"/internal/v1/broker-connections/{connection_id}/sync"
         await self._call("POST", path, payload)
+
+    async def weekly_review_due(
+        self, week_start: dt.date, cursor: str | None = None
+    ) -> WeeklyReviewDuePage:
+        """One page of the traders who closed a position in the week starting `week_start`
+        (in their own time zone) and have no review of it stored yet."""
+        query = f"?week_start={week_start.isoformat()}" + (f"&cursor={cursor}" if cursor else "")
+        response = await self._call("GET", f"/internal/v1/users/weekly-review-due{query}")
+        return _parse(WeeklyReviewDuePage, response)
+
+    async def service_token(self, *, stale: str | None = None) -> str:
+        """The `workers` service token core issued, for the other internal APIs that trust
+        core's tokens (ai-coach); `stale` is one they refused, which is then replaced."""
+        return await self._current_token(stale=stale)
 
     async def is_healthy(self) -> bool:
         """True when core answers its liveness probe within the client timeout."""

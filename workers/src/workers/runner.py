@@ -21,6 +21,7 @@ from tradeloop_contracts.telemetry import bind_user, unbind_user
 from .brokers.credentials import sealed_secret_opener
 from .brokers.setup import alpaca_adapter
 from .brokers.sync import BrokerSync
+from .coach_reviews import CoachClient, WeeklyCoachReview, coach_http
 from .config import WorkersSettings
 from .core import CoreClient, core_http
 from .health import CONSUMER_GROUP, create_health_app
@@ -71,6 +72,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
             core_http(settings.core_url, timeout=settings.core_timeout_seconds) as http,
             # Brokers and market data providers: outside calls with their own timeout.
             httpx.AsyncClient(timeout=settings.broker_timeout_seconds) as outside,
+            coach_http(settings.coach_url, timeout=settings.coach_timeout_seconds) as coach_api,
         ):
             core = CoreClient(
                 http,
@@ -112,10 +114,16 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                 if open_secret is not None
                 else None
             )
+            weekly_review = WeeklyCoachReview(
+                core,
+                CoachClient(coach_api, core, retry_seconds=settings.core_retry_seconds),
+                concurrency=settings.coach_review_concurrency,
+            )
             known = catalogue(
                 bus,
                 [CONSUMER_GROUP, MARKET_DATA_GROUP, BROKER_GROUP],
                 broker_sync=broker_sync.run if broker_sync else None,
+                weekly_review=weekly_review.run,
             )
             jobs = enabled_jobs(known, settings.scheduled_job_names)
             scheduler = Scheduler(jobs, leases, holder=consumer)

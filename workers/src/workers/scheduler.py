@@ -43,6 +43,7 @@ def catalogue(
     groups: Sequence[str],
     *,
     broker_sync: Callable[[], Awaitable[object]] | None = None,
+    weekly_review: Callable[[], Awaitable[object]] | None = None,
 ) -> dict[str, ScheduledJob]:
     """Every job the worker knows, by name; those whose work is None cannot be enabled.
 
@@ -61,7 +62,13 @@ def catalogue(
             "WORKERS_SEALING_KEYS, the key ring that opens broker secrets",
         ),
         ScheduledJob("market-data-refresh", "*/5 * * * *", None, "core's market data routes"),
-        ScheduledJob("weekly-coach-review", "0 22 * * 5", None, "core's coach review route"),
+        # Hourly: each trader's week is due from their own Monday 06:00 (coach_reviews).
+        ScheduledJob(
+            "weekly-coach-review",
+            "5 * * * *",
+            _discarding(weekly_review) if weekly_review else None,
+            "ai-coach's weekly review route (WORKERS_COACH_URL)",
+        ),
         ScheduledJob("key-reseal", "0 3 * * *", None, "core's key re-seal route"),
     ]
     return {job.name: job for job in jobs}
