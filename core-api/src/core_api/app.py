@@ -9,7 +9,7 @@ from starlette.routing import Route
 from tradeloop_contracts.telemetry import TelemetryMiddleware, metrics_app
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from core_api import health
+from core_api import coach_schedule, health
 from core_api.accounts import endpoints as accounts
 from core_api.attachments import endpoints as attachments
 from core_api.bars import endpoints as bars
@@ -92,6 +92,7 @@ def create_app(
         brokers.internal,
         reviews.public,
         reviews.internal,
+        coach_schedule.internal,
         mappings.public,
         mappings.internal,
         outbox.router,
