@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from tradeloop_contracts.telemetry import configure_logging
 
 from ai_coach.app import create_app
 from ai_coach.config import Settings
@@ -37,3 +40,20 @@ def settings(core_url: str) -> Settings:
 def coach(settings: Settings) -> Iterator[httpx.Client]:
     with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def log_stream() -> Iterator[io.StringIO]:
+    """The process' JSON logs at DEBUG into a buffer; the logging before is restored."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    configure_logging("ai-coach", level="DEBUG", stream=stream)
+    try:
+        yield stream
+    finally:
+        for handler in root.handlers[:]:
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)

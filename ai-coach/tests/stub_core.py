@@ -1,4 +1,5 @@
-"""A local stand-in for core: JWKS and EdDSA user tokens, service tokens, positions, insights.
+"""A local stand-in for core: JWKS and EdDSA user tokens, personal API tokens, service tokens,
+positions, insights.
 
 It speaks with the published contracts package's own models, so what ai-coach reads and
 sends is checked against the real contracts, not against ai-coach's generated copy.
@@ -32,6 +33,7 @@ from tradeloop_contracts import (
     PositionPage,
     ServiceToken,
     ServiceTokenRequest,
+    User,
 )
 
 ISSUER = "tradeloop-core"
@@ -53,6 +55,9 @@ class StubCore:
         self.page_size = 25
         self.healthy = True
         self.jwks_fetches = 0
+        # Live personal API tokens: the secret -> its owner and scopes.
+        self.personal_tokens: dict[str, tuple[uuid.UUID, frozenset[str]]] = {}
+        self.me_requests = 0
         # The path and `traceparent` header of every request, in order (None when absent).
         self.traceparents: list[tuple[str, str | None]] = []
         self.app = self._build()
@@ -67,6 +72,14 @@ class StubCore:
     ) -> str:
         """An access JWT as core issues it (EdDSA, kid, iss, aud, sub, exp, iat, jti)."""
         return self._sign(str(user_id), audience, expires_in, key)
+
+    def personal_token(
+        self, user_id: uuid.UUID, scopes: frozenset[str] = frozenset({"read"})
+    ) -> str:
+        """A personal API token as core creates it (`tlp_` and 256 random bits)."""
+        token = "tlp_" + secrets.token_urlsafe(32)
+        self.personal_tokens[token] = (user_id, scopes)
+        return token
 
     def service_jwt(self, client_id: str) -> str:
         """A service token as core issues it: subject `service:<client id>`, internal audience."""
@@ -94,7 +107,15 @@ class StubCore:
             raise HTTPException(401, "service token required")
 
     def _user_from_token(self, request: Request) -> uuid.UUID:
+        # As core: a personal token needs `read` for a GET, `write` includes it.
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if token.startswith("tlp_"):
+            if token not in self.personal_tokens:
+                raise HTTPException(401, "The API token is invalid, revoked or expired.")
+            user_id, scopes = self.personal_tokens[token]
+            if not scopes & {"read", "write"}:
+                raise HTTPException(403, "The API token lacks the read scope.")
+            return user_id
         try:
             claims = jwt.decode(
                 token,
@@ -185,6 +206,18 @@ class StubCore:
             }
             self.reviews[user_id].append(stored)
             return stored
+
+        @app.get("/v1/me")
+        async def me(request: Request) -> User:
+            self.me_requests += 1
+            user_id = self._user_from_token(request)
+            return User(
+                id=user_id,
+                email=f"{user_id.hex[:8]}@example.com",
+                time_zone="UTC",
+                base_currency="USD",
+                created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            )
 
         @app.get("/v1/insights")
         async def list_insights(request: Request) -> InsightList:

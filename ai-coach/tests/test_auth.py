@@ -1,7 +1,11 @@
-"""The JWKS verifier: key caching, refetch limits and refused token shapes."""
+"""Who a request acts for: the JWKS verifier (key caching, refetch limits, refused token
+shapes) and personal API tokens checked by core."""
 
 from __future__ import annotations
 
+import asyncio
+import io
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -10,9 +14,12 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ai_coach.auth import JwksVerifier
+from ai_coach.app import create_app
+from ai_coach.auth import AuthenticatedUser, JwksVerifier, PersonalTokenChecker
+from ai_coach.config import Settings
 from ai_coach.errors import IssuerUnavailableError, UnauthenticatedError
-from tests.stub_core import ISSUER, StubCore
+from tests.factories import START, positions_of, trade
+from tests.stub_core import ISSUER, StubCore, serve
 
 
 class Clock:
@@ -96,3 +103,135 @@ class TestJwksVerifier:
         )
         with pytest.raises(UnauthenticatedError, match="refused"):
             verifier.verify(tampered)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class TestPersonalTokens:
+    def test_a_valid_token_is_accepted_and_core_is_asked_once_for_two_requests(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        token = core.personal_token(uuid.uuid4())
+
+        answers = [coach.get("/v1/insights", headers=bearer(token)) for _ in range(2)]
+
+        assert [answer.status_code for answer in answers] == [200, 200]
+        assert core.me_requests == 1
+
+    def test_the_token_acts_for_its_owner(self, coach: httpx.Client, core: StubCore) -> None:
+        owner, other = uuid.uuid4(), uuid.uuid4()
+        core.positions[owner] = positions_of([trade("100.00", 600, START)])
+        core.positions[other] = positions_of([trade("-40.00", 600, START)])
+        query = {"group_by": "symbol"}
+
+        by_token = coach.get(
+            "/v1/analytics", params=query, headers=bearer(core.personal_token(owner))
+        )
+        by_jwt = coach.get("/v1/analytics", params=query, headers=bearer(core.user_token(owner)))
+        of_other = coach.get("/v1/analytics", params=query, headers=bearer(core.user_token(other)))
+
+        assert by_token.status_code == 200
+        assert by_token.json() == by_jwt.json()
+        assert by_token.json() != of_other.json()
+
+    def test_a_revoked_token_is_refused_with_401(self, coach: httpx.Client, core: StubCore) -> None:
+        token = core.personal_token(uuid.uuid4())
+        del core.personal_tokens[token]
+
+        answer = coach.get("/v1/insights", headers=bearer(token))
+
+        assert answer.status_code == 401
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+        assert "revoked" in answer.json()["detail"]
+        assert token not in answer.text
+
+    def test_a_token_without_the_read_scope_is_refused_with_403(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        token = core.personal_token(uuid.uuid4(), frozenset())
+        answer = coach.get("/v1/insights", headers=bearer(token))
+        assert answer.status_code == 403
+        assert "read scope" in answer.json()["detail"]
+
+    def test_when_core_cannot_be_reached_the_answer_is_503_not_401(
+        self, settings: Settings, core: StubCore
+    ) -> None:
+        down = settings.model_copy(update={"core_url": "http://127.0.0.1:9"})
+        token = core.personal_token(uuid.uuid4())
+        with serve(create_app(down)) as url, httpx.Client(base_url=url, timeout=30) as coach:
+            answer = coach.get("/v1/insights", headers=bearer(token))
+        assert answer.status_code == 503
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert "core does not answer" in answer.json()["detail"]
+        assert token not in answer.text
+
+    def test_the_token_never_reaches_the_logs(
+        self, settings: Settings, core: StubCore, log_stream: io.StringIO
+    ) -> None:
+        # `log_stream` last: the stand-in's server configures its own logging first.
+        user_id = uuid.uuid4()
+        token = core.personal_token(user_id)
+        revoked = core.personal_token(uuid.uuid4())
+        del core.personal_tokens[revoked]
+        with (
+            serve(create_app(settings), logged=True) as url,
+            httpx.Client(base_url=url, timeout=30) as coach,
+        ):
+            coach.get("/v1/insights", headers=bearer(token))
+            coach.get("/v1/insights", headers=bearer(revoked))
+
+        output = log_stream.getvalue()
+        lines = [json.loads(line) for line in output.splitlines()]
+        assert any(line.get("user_id") == str(user_id) for line in lines), "the trader is named"
+        assert any("/v1/me" in line["message"] for line in lines), "the call to core is logged"
+        assert token not in output
+        assert revoked not in output
+
+
+class TestPersonalTokenChecker:
+    def check(self, core_url: str, tokens: list[str], clock: Clock) -> list[AuthenticatedUser]:
+        async def run() -> list[AuthenticatedUser]:
+            async with httpx.AsyncClient(base_url=core_url) as http:
+                checker = PersonalTokenChecker(http, cache_seconds=30, max_entries=2, clock=clock)
+                users = []
+                for token in tokens:
+                    users.append(await checker.verify(token))
+                    clock.now += 10
+                return users
+
+        return asyncio.run(run())
+
+    def test_core_is_asked_again_once_the_answer_is_older_than_the_cache_time(
+        self, core_url: str, core: StubCore, clock: Clock
+    ) -> None:
+        user_id = uuid.uuid4()
+        token = core.personal_token(user_id)
+
+        users = self.check(core_url, [token] * 5, clock)
+
+        assert {user.id for user in users} == {user_id}
+        # Asked at 0 s, remembered at 10 s and 20 s, asked again at 30 s, remembered at 40 s.
+        assert core.me_requests == 2
+
+    def test_at_most_the_configured_number_of_tokens_is_remembered(
+        self, core_url: str, core: StubCore, clock: Clock
+    ) -> None:
+        first, second, third = (core.personal_token(uuid.uuid4()) for _ in range(3))
+
+        self.check(core_url, [first, second, third, first], clock)
+
+        assert core.me_requests == 4
+
+    def test_a_token_revoked_after_its_cache_time_is_refused(
+        self, core_url: str, core: StubCore, clock: Clock
+    ) -> None:
+        token = core.personal_token(uuid.uuid4())
+        self.check(core_url, [token], clock)
+        del core.personal_tokens[token]
+        clock.now += 30
+
+        with pytest.raises(UnauthenticatedError):
+            self.check(core_url, [token], clock)

@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import io
 import json
-import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from opentelemetry.trace import SpanKind
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
-from tradeloop_contracts.telemetry import capture_spans, configure_logging
+from tradeloop_contracts.telemetry import capture_spans
 
 from ai_coach.app import create_app
 from ai_coach.config import Settings
@@ -187,23 +186,6 @@ class TestTracing:
         with capture_spans("ai-coach") as exporter:
             assert coach.get("/readyz").status_code == 200
         assert exporter.get_finished_spans() == ()
-
-
-@pytest.fixture
-def log_stream() -> Iterator[io.StringIO]:
-    """The process' JSON logs at DEBUG into a buffer; the logging before is restored."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    stream = io.StringIO()
-    configure_logging("ai-coach", level="DEBUG", stream=stream)
-    try:
-        yield stream
-    finally:
-        for handler in root.handlers[:]:
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
 
 
 class TestLogs:

@@ -49,6 +49,7 @@ SCHEMAS = {
     "responses/Problem.json": "problem",
     "responses/ReflectionThemes.json": "reflection_themes",
     "responses/ServiceToken.json": "service_token",
+    "responses/User.json": "user",
     "responses/WeeklyReview.json": "weekly_review",
 }
 

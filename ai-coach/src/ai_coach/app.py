@@ -14,7 +14,7 @@ from starlette.routing import Route
 from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport, metrics_app
 
 from ai_coach.analytics.endpoints import router as analytics_router
-from ai_coach.auth import JwksVerifier
+from ai_coach.auth import JwksVerifier, PersonalTokenChecker
 from ai_coach.chat.endpoints import router as chat_router
 from ai_coach.chat.service import ChatModel, LlmSettings
 from ai_coach.config import Settings
@@ -105,6 +105,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     jwks_http,
                     cache_seconds=settings.jwks_cache_seconds,
                     cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
+                )
+                # Checked through the traced client: the call to core is part of the trace.
+                app.state.personal_tokens = PersonalTokenChecker(
+                    core_http,
+                    cache_seconds=settings.personal_token_cache_seconds,
+                    max_entries=settings.personal_token_cache_size,
                 )
                 async with _model_users(settings) as model_users:
                     app.state.chat_model = model_users.chat

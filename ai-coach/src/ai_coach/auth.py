@@ -1,7 +1,9 @@
-"""Verification of users' access JWTs against the issuer's JWKS."""
+"""Who a request acts for: users' access JWTs checked against the issuer's JWKS, personal
+API tokens checked by core, and core's service tokens."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -12,15 +14,25 @@ from uuid import UUID
 import anyio.to_thread
 import httpx
 import jwt
+from cachetools import TTLCache
 from fastapi import Depends, Request
+from pydantic import ValidationError
 from tradeloop_contracts.telemetry import bind_user
 
-from ai_coach.errors import IssuerUnavailableError, UnauthenticatedError
+from ai_coach.contracts.user import User
+from ai_coach.errors import (
+    CoreUnavailableError,
+    ForbiddenError,
+    IssuerUnavailableError,
+    UnauthenticatedError,
+)
 
 ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256"})
 # Headers that let a token choose its own key or demand unknown processing.
 REFUSED_HEADERS = frozenset({"crit", "jku", "x5u", "jwk", "x5c"})
 LEEWAY_SECONDS = 30
+# core's personal API tokens are opaque secrets with this prefix; a JWT never has it.
+PERSONAL_TOKEN_PREFIX = "tlp_"
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,63 @@ class JwksVerifier:
         self._fetched_at = now
 
 
+class PersonalTokenChecker:
+    """Asks core whose a personal API token is (`GET /v1/me` with the token), and remembers
+    the answer for `cache_seconds`.
+
+    Entries are keyed by the token's SHA-256, never by the token, and at most `max_entries`
+    are kept. Only accepted tokens are remembered, so a revoked token keeps working here for
+    at most `cache_seconds`. core's `GET /v1/me` needs the `read` scope (`write` includes
+    it), which is all ai-coach's routes need: none of them changes the trader's data.
+    """
+
+    def __init__(
+        self,
+        core: httpx.AsyncClient,
+        cache_seconds: float = 30.0,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._core = core
+        self._owners: TTLCache[str, UUID] = TTLCache(max_entries, cache_seconds, timer=clock)
+
+    async def verify(self, token: str) -> AuthenticatedUser:
+        """The user the token belongs to.
+
+        Raises UnauthenticatedError when core refuses the token (unknown, revoked, expired),
+        ForbiddenError when it lacks the `read` scope, IssuerUnavailableError when core
+        cannot be asked, and CoreUnavailableError when core's answer is unusable.
+        """
+        key = hashlib.sha256(token.encode()).hexdigest()
+        user_id = self._owners.get(key)
+        if user_id is None:
+            user_id = await self._ask_core(token)
+            self._owners[key] = user_id
+        return AuthenticatedUser(id=user_id, token=token)
+
+    async def _ask_core(self, token: str) -> UUID:
+        try:
+            response = await self._core.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as error:
+            raise IssuerUnavailableError(
+                "The personal API token cannot be checked: core does not answer."
+            ) from error
+        if response.status_code == 401:
+            raise UnauthenticatedError("The personal API token is invalid, revoked or expired.")
+        if response.status_code == 403:
+            raise ForbiddenError("The personal API token lacks the read scope.")
+        if response.status_code >= 500:
+            raise IssuerUnavailableError(
+                f"The personal API token cannot be checked: core answered {response.status_code}."
+            )
+        if response.status_code != 200:
+            raise CoreUnavailableError(f"core answered GET /v1/me with {response.status_code}.")
+        try:
+            return User.model_validate_json(response.content).id
+        except ValidationError as error:
+            raise CoreUnavailableError("core's answer to /v1/me is not a User.") from error
+
+
 def _bearer_token(request: Request) -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -167,10 +236,15 @@ def _bearer_token(request: Request) -> str:
 
 
 async def current_user(request: Request) -> AuthenticatedUser:
-    """The trader behind the request's bearer token (401 problem otherwise)."""
+    """The trader behind the request's bearer token: an access JWT or a personal API token
+    (401 problem otherwise)."""
     token = _bearer_token(request)
-    verifier: JwksVerifier = request.app.state.verifier
-    user = await anyio.to_thread.run_sync(verifier.verify, token)
+    if token.startswith(PERSONAL_TOKEN_PREFIX):
+        checker: PersonalTokenChecker = request.app.state.personal_tokens
+        user = await checker.verify(token)
+    else:
+        verifier: JwksVerifier = request.app.state.verifier
+        user = await anyio.to_thread.run_sync(verifier.verify, token)
     # The rest of the request runs in this task, so its log lines name the trader.
     bind_user(user.id)
     return user

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     jwks_refetch_cooldown_seconds: float = 30.0
     issuer: str = "tradeloop-core"
     audience: str = "tradeloop-api"
+    # How long core's word on a personal API token is trusted, and how many are remembered.
+    personal_token_cache_seconds: float = Field(default=30.0, ge=0)
+    personal_token_cache_size: int = Field(default=10_000, ge=1)
     time_zone: str = "UTC"
     # The same three telemetry settings as every other service's.
     log_level: LogLevel = "INFO"
