@@ -5,14 +5,16 @@
 Installs every folder's locked environment (contracts from the local index),
 migrates core's SQLite database, seeds the demo account, starts each service as
 its own process with embedded defaults (SQLite, the embedded bus, a local object
-folder), waits until every `/healthz` answers, prints the one URL and the demo
-credentials, and streams each service's output with its name in front. Ctrl-C
-(or SIGTERM) stops every process: first politely, then firmly.
+folder), waits until every `/healthz` answers, gives the demo trades their price bars
+(the first time), prints the one URL and the demo credentials, and streams each
+service's output with its name in front. Ctrl-C (or SIGTERM) stops every process:
+first politely, then firmly.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -23,7 +25,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_EMAIL = "demo@tradeloop.dev"
@@ -85,6 +87,10 @@ class Stack:
             "WORKERS_CORE_URL": self.url("core"),
             "WORKERS_BUS_URL": f"{sqlite}/bus.db",
             "WORKERS_OBJECT_STORE_URL": f"file://{data}/objects",
+            # Core writes its development key ring there at start; workers only open with it.
+            "WORKERS_SEALING_KEYS": str(data / "core-sealing-keys.json"),
+            "WORKERS_COACH_URL": self.url("coach"),
+            "WORKERS_SCHEDULED_JOBS": "dead-letter-report,broker-sync,weekly-coach-review",
             "COACH_CORE_URL": self.url("core"),
             "COACH_JWKS_URL": f"{self.url('core')}/.well-known/jwks.json",
             "WEB_EDGE_URL": self.url("edge"),
@@ -127,6 +133,11 @@ class Stack:
         self.run_once("core-api", "core-api", "migrate")
         self.run_once("core-api", "core-api", "seed-demo")
         for index, service in enumerate(SERVICES):
+            if service.name == "workers":
+                # Workers open broker secrets with the key ring core creates as it starts,
+                # and find the demo bars in place when they enrich the seeded positions.
+                self.wait_healthy("core")
+                self.give_demo_bars()
             process = subprocess.Popen(
                 ["uv", "run", "--locked", "--quiet", *service.command],
                 cwd=ROOT / service.folder,
@@ -142,6 +153,30 @@ class Stack:
             ).start()
         for service in SERVICES:
             self.wait_healthy(service.name)
+
+    def give_demo_bars(self) -> None:
+        """Generates the demo trader's price bars and MAE/MFE once: skipped when their
+        latest closed position has bars already."""
+        token = self._core_json("/v1/auth/login", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD})[
+            "access_token"
+        ]
+        user_id = self._core_json("/v1/me", token=token)["id"]
+        latest = self._core_json("/v1/positions?status=closed&limit=1", token=token)["items"]
+        if latest and self._core_json(f"/v1/positions/{latest[0]['id']}/bars", token=token)["bars"]:
+            return
+        self.run_once("workers", "workers", "market-data", "demo", "--user-id", user_id)
+
+    def _core_json(
+        self, path: str, body: dict[str, str] | None = None, *, token: str | None = None
+    ) -> Any:
+        request = urllib.request.Request(
+            f"{self.url('core')}{path}",
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json"}
+            | ({"Authorization": f"Bearer {token}"} if token else {}),
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
 
     def wait_healthy(self, service: str, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout

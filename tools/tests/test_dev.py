@@ -25,12 +25,15 @@ class TestStack:
         assert env["EDGE_CORE_URL"] == f"http://127.0.0.1:{env['CORE_PORT']}"
         assert env["WEB_EDGE_URL"] == f"http://127.0.0.1:{env['EDGE_PORT']}"
         assert env["EDGE_JWKS_URL"].startswith(env["COACH_CORE_URL"])
+        assert env["WORKERS_COACH_URL"] == f"http://127.0.0.1:{env['COACH_PORT']}"
 
     def test_all_state_lives_in_the_data_folder(self, stack: Stack, tmp_path: Path) -> None:
         env = stack.environment()
         assert env["WORKERS_BUS_URL"] == env["EDGE_BUS_URL"] == f"sqlite:///{tmp_path}/bus.db"
         assert env["CORE_OBJECT_STORE_URL"] == env["WORKERS_OBJECT_STORE_URL"]
         assert env["CORE_DATABASE_URL"].endswith(f"{tmp_path}/core.db")
+        # The development key ring core keeps in its data folder opens for workers too.
+        assert env["WORKERS_SEALING_KEYS"] == f"{env['CORE_DATA_DIR']}/core-sealing-keys.json"
 
     def test_the_callers_environment_wins(
         self, stack: Stack, monkeypatch: pytest.MonkeyPatch
