@@ -5,10 +5,10 @@
 Installs every folder's locked environment (contracts from the local index),
 migrates core's SQLite database, seeds the demo account, starts each service as
 its own process with embedded defaults (SQLite, the embedded bus, a local object
-folder), waits until every `/healthz` answers, gives the demo trades their price bars
-(the first time), prints the one URL and the demo credentials, and streams each
-service's output with its name in front. Ctrl-C (or SIGTERM) stops every process:
-first politely, then firmly.
+folder), gives the demo trades their price bars (the first time), waits until every
+`/healthz` and then every `/readyz` answers, prints the one URL and the demo
+credentials, and streams each service's output with its name in front. Ctrl-C (or
+SIGTERM) stops every process: first politely, then firmly.
 """
 
 from __future__ import annotations
@@ -128,7 +128,8 @@ class Stack:
         )
 
     def start(self) -> None:
-        """Starts every service and returns once each answers `/healthz`."""
+        """Starts every service and returns once each answers `/healthz`, then `/readyz`
+        (its dependencies reachable: a service may be alive before the ones it calls)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.run_once("core-api", "core-api", "migrate")
         self.run_once("core-api", "core-api", "seed-demo")
@@ -153,6 +154,8 @@ class Stack:
             ).start()
         for service in SERVICES:
             self.wait_healthy(service.name)
+        for service in SERVICES:
+            self.wait_healthy(service.name, "/readyz")
 
     def give_demo_bars(self) -> None:
         """Generates the demo trader's price bars and MAE/MFE once: skipped when their
@@ -178,18 +181,18 @@ class Stack:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
 
-    def wait_healthy(self, service: str, timeout: float = 90.0) -> None:
+    def wait_healthy(self, service: str, probe: str = "/healthz", timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             process = self.processes[service]
             if process.poll() is not None:
                 raise RuntimeError(f"{service} exited with {process.returncode} while starting")
             try:
-                with urllib.request.urlopen(f"{self.url(service)}/healthz", timeout=2):
+                with urllib.request.urlopen(f"{self.url(service)}{probe}", timeout=2):
                     return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"{service} did not answer /healthz within {timeout:.0f}s")
+        raise RuntimeError(f"{service} did not answer {probe} within {timeout:.0f}s")
 
     def stop(self) -> None:
         """Stops every process: SIGTERM, then SIGKILL after a grace period."""
