@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from tradeloop_contracts import (
     InsightList,
@@ -86,6 +87,38 @@ def positions(count: int) -> list[PositionDetail]:
     return made
 
 
+def numbers_of(
+    executions: list[dict[str, Any]], *, stop: Decimal, worst: Decimal, best: Decimal
+) -> dict[str, Any]:
+    """A long position's figures computed from its fills, so a page never shows numbers
+    its executions contradict."""
+    buys = [e for e in executions if e["side"] == "buy"]
+    sells = [e for e in executions if e["side"] == "sell"]
+    quantity = sum((e["quantity"] for e in buys), Decimal(0))
+    entry = sum((e["price"] * e["quantity"] for e in buys), Decimal(0)) / quantity
+    exit_ = sum((e["price"] * e["quantity"] for e in sells), Decimal(0)) / quantity
+    gross = (exit_ - entry) * quantity
+    fees = sum((e["commission"] + e["fees"] for e in executions), Decimal(0))
+    opened, closed = executions[0]["executed_at"], executions[-1]["executed_at"]
+    return {
+        "opened_at": opened,
+        "closed_at": closed,
+        "holding_seconds": int((closed - opened).total_seconds()),
+        "max_quantity": quantity,
+        "avg_entry_price": entry.quantize(Decimal("0.0001")),
+        "avg_exit_price": exit_.quantize(Decimal("0.0001")),
+        "realised_pnl_gross": gross.quantize(Decimal("0.01")),
+        "fees": fees,
+        "realised_pnl_net": (gross - fees).quantize(Decimal("0.01")),
+        "r_multiple": ((exit_ - entry) / (entry - stop)).quantize(Decimal("0.01")),
+        "initial_stop": stop,
+        "mae": ((worst - entry) * quantity).quantize(Decimal("0.01")),
+        "mfe": ((best - entry) * quantity).quantize(Decimal("0.01")),
+        "execution_count": len(executions),
+        "outcome": "win" if gross - fees > 0 else "loss",
+    }
+
+
 def serve_demo(
     edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2, bars: int = 40
 ) -> str:
@@ -97,22 +130,24 @@ def serve_demo(
     page_items = positions(rows)
     shown_id = uuid.uuid4()
     opened = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
+    executions = [
+        an_execution(
+            shown_id,
+            executed_at=opened + dt.timedelta(seconds=i * 5400 // fills),
+            side="buy" if i < fills / 2 else "sell",
+            price=Decimal("187.25") + Decimal(i % 5) / 10,
+        )
+        for i in range(fills)
+    ]
     shown = a_position(
         id=shown_id,
         tags=["breakout"],
-        mae=Decimal("-62.00"),
-        mfe=Decimal("240.00"),
         mae_price=Decimal("186.63"),
         mfe_price=Decimal("188.55"),
-        executions=[
-            an_execution(
-                shown_id,
-                executed_at=opened + dt.timedelta(seconds=i * 5400 // fills),
-                side="buy" if i < fills / 2 else "sell",
-                price=Decimal("187.25") + Decimal(i % 5) / 10,
-            )
-            for i in range(fills)
-        ],
+        executions=executions,
+        **numbers_of(
+            executions, stop=Decimal("186.25"), worst=Decimal("186.63"), best=Decimal("188.55")
+        ),
     )
     insights = InsightList(items=[an_insight(), an_insight(title="Fridays cost you")])
     edge.answer(
