@@ -6,12 +6,15 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
@@ -51,6 +54,18 @@ def sample(metrics: str, name: str, labels: dict[str, str]) -> float:
             if item.name == name and item.labels == labels:
                 return item.value
     return 0.0
+
+
+def ended_server_span(exporter: InMemorySpanExporter, name: str) -> ReadableSpan:
+    """The request's server span, waited for: uvicorn ends it only after the client has
+    read the response, and it ends after every span inside it."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if found := [s for s in exporter.get_finished_spans() if s.name == name]:
+            [span] = found
+            return span
+        time.sleep(0.01)
+    raise AssertionError(f"no span {name!r} ended")
 
 
 def grounded_chat(llm: StubLlm) -> None:
@@ -162,11 +177,12 @@ class TestTracing:
                     "traceparent": f"00-{TRACE_ID}-{CALLER_SPAN_ID}-01",
                 },
             )
+            server = ended_server_span(exporter, "POST /v1/chat")
 
         assert response.json()["llm_used"] is True
         assert response.headers["traceparent"].startswith(f"00-{TRACE_ID}-")
         spans = [s for s in exporter.get_finished_spans() if s.context is not None]
-        [server] = [s for s in spans if s.kind is SpanKind.SERVER and s.name == "POST /v1/chat"]
+        assert server.kind is SpanKind.SERVER
         assert server.context is not None
         assert server.parent is not None
         assert f"{server.context.trace_id:032x}" == TRACE_ID
@@ -236,12 +252,12 @@ class TestLogs:
             capture_spans("ai-coach") as exporter,
         ):
             response = coach.get("/v1/fails")
+            server = ended_server_span(exporter, "GET /v1/fails")
 
         assert response.status_code == 500
         assert response.headers["content-type"] == "application/problem+json"
         assert "a bug" not in response.text
         trace_id = response.headers["traceparent"].split("-")[1]
-        [server] = [s for s in exporter.get_finished_spans() if s.name == "GET /v1/fails"]
         assert server.context is not None
         assert f"{server.context.trace_id:032x}" == trace_id
         lines = [json.loads(line) for line in log_stream.getvalue().splitlines()]
