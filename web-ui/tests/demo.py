@@ -17,7 +17,6 @@ from tradeloop_contracts import (
 )
 
 from tests.factories import (
-    a_bar_series,
     a_broker_connection,
     a_broker_connection_list,
     a_calendar,
@@ -28,6 +27,7 @@ from tests.factories import (
     a_plan,
     a_png,
     a_position,
+    a_position_bars,
     a_position_page,
     a_rule,
     a_saved_mapping,
@@ -172,7 +172,12 @@ def serve_demo(
     edge.answer(
         "GET",
         f"/api/v1/positions/{shown.id}/bars",
-        a_bar_series(closes, start=opened - dt.timedelta(minutes=60), interval=interval),
+        a_position_bars(
+            closes,
+            start=opened - dt.timedelta(minutes=60),
+            interval=interval,
+            position_id=shown.id,
+        ),
     )
     edge.answer(
         "GET",

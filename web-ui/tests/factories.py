@@ -15,7 +15,6 @@ from tradeloop_contracts import (
     Adherence,
     Attachment,
     AttachmentList,
-    BarSeries,
     BrokerConnection,
     BrokerConnectionList,
     ChatReply,
@@ -30,6 +29,7 @@ from tradeloop_contracts import (
     JournalEntryPage,
     PlanPreview,
     PlanVersionList,
+    PositionBars,
     PositionDetail,
     PositionPage,
     SavedColumnMapping,
@@ -261,10 +261,16 @@ def an_api_token(**overrides: Any) -> dict[str, Any]:
     }
 
 
-def a_bar_series(
-    closes: list[str], *, start: dt.datetime = OPENED, interval: str = "15m"
-) -> BarSeries:
-    """Bars one interval apart from `start`, each opening at the previous close."""
+def a_position_bars(
+    closes: list[str],
+    *,
+    start: dt.datetime = OPENED,
+    interval: str = "15m",
+    position_id: uuid.UUID | None = None,
+    complete: bool = True,
+) -> PositionBars:
+    """A position's bars one interval apart from `start`, each opening at the previous
+    close."""
     step = {"1m": 1, "5m": 5, "15m": 15, "1h": 60, "1d": 1440}[interval]
     bars = []
     previous = Decimal(closes[0])
@@ -281,7 +287,15 @@ def a_bar_series(
             }
         )
         previous = value
-    return BarSeries.model_validate({"symbol": "AAPL", "interval": interval, "bars": bars})
+    return PositionBars.model_validate(
+        {
+            "symbol": "AAPL",
+            "interval": interval,
+            "bars": bars,
+            "position_id": position_id or uuid.uuid4(),
+            "complete": complete,
+        }
+    )
 
 
 def a_rule(kind: str, name: str, **params: Any) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import httpx
 from bs4 import Tag
-from tradeloop_contracts import BarSeries, PositionBars, Problem, ProblemField
+from tradeloop_contracts import PositionBars, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, HTMX, NONCE, SESSION_COOKIE
-from tests.factories import a_bar_series, a_journal_entry, a_journal_page, a_position
+from tests.factories import a_journal_entry, a_journal_page, a_position, a_position_bars
 from tests.html import all_by_testid, by_testid, csp_violations, page, text_of
 from tests.stub_edge import StubEdge
 
@@ -239,7 +239,7 @@ class TestPriceChart:
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
         position_id = serve_position(edge)
-        edge.answer("GET", f"/api/v1/positions/{position_id}/bars", a_bar_series(["187.0"] * 12))
+        edge.answer("GET", f"/api/v1/positions/{position_id}/bars", a_position_bars(["187.0"] * 12))
 
         soup = page(browser.get(f"/positions/{position_id}"))
 
@@ -258,6 +258,22 @@ class TestPriceChart:
         assert "/static/position_chart.js" in scripts
         assert "tradingview.com" in str(figure.select_one("figcaption a"))
         assert csp_violations(soup, NONCE) == []
+
+    def test_a_long_history_is_drawn_in_fewer_longer_candles_and_says_so(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = serve_position(edge)
+        bars = a_position_bars(["187.0"] * 2_000, interval="1m", position_id=position_id)
+        edge.answer("GET", f"/api/v1/positions/{position_id}/bars", bars)
+
+        soup = page(browser.get(f"/positions/{position_id}"))
+
+        assert text_of(by_testid(soup, "bars-merged")) == (
+            "2000 bars of 1 minute drawn as 400 candles of 5 minutes"
+        )
+        source = soup.find("script", id="price-chart-data")
+        assert isinstance(source, Tag)
+        assert len(json.loads(source.get_text())["bars"]) == 400
 
     def test_without_bars_the_page_says_so_and_loads_no_chart(
         self, browser: httpx.Client, edge: StubEdge
@@ -281,7 +297,9 @@ class TestPriceChart:
         edge.answer(
             "GET",
             f"/api/v1/positions/{position_id}/bars",
-            BarSeries(symbol="AAPL", interval="1m", bars=[]),
+            PositionBars(
+                symbol="AAPL", interval="1m", bars=[], position_id=position_id, complete=False
+            ),
         )
 
         soup = page(browser.get(f"/positions/{position_id}"))
@@ -310,10 +328,7 @@ class TestPositionBars:
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
         position_id = serve_position(edge, mae=Decimal("-45.00"), mae_price=Decimal("186.80"))
-        series = a_bar_series(["187.0"] * 12)
-        own = PositionBars.model_validate(
-            {**series.model_dump(), "position_id": position_id, "complete": False}
-        )
+        own = a_position_bars(["187.0"] * 12, position_id=position_id, complete=False)
         edge.answer("GET", f"/api/v1/positions/{position_id}/bars", own)
 
         soup = page(browser.get(f"/positions/{position_id}"))

@@ -4,10 +4,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tradeloop_contracts import BarSeries, Execution, PositionBars
+from tradeloop_contracts import Execution, PositionBars
 
-from tests.factories import CLOSED, OPENED, a_bar_series, a_position, an_execution
-from web_ui.price_chart import chart_time, price_chart
+from tests.factories import CLOSED, OPENED, a_position, a_position_bars, an_execution
+from web_ui.price_chart import MAX_CANDLES, chart_time, price_chart
 
 POSITION = uuid.uuid4()
 
@@ -17,7 +17,7 @@ def fill(**overrides: object) -> Execution:
 
 
 def chart_of(
-    series: BarSeries, fills: list[Execution], direction: str = "long", **position: object
+    series: PositionBars, fills: list[Execution], direction: str = "long", **position: object
 ) -> dict[str, Any] | None:
     held = a_position(id=POSITION, executions=fills, direction=direction, **position)
     return price_chart(series, held, "UTC")
@@ -38,12 +38,14 @@ class TestChartTime:
 
 class TestPriceChart:
     def test_no_bars_means_no_chart(self) -> None:
-        empty = BarSeries(symbol="AAPL", interval="15m", bars=[])
+        empty = PositionBars(
+            symbol="AAPL", interval="15m", bars=[], position_id=POSITION, complete=False
+        )
 
         assert chart_of(empty, [fill()]) is None
 
     def test_bars_become_candles_oldest_first(self) -> None:
-        series = a_bar_series(["187.0", "188.5", "189.2"])
+        series = a_position_bars(["187.0", "188.5", "189.2"])
         series.bars.reverse()
 
         chart = chart_of(series, [])
@@ -62,7 +64,7 @@ class TestPriceChart:
         assert chart["intraday"] is True
 
     def test_each_fill_is_marked_at_its_price_on_the_bar_it_happened_in(self) -> None:
-        series = a_bar_series(["187.0"] * 10)
+        series = a_position_bars(["187.0"] * 10)
         entry = fill(executed_at=OPENED + dt.timedelta(minutes=20), price=Decimal("187.25"))
         exit_ = fill(
             executed_at=CLOSED, side="sell", price=Decimal("189.10"), quantity=Decimal("100.50")
@@ -91,7 +93,7 @@ class TestPriceChart:
         ]
 
     def test_a_short_is_entered_by_selling(self) -> None:
-        series = a_bar_series(["187.0"] * 10)
+        series = a_position_bars(["187.0"] * 10)
 
         chart = chart_of(series, [fill(side="sell"), fill(executed_at=CLOSED)], "short")
 
@@ -99,7 +101,7 @@ class TestPriceChart:
         assert [marker["text"] for marker in chart["markers"]] == ["Entry sell 100", "Exit buy 100"]
 
     def test_fills_outside_the_bars_are_left_off(self) -> None:
-        series = a_bar_series(["187.0", "187.5"])
+        series = a_position_bars(["187.0", "187.5"])
         before = fill(executed_at=OPENED - dt.timedelta(seconds=1))
         after = fill(executed_at=OPENED + dt.timedelta(minutes=30))
         last = fill(executed_at=OPENED + dt.timedelta(minutes=29, seconds=59))
@@ -110,7 +112,7 @@ class TestPriceChart:
         assert [marker["time"] for marker in chart["markers"]] == [int(OPENED.timestamp()) + 900]
 
     def test_daily_bars_hide_the_time_of_day(self) -> None:
-        chart = chart_of(a_bar_series(["1", "2"], interval="1d"), [])
+        chart = chart_of(a_position_bars(["1", "2"], interval="1d"), [])
 
         assert chart is not None
         assert chart["intraday"] is False
@@ -119,7 +121,7 @@ class TestPriceChart:
 class TestExcursionLines:
     def test_the_worst_and_best_prices_while_held_are_drawn_as_lines(self) -> None:
         chart = chart_of(
-            a_bar_series(["187.0"] * 3),
+            a_position_bars(["187.0"] * 3),
             [],
             mae_price=Decimal("186.10"),
             mfe_price=Decimal("189.90"),
@@ -131,14 +133,116 @@ class TestExcursionLines:
             {"price": 189.9, "title": "MFE", "color": "#0a6b2d"},
         ]
 
-    def test_coverage_is_known_only_from_a_positions_own_bars(self) -> None:
-        series = a_bar_series(["187.0"] * 3)
-        own = PositionBars.model_validate(
-            {**series.model_dump(), "position_id": POSITION, "complete": False}
+    def test_whether_the_bars_cover_the_holding_is_passed_on(self) -> None:
+        covering = chart_of(a_position_bars(["187.0"] * 3), [])
+        short = chart_of(a_position_bars(["187.0"] * 3, complete=False), [])
+
+        assert covering is not None
+        assert short is not None
+        assert (covering["complete"], short["complete"]) == (True, False)
+
+
+def minute_bars(count: int, start: dt.datetime = OPENED) -> PositionBars:
+    return a_position_bars(
+        [str(Decimal("187.00") + Decimal(i % 9) / 10) for i in range(count)],
+        start=start,
+        interval="1m",
+    )
+
+
+class TestManyBars:
+    def test_bars_beyond_the_limit_are_merged_into_the_shortest_span_that_fits(self) -> None:
+        series = minute_bars(2_000)
+
+        chart = chart_of(series, [])
+
+        assert chart is not None
+        assert len(chart["bars"]) <= MAX_CANDLES < len(series.bars)
+        # 2,000 minutes do not fit in 2-minute candles (1,000) but do in 5-minute ones.
+        assert (chart["bar_count"], chart["bar_span"], chart["candle_span"]) == (
+            2_000,
+            "1 minute",
+            "5 minutes",
+        )
+        assert all(candle["time"] % 300 == 0 for candle in chart["bars"])
+
+    def test_a_merged_candle_opens_and_closes_with_its_first_and_last_bar(self) -> None:
+        series = minute_bars(2_000)
+        first_five = series.bars[:5]
+
+        chart = chart_of(series, [])
+
+        assert chart is not None
+        assert OPENED.minute % 5 == 0
+        assert chart["bars"][0] == {
+            "time": int(OPENED.timestamp()),
+            "open": float(first_five[0].open),
+            "high": float(max(bar.high for bar in first_five)),
+            "low": float(min(bar.low for bar in first_five)),
+            "close": float(first_five[-1].close),
+        }
+
+    def test_fills_are_marked_on_the_candle_of_their_bar(self) -> None:
+        series = minute_bars(2_000)
+        late = fill(executed_at=OPENED + dt.timedelta(minutes=1_237, seconds=30))
+
+        chart = chart_of(series, [late])
+
+        assert chart is not None
+        [marker] = chart["markers"]
+        assert marker["time"] == int(OPENED.timestamp()) + 1_235 * 60
+        assert marker["time"] in {candle["time"] for candle in chart["bars"]}
+
+    def test_merged_candles_start_on_the_traders_whole_hours(self) -> None:
+        held = a_position(id=POSITION, executions=[])
+        # 16,000 minutes need more than 500 candles of 30 minutes: hours it is, which
+        # India's half-hour offset sets apart from UTC's hours.
+        series = minute_bars(16_000)
+
+        chart = price_chart(series, held, "Asia/Kolkata")
+
+        assert chart is not None
+        assert chart["candle_span"] == "1 hour"
+        kolkata = ZoneInfo("Asia/Kolkata")
+        first = chart_time(OPENED, kolkata)
+        assert [candle["time"] % 3_600 for candle in chart["bars"]] == [0] * len(chart["bars"])
+        assert chart["bars"][0]["time"] == first - first % 3_600
+
+    def test_years_of_daily_bars_become_weeks_starting_on_monday(self) -> None:
+        monday = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+        series = a_position_bars(["100"] * 800, start=monday, interval="1d")
+
+        chart = chart_of(series, [])
+
+        assert chart is not None
+        assert chart["candle_span"] == "1 week"
+        assert len(chart["bars"]) == 115
+        weekdays = {
+            dt.datetime.fromtimestamp(candle["time"], dt.UTC).weekday() for candle in chart["bars"]
+        }
+        assert weekdays == {0}
+
+    def test_daily_bars_keep_their_date_in_any_zone(self) -> None:
+        day = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+        held = a_position(id=POSITION, executions=[])
+
+        chart = price_chart(
+            a_position_bars(["1"], start=day, interval="1d"), held, "America/New_York"
         )
 
-        plain, covered = chart_of(series, []), chart_of(own, [])
+        assert chart is not None
+        assert chart["bars"][0]["time"] == int(day.timestamp())
 
-        assert plain is not None
-        assert covered is not None
-        assert (plain["complete"], covered["complete"]) == (None, False)
+    def test_each_bar_is_shifted_by_its_own_offset_across_a_dst_change(self) -> None:
+        # New York springs forward at 07:00 UTC on 8 March 2026.
+        start = dt.datetime(2026, 3, 8, 4, 0, tzinfo=dt.UTC)
+        series = minute_bars(400, start=start)
+        held = a_position(id=POSITION, executions=[])
+
+        chart = price_chart(series, held, "America/New_York")
+
+        assert chart is not None
+        new_york = ZoneInfo("America/New_York")
+        assert [candle["time"] for candle in chart["bars"]] == [
+            chart_time(bar.time, new_york) for bar in series.bars
+        ]

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from tradeloop_contracts import (
-    BarSeries,
     JournalEntry,
     JournalEntryCreate,
     JournalEntryPage,
@@ -37,17 +36,12 @@ router = APIRouter()
 
 async def _bars(
     edge: EdgeClient, browser: BrowserContext, position_id: UUID
-) -> PositionBars | BarSeries | None:
+) -> PositionBars | None:
     # No market data for the position is a 404 here: the page shows its empty state.
     try:
-        answer = await edge.send(browser, "GET", f"/api/v1/positions/{position_id}/bars")
+        return await edge.get(browser, f"/api/v1/positions/{position_id}/bars", PositionBars)
     except EdgeNotFoundError:
         return None
-    try:
-        return PositionBars.model_validate_json(answer.content)
-    except ValidationError:
-        # A plain series says nothing about coverage; it is drawn all the same.
-        return parse(answer, BarSeries)
 
 
 @router.get("/positions/{position_id}", response_class=HTMLResponse)

@@ -4,14 +4,37 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tradeloop_contracts import BarSeries, PositionBars, PositionDetail
+from tradeloop_contracts import Bar, PositionBars, PositionDetail
 
 from web_ui.rendering import number
 
 INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3_600, "1d": 86_400}
+# A chart a page wide shows no more candles than this: beyond it each is under three
+# pixels wide on a desktop, and more only costs server time, page weight and drawing.
+MAX_CANDLES = 500
+# Candle spans the bars may be merged into when there are too many, shortest first, by
+# the name the chart's caption gives them.
+CANDLE_SPANS = {
+    60: "1 minute",
+    120: "2 minutes",
+    300: "5 minutes",
+    900: "15 minutes",
+    1_800: "30 minutes",
+    3_600: "1 hour",
+    7_200: "2 hours",
+    14_400: "4 hours",
+    86_400: "1 day",
+    604_800: "1 week",
+}
+# Weeks start on Monday: the epoch was a Thursday, so Monday-aligned weeks start 4 days in.
+_WEEK_ORIGIN = 4 * 86_400
+# Every zone changes its offset on a quarter hour of UTC, so one lookup per quarter hour
+# gives every bar in it the same offset.
+_OFFSET_STEP = 900
 
 
 def _zone(time_zone: str) -> dt.tzinfo:
@@ -30,20 +53,88 @@ def chart_time(moment: dt.datetime, zone: dt.tzinfo) -> int:
     return int(moment.timestamp()) + int(offset.total_seconds())
 
 
+def _wall_clock(bars: Sequence[Bar], zone: dt.tzinfo) -> list[int]:
+    """`chart_time` of each bar's open, looking the zone's offset up once per quarter hour."""
+    offsets: dict[int, int] = {}
+    times = []
+    for bar in bars:
+        seconds = int(bar.time.timestamp())
+        step = seconds // _OFFSET_STEP
+        if step not in offsets:
+            offsets[step] = chart_time(bar.time, zone) - seconds
+        times.append(seconds + offsets[step])
+    return times
+
+
+def _candle_start(time: int, span: int) -> int:
+    origin = _WEEK_ORIGIN if span == 604_800 else 0
+    return (time - origin) // span * span + origin
+
+
+def candle_seconds(interval_seconds: int, times: Sequence[int]) -> int:
+    """The shortest candle span, a whole number of bars long, that draws bars opening at
+    `times` (wall clock) in at most MAX_CANDLES candles; weekly candles when none does."""
+    spans = [s for s in CANDLE_SPANS if s >= interval_seconds and s % interval_seconds == 0]
+    for span in spans:
+        if len({_candle_start(time, span) for time in times}) <= MAX_CANDLES:
+            return span
+    return spans[-1]
+
+
+def _candles(
+    bars: Sequence[Bar], times: Sequence[int], span: int | None
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The bars merged into candles `span` seconds long (each bar a candle of its own
+    when `span` is None), and the index of each bar's candle."""
+    candles: list[dict[str, Any]] = []
+    candle_of: list[int] = []
+    for bar, time in zip(bars, times, strict=True):
+        start = time if span is None else _candle_start(time, span)
+        if candles and candles[-1]["time"] == start:
+            candle = candles[-1]
+            candle["high"] = max(candle["high"], float(bar.high))
+            candle["low"] = min(candle["low"], float(bar.low))
+            candle["close"] = float(bar.close)
+        else:
+            candles.append(
+                {
+                    "time": start,
+                    "open": float(bar.open),
+                    "high": float(bar.high),
+                    "low": float(bar.low),
+                    "close": float(bar.close),
+                }
+            )
+        candle_of.append(len(candles) - 1)
+    return candles, candle_of
+
+
 def price_chart(
-    series: BarSeries, position: PositionDetail, time_zone: str
+    series: PositionBars, position: PositionDetail, time_zone: str
 ) -> dict[str, Any] | None:
     """The chart's data (candles, one marker per fill, lines at the worst and best prices
     while held), or None when there are no bars.
 
-    Each fill is marked at its price on the bar it happened in; a fill outside the bars'
-    span is left off the chart (the executions table still lists it)."""
+    More bars than MAX_CANDLES are merged into longer candles (the first bar's open, the
+    highest high, the lowest low, the last bar's close), so every fill price still lies
+    within its candle. Each fill is marked at its price on the candle of the bar it
+    happened in; a fill outside the bars' span is left off the chart (the executions
+    table still lists it)."""
     if not series.bars:
         return None
     zone = _zone(time_zone)
     bars = sorted(series.bars, key=lambda bar: bar.time)
     opens = [bar.time for bar in bars]
-    span_end = opens[-1] + dt.timedelta(seconds=INTERVAL_SECONDS[series.interval])
+    interval = INTERVAL_SECONDS[series.interval]
+    span_end = opens[-1] + dt.timedelta(seconds=interval)
+    # A daily bar stands for its date, which no zone's offset should move.
+    times = (
+        [int(bar.time.timestamp()) for bar in bars]
+        if interval >= 86_400
+        else _wall_clock(bars, zone)
+    )
+    span = candle_seconds(interval, times)
+    candles, candle_of = _candles(bars, times, None if span == interval else span)
     markers = []
     for fill in sorted(position.executions, key=lambda execution: execution.executed_at):
         index = bisect.bisect_right(opens, fill.executed_at) - 1
@@ -53,7 +144,7 @@ def price_chart(
         entry = bought == (position.direction == "long")
         markers.append(
             {
-                "time": chart_time(opens[index], zone),
+                "time": candles[candle_of[index]]["time"],
                 "position": "atPriceBottom" if bought else "atPriceTop",
                 "price": float(fill.price),
                 "shape": "arrowUp" if bought else "arrowDown",
@@ -71,19 +162,12 @@ def price_chart(
     ]
     return {
         "symbol": series.symbol,
-        "intraday": series.interval != "1d",
-        # Only a position's own bars say whether they cover its whole holding.
-        "complete": series.complete if isinstance(series, PositionBars) else None,
+        "intraday": span < 86_400,
+        "complete": series.complete,
+        "bar_count": len(bars),
+        "bar_span": CANDLE_SPANS[interval],
+        "candle_span": CANDLE_SPANS[span],
         "lines": lines,
-        "bars": [
-            {
-                "time": chart_time(bar.time, zone),
-                "open": float(bar.open),
-                "high": float(bar.high),
-                "low": float(bar.low),
-                "close": float(bar.close),
-            }
-            for bar in bars
-        ],
+        "bars": candles,
         "markers": markers,
     }
