@@ -13,6 +13,7 @@ from tradeloop_contracts import (
     Position,
     PositionDetail,
     PositionPage,
+    RejectedRow,
     TradingPlan,
 )
 
@@ -54,6 +55,9 @@ from tests.stub_edge import StubEdge
 DAY = "2026-03-02"
 # A generic CSV import waiting for its column mapping.
 WAITING_IMPORT = uuid.UUID("5f0c2d9e-8a41-4c7e-9b1a-2d3e4f5a6b7c")
+# A finished import with rows it refused, and the file as uploaded.
+REPORTED_IMPORT = uuid.UUID("8d1e6b2a-4f3c-4a9e-b7d5-0c2e1f3a4b5d")
+REPORTED_FILE = b"Symbol,Quantity,Price\nAAPL,100,187.25\nMSFT,abc,410.00\n"
 DAY_ENTRY = uuid.UUID("3c9e1f4a-2b7d-4e8f-a1c6-5d0b9e8f7a21")
 NEEDS_MAPPING = "needs_mapping: choose which column holds each field, then resubmit the import"
 
@@ -202,7 +206,28 @@ def serve_demo(
     edge.answer("GET", f"/api/v1/journal/entries/{DAY_ENTRY}/attachments", an_attachment_list())
     edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
     waiting = an_import(id=WAITING_IMPORT, status="failed", error=NEEDS_MAPPING)
-    edge.answer("GET", "/api/v1/imports", an_import_page(waiting, an_import()))
+    reported = an_import(
+        id=REPORTED_IMPORT,
+        filename="degiro-2026-02.csv",
+        counts={"new": 1, "duplicate": 0, "rejected": 2},
+        rejected_rows=[
+            RejectedRow(
+                file="flex-2026-03.csv", line=3, field="Quantity", reason="not a number: 'abc'"
+            ),
+            RejectedRow(
+                file="degiro-2026-02.csv", line=9, field=None, reason="a second header row"
+            ),
+        ],
+    )
+    edge.answer("GET", "/api/v1/imports", an_import_page(waiting, reported))
+    edge.answer("GET", f"/api/v1/imports/{REPORTED_IMPORT}", reported)
+    edge.answer(
+        "GET",
+        f"/api/v1/imports/{REPORTED_IMPORT}/raw",
+        REPORTED_FILE,
+        content_type="application/octet-stream",
+        headers={"content-disposition": f'attachment; filename="{reported.filename}"'},
+    )
     edge.answer("GET", f"/api/v1/imports/{WAITING_IMPORT}", waiting)
     edge.answer("GET", f"/api/v1/imports/{WAITING_IMPORT}/preview", a_csv_preview())
     edge.answer("GET", "/api/v1/column-mappings", a_saved_mapping_list(a_saved_mapping()))

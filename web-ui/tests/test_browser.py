@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, Playwright, WebSocketRoute, sync_
 from tradeloop_contracts import InsightList, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
-from tests.demo import DAY, WAITING_IMPORT, serve_demo
+from tests.demo import DAY, REPORTED_FILE, REPORTED_IMPORT, WAITING_IMPORT, serve_demo
 from tests.factories import (
     a_broker_connection,
     a_broker_connection_list,
@@ -121,6 +121,7 @@ PAGES = {
     "journal-day": f"/journal/{DAY}",
     "imports": "/imports",
     "import-mapping": f"/imports/{WAITING_IMPORT}/mapping",
+    "import-report": f"/imports/{REPORTED_IMPORT}",
     "plan": "/plan",
     "coach": "/coach",
     "plan-version": "/plan/versions/2",
@@ -604,6 +605,28 @@ def test_a_screenshot_is_uploaded_shown_opened_and_deleted_on_a_phone(
 
     page.get_by_test_id("attachments-empty").wait_for()
     assert len(edge.received("DELETE", f"{collection}/{stored.id}")) == 1
+    page.context.close()
+
+
+def test_an_imports_report_lists_its_rejected_rows_and_gives_back_the_file(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto("/imports")
+
+    with page.expect_navigation(url=f"**/imports/{REPORTED_IMPORT}"):
+        page.get_by_role("link", name="degiro-2026-02.csv", exact=True).click()
+
+    rows = page.get_by_test_id("rejected-row")
+    assert rows.count() == 2
+    assert "not a number: 'abc'" in rows.first.inner_text()
+    screenshot(page, "import-report-phone")
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Download the file as uploaded").click()
+    download = downloading.value
+    assert download.suggested_filename == "degiro-2026-02.csv"
+    assert Path(download.path()).read_bytes() == REPORTED_FILE
     page.context.close()
 
 

@@ -1,6 +1,7 @@
 import uuid
 
 import httpx
+import pytest
 from tradeloop_contracts import Problem, ProblemField, RejectedRow
 
 from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
@@ -130,8 +131,9 @@ class TestImportsPage:
         rows = all_by_testid(page(browser.get("/imports")), "import-row")
 
         assert [text_of(row) for row in rows] == [
-            "today.csv 2026-03-02 14:30 UTC ibkr_flex_csv running 0 0 0",
-            "flex-2026-03.csv 2026-03-02 14:30 UTC ibkr_flex_csv completed 40 2 1",
+            "today.csv 2026-03-02 14:30 UTC ibkr_flex_csv running 0 0 0 Download today.csv",
+            "flex-2026-03.csv 2026-03-02 14:30 UTC ibkr_flex_csv completed 40 2 1"
+            " Download flex-2026-03.csv",
         ]
         assert rows[1].a is not None
         assert rows[1].a["href"] == f"/imports/{done.id}"
@@ -242,3 +244,98 @@ class TestImportReport:
 
         assert soup.select_one("progress") is None
         assert "40 new, 2 already held, 1 rejected" in text_of(soup)
+
+
+class TestUploadedFile:
+    def test_the_file_is_relayed_byte_for_byte_as_a_download(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        job = an_import()
+        # Larger than any one chunk, with bytes no text encoding would keep.
+        content = bytes(range(256)) * 12_000
+        edge.answer(
+            "GET",
+            f"/api/v1/imports/{job.id}/raw",
+            content,
+            content_type="application/octet-stream",
+            headers={
+                "content-disposition": 'attachment; filename="flex-2026-03.csv"',
+                "set-cookie": "edge=private",
+            },
+        )
+
+        response = browser.get(f"/imports/{job.id}/raw")
+
+        assert response.status_code == 200
+        assert response.content == content
+        assert response.headers["content-type"] == "application/octet-stream"
+        assert response.headers["content-disposition"] == 'attachment; filename="flex-2026-03.csv"'
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["cache-control"] == "private, no-store"
+        assert "set-cookie" not in response.headers
+        [call] = edge.received("GET", f"/api/v1/imports/{job.id}/raw")
+        assert call.headers["cookie"] == SESSION_COOKIE
+
+    def test_a_file_edge_would_show_inline_is_still_a_download(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        job = an_import()
+        edge.answer(
+            "GET",
+            f"/api/v1/imports/{job.id}/raw",
+            b"<script>alert(1)</script>",
+            content_type="text/html",
+            headers={"content-disposition": "inline"},
+        )
+
+        response = browser.get(f"/imports/{job.id}/raw")
+
+        assert response.headers["content-disposition"] == "attachment"
+        assert response.headers["content-type"] == "application/octet-stream"
+
+    @pytest.mark.usefixtures("edge")
+    def test_another_traders_import_is_not_found(self, browser: httpx.Client) -> None:
+        response = browser.get(f"/imports/{uuid.uuid4()}/raw")
+
+        assert response.status_code == 404
+        assert "Not found" in text_of(page(response))
+
+    def test_edge_failing_is_the_unavailable_page(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        job = an_import()
+        edge.refuse("GET", f"/api/v1/imports/{job.id}/raw", Problem(title="Down", status=503))
+
+        response = browser.get(f"/imports/{job.id}/raw")
+
+        assert response.status_code == 502
+        assert "flex" not in response.text
+
+    def test_a_signed_out_browser_is_sent_to_log_in(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        job = an_import()
+        edge.refuse(
+            "GET", f"/api/v1/imports/{job.id}/raw", Problem(title="Unauthorized", status=401)
+        )
+
+        response = browser.get(f"/imports/{job.id}/raw")
+
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login"
+
+    def test_the_history_and_the_report_link_to_the_file(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        job = an_import()
+        edge.answer("GET", "/api/v1/imports", an_import_page(job))
+        edge.answer("GET", f"/api/v1/imports/{job.id}", job)
+
+        history = page(browser.get("/imports/history", headers=HTMX))
+        report = page(browser.get(f"/imports/{job.id}"))
+
+        for soup in (history, report):
+            link = by_testid(soup, "raw-file")
+            assert link["href"] == f"/imports/{job.id}/raw"
+            assert link.has_attr("download")
+        assert text_of(by_testid(history, "raw-file")) == "Download flex-2026-03.csv"

@@ -72,6 +72,17 @@ def _problem_of(response: httpx.Response) -> Problem:
         )
 
 
+def _raise_for_status(response: httpx.Response, method: str, path: str) -> None:
+    if response.status_code == 401:
+        raise EdgeUnauthorizedError(path)
+    if response.status_code == 404:
+        raise EdgeNotFoundError(path)
+    if response.status_code >= 500:
+        raise EdgeUnavailableError(f"edge answered {response.status_code} to {method} {path}")
+    if response.status_code >= 400:
+        raise EdgeProblemError(_problem_of(response), response.content)
+
+
 class EdgeClient:
     """Calls edge's API with the browser's cookie and CSRF token; every answer is checked."""
 
@@ -116,14 +127,29 @@ class EdgeClient:
             )
         except httpx.TransportError as exc:
             raise EdgeUnavailableError(f"edge did not answer {method} {path}") from exc
-        if response.status_code == 401:
-            raise EdgeUnauthorizedError(path)
-        if response.status_code == 404:
-            raise EdgeNotFoundError(path)
-        if response.status_code >= 500:
-            raise EdgeUnavailableError(f"edge answered {response.status_code} to {method} {path}")
+        _raise_for_status(response, method, path)
+        return response
+
+    async def stream(
+        self, browser: BrowserContext, path: str, *, accept: str = "*/*"
+    ) -> httpx.Response:
+        """edge's successful answer to `GET path` with its body still to come: read it with
+        `aiter_raw()` and `aclose()` it. Raises as `send` does."""
+        outgoing = {**browser.forwarded, "accept": accept}
+        outgoing.pop("idempotency-key", None)
+        request = self._http.build_request("GET", path, headers=outgoing)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise EdgeUnavailableError(f"edge did not answer GET {path}") from exc
         if response.status_code >= 400:
-            raise EdgeProblemError(_problem_of(response), response.content)
+            try:
+                await response.aread()
+            except httpx.TransportError as exc:
+                raise EdgeUnavailableError(f"edge broke off its answer to GET {path}") from exc
+            finally:
+                await response.aclose()
+            _raise_for_status(response, "GET", path)
         return response
 
     async def get(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import get_args
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from tradeloop_contracts import (
     AccountList,
     ImportDetail,
@@ -120,3 +121,32 @@ async def get_import(
         signed_in_trader(edge, browser),
     )
     return render(request, "import_detail.html", {"job": job, "user": user})
+
+
+@router.get("/imports/{import_id}/raw")
+async def download_import_file(import_id: UUID, browser: Browser, edge: Edge) -> StreamingResponse:
+    """The file as it was uploaded, streamed from edge chunk by chunk."""
+    answer = await edge.stream(browser, f"/api/v1/imports/{import_id}/raw")
+    disposition = answer.headers.get("content-disposition", "")
+    headers = {
+        # Always a download, never shown in the page's origin, whatever the file holds.
+        "content-disposition": disposition
+        if disposition.startswith("attachment")
+        else "attachment",
+        "x-content-type-options": "nosniff",
+        "cache-control": "private, no-store",
+    }
+    if "content-encoding" not in answer.headers and (
+        length := answer.headers.get("content-length")
+    ):
+        headers["content-length"] = length
+
+    async def chunks() -> AsyncIterator[bytes]:
+        # Closed however the download ends, the browser going away included.
+        try:
+            async for chunk in answer.aiter_bytes():
+                yield chunk
+        finally:
+            await answer.aclose()
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream", headers=headers)
