@@ -59,3 +59,32 @@ def hx_headers(soup: BeautifulSoup) -> dict[str, Any]:
     assert isinstance(raw, str)
     headers: dict[str, Any] = json.loads(raw)
     return headers
+
+
+# Attributes written without a value; one run into the next attribute (`requiredaria-...`)
+# makes both disappear for the browser and for assistive technology.
+BOOLEAN_ATTRIBUTES = (
+    "autofocus",
+    "checked",
+    "defer",
+    "disabled",
+    "download",
+    "hidden",
+    "multiple",
+    "novalidate",
+    "readonly",
+    "required",
+    "reversed",
+    "selected",
+)
+
+
+def run_together_attributes(soup: BeautifulSoup) -> list[str]:
+    """Attribute names that are a valueless attribute run into the next one."""
+    return [
+        f"<{tag.name} {name}>"
+        for tag in soup.find_all(True)
+        if isinstance(tag, Tag)
+        for name in tag.attrs
+        if name.startswith(BOOLEAN_ATTRIBUTES) and name not in BOOLEAN_ATTRIBUTES
+    ]

@@ -185,6 +185,71 @@ def test_the_log_in_form_works_from_the_keyboard_alone(
     page.context.close()
 
 
+def test_a_refused_log_in_is_explained_in_the_form(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    edge.refuse("POST", "/api/v1/auth/login", Problem(title="Invalid credentials", status=401))
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto("/login")
+
+    page.get_by_label("Email").fill("trader@example.com")
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_text("email or the password is wrong").wait_for()
+    assert page.url.endswith("/login")
+    assert "not my password" not in page.content()
+    screenshot(page, "login-refused-phone")
+    assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_a_sign_up_refusal_is_shown_next_to_its_field(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    taken = Problem(
+        title="Conflict",
+        status=409,
+        errors=[ProblemField(location="/email", message="This email is already registered")],
+    )
+    edge.refuse("POST", "/api/v1/auth/signup", taken)
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto("/signup")
+
+    page.get_by_label("Email").fill("taken@example.com")
+    page.get_by_label("Password").fill("a long enough passphrase")
+    page.get_by_role("button", name="Create account").click()
+
+    error = page.locator("#signup-email-error")
+    error.wait_for()
+    assert error.inner_text() == "This email is already registered"
+    assert page.get_by_label("Email").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Email").input_value() == "taken@example.com"
+    screenshot(page, "signup-refused-phone")
+    assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_log_out_ends_on_the_login_page(chromium: Browser, web_ui_url: str, edge: StubEdge) -> None:
+    serve_demo(edge)
+    edge.answer(
+        "POST",
+        "/api/v1/auth/logout",
+        status=204,
+        set_cookies=["__Host-tradeloop_session=; Max-Age=0; Path=/; Secure; HttpOnly"],
+    )
+    page = open_page(chromium, web_ui_url)
+    page.goto("/")
+
+    with page.expect_navigation(url="**/login"):
+        page.get_by_role("button", name="Log out").click()
+
+    page.get_by_test_id("login-form").wait_for()
+    assert len(edge.received("POST", "/api/v1/auth/logout")) == 1
+    screenshot(page, "logged-out-desktop")
+    page.context.close()
+
+
 def test_the_trades_filters_work_from_the_keyboard(
     chromium: Browser, web_ui_url: str, edge: StubEdge
 ) -> None:
@@ -204,6 +269,7 @@ def test_the_trades_filters_work_from_the_keyboard(
     query = edge.received("GET", "/api/v1/positions")[-1].query
     assert query["symbol"] == "NVDA"
     assert query["direction"] == "long"
+    screenshot(page, "trades-filtered-desktop")
     page.context.close()
 
 
@@ -455,6 +521,7 @@ def test_a_finished_sync_refreshes_the_connections_and_keeps_the_form(
     page.get_by_role("rowheader", name="Freshly synced").wait_for()
     assert page.get_by_label("Name for this connection").input_value() == "Half typed"
     assert page.locator("#connections-list").count() == 1
+    screenshot(page, "brokers-synced-desktop")
     page.context.close()
 
 
@@ -469,6 +536,7 @@ def test_a_calendar_day_is_reached_by_clicking_it(
         page.locator(f'[data-day="{DAY}"]').click()
 
     page.get_by_role("heading", name="Positions opened this day").wait_for()
+    screenshot(page, "day-from-calendar-desktop")
     page.context.close()
 
 

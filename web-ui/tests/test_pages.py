@@ -7,7 +7,7 @@ import httpx
 import pytest
 from bs4 import Tag
 
-from tests.conftest import CSRF_TOKEN, NONCE
+from tests.conftest import CSRF_TOKEN, HTMX, NONCE
 from tests.demo import DAY, serve_demo
 from tests.factories import (
     a_dashboard,
@@ -19,7 +19,7 @@ from tests.factories import (
     an_import,
     an_import_page,
 )
-from tests.html import csp_violations, hx_headers, page
+from tests.html import csp_violations, hx_headers, page, run_together_attributes
 from tests.stub_edge import StubEdge
 
 POSITION = a_position()
@@ -69,6 +69,13 @@ class TestEveryPage:
         assert soup.find("script") is not None
         assert csp_violations(soup, NONCE) == []
 
+    def test_no_attribute_runs_into_the_next(
+        self, browser: httpx.Client, edge: StubEdge, path: str
+    ) -> None:
+        serve_everything(edge)
+
+        assert run_together_attributes(page(browser.get(path))) == []
+
     def test_htmx_requests_carry_the_csrf_token(
         self, browser: httpx.Client, edge: StubEdge, path: str
     ) -> None:
@@ -105,6 +112,27 @@ class TestEveryPage:
         html = soup.find("html")
         assert isinstance(html, Tag)
         assert html["lang"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field"),
+    [
+        ("/signup", {"email": "new@example.com", "password": "short"}, "signup-password"),
+        ("/login", {"email": "not an email", "password": "whatever it is"}, "login-email"),
+    ],
+)
+def test_a_refused_required_field_is_marked_invalid_and_described_by_its_error(
+    browser: httpx.Client, path: str, form: dict[str, str], field: str
+) -> None:
+    soup = page(browser.post(path, data=form, headers=HTMX))
+
+    assert run_together_attributes(soup) == []
+    refused = soup.find("input", id=field)
+    assert isinstance(refused, Tag)
+    assert refused.has_attr("required")
+    assert refused["aria-invalid"] == "true"
+    assert refused["aria-describedby"] == f"{field}-error"
+    assert soup.find(id=f"{field}-error") is not None
 
 
 def test_a_csrf_token_that_tries_to_break_out_of_the_attribute_stays_inside(
