@@ -20,7 +20,7 @@ from pydantic import AnyHttpUrl
 from tradeloop_contracts.telemetry import configure_tracing
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
-from tests.demo import serve_demo
+from tests.demo import DAY, REPORTED_IMPORT, serve_demo
 from tests.factories import a_user
 from tests.stub_edge import ServerThread, StubEdge
 from web_ui.app import SERVICE_NAME, create_app
@@ -29,10 +29,11 @@ from web_ui.config import WebSettings
 # What edge answers for each account size: trading days in the statistics, positions on a
 # list page, executions of the position shown and the price bars of its chart.
 ACCOUNTS = {
-    200: {"days": 40, "rows": 50, "fills": 4, "bars": 40},
-    # 100k executions: about four years of trading days, a full page of positions and a
-    # position scaled in and out 400 times over 2,000 one-minute bars.
-    100_000: {"days": 1_000, "rows": 50, "fills": 400, "bars": 2_000},
+    200: {"days": 40, "rows": 50, "fills": 4, "bars": 40, "rejected": 2},
+    # 100k executions: about four years of trading days, a full page of positions, a
+    # position scaled in and out 400 times over 2,000 one-minute bars and an import that
+    # refused 1,000 rows.
+    100_000: {"days": 1_000, "rows": 50, "fills": 400, "bars": 2_000, "rejected": 1_000},
 }
 RUNS = 5
 
@@ -70,10 +71,16 @@ def main() -> None:
                 position = serve_demo(edge, **shape)
                 pages = {
                     "dashboard page": "/",
+                    "day page": f"/days/{DAY}",
                     "trades page": "/trades",
                     "position page": f"/positions/{position}",
+                    "journal page": f"/journal?month={DAY[:7]}",
+                    "journal day page": f"/journal/{DAY}",
+                    "imports page": "/imports",
+                    "import report page": f"/imports/{REPORTED_IMPORT}",
                     "plan page": "/plan",
                     "coach page": "/coach",
+                    "settings page": "/settings",
                     "broker connections page": "/settings/brokers",
                 }
                 for workload, path in pages.items():

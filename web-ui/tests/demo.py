@@ -124,12 +124,19 @@ def numbers_of(
 
 
 def serve_demo(
-    edge: StubEdge, *, days: int = 40, rows: int = 12, fills: int = 2, bars: int = 40
+    edge: StubEdge,
+    *,
+    days: int = 40,
+    rows: int = 12,
+    fills: int = 2,
+    bars: int = 40,
+    rejected: int = 2,
 ) -> str:
     """Answer every page's calls; returns the id of the position whose page is served.
 
     `days` trading days in the statistics, `rows` positions per list page, `fills`
-    executions on the position page and `bars` price bars of its chart."""
+    executions on the position page, `bars` price bars of its chart and `rejected` rows
+    in the report of REPORTED_IMPORT."""
     calendar = a_calendar(*trading_days(days))
     page_items = positions(rows)
     shown_id = uuid.uuid4()
@@ -206,17 +213,19 @@ def serve_demo(
     edge.answer("GET", f"/api/v1/journal/entries/{DAY_ENTRY}/attachments", an_attachment_list())
     edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
     waiting = an_import(id=WAITING_IMPORT, status="failed", error=NEEDS_MAPPING)
+    reasons = ["not a number: 'abc'", "a second header row", "no such side: 'hold'"]
     reported = an_import(
         id=REPORTED_IMPORT,
         filename="degiro-2026-02.csv",
-        counts={"new": 1, "duplicate": 0, "rejected": 2},
+        counts={"new": 1, "duplicate": 0, "rejected": rejected},
         rejected_rows=[
             RejectedRow(
-                file="flex-2026-03.csv", line=3, field="Quantity", reason="not a number: 'abc'"
-            ),
-            RejectedRow(
-                file="degiro-2026-02.csv", line=9, field=None, reason="a second header row"
-            ),
+                file="degiro-2026-02.csv",
+                line=3 + 6 * index,
+                field=None if index % 3 == 1 else "Quantity",
+                reason=reasons[index % 3],
+            )
+            for index in range(rejected)
         ],
     )
     edge.answer("GET", "/api/v1/imports", an_import_page(waiting, reported))

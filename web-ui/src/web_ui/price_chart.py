@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,9 +67,10 @@ def _wall_clock(bars: Sequence[Bar], zone: dt.tzinfo) -> list[int]:
     return times
 
 
-def _candle_start(time: int, span: int) -> int:
+def _candle_starts(times: Sequence[int], span: int) -> list[int]:
+    """The start of the `span`-second candle each time falls in (weeks from Monday)."""
     origin = _WEEK_ORIGIN if span == 604_800 else 0
-    return (time - origin) // span * span + origin
+    return [(time - origin) // span * span + origin for time in times]
 
 
 def candle_seconds(interval_seconds: int, times: Sequence[int]) -> int:
@@ -76,36 +78,32 @@ def candle_seconds(interval_seconds: int, times: Sequence[int]) -> int:
     `times` (wall clock) in at most MAX_CANDLES candles; weekly candles when none does."""
     spans = [s for s in CANDLE_SPANS if s >= interval_seconds and s % interval_seconds == 0]
     for span in spans:
-        if len({_candle_start(time, span) for time in times}) <= MAX_CANDLES:
+        if len(set(_candle_starts(times, span))) <= MAX_CANDLES:
             return span
     return spans[-1]
 
 
-def _candles(
-    bars: Sequence[Bar], times: Sequence[int], span: int | None
-) -> tuple[list[dict[str, Any]], list[int]]:
-    """The bars merged into candles `span` seconds long (each bar a candle of its own
-    when `span` is None), and the index of each bar's candle."""
+def _candle(time: int, bars: Sequence[Bar]) -> dict[str, Any]:
+    return {
+        "time": time,
+        "open": float(bars[0].open),
+        "high": float(max(bar.high for bar in bars)),
+        "low": float(min(bar.low for bar in bars)),
+        "close": float(bars[-1].close),
+    }
+
+
+def _merged(bars: Sequence[Bar], starts: Sequence[int]) -> tuple[list[dict[str, Any]], list[int]]:
+    """The bars merged into one candle per run of equal `starts`, and the index of each
+    bar's candle."""
     candles: list[dict[str, Any]] = []
     candle_of: list[int] = []
-    for bar, time in zip(bars, times, strict=True):
-        start = time if span is None else _candle_start(time, span)
-        if candles and candles[-1]["time"] == start:
-            candle = candles[-1]
-            candle["high"] = max(candle["high"], float(bar.high))
-            candle["low"] = min(candle["low"], float(bar.low))
-            candle["close"] = float(bar.close)
-        else:
-            candles.append(
-                {
-                    "time": start,
-                    "open": float(bar.open),
-                    "high": float(bar.high),
-                    "low": float(bar.low),
-                    "close": float(bar.close),
-                }
-            )
-        candle_of.append(len(candles) - 1)
+    first = 0
+    for index in range(1, len(bars) + 1):
+        if index == len(bars) or starts[index] != starts[first]:
+            candle_of.extend([len(candles)] * (index - first))
+            candles.append(_candle(starts[first], bars[first:index]))
+            first = index
     return candles, candle_of
 
 
@@ -123,7 +121,7 @@ def price_chart(
     if not series.bars:
         return None
     zone = _zone(time_zone)
-    bars = sorted(series.bars, key=lambda bar: bar.time)
+    bars = sorted(series.bars, key=attrgetter("time"))
     opens = [bar.time for bar in bars]
     interval = INTERVAL_SECONDS[series.interval]
     span_end = opens[-1] + dt.timedelta(seconds=interval)
@@ -134,7 +132,11 @@ def price_chart(
         else _wall_clock(bars, zone)
     )
     span = candle_seconds(interval, times)
-    candles, candle_of = _candles(bars, times, None if span == interval else span)
+    if span == interval:
+        candles = [_candle(time, [bar]) for bar, time in zip(bars, times, strict=True)]
+        candle_of = list(range(len(bars)))
+    else:
+        candles, candle_of = _merged(bars, _candle_starts(times, span))
     markers = []
     for fill in sorted(position.executions, key=lambda execution: execution.executed_at):
         index = bisect.bisect_right(opens, fill.executed_at) - 1
