@@ -325,6 +325,29 @@ def test_the_position_chart_draws_its_bars_and_fills(
     page.context.close()
 
 
+def test_a_long_holding_is_drawn_in_merged_candles_with_every_fill(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    position = serve_demo(edge, fills=400, bars=2_000)
+    page = open_page(chromium, web_ui_url)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"/positions/{position}")
+
+    page.locator('#price-chart[data-drawn="true"]').wait_for()
+    assert "2000 bars of 1 minute drawn as" in page.get_by_test_id("bars-merged").inner_text()
+    assert page.get_by_test_id("execution-row").count() == 400
+    # The fills scroll in a box of their own rather than stretching the page.
+    box = page.locator("#executions-table").locator("..").bounding_box()
+    assert box is not None
+    assert box["height"] < 900
+    assert serious_violations(page) == []
+    assert errors == []
+    screenshot(page, "position-long-holding-desktop")
+    page.context.close()
+
+
 def test_positions_are_tagged_in_bulk_from_the_keyboard(
     chromium: Browser, web_ui_url: str, edge: StubEdge
 ) -> None:
