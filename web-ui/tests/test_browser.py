@@ -348,6 +348,32 @@ def test_a_long_holding_is_drawn_in_merged_candles_with_every_fill(
     page.context.close()
 
 
+def test_a_positions_tags_are_changed_from_the_keyboard(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    position = serve_demo(edge)
+    retagged = a_position(id=uuid.UUID(position), tags=["breakout", "fomo"])
+    edge.answer("PATCH", f"/api/v1/positions/{position}", retagged)
+    page = open_page(chromium, web_ui_url, "phone")
+    page.goto(f"/positions/{position}")
+
+    field = page.get_by_label("Tags, separated by commas")
+    field.focus()
+    page.keyboard.press("End")
+    page.keyboard.type(", fomo")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Save tags"
+    page.keyboard.press("Enter")
+
+    page.get_by_test_id("tags-notice").wait_for()
+    assert page.get_by_test_id("tag-list").inner_text() == "breakout, fomo"
+    sent = json.loads(edge.received("PATCH", f"/api/v1/positions/{position}")[0].body)
+    assert sent == {"tags": ["breakout", "fomo"]}
+    screenshot(page, "position-tags-phone")
+    assert serious_violations(page) == []
+    page.context.close()
+
+
 def test_positions_are_tagged_in_bulk_from_the_keyboard(
     chromium: Browser, web_ui_url: str, edge: StubEdge
 ) -> None:

@@ -3,13 +3,22 @@ import uuid
 from decimal import Decimal
 
 import httpx
+import pytest
 from bs4 import Tag
 from tradeloop_contracts import PositionBars, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, HTMX, NONCE, SESSION_COOKIE
 from tests.factories import a_journal_entry, a_journal_page, a_position, a_position_bars
-from tests.html import all_by_testid, by_testid, csp_violations, page, text_of
+from tests.html import (
+    all_by_testid,
+    by_testid,
+    csp_violations,
+    page,
+    run_together_attributes,
+    text_of,
+)
 from tests.stub_edge import StubEdge
+from web_ui.positions import typed_tags
 
 
 def serve_position(edge: StubEdge, **overrides: object) -> uuid.UUID:
@@ -340,3 +349,133 @@ class TestPositionBars:
         assert json.loads(data.get_text())["lines"] == [
             {"price": 186.8, "title": "MAE", "color": "#b3261e"}
         ]
+
+
+class TestTypedTags:
+    def test_tags_are_trimmed_blanks_dropped_and_each_kept_once_in_its_first_spelling(
+        self,
+    ) -> None:
+        assert typed_tags(" breakout, FOMO ,, fomo,late entry ,") == [
+            "breakout",
+            "FOMO",
+            "late entry",
+        ]
+
+    def test_nothing_typed_is_no_tags(self) -> None:
+        assert typed_tags("  , ") == []
+
+    def test_a_tag_longer_than_core_takes_is_named(self) -> None:
+        with pytest.raises(ValueError, match="longer than 50 characters"):
+            typed_tags("ok, " + "x" * 51)
+
+    def test_more_tags_than_core_takes_are_refused(self) -> None:
+        with pytest.raises(ValueError, match="at most 50 tags; these are 51"):
+            typed_tags(",".join(f"t{i}" for i in range(51)))
+
+
+class TestPositionTags:
+    def test_the_page_shows_the_tags_and_a_form_holding_them(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = serve_position(edge, tags=["breakout", "A+ setup"])
+
+        section = by_testid(page(browser.get(f"/positions/{position_id}")), "position-tags")
+
+        assert text_of(by_testid(section, "tag-list")) == "breakout, A+ setup"
+        form = by_testid(section, "position-tags-form")
+        assert form["hx-post"] == f"/positions/{position_id}/tags"
+        field = form.find("input", id="position-tags-input")
+        assert isinstance(field, Tag)
+        assert field["value"] == "breakout, A+ setup"
+        assert run_together_attributes(page(browser.get(f"/positions/{position_id}"))) == []
+
+    def test_saving_patches_only_the_tags_and_shows_what_core_kept(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = uuid.uuid4()
+        saved = a_position(id=position_id, tags=["breakout", "fomo"])
+        edge.answer("PATCH", f"/api/v1/positions/{position_id}", saved)
+
+        response = browser.post(
+            f"/positions/{position_id}/tags",
+            data={"tags": "breakout, fomo, FOMO", "shown": ["breakout"]},
+            headers={**HTMX, "idempotency-key": "tags-1"},
+        )
+
+        assert response.status_code == 200
+        [call] = edge.received("PATCH", f"/api/v1/positions/{position_id}")
+        assert json.loads(call.body) == {"tags": ["breakout", "fomo"]}
+        assert call.headers["idempotency-key"] == "tags-1"
+        assert call.headers["x-csrf-token"] == CSRF_TOKEN
+        section = page(response)
+        assert text_of(by_testid(section, "tag-list")) == "breakout, fomo"
+        assert text_of(by_testid(section, "tags-notice")) == "Tags saved."
+
+    def test_an_empty_field_removes_every_tag(self, browser: httpx.Client, edge: StubEdge) -> None:
+        position_id = uuid.uuid4()
+        edge.answer(
+            "PATCH", f"/api/v1/positions/{position_id}", a_position(id=position_id, tags=[])
+        )
+
+        response = browser.post(
+            f"/positions/{position_id}/tags", data={"tags": "", "shown": ["fomo"]}, headers=HTMX
+        )
+
+        [call] = edge.received("PATCH", f"/api/v1/positions/{position_id}")
+        assert json.loads(call.body) == {"tags": []}
+        by_testid(page(response), "no-tags")
+
+    def test_a_tag_too_long_is_refused_next_to_the_field_before_edge_is_asked(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        typed = "breakout, " + "x" * 60
+
+        response = browser.post(
+            f"/positions/{uuid.uuid4()}/tags",
+            data={"tags": typed, "shown": ["breakout"]},
+            headers=HTMX,
+        )
+
+        assert response.status_code == 422
+        soup = page(response)
+        error = soup.find(id="position-tags-error")
+        assert error is not None
+        assert "longer than 50 characters" in error.get_text()
+        field = soup.find("input", id="position-tags-input")
+        assert isinstance(field, Tag)
+        assert field["value"] == typed
+        assert field["aria-invalid"] == "true"
+        assert text_of(by_testid(soup, "tag-list")) == "breakout"
+        assert edge.requests == []
+
+    def test_a_refusal_by_edge_is_shown_next_to_the_field(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = uuid.uuid4()
+        refusal = Problem(
+            title="Unprocessable Content",
+            status=422,
+            errors=[ProblemField(location="body.tags.0", message="Tags cannot contain commas")],
+        )
+        edge.refuse("PATCH", f"/api/v1/positions/{position_id}", refusal)
+
+        response = browser.post(
+            f"/positions/{position_id}/tags", data={"tags": "fine"}, headers=HTMX
+        )
+
+        assert response.status_code == 422
+        error = page(response).find(id="position-tags-error")
+        assert error is not None
+        assert error.get_text() == "Tags cannot contain commas"
+
+    def test_another_traders_position_is_not_found(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = uuid.uuid4()
+        edge.refuse(
+            "PATCH", f"/api/v1/positions/{position_id}", Problem(title="Not Found", status=404)
+        )
+
+        response = browser.post(f"/positions/{position_id}/tags", data={"tags": "x"}, headers=HTMX)
+
+        assert response.status_code == 404

@@ -14,6 +14,7 @@ from tradeloop_contracts import (
     JournalEntryPage,
     PositionBars,
     PositionDetail,
+    PositionUpdate,
     ProblemField,
 )
 
@@ -32,6 +33,30 @@ from web_ui.price_chart import price_chart
 from web_ui.rendering import render
 
 router = APIRouter()
+
+# What core accepts for a position's tags.
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 50
+
+
+def typed_tags(text: str) -> list[str]:
+    """The comma-separated tags typed, trimmed, blanks dropped, each once (a tag is the
+    same in any case; its first spelling is kept).
+
+    Raises ValueError naming the tag or count that core would refuse."""
+    tags: list[str] = []
+    seen: set[str] = set()
+    for part in text.split(","):
+        tag = part.strip()
+        if not tag or tag.casefold() in seen:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ValueError(f"“{tag[:20]}…” is longer than {MAX_TAG_LENGTH} characters")
+        seen.add(tag.casefold())
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"A position takes at most {MAX_TAGS} tags; these are {len(tags)}")
+    return tags
 
 
 async def _bars(
@@ -128,3 +153,58 @@ async def add_reflection(
         {"entry": entry, "user": user, "position_id": position_id, "values": {}, "errors": {}},
         status_code=201,
     )
+
+
+def _tags_section(
+    request: Request,
+    position_id: UUID,
+    tags: list[str],
+    typed: str,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "fragments/position_tags.html",
+        {
+            "position_id": position_id,
+            "tags": tags,
+            "typed": typed,
+            "error": error,
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/positions/{position_id}/tags", response_class=HTMLResponse)
+async def set_tags(
+    request: Request, position_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """Replace the position's tags with those typed, and answer with its tags section."""
+    form = await request.form()
+    typed = str(form.get("tags") or "")
+    shown = [str(tag) for tag in form.getlist("shown")]
+    try:
+        tags = typed_tags(typed)
+    except ValueError as exc:
+        return _tags_section(request, position_id, shown, typed, error=str(exc), status_code=422)
+    try:
+        answer = await edge.send(
+            browser, "PATCH", f"/api/v1/positions/{position_id}", body=PositionUpdate(tags=tags)
+        )
+    except EdgeProblemError as exc:
+        refusal = next(
+            (error.message for error in exc.problem.errors or [] if "tags" in error.location),
+            exc.problem.detail or exc.problem.title,
+        )
+        return _tags_section(
+            request, position_id, shown, typed, error=refusal, status_code=exc.problem.status
+        )
+    except EdgeUnavailableError:
+        unreachable = "Not saved: Tradeloop could not be reached. Try again."
+        return _tags_section(request, position_id, shown, typed, error=unreachable, status_code=502)
+    saved = parse(answer, PositionDetail).tags
+    return _tags_section(request, position_id, saved, ", ".join(saved), notice="Tags saved.")
