@@ -246,3 +246,21 @@ class TestManyBars:
         assert [candle["time"] for candle in chart["bars"]] == [
             chart_time(bar.time, new_york) for bar in series.bars
         ]
+
+    def test_the_hour_a_wall_clock_repeats_is_folded_so_times_keep_ascending(self) -> None:
+        # New York falls back at 06:00 UTC on 1 November 2026: 01:00-01:59 comes twice.
+        start = dt.datetime(2026, 11, 1, 5, 0, tzinfo=dt.UTC)
+        series = minute_bars(120, start=start)
+        repeated = fill(executed_at=start + dt.timedelta(minutes=90))
+        held = a_position(id=POSITION, executions=[repeated])
+
+        chart = price_chart(series, held, "America/New_York")
+
+        assert chart is not None
+        times = [candle["time"] for candle in chart["bars"]]
+        assert times == sorted(set(times))
+        assert len(times) == 60
+        folded = series.bars[59:]
+        assert chart["bars"][-1]["high"] == float(max(bar.high for bar in folded))
+        assert chart["bars"][-1]["close"] == float(series.bars[-1].close)
+        assert chart["markers"][0]["time"] == times[-1]

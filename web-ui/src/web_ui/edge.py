@@ -134,7 +134,7 @@ class EdgeClient:
         self, browser: BrowserContext, path: str, *, accept: str = "*/*"
     ) -> httpx.Response:
         """edge's successful answer to `GET path` with its body still to come: read it with
-        `aiter_raw()` and `aclose()` it. Raises as `send` does."""
+        `aiter_bytes()` and `aclose()` it. Raises as `send` does."""
         outgoing = {**browser.forwarded, "accept": accept}
         outgoing.pop("idempotency-key", None)
         request = self._http.build_request("GET", path, headers=outgoing)

@@ -95,12 +95,16 @@ def _candle(time: int, bars: Sequence[Bar]) -> dict[str, Any]:
 
 def _merged(bars: Sequence[Bar], starts: Sequence[int]) -> tuple[list[dict[str, Any]], list[int]]:
     """The bars merged into one candle per run of equal `starts`, and the index of each
-    bar's candle."""
+    bar's candle.
+
+    The chart needs its times strictly ascending, but a wall clock repeats an hour when
+    daylight saving time ends: bars whose start is not after their candle's are folded
+    into it."""
     candles: list[dict[str, Any]] = []
     candle_of: list[int] = []
     first = 0
     for index in range(1, len(bars) + 1):
-        if index == len(bars) or starts[index] != starts[first]:
+        if index == len(bars) or starts[index] > starts[first]:
             candle_of.extend([len(candles)] * (index - first))
             candles.append(_candle(starts[first], bars[first:index]))
             first = index
@@ -114,8 +118,8 @@ def price_chart(
     while held), or None when there are no bars.
 
     More bars than MAX_CANDLES are merged into longer candles (the first bar's open, the
-    highest high, the lowest low, the last bar's close), so every fill price still lies
-    within its candle. Each fill is marked at its price on the candle of the bar it
+    highest high, the lowest low, the last bar's close), so a candle spans every price
+    its bars reached. Each fill is marked at its price on the candle of the bar it
     happened in; a fill outside the bars' span is left off the chart (the executions
     table still lists it)."""
     if not series.bars:
@@ -132,11 +136,7 @@ def price_chart(
         else _wall_clock(bars, zone)
     )
     span = candle_seconds(interval, times)
-    if span == interval:
-        candles = [_candle(time, [bar]) for bar, time in zip(bars, times, strict=True)]
-        candle_of = list(range(len(bars)))
-    else:
-        candles, candle_of = _merged(bars, _candle_starts(times, span))
+    candles, candle_of = _merged(bars, times if span == interval else _candle_starts(times, span))
     markers = []
     for fill in sorted(position.executions, key=lambda execution: execution.executed_at):
         index = bisect.bisect_right(opens, fill.executed_at) - 1
