@@ -185,8 +185,8 @@ async def set_tags(
 ) -> HTMLResponse:
     """Replace the position's tags with those typed, and answer with its tags section."""
     form = await request.form()
-    typed = str(form.get("tags") or "")
-    shown = [str(tag) for tag in form.getlist("shown")]
+    typed = form_values(form, ("tags",)).get("tags", "")
+    shown = [tag for tag in form.getlist("shown") if isinstance(tag, str)]
     try:
         tags = typed_tags(typed)
     except ValueError as exc:
