@@ -111,6 +111,9 @@ def core(core_stub: tuple[CoreStub, str]) -> CoreStub:
     stub.jwks_down = False
     stub.created.clear()
     stub.create_delay = 0.0
+    stub.hold_creates = False
+    stub.create_started.clear()
+    stub.release_creates.clear()
     stub.bus_url = None
     return stub
 

@@ -111,6 +111,10 @@ class CoreStub:
     # Accounts created through POST /v1/accounts, and how long each creation takes.
     created: list[dict[str, Any]] = field(default_factory=list)
     create_delay: float = 0.0
+    # While `hold_creates`, a creation says it started and waits until `release_creates`.
+    hold_creates: bool = False
+    create_started: threading.Event = field(default_factory=threading.Event)
+    release_creates: threading.Event = field(default_factory=threading.Event)
     # When set, an upload publishes `import.failed.v1` for its user on this bus.
     bus_url: str | None = None
     # Personal API tokens core would accept, and whose they are.
@@ -209,6 +213,9 @@ class CoreStub:
             body = await request.json()
             if self.create_delay:
                 await asyncio.sleep(self.create_delay)
+            if self.hold_creates:
+                self.create_started.set()
+                await asyncio.to_thread(self.release_creates.wait, 10)
             if body.get("name") == "":
                 return problem(422, "An account needs a name.")
             account = {

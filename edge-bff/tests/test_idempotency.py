@@ -5,6 +5,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from pydantic import ValidationError
@@ -181,15 +182,16 @@ class TestConcurrentRepeats:
     async def test_a_repeat_in_flight_is_409_and_another_payload_in_flight_is_422(
         self, http: httpx.AsyncClient, core: CoreStub, user: tuple[str, str]
     ) -> None:
-        core.create_delay = 0.5
+        core.hold_creates = True
         headers = _bearer(core, user[1], "slow")
         first = asyncio.create_task(
             http.post("/api/v1/accounts", json={"name": "a"}, headers=headers)
         )
-        await asyncio.sleep(0.2)
+        assert await anyio.to_thread.run_sync(core.create_started.wait, 10)
 
         same = await http.post("/api/v1/accounts", json={"name": "a"}, headers=headers)
         other = await http.post("/api/v1/accounts", json={"name": "b"}, headers=headers)
+        core.release_creates.set()
 
         assert (await first).status_code == 201
         assert same.status_code == 409

@@ -8,42 +8,6 @@ from .conftest import Browser, FakeBus, FakeClock, make_client, session_cookie_o
 from .stubs import closed_url
 
 
-class TestSecurityHeaders:
-    def test_pages_carry_every_security_header_and_a_nonce_web_ui_receives(
-        self, browser: Browser
-    ) -> None:
-        response = browser.open_page("/journal")
-
-        csp = response.headers["content-security-policy"]
-        nonce = response.json()["headers"]["x-csp-nonce"]
-        assert f"script-src 'nonce-{nonce}' 'strict-dynamic'" in csp
-        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
-            assert directive in csp
-        assert response.headers["strict-transport-security"] == (
-            "max-age=63072000; includeSubDomains"
-        )
-        assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
-        assert response.headers["cross-origin-opener-policy"] == "same-origin"
-        assert response.headers["cross-origin-resource-policy"] == "same-origin"
-        assert "permissions-policy" in response.headers
-        assert response.headers["cache-control"] == "no-store"
-
-    def test_every_response_gets_a_fresh_nonce(self, browser: Browser) -> None:
-        first = browser.open_page().headers["content-security-policy"]
-        second = browser.open_page().headers["content-security-policy"]
-
-        assert first != second
-
-    def test_api_problems_carry_the_headers_too(self, client: TestClient) -> None:
-        response = client.get("/api/v1/me")
-
-        assert response.status_code == 401
-        assert response.headers["content-type"] == "application/problem+json"
-        assert "content-security-policy" in response.headers
-        assert response.headers["x-content-type-options"] == "nosniff"
-
-
 class TestPageProxy:
     def test_first_visit_gets_an_anonymous_session_cookie_with_strict_attributes(
         self, client: TestClient

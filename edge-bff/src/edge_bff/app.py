@@ -15,7 +15,7 @@ from . import api, auth, health, pages, sockets, telemetry
 from .clock import Clock, SystemClock
 from .config import Settings
 from .csrf import CsrfMiddleware, CsrfTokens
-from .errors import AppError, app_error_handler, http_error_handler, unexpected_error_handler
+from .errors import AppError, UnexpectedErrorMiddleware, app_error_handler, http_error_handler
 from .headers import SecurityHeadersMiddleware
 from .idempotency.middleware import IdempotencyMiddleware
 from .idempotency.store import open_idempotency_store
@@ -125,6 +125,7 @@ def create_app(
             # Outermost: every answer is measured and traced, refusals included.
             Middleware(TelemetryMiddleware, service=telemetry.SERVICE),
             Middleware(SecurityHeadersMiddleware),
+            Middleware(UnexpectedErrorMiddleware),
             Middleware(SessionMiddleware, sessions=sessions),
             Middleware(
                 RateLimitMiddleware,
@@ -146,7 +147,6 @@ def create_app(
         exception_handlers={
             AppError: app_error_handler,
             HTTPException: http_error_handler,
-            Exception: unexpected_error_handler,
         },
         lifespan=lifespan,
     )

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tradeloop_contracts import PROBLEM_CONTENT_TYPE, Problem, ProblemField
+
+log = logging.getLogger(__name__)
+
+# Failures of the session, key and bucket stores: the edge cannot vouch for anyone now.
+STORE_ERRORS = (RedisError, sqlite3.Error, OSError)
 
 _TITLES = {
     400: "Bad request",
@@ -85,6 +93,42 @@ async def http_error_handler(_request: Request, exc: Exception) -> Response:
     return problem_response(status, getattr(exc, "detail", None))
 
 
-async def unexpected_error_handler(_request: Request, _exc: Exception) -> Response:
-    """Never leak a stack trace: an unexpected failure is a bare 500 problem."""
-    return problem_response(500, "The edge failed to handle this request.")
+class UnexpectedErrorMiddleware:
+    """Answers a failure no handler caught with a problem, never a stack trace: 503 with
+    `Retry-After` when a store is unreachable, 500 otherwise.
+
+    It sits inside the security-headers middleware (Starlette's own last-resort handler sits
+    outside every middleware), so these answers carry the headers like any other. The
+    failure itself goes to the log.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise  # half an answer is out: only dropping the connection is left
+            if isinstance(exc, STORE_ERRORS):
+                log.exception("a store is unreachable")
+                response = problem_response(
+                    503,
+                    "The edge cannot reach its session store; retry shortly.",
+                    headers={"retry-after": "5"},
+                )
+            else:
+                log.exception("request failed")
+                response = problem_response(500, "The edge failed to handle this request.")
+            await response(scope, receive, send)

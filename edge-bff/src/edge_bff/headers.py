@@ -48,7 +48,8 @@ class SecurityHeadersMiddleware:
         attach_context(scope, context)
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            # A refused WebSocket upgrade is an HTTP answer too.
+            if message["type"] in ("http.response.start", "websocket.http.response.start"):
                 headers = MutableHeaders(scope=message)
                 for name, value in _STATIC_HEADERS.items():
                     headers[name] = value
