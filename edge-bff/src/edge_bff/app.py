@@ -77,8 +77,11 @@ def create_app(
             ttl_seconds=settings.jwks_cache_seconds,
             cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
         )
+        # Warm the key cache now, so the first request does not fetch it.
+        jwks.refresh_in_background()
         verifier = TokenVerifier(
             jwks,
+            algorithm=settings.jwt_algorithm,
             issuer=settings.issuer,
             audience=settings.audience,
             leeway_seconds=settings.jwt_leeway_seconds,
@@ -108,6 +111,7 @@ def create_app(
         finally:
             await live.stop()
             await upstreams.aclose()
+            await jwks.aclose()
             await jwks_client.aclose()
             await store.close()
             await idempotency.close()

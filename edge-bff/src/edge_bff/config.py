@@ -9,6 +9,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_CSRF_PEPPER = "dev-edge-csrf-pepper-change-me"
 
+# The issuer's one signing algorithm must be asymmetric: with an HMAC algorithm the issuer's
+# public key would become a shared secret anyone could sign with (and `none` signs nothing).
+JwtAlgorithm = Literal[
+    "EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"
+]
+
 
 class Settings(BaseSettings):
     """Every setting of the edge; development defaults run everything on one machine."""
@@ -33,6 +39,7 @@ class Settings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8010/.well-known/jwks.json"
     issuer: str = "tradeloop-core"
     audience: str = "tradeloop-api"
+    jwt_algorithm: JwtAlgorithm = "EdDSA"
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=60)
     jwks_cache_seconds: int = Field(default=600, gt=0)
     jwks_refetch_cooldown_seconds: int = Field(default=30, ge=0)

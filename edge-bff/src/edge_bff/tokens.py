@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -12,9 +13,10 @@ from typing import Any
 import httpx
 import jwt
 
+from .config import JwtAlgorithm
+
 log = logging.getLogger(__name__)
 
-ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256"})
 # Header parameters that would let a token choose its own key or semantics.
 FORBIDDEN_HEADERS = frozenset({"crit", "jku", "x5u", "jwk", "x5c"})
 
@@ -33,11 +35,12 @@ class VerifiedToken:
 
 
 class JwksCache:
-    """The issuer's signing keys, cached.
+    """The issuer's signing keys, cached; requests never wait on the issuer for a known key.
 
-    Keys are refreshed after `ttl_seconds`. A token with an unknown `kid` triggers at most one
-    refetch at a time (single flight), and not more often than every `cooldown_seconds`, so a
-    flood of random kids costs one fetch. While the issuer is down the last good set is kept.
+    A key set older than `ttl_seconds` keeps serving while a background task fetches the new
+    one. A token with an unknown `kid` waits for one refetch, shared by every request that
+    needs it (single flight) and not more often than every `cooldown_seconds`, so a flood of
+    random kids costs one fetch. While the issuer is down the last good set is kept.
     """
 
     def __init__(
@@ -58,6 +61,7 @@ class JwksCache:
         self._fetched_at: float | None = None
         self._last_attempt: float | None = None
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
         self.fetch_count = 0
 
     async def _fetch(self) -> None:
@@ -81,15 +85,29 @@ class JwksCache:
             self._monotonic() - self._last_attempt >= self._cooldown
         )
 
+    async def _fetch_if_stale(self) -> None:
+        async with self._lock:
+            if self._is_stale() and self._may_refetch():
+                await self._fetch()
+
+    def refresh_in_background(self) -> None:
+        """Start fetching the key set unless a fetch runs or the cooldown forbids it."""
+        busy = self._lock.locked() or (self._background is not None and not self._background.done())
+        if not busy and self._may_refetch():
+            self._background = asyncio.create_task(self._fetch_if_stale())
+
     async def key(self, kid: str) -> jwt.PyJWK | None:
         """The key with this id, or None when the issuer does not (or cannot now) name it."""
+        known = self._keys.get(kid)
+        if known is not None:
+            if self._is_stale():
+                self.refresh_in_background()
+            return known
         # Wait for a fetch already in flight rather than answer from the old set.
-        if (kid not in self._keys or self._is_stale()) and (
-            self._lock.locked() or self._may_refetch()
-        ):
+        if self._lock.locked() or self._may_refetch():
             async with self._lock:
                 # Another request may have fetched while this one waited for the lock.
-                if (kid not in self._keys or self._is_stale()) and self._may_refetch():
+                if kid not in self._keys and self._may_refetch():
                     await self._fetch()
         return self._keys.get(kid)
 
@@ -101,12 +119,28 @@ class JwksCache:
                     await self._fetch()
         return bool(self._keys)
 
+    async def aclose(self) -> None:
+        """Stop a background fetch still running."""
+        if self._background is not None:
+            self._background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._background
+
 
 class TokenVerifier:
     """Checks signature, algorithm, issuer, audience and expiry of access tokens."""
 
-    def __init__(self, keys: JwksCache, *, issuer: str, audience: str, leeway_seconds: int) -> None:
+    def __init__(
+        self,
+        keys: JwksCache,
+        *,
+        algorithm: JwtAlgorithm,
+        issuer: str,
+        audience: str,
+        leeway_seconds: int,
+    ) -> None:
         self._keys = keys
+        self._algorithm = algorithm
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
@@ -118,7 +152,7 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise InvalidTokenError("malformed token") from exc
         algorithm = header.get("alg")
-        if algorithm not in ALLOWED_ALGORITHMS:
+        if algorithm != self._algorithm:
             raise InvalidTokenError("algorithm not allowed")
         if FORBIDDEN_HEADERS & header.keys():
             raise InvalidTokenError("forbidden header parameter")
@@ -138,6 +172,7 @@ class TokenVerifier:
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=self._leeway,
+                # nbf is checked (with the same leeway) whenever a token carries it.
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError as exc:
