@@ -37,13 +37,29 @@ def _bearer(core: CoreStub, user_id: str, key: str | None = None) -> dict[str, s
     return headers
 
 
+SOME_ID = "0b9d7a52-3f4e-4f59-9a57-0c6f1f1f2a10"
+
+
 class TestIdempotencyKeys:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/imports",
+            f"/api/v1/imports/{SOME_ID}/mapping",
+            "/api/v1/accounts",
+            "/api/v1/journal/entries",
+            "/api/v1/tags",
+            "/api/v1/column-mappings",
+            f"/api/v1/broker-connections/{SOME_ID}/sync",
+            f"/api/v1/positions/{SOME_ID}/attachments",
+            f"/api/v1/journal/entries/{SOME_ID}/attachments",
+            "/api/v1/coach/chat",
+        ],
+    )
     def test_a_create_without_a_key_is_a_400_problem_naming_the_header(
-        self, client: TestClient, core: CoreStub, user: tuple[str, str]
+        self, client: TestClient, core: CoreStub, user: tuple[str, str], path: str
     ) -> None:
-        response = client.post(
-            "/api/v1/accounts", json={"name": "a"}, headers=_bearer(core, user[1])
-        )
+        response = client.post(path, json={"name": "a"}, headers=_bearer(core, user[1]))
 
         assert response.status_code == 400
         assert response.headers["content-type"] == "application/problem+json"
@@ -64,8 +80,10 @@ class TestIdempotencyKeys:
         self, client: TestClient, core: CoreStub, user: tuple[str, str]
     ) -> None:
         response = client.post("/api/v1/notes", json={}, headers=_bearer(core, user[1]))
+        preview = client.post("/api/v1/plan/preview", json={}, headers=_bearer(core, user[1]))
 
         assert response.status_code == 200
+        assert preview.status_code == 200
 
     def test_a_repeat_replays_the_first_status_and_body_without_reaching_core(
         self, client: TestClient, core: CoreStub, user: tuple[str, str]

@@ -19,14 +19,15 @@ from ..errors import problem_response
 from ..runtime import runtime_of
 from .store import Claimed, Completed, IdempotencyStore, InFlight, StoredResponse
 
-# Non-idempotent creates: a retry without a key could create a second import, account or
-# journal entry, so the key is required there.
-REQUIRED_ROUTES = frozenset(
-    {
-        ("POST", "/api/v1/imports"),
-        ("POST", "/api/v1/accounts"),
-        ("POST", "/api/v1/journal/entries"),
-    }
+# Non-idempotent creates and actions: a retry without a key could create a second import,
+# account, entry, tag, mapping or attachment, start a second sync or import run, or ask the
+# coach twice, so the key is required there.
+REQUIRED_ROUTES = re.compile(
+    r"^POST /api/v1/("
+    r"imports|imports/[^/]+/mapping|accounts|journal/entries|tags|column-mappings"
+    r"|broker-connections/[^/]+/sync|(positions|journal/entries)/[^/]+/attachments"
+    r"|coach/chat"
+    r")$"
 )
 METHODS = frozenset({"POST", "PATCH"})
 # Answers of the auth routes carry tokens and start sessions: never stored or replayed.
@@ -168,7 +169,7 @@ class IdempotencyMiddleware:
         key = headers.get("idempotency-key")
         method, path = scope["method"], scope["path"]
         if key is None:
-            if (method, path) in REQUIRED_ROUTES:
+            if REQUIRED_ROUTES.match(f"{method} {path}"):
                 await self._problem(
                     scope, receive, send, 400, f"{method} {path} needs an Idempotency-Key header."
                 )
