@@ -188,6 +188,14 @@ class CoreStub:
             self.refresh_tokens.pop(body["refresh_token"], None)
             return Response(status_code=204)
 
+        async def change_password(request: Request) -> Response:
+            if self._user_of(request) is None:
+                return problem(401, "No valid token.")
+            body = await request.json()
+            if body.get("current_password") != PASSWORD:
+                return problem(422, "The current password is not right.")
+            return Response(status_code=204)
+
         async def me(request: Request) -> Response:
             user_id = self._user_of(request)
             if user_id is None:
@@ -269,6 +277,7 @@ class CoreStub:
                 Route("/v1/auth/login", login, methods=["POST"]),
                 Route("/v1/auth/refresh", refresh, methods=["POST"]),
                 Route("/v1/auth/logout", logout, methods=["POST"]),
+                Route("/v1/auth/password", change_password, methods=["POST"]),
                 Route("/v1/me", me, methods=["GET", "DELETE"]),
                 Route("/v1/statistics", statistics),
                 Route("/v1/positions", positions),

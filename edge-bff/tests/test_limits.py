@@ -33,6 +33,20 @@ def _bearer(core: CoreStub, user_id: str) -> dict[str, str]:
 
 
 class TestRateLimits:
+    def test_guessing_the_current_password_is_cut_off_too(
+        self, strict_client: TestClient, core: CoreStub, user: tuple[str, str]
+    ) -> None:
+        attempts = [
+            strict_client.post(
+                "/api/v1/auth/password",
+                json={"current_password": "a guess", "new_password": "a brand new passphrase"},
+                headers=_bearer(core, user[1]),
+            )
+            for _ in range(3)
+        ]
+
+        assert [attempt.status_code for attempt in attempts] == [422, 422, 429]
+
     def test_password_guessing_is_cut_off_with_429_and_retry_after(
         self, strict_client: TestClient, user: tuple[str, str]
     ) -> None:

@@ -76,6 +76,21 @@ class TestSessionStores:
         assert await store.get(other.id) is not None
         assert await service.end_all("u1") == []
 
+    async def test_ending_a_users_other_sessions_keeps_the_one_named(
+        self, store: SessionStore
+    ) -> None:
+        service = SessionService(store, FakeClock(), idle_seconds=1800, absolute_seconds=43200)
+        laptop = await service.log_in(None, user_id="u1", access_token="a1", refresh_token="r1")
+        phone = await service.log_in(None, user_id="u1", access_token="a2", refresh_token="r2")
+
+        refresh_tokens = await service.end_all("u1", keep=laptop)
+
+        assert refresh_tokens == ["r2"]
+        assert await store.get(phone.id) is None
+        assert await service.load(laptop.id) is not None
+        # The kept session is still known as the user's: logging out everywhere reaches it.
+        assert await service.end_all("u1") == ["r1"]
+
     async def test_a_request_in_flight_does_not_revive_an_ended_session(
         self, store: SessionStore
     ) -> None:

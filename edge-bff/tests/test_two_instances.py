@@ -18,7 +18,7 @@ from edge_bff.app import create_app
 from edge_bff.config import Settings
 
 from .conftest import ORIGIN, TEST_REDIS_URL, Browser, FakeClock
-from .stubs import CoreStub
+from .stubs import PASSWORD, CoreStub
 
 
 @pytest.fixture
@@ -118,6 +118,50 @@ class TestTwoInstancesOnOneRedis:
         assert laptop.request("GET", "/api/v1/positions").status_code == 401
         # Both sessions' refresh-token families ended at core.
         assert user[1] not in core.refresh_tokens.values()
+
+    def test_a_password_change_through_a_ends_the_other_sessions_and_their_sockets_on_b(
+        self, instances: tuple[TestClient, TestClient], user: tuple[str, str]
+    ) -> None:
+        client_a, client_b = instances
+        laptop, stolen = Browser(client_a), Browser(client_b)
+        laptop.log_in(user[0])
+        stolen.log_in(user[0])
+
+        with (
+            client_b.websocket_connect("/ws", headers=_socket_headers(stolen)) as stolen_socket,
+            client_b.websocket_connect("/ws", headers=_socket_headers(laptop)) as own_socket,
+        ):
+            changed = laptop.request(
+                "POST",
+                "/api/v1/auth/password",
+                json={"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+            )
+            closed = _close_of(stolen_socket)
+            # The changer's own socket carries on: heartbeats keep coming.
+            still_open = json.loads(own_socket.receive_text())
+
+        assert changed.status_code == 204
+        assert closed == (1008, "password changed")
+        assert still_open == {"type": "heartbeat"}
+        assert stolen.request("GET", "/api/v1/positions").status_code == 401
+        assert laptop.request("GET", "/api/v1/positions").status_code == 200
+
+    def test_a_refused_password_change_ends_nothing(
+        self, instances: tuple[TestClient, TestClient], user: tuple[str, str]
+    ) -> None:
+        client_a, client_b = instances
+        laptop, phone = Browser(client_a), Browser(client_b)
+        laptop.log_in(user[0])
+        phone.log_in(user[0])
+
+        refused = laptop.request(
+            "POST",
+            "/api/v1/auth/password",
+            json={"current_password": "a guess", "new_password": "a brand new passphrase"},
+        )
+
+        assert refused.status_code == 422
+        assert phone.request("GET", "/api/v1/positions").status_code == 200
 
     def test_a_deleted_user_loses_every_socket_and_session_on_both_instances(
         self,

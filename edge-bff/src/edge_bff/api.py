@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tradeloop_contracts import Dashboard, DashboardPart, InsightList, PositionPage, Statistics
 
-from .auth import end_browser_session
+from .auth import end_browser_session, end_other_sessions
 from .bodies import is_json
 from .runtime import backend_headers, runtime_of
 from .upstreams import filtered_headers, forward
@@ -67,6 +67,8 @@ async def proxy_core(request: Request) -> Response:
     if (request.method, path) == ("DELETE", "me") and response.status_code == 204:
         # The trader is gone: so are their session and its sockets.
         await end_browser_session(request)
+    if (request.method, path) == ("POST", "auth/password") and response.status_code == 204:
+        await end_other_sessions(request)
     return response
 
 

@@ -24,7 +24,7 @@ from tradeloop_contracts.telemetry import bind_user
 from .bodies import read_body, wire_json
 from .context import context_of
 from .errors import AppError
-from .live import LOGGED_OUT
+from .live import LOGGED_OUT, PASSWORD_CHANGED
 from .runtime import Runtime, backend_headers, runtime_of
 from .tokens import InvalidTokenError
 
@@ -122,6 +122,23 @@ async def end_browser_session(request: Request) -> None:
         await runtime.live.end_session(context.session.id)
         context.session = None
         log.info("session ended")
+
+
+async def end_other_sessions(request: Request) -> None:
+    """After a password change: every other browser session of the trader ends here, with
+    its sockets on every instance (core has already ended their refresh-token families)."""
+    runtime = runtime_of(request)
+    credentials = await runtime.authenticator.require(request)
+    if credentials.user_id is None:
+        return
+    current = context_of(request.scope).session
+    ended = await runtime.sessions.end_all(credentials.user_id, keep=current)
+    await runtime.live.end_user(
+        credentials.user_id,
+        PASSWORD_CHANGED,
+        spare_session_id=current.id if current is not None else None,
+    )
+    log.info("password changed; other sessions ended", extra={"sessions_ended": len(ended)})
 
 
 async def logout(request: Request) -> Response:

@@ -38,6 +38,7 @@ _TAIL_FAMILIES = (*USER_FAMILIES, "user")
 # Close reasons (code 1008) a client can tell apart.
 LOGGED_OUT = "logged out"
 ACCOUNT_DELETED = "account deleted"
+PASSWORD_CHANGED = "password changed"
 # How long a reconnecting socket's catch-up read waits for more before it is caught up.
 _CATCH_UP_IDLE_SECONDS = 0.5
 _RETRY_DELAY_SECONDS = 1.0
@@ -207,9 +208,13 @@ class LiveEvents:
         """Close (1008) every socket opened by this session, on every instance: it logged out."""
         await self._revoke(Revocation(LOGGED_OUT, session_key=storage_key(session_id)))
 
-    async def end_user(self, user_id: str, reason: str) -> None:
-        """Close (1008) every socket of this user, on every instance."""
-        await self._revoke(Revocation(reason, user_id=user_id))
+    async def end_user(
+        self, user_id: str, reason: str, *, spare_session_id: str | None = None
+    ) -> None:
+        """Close (1008) every socket of this user, on every instance, but those opened by the
+        session `spare_session_id`."""
+        spare = storage_key(spare_session_id) if spare_session_id is not None else None
+        await self._revoke(Revocation(reason, user_id=user_id, spare_session_key=spare))
 
     async def _revoke(self, revocation: Revocation) -> None:
         self._apply(revocation)
@@ -223,7 +228,14 @@ class LiveEvents:
         else:
             candidates = [s for group in self._subscribers.values() for s in group]
         for subscriber in candidates:
-            if revocation.session_key is None or subscriber.session_key == revocation.session_key:
+            spared = (
+                revocation.spare_session_key is not None
+                and subscriber.session_key == revocation.spare_session_key
+            )
+            named = (
+                revocation.session_key is None or subscriber.session_key == revocation.session_key
+            )
+            if named and not spared:
                 subscriber.close(1008, revocation.reason)
 
     async def catch_up(self, user_id: str, after: str) -> AsyncIterator[Delivery]:

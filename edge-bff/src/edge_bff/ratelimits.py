@@ -20,7 +20,13 @@ from .runtime import runtime_of
 
 # Routes that take a password: limited far more strictly, per IP, against guessing.
 AUTH_ROUTES = frozenset(
-    {"/api/v1/auth/login", "/api/v1/auth/signup", "/api/v1/auth/token", "/api/v1/auth/refresh"}
+    {
+        "/api/v1/auth/login",
+        "/api/v1/auth/signup",
+        "/api/v1/auth/token",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/password",
+    }
 )
 _UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 

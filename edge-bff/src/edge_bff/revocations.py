@@ -19,11 +19,13 @@ _RETRY_DELAY_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class Revocation:
-    """Close the sockets of one session (named by its storage key) or of a whole user."""
+    """Close the sockets of one session (named by its storage key) or of a whole user, but
+    those of the session `spare_session_key` names."""
 
     reason: str
     session_key: str | None = None
     user_id: str | None = None
+    spare_session_key: str | None = None
 
     def to_json(self) -> str:
         """The message sent between instances (a hashed session key, never a session id)."""
@@ -37,6 +39,7 @@ class Revocation:
             reason=str(fields["reason"]),
             session_key=fields.get("session_key"),
             user_id=fields.get("user_id"),
+            spare_session_key=fields.get("spare_session_key"),
         )
 
 

@@ -65,14 +65,20 @@ class RedisSessionStore:
         """Forget the session (its entry in the user's set goes when the set is next read)."""
         await self._redis.delete(self._key(session_id))
 
-    async def delete_user_sessions(self, user_id: str) -> list[str]:
-        """Forget every session of the user; the refresh tokens they held."""
+    async def delete_user_sessions(self, user_id: str, *, keep: str | None = None) -> list[str]:
+        """Forget every session of the user but `keep`; the refresh tokens they held."""
         user_key = self._user_key(user_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.smembers(user_key)
             pipe.delete(user_key)
             members, _ = await pipe.execute()
-        keys = sorted(member.decode() for member in members)
+        kept = self._key(keep) if keep is not None else None
+        if kept is not None and kept.encode() in members:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.sadd(user_key, kept)
+                pipe.expire(user_key, self._ttl)
+                await pipe.execute()
+        keys = sorted(member.decode() for member in members if member.decode() != kept)
         if not keys:
             return []
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -113,6 +113,8 @@ class SessionService:
         """Delete the session."""
         await self.store.delete(session.id)
 
-    async def end_all(self, user_id: str) -> list[str]:
-        """Delete every session of the user; the refresh tokens they held."""
-        return await self.store.delete_user_sessions(user_id)
+    async def end_all(self, user_id: str, *, keep: Session | None = None) -> list[str]:
+        """Delete every session of the user (but `keep`); the refresh tokens they held."""
+        return await self.store.delete_user_sessions(
+            user_id, keep=keep.id if keep is not None else None
+        )

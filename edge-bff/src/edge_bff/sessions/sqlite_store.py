@@ -68,10 +68,12 @@ class SqliteSessionStore:
         with self._connect() as connection:
             connection.execute("DELETE FROM sessions WHERE key = ?", (storage_key(session_id),))
 
-    def _delete_user_sessions(self, user_id: str) -> list[str]:
+    def _delete_user_sessions(self, user_id: str, keep: str | None) -> list[str]:
+        kept = storage_key(keep) if keep is not None else ""
         with self._connect() as connection:
             rows = connection.execute(
-                "DELETE FROM sessions WHERE user_id = ? RETURNING record", (user_id,)
+                "DELETE FROM sessions WHERE user_id = ? AND key != ? RETURNING record",
+                (user_id, kept),
             ).fetchall()
         tokens = [json.loads(row[0]).get("refresh_token") for row in rows]
         return [token for token in tokens if token]
@@ -96,9 +98,9 @@ class SqliteSessionStore:
         """Forget the session."""
         await asyncio.to_thread(self._delete, session_id)
 
-    async def delete_user_sessions(self, user_id: str) -> list[str]:
-        """Forget every session of the user; the refresh tokens they held."""
-        return await asyncio.to_thread(self._delete_user_sessions, user_id)
+    async def delete_user_sessions(self, user_id: str, *, keep: str | None = None) -> list[str]:
+        """Forget every session of the user but `keep`; the refresh tokens they held."""
+        return await asyncio.to_thread(self._delete_user_sessions, user_id, keep)
 
     async def ping(self) -> None:
         """Raise sqlite3.Error when the file cannot be read."""

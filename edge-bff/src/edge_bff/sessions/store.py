@@ -74,9 +74,9 @@ class SessionStore(Protocol):
         """Forget the session; deleting an unknown id is not an error."""
         ...
 
-    async def delete_user_sessions(self, user_id: str) -> list[str]:
-        """Forget every session of the user; the refresh tokens they held, so their
-        families can be revoked."""
+    async def delete_user_sessions(self, user_id: str, *, keep: str | None = None) -> list[str]:
+        """Forget every session of the user but the one with id `keep`; the refresh tokens
+        they held, so their families can be revoked."""
         ...
 
     async def ping(self) -> None:
