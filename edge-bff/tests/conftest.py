@@ -112,6 +112,7 @@ def core(core_stub: tuple[CoreStub, str]) -> CoreStub:
     stub.created.clear()
     stub.create_delay = 0.0
     stub.hold_creates = False
+    stub.hold_statistics = None
     stub.create_started.clear()
     stub.release_creates.clear()
     stub.bus_url = None

@@ -111,6 +111,8 @@ class CoreStub:
     # Accounts created through POST /v1/accounts, and how long each creation takes.
     created: list[dict[str, Any]] = field(default_factory=list)
     create_delay: float = 0.0
+    # While set, statistics are answered only once it is (a backend that hangs).
+    hold_statistics: threading.Event | None = None
     # While `hold_creates`, a creation says it started and waits until `release_creates`.
     hold_creates: bool = False
     create_started: threading.Event = field(default_factory=threading.Event)
@@ -211,6 +213,8 @@ class CoreStub:
 
         async def statistics(request: Request) -> Response:
             self.calls.append(("statistics", str(request.url.query)))
+            if self.hold_statistics is not None:
+                await asyncio.to_thread(self.hold_statistics.wait, 10)
             return JSONResponse(STATISTICS)
 
         async def positions(request: Request) -> Response:

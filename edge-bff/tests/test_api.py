@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 from starlette.testclient import TestClient
 
 from .conftest import Browser
@@ -42,6 +44,22 @@ class TestDashboard:
         assert response.status_code == 200
         assert response.json()["partial"] == ["insights"]
         assert response.json()["positions"] == {"items": [], "next_cursor": None}
+
+    def test_a_backend_that_hangs_is_cut_off_at_its_timeout_and_named(
+        self, browser: Browser, user: tuple[str, str], core: CoreStub
+    ) -> None:
+        browser.log_in(user[0])
+        core.hold_statistics = threading.Event()
+        try:
+            response = browser.request("GET", "/api/v1/dashboard")
+        finally:
+            core.hold_statistics.set()
+
+        assert response.status_code == 200
+        assert response.json()["partial"] == ["statistics"]
+        assert response.json()["statistics"] is None
+        assert response.json()["positions"] == {"items": [], "next_cursor": None}
+        assert response.json()["insights"] == {"items": []}
 
     def test_dashboard_needs_a_login(self, client: TestClient) -> None:
         assert client.get("/api/v1/dashboard").status_code == 401

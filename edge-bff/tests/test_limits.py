@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketDenialResponse
 
 from edge_bff.config import Settings
 from edge_bff.ratelimits import Limit, RateLimitStore, RedisRateLimits, SqliteRateLimits
@@ -93,6 +93,18 @@ class TestRateLimits:
         assert (
             strict_client.get("/api/v1/accounts", headers=_bearer(core, user[1])).status_code == 200
         )
+
+    def test_websocket_upgrades_spend_the_ip_budget(self, strict_client: TestClient) -> None:
+        statuses = []
+        for _ in range(9):
+            with pytest.raises(WebSocketDenialResponse) as refusal:
+                with strict_client.websocket_connect("/ws"):
+                    pass
+            statuses.append(refusal.value.status_code)
+
+        # Anonymous upgrades are refused (403: no Origin) until the IP's budget is spent.
+        assert statuses == [403] * 8 + [429]
+        assert refusal.value.headers["retry-after"].isdigit()
 
     def test_probes_are_never_limited(self, strict_client: TestClient) -> None:
         assert all(strict_client.get("/healthz").status_code == 200 for _ in range(12))

@@ -91,6 +91,18 @@ class TestLiveSocket:
 
         assert message["event"]["id"] == missed.id  # type: ignore[index]
 
+    def test_a_resume_from_something_that_is_no_position_is_closed_with_a_reason(
+        self, client: TestClient, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        browser.log_in(user[0])
+
+        with _connect(client, browser, query="?after=not-a-position") as websocket:  # type: ignore[attr-defined]
+            # Nothing comes first: the catch-up is refused before any heartbeat.
+            with pytest.raises(WebSocketDisconnect) as closed:
+                websocket.receive_text()
+
+        assert (closed.value.code, closed.value.reason) == (1008, "after is not an event position")
+
     def test_heartbeats_flow_while_nothing_happens(
         self, client: TestClient, user: tuple[str, str]
     ) -> None:

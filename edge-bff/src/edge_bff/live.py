@@ -239,7 +239,10 @@ class LiveEvents:
                 subscriber.close(1008, revocation.reason)
 
     async def catch_up(self, user_id: str, after: str) -> AsyncIterator[Delivery]:
-        """The user's deliveries after `after`, until the bus has nothing more right now."""
+        """The user's deliveries after `after`, until the bus has nothing more right now.
+
+        Raises ValueError when `after` is not a position of this bus.
+        """
         if self.bus is None:
             return
         iterator = aiter(self.bus.tail(USER_FAMILIES, after=after))

@@ -13,6 +13,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from .clock import Clock
 from .errors import problem_response
@@ -169,9 +170,9 @@ def open_rate_limits(url: str, *, key_prefix: str = "edge:") -> RateLimitStore:
 class RateLimitMiddleware:
     """Refuses with 429 and `Retry-After` once the client IP or the acting user is over limit.
 
-    Every request spends a token of its IP's bucket and, when someone is acting, of that
-    user's (or token's, or session's) bucket; the password routes spend one of a much
-    smaller per-IP bucket as well.
+    Every request and WebSocket upgrade spends a token of its IP's bucket and, when someone
+    is acting on the API, of that user's (or token's, or session's) bucket; the password
+    routes spend one of a much smaller per-IP bucket as well.
     """
 
     def __init__(
@@ -192,13 +193,15 @@ class RateLimitMiddleware:
         self.auth_per_ip = Limit(auth_per_ip)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _UNLIMITED_PATHS:
+        if scope["type"] not in ("http", "websocket") or scope["path"] in _UNLIMITED_PATHS:
             await self.app(scope, receive, send)
             return
         connection = HTTPConnection(scope)
         ip = connection.client.host if connection.client is not None else "unknown"
         buckets = [(f"ip:{ip}", self.per_ip)]
-        if scope["path"] in AUTH_ROUTES:
+        if scope["type"] == "websocket":
+            pass  # sockets per user are capped where they are accepted
+        elif scope["path"] in AUTH_ROUTES:
             buckets.append((f"auth:{ip}", self.auth_per_ip))
         elif scope["path"].startswith("/api/"):
             actor = await runtime_of(connection).authenticator.actor(connection)
@@ -214,6 +217,9 @@ class RateLimitMiddleware:
                     f"Too many requests; retry in {decision.retry_after_seconds} s.",
                     headers={"retry-after": str(decision.retry_after_seconds)},
                 )
-                await response(scope, receive, send)
+                if scope["type"] == "websocket":
+                    await WebSocket(scope, receive, send).send_denial_response(response)
+                else:
+                    await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

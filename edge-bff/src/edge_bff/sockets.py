@@ -28,6 +28,8 @@ _HEARTBEAT = json.dumps({"type": "heartbeat"})
 SESSION_ENDED = "session ended"
 TOKEN_EXPIRED = "token expired"
 TOKEN_REVOKED = "token revoked"
+# Close reason (1008) for a `?after=` that is no position of the bus.
+BAD_POSITION = "after is not an event position"
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,13 @@ async def _pump(
     checked_at = time.monotonic()
     sent_in_catch_up: set[str] = set()
     if after:
-        async for delivery in live.catch_up(subscriber.user_id, after):
-            sent_in_catch_up.add(delivery.event.id)
-            await _send(websocket, delivery)
+        try:
+            async for delivery in live.catch_up(subscriber.user_id, after):
+                sent_in_catch_up.add(delivery.event.id)
+                await _send(websocket, delivery)
+        except ValueError:
+            subscriber.close(1008, BAD_POSITION)
+            return
     while True:
         if time.monotonic() - checked_at >= check_every:
             # Notice a session that ended or timed out, or a token that expired or was revoked.
