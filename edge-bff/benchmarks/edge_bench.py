@@ -1,5 +1,6 @@
-"""Edge benchmarks: proxied API calls against a direct call, WebSocket delivery latency, and
-how soon a logout on one instance closes the session's socket on another.
+"""Edge benchmarks: proxied API calls and the aggregated dashboard against direct calls to the
+backends, WebSocket delivery latency, and how soon a logout on one instance closes the
+session's socket on another.
 
 Runs two real `edge-bff serve` processes on loopback against the test stand-in for core, with
 sessions and the bus in the Redis at TEST_REDIS_URL (under a random key prefix), shared by
@@ -74,15 +75,28 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-async def bench_requests(edge_url: str, core_url: str, token: str) -> None:
+async def bench_requests(edge_url: str, core_url: str, coach_url: str, token: str) -> None:
     headers = {"authorization": f"Bearer {token}"}
     async with (
         httpx.AsyncClient(base_url=edge_url, headers=headers) as edge,
         httpx.AsyncClient(base_url=core_url, headers=headers) as core,
+        httpx.AsyncClient(base_url=coach_url, headers=headers) as coach,
     ):
+
+        async def dashboard_from_the_backends() -> httpx.Response:
+            # What the edge's dashboard asks of the backends, asked by the client itself.
+            answers = await asyncio.gather(
+                core.get("/v1/statistics"),
+                core.get("/v1/positions?limit=10"),
+                coach.get("/v1/insights"),
+            )
+            return next((a for a in answers if a.status_code != 200), answers[0])
+
         targets = {
             "api call through edge": lambda: edge.get("/api/v1/statistics"),
             "api call direct to core": lambda: core.get("/v1/statistics"),
+            "dashboard through edge": lambda: edge.get("/api/v1/dashboard"),
+            "dashboard direct to core and coach": dashboard_from_the_backends,
         }
         for size, repeats in ((200, 5), (1000, 3)):
             if size > MAX_SIZE:
@@ -256,7 +270,7 @@ def main() -> None:
                 running_edge(env, free_port()) as other_edge_url,
             ):
                 token = stub.issuer.sign(stub.add_user("bench@example.com"), ttl=3600)
-                asyncio.run(bench_requests(edge_url, core_url, token))
+                asyncio.run(bench_requests(edge_url, core_url, coach, token))
                 emails = [f"ws-{n}@example.com" for n in range(100)]
                 users = [(email, stub.add_user(email)) for email in emails]
 

@@ -20,6 +20,31 @@ class TestLogin:
         assert browser.session_id not in (None, anonymous_id)
         assert response.headers["cache-control"] == "no-store"
 
+    def test_the_login_cookie_is_host_only_secure_hidden_from_scripts_and_same_site(
+        self, browser: Browser, user: tuple[str, str]
+    ) -> None:
+        response = browser.log_in(user[0])
+
+        [cookie] = [c for c in response.headers.get_list("set-cookie") if c.startswith("__Host-")]
+        attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+        assert attributes == {"path=/", "secure", "httponly", "samesite=lax"}
+
+    def test_a_session_id_planted_before_login_never_becomes_the_logged_in_one(
+        self, client: TestClient, user: tuple[str, str]
+    ) -> None:
+        planted = "attacker-chosen-session-id-0123456789abcdef"
+        browser = Browser(client)
+        browser.session_id = planted
+        browser.open_page()
+        browser.log_in(user[0])
+
+        response = client.get(
+            "/api/v1/me", headers={"cookie": f"__Host-tradeloop_session={planted}"}
+        )
+
+        assert browser.session_id != planted
+        assert response.status_code == 401
+
     def test_the_pre_login_session_id_is_dead_after_login(
         self, browser: Browser, client: TestClient, user: tuple[str, str]
     ) -> None:

@@ -87,6 +87,31 @@ class TestCsrf:
 
         assert response.status_code == 403
 
+    @pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/auth/signup"])
+    def test_login_and_signup_riding_the_anonymous_session_need_its_token(
+        self, browser: Browser, user: tuple[str, str], path: str
+    ) -> None:
+        browser.open_page()
+
+        response = browser.request(
+            "POST",
+            path,
+            headers={"x-csrf-token": ""},
+            json={"email": user[0], "password": PASSWORD},
+        )
+
+        assert response.status_code == 403
+        assert "X-CSRF-Token" in response.json()["detail"]
+
+    def test_a_cross_site_signup_is_refused(self, client: TestClient) -> None:
+        response = client.post(
+            "/api/v1/auth/signup",
+            json={"email": "victim@example.com", "password": PASSWORD},
+            headers={"origin": "https://evil.test"},
+        )
+
+        assert response.status_code == 403
+
     @pytest.mark.parametrize(
         "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
     )

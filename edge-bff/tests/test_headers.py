@@ -3,6 +3,7 @@ kind, replays, refused WebSocket upgrades and failures of the edge itself."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -227,7 +228,7 @@ class TestFailuresOfTheEdge:
         app = Starlette(
             routes=[Route("/", broken)],
             middleware=[
-                Middleware(SecurityHeadersMiddleware),
+                Middleware(SecurityHeadersMiddleware, public_origin=ORIGIN),
                 Middleware(UnexpectedErrorMiddleware),
             ],
         )
@@ -238,3 +239,80 @@ class TestFailuresOfTheEdge:
         assert response.headers["content-type"] == "application/problem+json"
         assert "secret detail" not in response.text
         assert_security_headers(response, authenticated=True)
+
+
+class TestCspReports:
+    def test_the_policy_names_where_violations_are_reported(self, browser: Browser) -> None:
+        response = browser.open_page()
+
+        csp = _directives(response.headers["content-security-policy"])
+        assert csp["report-uri"] == ["/csp-reports"]
+        assert csp["report-to"] == ["csp"]
+        assert response.headers["reporting-endpoints"] == f'csp="{ORIGIN}/csp-reports"'
+
+    def test_a_report_is_logged_without_its_query_strings(
+        self, browser: Browser, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        browser.open_page()
+        report = {
+            "csp-report": {
+                "document-uri": f"{ORIGIN}/journal?entry=secret-note",
+                "violated-directive": "script-src-elem",
+                "effective-directive": "script-src-elem",
+                "blocked-uri": "https://evil.test/x.js?token=stolen",
+            }
+        }
+
+        with caplog.at_level("WARNING", logger="edge_bff.csp_reports"):
+            # Sent by the browser with the cookie but without a CSRF token.
+            response = browser.request(
+                "POST",
+                "/csp-reports",
+                headers={"content-type": "application/csp-report", "x-csrf-token": ""},
+                content=json.dumps(report).encode(),
+            )
+
+        assert response.status_code == 204
+        [record] = [r for r in caplog.records if r.name == "edge_bff.csp_reports"]
+        assert record.__dict__["directive"] == "script-src-elem"
+        assert record.__dict__["blocked"] == "https://evil.test/x.js"
+        assert record.__dict__["page"] == "/journal"
+        assert "stolen" not in caplog.text
+        assert "secret-note" not in caplog.text
+
+    def test_reports_of_the_reporting_api_are_accepted(self, client: TestClient) -> None:
+        reports = [
+            {
+                "type": "csp-violation",
+                "body": {
+                    "documentURL": f"{ORIGIN}/",
+                    "effectiveDirective": "script-src-elem",
+                    "blockedURL": "inline",
+                },
+            }
+        ]
+
+        response = client.post(
+            "/csp-reports",
+            content=json.dumps(reports).encode(),
+            headers={"content-type": "application/reports+json"},
+        )
+
+        assert response.status_code == 204
+
+    @pytest.mark.parametrize(
+        ("content_type", "body", "status"),
+        [
+            ("application/csp-report", b"not json", 400),
+            ("application/csp-report", b'{"something": "else"}', 400),
+            ("text/plain", b"{}", 415),
+            ("application/csp-report", b"x" * 20_000, 413),
+        ],
+    )
+    def test_anything_else_is_a_problem(
+        self, client: TestClient, content_type: str, body: bytes, status: int
+    ) -> None:
+        response = client.post("/csp-reports", content=body, headers={"content-type": content_type})
+
+        assert response.status_code == status
+        assert response.headers["content-type"] == "application/problem+json"

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport
 
-from . import api, auth, health, pages, sockets, telemetry
+from . import api, auth, csp_reports, health, pages, sockets, telemetry
 from .clock import Clock, SystemClock
 from .config import Settings
 from .csrf import CsrfMiddleware, CsrfTokens
@@ -120,6 +120,7 @@ def create_app(
     return Starlette(
         routes=[
             *health.routes,
+            *csp_reports.routes,
             *auth.routes,
             *api.routes,
             *sockets.routes,
@@ -128,7 +129,7 @@ def create_app(
         middleware=[
             # Outermost: every answer is measured and traced, refusals included.
             Middleware(TelemetryMiddleware, service=telemetry.SERVICE),
-            Middleware(SecurityHeadersMiddleware),
+            Middleware(SecurityHeadersMiddleware, public_origin=settings.public_origin),
             Middleware(UnexpectedErrorMiddleware),
             Middleware(SessionMiddleware, sessions=sessions),
             Middleware(

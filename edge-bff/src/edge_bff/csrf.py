@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .bodies import is_json
 from .context import context_of
+from .csp_reports import PATH as CSP_REPORTS_PATH
 from .errors import send_problem
 from .sessions.store import Session
 
@@ -93,7 +94,8 @@ class CsrfMiddleware:
             await send(message)
 
         method = scope["method"]
-        if method in SAFE_METHODS:
+        # A CSP report changes nothing but a log line, and browsers send it without a token.
+        if method in SAFE_METHODS or scope["path"] == CSP_REPORTS_PATH:
             await self.app(scope, receive, send_with_vary)
             return
         headers = Headers(scope=scope)

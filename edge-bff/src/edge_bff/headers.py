@@ -6,15 +6,19 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import attach_context, new_context
+from .csp_reports import PATH as CSP_REPORTS_PATH
 
 
 def content_security_policy(nonce: str) -> str:
-    """The CSP for one response: scripts only with this response's nonce."""
+    """The CSP for one response: scripts only with this response's nonce; violations are
+    reported to `POST /csp-reports` (`report-uri` for older browsers, `report-to` for the
+    Reporting API)."""
     return (
         "default-src 'self'; "
         f"script-src 'nonce-{nonce}' 'strict-dynamic'; "
         "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "
+        f"report-uri {CSP_REPORTS_PATH}; report-to csp"
     )
 
 
@@ -36,8 +40,10 @@ class SecurityHeadersMiddleware:
     cache keeps a page that carries a CSRF token or a trader's data.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, public_origin: str) -> None:
         self.app = app
+        # The Reporting API wants the endpoint as an absolute URL.
+        self.reporting_endpoints = f'csp="{public_origin}{CSP_REPORTS_PATH}"'
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -54,6 +60,7 @@ class SecurityHeadersMiddleware:
                 for name, value in _STATIC_HEADERS.items():
                     headers[name] = value
                 headers["content-security-policy"] = content_security_policy(context.csp_nonce)
+                headers["reporting-endpoints"] = self.reporting_endpoints
                 headers["x-request-id"] = context.request_id
                 if (
                     context.session is not None
