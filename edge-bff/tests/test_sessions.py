@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import sqlite3
@@ -126,6 +127,40 @@ class TestSessionStores:
         ).create()
 
         assert session.id.encode() not in (tmp_path / "s.db").read_bytes()
+
+
+@pytest.mark.anyio
+class TestSqliteStoreCleanUp:
+    async def test_sessions_nobody_comes_back_for_are_deleted_as_new_ones_start(
+        self, tmp_path: Path
+    ) -> None:
+        clock = FakeClock()
+        store = SqliteSessionStore(tmp_path / "s.db")
+        service = SessionService(store, clock, idle_seconds=1800, absolute_seconds=43200)
+        abandoned = await service.create()
+        clock.advance(minutes=20)
+        active = await service.create()
+        clock.advance(minutes=11)
+
+        await service.create()
+
+        assert await store.get(abandoned.id) is None
+        assert await store.get(active.id) is not None
+
+    async def test_a_session_in_use_is_deleted_at_the_absolute_timeout(
+        self, tmp_path: Path
+    ) -> None:
+        clock = FakeClock()
+        store = SqliteSessionStore(tmp_path / "s.db")
+        service = SessionService(store, clock, idle_seconds=1800, absolute_seconds=43200)
+        busy = await service.create()
+        for _ in range(12 * 4 + 1):  # active every 15 minutes for over 12 hours
+            clock.advance(minutes=15)
+            await store.update(dataclasses.replace(busy, last_seen_at=clock.now()))
+
+        await service.create()
+
+        assert await store.get(busy.id) is None
 
 
 class TestSqliteStoreUpgrade:

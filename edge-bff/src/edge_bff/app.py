@@ -43,6 +43,7 @@ def create_app(
     clock = clock or SystemClock()
     store = open_session_store(
         settings.session_store_url,
+        idle_seconds=settings.session_idle_seconds,
         absolute_seconds=settings.session_absolute_seconds,
         key_prefix=settings.redis_key_prefix,
     )

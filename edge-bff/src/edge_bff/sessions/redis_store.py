@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from redis.asyncio import Redis
@@ -10,7 +11,8 @@ from .store import Session, storage_key
 
 
 class RedisSessionStore:
-    """Sessions as JSON strings under `<prefix><hashed id>`, expiring with the absolute timeout.
+    """Sessions as JSON strings under `<prefix><hashed id>`; each write sets the key to expire
+    `ttl_seconds` later (the idle timeout), so Redis drops sessions nobody uses on its own.
 
     A set per user (`<prefix>by-user:<user id>`) names the user's session keys, so logging
     out everywhere and deleting an account reach every session at once.
@@ -42,7 +44,7 @@ class RedisSessionStore:
         return None if raw is None else Session.from_record(session_id, json.loads(raw))
 
     async def save(self, session: Session) -> None:
-        """Create or replace the session; Redis drops it on its own after the absolute timeout."""
+        """Create or replace the session; Redis drops it on its own once it is idle too long."""
         await self._write(session, only_if_stored=False)
 
     async def update(self, session: Session) -> bool:
@@ -87,6 +89,15 @@ class RedisSessionStore:
             records, _ = await pipe.execute()
         tokens = [json.loads(raw).get("refresh_token") for raw in records if raw is not None]
         return [token for token in tokens if token]
+
+    async def purge_expired(
+        self,
+        *,
+        seen_before: dt.datetime,  # noqa: ARG002
+        created_before: dt.datetime,  # noqa: ARG002
+    ) -> int:
+        """Nothing to do: Redis expires idle sessions itself."""
+        return 0
 
     async def ping(self) -> None:
         """Raise redis.RedisError when Redis does not answer."""

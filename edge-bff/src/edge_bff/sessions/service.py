@@ -15,15 +15,21 @@ from .store import Session, SessionStore
 _ID_BYTES = 32
 
 
+# How often creating a session also clears out the sessions that timed out.
+_PURGE_EVERY = dt.timedelta(minutes=1)
+
+
 def open_session_store(
-    url: str, *, absolute_seconds: int, key_prefix: str = "edge:"
+    url: str, *, idle_seconds: int, absolute_seconds: int, key_prefix: str = "edge:"
 ) -> SessionStore:
     """The store for a `sqlite:///` or `redis://` URL; ValueError for any other scheme."""
     if url.startswith("sqlite:///"):
         return SqliteSessionStore.from_url(url)
     if url.startswith(("redis://", "rediss://")):
         return RedisSessionStore.from_url(
-            url, ttl_seconds=absolute_seconds, key_prefix=f"{key_prefix}session:"
+            url,
+            ttl_seconds=min(idle_seconds, absolute_seconds),
+            key_prefix=f"{key_prefix}session:",
         )
     raise ValueError("EDGE_SESSION_STORE_URL must start with sqlite:/// or redis://")
 
@@ -38,10 +44,20 @@ class SessionService:
         self._clock = clock
         self._idle = dt.timedelta(seconds=idle_seconds)
         self._absolute = dt.timedelta(seconds=absolute_seconds)
+        self._purged_at: dt.datetime | None = None
 
     async def create(self) -> Session:
-        """A new anonymous session, stored."""
+        """A new anonymous session, stored.
+
+        Every first visit makes one, so now and then the sessions that timed out (and that
+        nobody will load again) are deleted too: the store never grows without bound.
+        """
         now = self._clock.now()
+        if self._purged_at is None or now - self._purged_at >= _PURGE_EVERY:
+            self._purged_at = now
+            await self.store.purge_expired(
+                seen_before=now - self._idle, created_before=now - self._absolute
+            )
         session = Session(
             id=secrets.token_urlsafe(_ID_BYTES),
             csrf_secret=secrets.token_urlsafe(32),

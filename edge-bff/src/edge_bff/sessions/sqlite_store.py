@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
@@ -78,6 +79,16 @@ class SqliteSessionStore:
         tokens = [json.loads(row[0]).get("refresh_token") for row in rows]
         return [token for token in tokens if token]
 
+    def _purge_expired(self, seen_before: str, created_before: str) -> int:
+        # ISO 8601 times in UTC sort as text.
+        with self._connect() as connection:
+            cursor = connection.execute(
+                "DELETE FROM sessions WHERE json_extract(record, '$.last_seen_at') < ?"
+                " OR json_extract(record, '$.created_at') < ?",
+                (seen_before, created_before),
+            )
+        return cursor.rowcount
+
     def _ping(self) -> None:
         with self._connect() as connection:
             connection.execute("SELECT 1 FROM sessions LIMIT 1")
@@ -101,6 +112,14 @@ class SqliteSessionStore:
     async def delete_user_sessions(self, user_id: str, *, keep: str | None = None) -> list[str]:
         """Forget every session of the user but `keep`; the refresh tokens they held."""
         return await asyncio.to_thread(self._delete_user_sessions, user_id, keep)
+
+    async def purge_expired(self, *, seen_before: dt.datetime, created_before: dt.datetime) -> int:
+        """Delete the sessions that timed out; how many went."""
+        return await asyncio.to_thread(
+            self._purge_expired,
+            seen_before.astimezone(dt.UTC).isoformat(),
+            created_before.astimezone(dt.UTC).isoformat(),
+        )
 
     async def ping(self) -> None:
         """Raise sqlite3.Error when the file cannot be read."""

@@ -79,6 +79,11 @@ class SessionStore(Protocol):
         they held, so their families can be revoked."""
         ...
 
+    async def purge_expired(self, *, seen_before: dt.datetime, created_before: dt.datetime) -> int:
+        """Delete the sessions last seen before `seen_before` or created before
+        `created_before` (sessions nobody will load again); how many went."""
+        ...
+
     async def ping(self) -> None:
         """Return when the store answers; raise when it does not."""
         ...
