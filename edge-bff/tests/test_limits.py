@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -108,6 +109,21 @@ class TestRateLimits:
 
     def test_probes_are_never_limited(self, strict_client: TestClient) -> None:
         assert all(strict_client.get("/healthz").status_code == 200 for _ in range(12))
+
+
+@pytest.mark.anyio
+class TestSqliteBuckets:
+    async def test_buckets_of_clients_that_went_away_are_deleted(self, tmp_path: Path) -> None:
+        buckets = SqliteRateLimits(tmp_path / "edge.db")
+        limit = Limit(per_minute=2)
+        for client in range(5):
+            await buckets.take(f"gone-{client}", limit, now=0.0)
+
+        await buckets.take("here", limit, now=61.0)
+
+        with sqlite3.connect(tmp_path / "edge.db") as connection:
+            left = [row[0] for row in connection.execute("SELECT bucket FROM rate_buckets")]
+        assert left == ["here"]
 
 
 @pytest.fixture(params=["sqlite", "redis"])

@@ -74,11 +74,18 @@ def _decision(tokens: float, limit: Limit) -> Decision:
     return Decision(False, max(1, math.ceil((1 - tokens) / limit.rate)))
 
 
+# Every bucket refills completely within a minute: one untouched that long is full, the same
+# as no row at all.
+_REFILL_SECONDS = 60.0
+
+
 class SqliteRateLimits:
-    """Buckets as rows, updated in one immediate transaction each."""
+    """Buckets as rows, updated in one immediate transaction each; full buckets are deleted
+    now and then, so clients that went away leave nothing behind."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        self._swept_at: float | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
@@ -105,6 +112,11 @@ class SqliteRateLimits:
                 " updated_at = excluded.updated_at",
                 (bucket, tokens - 1 if decision.allowed else tokens, now),
             )
+            if self._swept_at is None or now - self._swept_at >= _REFILL_SECONDS:
+                self._swept_at = now
+                connection.execute(
+                    "DELETE FROM rate_buckets WHERE updated_at < ?", (now - _REFILL_SECONDS,)
+                )
             connection.execute("COMMIT")
             return decision
         finally:
