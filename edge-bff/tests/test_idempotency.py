@@ -85,6 +85,19 @@ class TestIdempotencyKeys:
         assert response.status_code == 200
         assert preview.status_code == 200
 
+    def test_a_new_personal_api_token_is_never_stored_for_a_replay(
+        self, client: TestClient, core: CoreStub, user: tuple[str, str]
+    ) -> None:
+        headers = _bearer(core, user[1], "token-once")
+
+        answers = [
+            client.post("/api/v1/api-tokens", json={"name": "cli"}, headers=headers)
+            for _ in range(2)
+        ]
+
+        assert [a.status_code for a in answers] == [200, 200]
+        assert all("idempotent-replayed" not in a.headers for a in answers)
+
     def test_a_repeat_replays_the_first_status_and_body_without_reaching_core(
         self, client: TestClient, core: CoreStub, user: tuple[str, str]
     ) -> None:

@@ -30,8 +30,10 @@ REQUIRED_ROUTES = re.compile(
     r")$"
 )
 METHODS = frozenset({"POST", "PATCH"})
-# Answers of the auth routes carry tokens and start sessions: never stored or replayed.
-_EXEMPT_PREFIX = "/api/v1/auth/"
+# Answers that hold secrets are never stored or replayed: the auth routes' (tokens, new
+# sessions) and a new personal API token's (shown once, kept only hashed by core; a stored
+# answer would keep it readable in the store for a day).
+_EXEMPT = re.compile(r"^/api/v1/(auth/|api-tokens$)")
 MAX_KEY_LENGTH = 255
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 # Answers larger than this are passed on but not kept (API answers are far smaller).
@@ -161,7 +163,7 @@ class IdempotencyMiddleware:
             scope["type"] != "http"
             or scope["method"] not in METHODS
             or not scope["path"].startswith("/api/")
-            or scope["path"].startswith(_EXEMPT_PREFIX)
+            or _EXEMPT.match(scope["path"])
         ):
             await self.app(scope, receive, send)
             return
