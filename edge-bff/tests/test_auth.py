@@ -58,6 +58,17 @@ class TestLogin:
 
         assert response.status_code == 401
 
+    def test_an_oversized_login_body_is_a_413_problem_before_core_sees_it(
+        self, client: TestClient, core: CoreStub
+    ) -> None:
+        response = client.post(
+            "/api/v1/auth/login", json={"email": "a@example.com", "password": "x" * 20_000}
+        )
+
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert not any(call[0] == "login" for call in core.calls)
+
     def test_the_session_acts_as_the_user_on_core(
         self, browser: Browser, user: tuple[str, str]
     ) -> None:

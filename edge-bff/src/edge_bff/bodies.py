@@ -16,17 +16,26 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 _MAX_AUTH_BODY_BYTES = 16 * 1024
 
 
+async def read_small_body(request: Request, limit: int) -> bytes:
+    """The whole body of a route that takes only small ones; AppError 413 as soon as it
+    grows past `limit` bytes."""
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise AppError(413, f"This body is limited to {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def read_body(request: Request, model: type[ModelT]) -> tuple[ModelT, bytes]:
     """The body parsed as `model`, and its raw bytes.
 
     Raises AppError 413 for an oversized body and 422 naming each invalid field
     (malformed JSON included) without echoing any value.
     """
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > _MAX_AUTH_BODY_BYTES:
-            raise AppError(413, f"This body is limited to {_MAX_AUTH_BODY_BYTES} bytes.")
+    raw = await read_small_body(request, _MAX_AUTH_BODY_BYTES)
     try:
         return model.model_validate_json(raw), raw
     except ValidationError as exc:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .bodies import read_small_body
 from .errors import AppError
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,7 @@ async def csp_report(request: Request) -> Response:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type not in _MEDIA_TYPES:
         raise AppError(415, "CSP reports are application/csp-report or application/reports+json.")
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > _MAX_BODY_BYTES:
-            raise AppError(413, f"A CSP report is limited to {_MAX_BODY_BYTES} bytes.")
+    raw = await read_small_body(request, _MAX_BODY_BYTES)
     try:
         document = json.loads(raw)
     except ValueError as exc:
