@@ -142,7 +142,7 @@ class TestJwksCache:
             cache = JwksCache(
                 client, f"{url}/.well-known/jwks.json", ttl_seconds=600, cooldown_seconds=30
             )
-            assert await cache.ready()
+            assert await cache.key(core.issuer.kid) is not None
             fetched = cache.fetch_count
 
             async with anyio.create_task_group() as tasks:

@@ -103,7 +103,6 @@ def create_app(
             sessions=sessions,
             csrf=csrf,
             upstreams=upstreams,
-            jwks=jwks,
             authenticator=Authenticator(verifier, sessions, upstreams.core, clock),
             live=live,
         )

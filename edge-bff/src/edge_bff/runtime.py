@@ -13,7 +13,6 @@ from .csrf import CsrfTokens
 from .identity import Authenticator
 from .live import LiveEvents
 from .sessions.service import SessionService
-from .tokens import JwksCache
 from .upstreams import Upstreams
 
 
@@ -26,7 +25,6 @@ class Runtime:
     sessions: SessionService
     csrf: CsrfTokens
     upstreams: Upstreams
-    jwks: JwksCache
     authenticator: Authenticator
     live: LiveEvents
 

@@ -111,14 +111,6 @@ class JwksCache:
                     await self._fetch()
         return self._keys.get(kid)
 
-    async def ready(self) -> bool:
-        """True when a key set is known (fetching one if there is none yet)."""
-        if not self._keys and (self._lock.locked() or self._may_refetch()):
-            async with self._lock:
-                if not self._keys and self._may_refetch():
-                    await self._fetch()
-        return bool(self._keys)
-
     async def aclose(self) -> None:
         """Stop a background fetch still running."""
         if self._background is not None:
