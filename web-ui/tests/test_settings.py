@@ -174,7 +174,8 @@ class TestPassword:
     def test_a_password_change_is_sent_exactly_as_typed(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
-        edge.answer("POST", "/api/v1/auth/password", status=204)
+        rotated = "__Host-tradeloop_session=new-id; Path=/; Secure; HttpOnly; SameSite=Lax"
+        edge.answer("POST", "/api/v1/auth/password", status=204, set_cookies=[rotated])
 
         response = browser.post(
             "/settings/password",
@@ -182,11 +183,26 @@ class TestPassword:
             headers=HTMX,
         )
 
-        assert response.status_code == 200
         sent = json.loads(edge.received("POST", "/api/v1/auth/password")[0].body)
         assert sent == {"current_password": " old secret 1 ", "new_password": "a much longer one"}
-        assert "Password changed" in text_of(by_testid(page(response), "settings-notice"))
+        # edge rotated the session id: the new cookie reaches the browser, and a fresh page
+        # brings the CSRF token of the new session.
+        assert response.status_code == 204
+        assert response.headers.get_list("set-cookie") == [rotated]
+        assert response.headers["hx-redirect"].startswith("/settings?password=changed")
         assert "old secret" not in response.text
+
+    def test_the_page_after_a_password_change_says_so(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/me", a_user())
+        tokens_answer(edge)
+
+        soup = page(browser.get("/settings", params={"password": "changed"}))
+
+        notice = text_of(by_testid(by_testid(soup, "settings-password"), "settings-notice"))
+        assert "Password changed" in notice
+        assert "Password changed" not in browser.get("/settings").text
 
     def test_a_wrong_current_password_is_shown_next_to_it(
         self, browser: httpx.Client, edge: StubEdge

@@ -68,7 +68,10 @@ async def proxy_core(request: Request) -> Response:
         # The trader is gone: so are their session and its sockets.
         await end_browser_session(request)
     if (request.method, path) == ("POST", "auth/password") and response.status_code == 204:
-        await end_other_sessions(request)
+        rotated = await end_other_sessions(request)
+        if rotated is not None:
+            # The new session id needs its own CSRF token.
+            response.headers["x-csrf-token"] = runtime_of(request).csrf.token_for(rotated)
     return response
 
 

@@ -26,6 +26,7 @@ from .context import context_of
 from .errors import AppError
 from .live import LOGGED_OUT, PASSWORD_CHANGED
 from .runtime import Runtime, backend_headers, runtime_of
+from .sessions.store import Session
 from .tokens import InvalidTokenError
 
 log = logging.getLogger(__name__)
@@ -124,21 +125,28 @@ async def end_browser_session(request: Request) -> None:
         log.info("session ended")
 
 
-async def end_other_sessions(request: Request) -> None:
+async def end_other_sessions(request: Request) -> Session | None:
     """After a password change: every other browser session of the trader ends here, with
-    its sockets on every instance (core has already ended their refresh-token families)."""
+    its sockets on every instance (core has already ended their refresh-token families).
+    Gives this browser's session under its new id, or None for a bearer caller."""
     runtime = runtime_of(request)
     credentials = await runtime.authenticator.require(request)
     if credentials.user_id is None:
-        return
-    current = context_of(request.scope).session
+        return None
+    context = context_of(request.scope)
+    current = context.session
     ended = await runtime.sessions.end_all(credentials.user_id, keep=current)
     await runtime.live.end_user(
         credentials.user_id,
         PASSWORD_CHANGED,
         spare_session_id=current.id if current is not None else None,
     )
+    if current is not None:
+        # A change of privilege: this browser carries on under a new session id, so an id
+        # read before the change is worth nothing after it.
+        context.session = await runtime.sessions.rotate(current)
     log.info("password changed; other sessions ended", extra={"sessions_ended": len(ended)})
+    return context.session
 
 
 async def logout(request: Request) -> Response:

@@ -60,8 +60,9 @@ def _form_page(
     )
 
 
-def _signed_in(set_cookies: list[str]) -> Response:
-    response = Response(status_code=204, headers={"hx-redirect": "/"})
+def redirect_with_cookies(location: str, set_cookies: list[str]) -> Response:
+    """Send htmx to `location`, with the session cookies edge handed out on the way."""
+    response = Response(status_code=204, headers={"hx-redirect": location})
     for cookie in set_cookies:
         response.headers.append("set-cookie", cookie)
     return response
@@ -91,7 +92,7 @@ async def signup(request: Request, browser: Browser, edge: Edge) -> Response:
     except EdgeUnavailableError:
         return _form_page(request, "signup", values, [UNREACHABLE], 502)
     parse(answer, User)
-    return _signed_in(answer.headers.get_list("set-cookie"))
+    return redirect_with_cookies("/", answer.headers.get_list("set-cookie"))
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -121,7 +122,7 @@ async def login(request: Request, browser: Browser, edge: Edge) -> Response:
     except EdgeUnavailableError:
         return _form_page(request, "login", values, [UNREACHABLE], 502)
     parse(answer, User)
-    return _signed_in(answer.headers.get_list("set-cookie"))
+    return redirect_with_cookies("/", answer.headers.get_list("set-cookie"))
 
 
 @router.post("/logout")

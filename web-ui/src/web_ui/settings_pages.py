@@ -25,7 +25,7 @@ from tradeloop_contracts import (
     UserUpdate,
 )
 
-from web_ui.auth import signed_in_trader
+from web_ui.auth import redirect_with_cookies, signed_in_trader
 from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import Edge, EdgeClient, EdgeProblemError, EdgeUnavailableError, parse
 from web_ui.forms import errors_by_field, field_errors, form_values
@@ -51,10 +51,16 @@ async def _accounts(edge: EdgeClient, browser: BrowserContext) -> list[Account]:
     return (await edge.get(browser, "/api/v1/accounts", AccountList)).items
 
 
+_CHANGED = "Password changed. Your other sessions have been signed out."
+
+
 @router.get("/settings", response_class=HTMLResponse)
 async def settings_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """Every setting of the trader, one section each."""
     accounts, tokens = await asyncio.gather(_accounts(edge, browser), _tokens(edge, browser))
+    forms: dict[str, dict[str, Any]] = {}
+    if request.query_params.get("password") == "changed":
+        forms["password"] = {"values": {}, "errors": {}, "form_errors": [], "notice": _CHANGED}
     return render(
         request,
         "settings.html",
@@ -62,7 +68,7 @@ async def settings_page(request: Request, browser: Browser, edge: Edge) -> HTMLR
             **tokens,
             "accounts": accounts,
             "time_zones": TIME_ZONES,
-            "forms": {},
+            "forms": forms,
         },
     )
 
@@ -187,8 +193,8 @@ async def revoke_api_token(
     return _section(request, "tokens", tokens, notice="Token revoked.")
 
 
-@router.post("/settings/password", response_class=HTMLResponse)
-async def change_password(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+@router.post("/settings/password")
+async def change_password(request: Request, browser: Browser, edge: Edge) -> Response:
     """Change the password; the trader's other sessions end."""
     form = await request.form()
     values = form_values(form, ("current_password", "new_password"))
@@ -198,13 +204,16 @@ async def change_password(request: Request, browser: Browser, edge: Edge) -> HTM
         body = PasswordChange.model_validate(exact)
     except ValidationError as exc:
         return _section(request, "password", {}, {}, field_errors(exc), 422)
-    _, errors, status = await _submit(
+    answer, errors, status = await _submit(
         lambda: edge.send(browser, "POST", "/api/v1/auth/password", body=body)
     )
     if errors:
         return _section(request, "password", {}, {}, errors, status)
-    notice = "Password changed. Your other sessions have been signed out."
-    return _section(request, "password", {}, notice=notice)
+    # edge moved this browser to a new session id: the browser takes the new cookie, and
+    # the page it loads next carries the CSRF token that goes with it.
+    return redirect_with_cookies(
+        "/settings?password=changed#settings-password", answer.headers.get_list("set-cookie")
+    )
 
 
 @router.get("/settings/delete", response_class=HTMLResponse)

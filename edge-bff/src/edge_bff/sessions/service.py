@@ -115,6 +115,23 @@ class SessionService:
         await self.store.save(session)
         return session
 
+    async def rotate(self, session: Session) -> Session:
+        """The same signed-in session under a new id and CSRF secret; the old id is deleted.
+
+        For a change of privilege (a new password): whoever held the old id holds nothing.
+        The absolute timeout still counts from the session's start.
+        """
+        await self.store.delete(session.id)
+        fresh = await self.create()
+        rotated = dataclasses.replace(
+            session,
+            id=fresh.id,
+            csrf_secret=fresh.csrf_secret,
+            last_seen_at=fresh.last_seen_at,
+        )
+        await self.store.save(rotated)
+        return rotated
+
     async def store_tokens(
         self, session: Session, *, access_token: str, refresh_token: str
     ) -> Session:
