@@ -69,3 +69,9 @@ def net_pnl(rows: list[ParsedRow | RowProblem]) -> dict[str, Decimal]:
         cash[symbol] -= execution.commission + execution.fees
     assert {symbol: quantity for symbol, quantity in held.items() if quantity} == {}
     return dict(cash)
+
+
+def of_symbols(rows: list[ParsedRow | RowProblem], *symbols: str) -> list[ParsedRow | RowProblem]:
+    """The executions of `symbols` only: the round trips of a sample that also opens
+    positions it never closes."""
+    return [row for row in executions(rows) if row.execution.instrument.symbol in symbols]

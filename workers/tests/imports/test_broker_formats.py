@@ -13,6 +13,8 @@ from tests.imports.parsing import (
     FORMAT_OF_SAMPLE,
     SAMPLES,
     executions,
+    net_pnl,
+    of_symbols,
     parse_bytes,
     parse_sample,
     problems,
@@ -21,6 +23,8 @@ from workers.imports.decoding import LineTooLongError, detect_encoding
 from workers.imports.detect import detect_format
 from workers.imports.generic_csv import FormatNotRecognisedError, ParsedRow, RowProblem
 from workers.imports.instruments import future_from_code, occ_option
+
+AAPL_CALL = "AAPL  240315C00180000"
 
 
 @pytest.mark.parametrize(("name", "expected"), FORMAT_OF_SAMPLE.items())
@@ -69,6 +73,13 @@ class TestIbkrFlex:
         assert (fx.instrument.symbol, fx.instrument.asset_class) == ("EUR.USD", "forex")
         assert (sap.instrument.currency, sap.fx_rate_to_base) == ("EUR", Decimal("1.0871"))
         assert (put_assigned.kind, put_assigned.instrument.right) == ("assignment", "put")
+
+    @pytest.mark.parametrize("name", ["ibkr_flex.xml", "ibkr_flex.csv"])
+    def test_round_trips_realise_their_pnl_after_costs_to_the_cent(self, name: str) -> None:
+        # AAPL: (176.05 - 175.20) x 100 less commissions 1 + 1.0012 and taxes 0.03; the
+        # call: 2 bought at 1.25 x 100 with 1.30 commission, expired worthless.
+        rows = of_symbols(parse_sample(name), "AAPL", AAPL_CALL)
+        assert net_pnl(rows) == {"AAPL": Decimal("82.9688"), AAPL_CALL: Decimal("-251.30")}
 
     def test_rows_name_the_line_and_the_attribute_as_the_file_writes_it(self) -> None:
         assert problems(parse_sample("ibkr_flex.xml")) == [(15, "tradePrice")]
@@ -127,6 +138,14 @@ class TestOfx:
         assert [row.line for row in executions(rows)] == [36, 54, 71, 88]
         assert problems(rows) == [(100, "SELLSTOCK")]
 
+    def test_round_trips_realise_their_pnl_after_costs_to_the_cent(self) -> None:
+        # AAPL: (176.05 - 175.20) x 100 less 0.03 fees; the call: 2 bought at 1.25 x 100
+        # with 1.30 commission and 0.04 fees, closed by expiry.
+        assert net_pnl(parse_sample("schwab_statement.ofx")) == {
+            "AAPL": Decimal("84.97"),
+            AAPL_CALL: Decimal("-251.34"),
+        }
+
     def test_content_without_an_ofx_body_is_not_recognised(self) -> None:
         with pytest.raises(FormatNotRecognisedError, match="OFX"):
             parse_bytes(b"OFXHEADER:100\nDATA:OFXSGML\n", "ofx")
@@ -145,6 +164,19 @@ class TestFuturesFormats:
         )
         assert (crude.instrument.root, crude.instrument.expiry) == ("CL", dt.date(2024, 3, 20))
         assert problems(rows) == [(7, "Price"), (8, None)]
+
+    def test_tradovate_round_trips_realise_their_pnl_to_the_cent(self) -> None:
+        # ESH4: 6.25 points x 2 x $50 less 2 x 4.18; MNQM4 short: 11.75 x 3 x $2 less
+        # 2 x 1.29. The crude oil buy is still open.
+        rows = of_symbols(parse_sample("tradovate_fills.csv"), "ESH4", "MNQM4")
+        assert net_pnl(rows) == {"ESH4": Decimal("616.64"), "MNQM4": Decimal("67.92")}
+
+    def test_ninjatrader_round_trips_realise_their_pnl_to_the_cent(self) -> None:
+        # MESH4: 6.25 points x 3 x $5 less 2 x 1.86; GCJ4 short: 3.5 x $100 less 2 x 2.09.
+        assert net_pnl(parse_sample("ninjatrader_executions.csv")) == {
+            "MESH4": Decimal("90.03"),
+            "GCJ4": Decimal("345.82"),
+        }
 
     def test_ninjatrader_executions_read_twelve_hour_times_and_entry_exit(self) -> None:
         rows = parse_sample("ninjatrader_executions.csv")
@@ -184,21 +216,7 @@ class TestInstruments:
         assert occ_option("SPY240621P00500500").strike == Decimal("500.5")
 
 
-ENCODED_SAMPLES = [
-    "ibkr_flex.xml",
-    "ibkr_flex.csv",
-    "tradovate_fills.csv",
-    "schwab_statement.ofx",
-    "schwab_statement.csv",
-    "schwab_transactions.csv",
-    "webull_orders.csv",
-    "robinhood_activity.csv",
-    "tradestation_orders.csv",
-    "alpaca_activities.csv",
-]
-
-
-@pytest.mark.parametrize("name", ENCODED_SAMPLES)
+@pytest.mark.parametrize("name", list(FORMAT_OF_SAMPLE))
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "latin-1"])
 def test_every_encoding_reads_like_utf8(name: str, encoding: str) -> None:
     text = (SAMPLES / name).read_text()

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.imports.parsing import net_pnl, of_symbols, parse_sample
 from workers.imports.decoding import LineTooLongError, detect_encoding, open_text, read_lines
 from workers.imports.generic_csv import (
     FormatNotRecognisedError,
@@ -93,6 +94,13 @@ class TestParseGenericCsv:
         again = parse(text)[0]
         assert isinstance(again, ParsedRow)
         assert again.execution.fingerprint == first.execution.fingerprint
+
+    def test_the_sample_realises_its_pnl_after_costs_to_the_cent(self) -> None:
+        # AAPL: (176.05 - 175.20) x 100 less commissions (1.00) twice and fees 0.05;
+        # MSFT: 0.75 x 1,200 less 2 x 1.2. The TSLA rows are rejected (a bad price, a time
+        # the clock skipped).
+        rows = of_symbols(parse_sample("generic.csv"), "AAPL", "MSFT")
+        assert net_pnl(rows) == {"AAPL": Decimal("82.95"), "MSFT": Decimal("897.60")}
 
     def test_a_header_after_a_preamble_is_found(self) -> None:
         rows = parse("Trades export\n\nTime,Symbol,Side,Quantity,Price\n2024-01-02 09:30,A,B,1,2\n")
