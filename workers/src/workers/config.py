@@ -8,6 +8,8 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .imports.job import DEFAULT_MAX_FILE_BYTES
+
 DEVELOPMENT_CLIENT_SECRET = "dev-workers-secret"
 
 
@@ -39,6 +41,9 @@ class WorkersSettings(BaseSettings):
     consumer_name: str = Field(default="", description="Defaults to host name and process id.")
     import_batch_size: int = Field(default=1000, ge=1, le=5000)
     import_time_zone: str = "America/New_York"
+    import_max_bytes: int = Field(
+        default=DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest raw file an import reads."
+    )
     max_attempts: int = Field(default=5, ge=1)
     visibility_timeout_seconds: float = Field(default=300.0, gt=0)
     scheduled_jobs: str = Field(

@@ -92,6 +92,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                 store,
                 batch_size=settings.import_batch_size,
                 time_zone=ZoneInfo(settings.import_time_zone),
+                max_file_bytes=settings.import_max_bytes,
             )
             server = _HealthServer(
                 uvicorn.Config(

@@ -16,6 +16,7 @@ from tests.stub_core import StubCore
 from workers.core import CoreClient
 from workers.imports.detect import PARSED_FORMATS
 from workers.imports.job import ImportJob
+from workers.imports.storage import ObjectTooLargeError, download
 
 pytestmark = pytest.mark.anyio
 SAMPLE = Path(__file__).parent / "samples" / "generic.csv"
@@ -127,6 +128,35 @@ class TestImportJob:
         await ImportJob(core, object_store).handle(event_of(request))
 
         assert stub_core.outcomes[0].error == "the raw file is missing from object storage"
+
+    async def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
+        self,
+        core: CoreClient,
+        stub_core: StubCore,
+        object_store: LocalStore,
+        tmp_path: Path,
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        data = SAMPLE.read_bytes()
+        await obstore.put_async(object_store, request.object_key, data)
+
+        await ImportJob(core, object_store, max_file_bytes=len(data) - 1).handle(event_of(request))
+
+        [outcome] = stub_core.outcomes
+        assert (outcome.status, outcome.counts.rejected) == ("failed", 0)
+        assert outcome.error == (
+            f"the file is {len(data):,} bytes, over the limit of {len(data) - 1:,} bytes: "
+            "it was not read"
+        )
+        assert stub_core.batches == []
+        target = tmp_path / "copy"
+        with pytest.raises(ObjectTooLargeError):
+            await download(object_store, request.object_key, target, max_bytes=len(data) - 1)
+        assert not target.exists()
+        assert await download(object_store, request.object_key, target, max_bytes=len(data)) == (
+            len(data)
+        )
 
     async def test_a_named_format_is_parsed_as_that_format(
         self, core: CoreClient, stub_core: StubCore, object_store: LocalStore

@@ -40,10 +40,12 @@ from .generic_csv import (
     RowProblem,
 )
 from .mapping import MappingError, parse_mapped_csv, preview_csv
-from .storage import download
+from .storage import ObjectTooLargeError, download
 
 IMPORT_REQUESTED = "import.requested.v1"
 MAX_REJECTED_ROWS = 10_000
+# Core's default upload limit: files it accepted are never refused here.
+DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
 _READ_CHUNK_BYTES = 1 << 20
 _MARKUP_PEEK_CHARS = 1024
 logger = logging.getLogger(__name__)
@@ -115,10 +117,12 @@ class ImportJob:
         *,
         batch_size: int = 1000,
         time_zone: ZoneInfo = DEFAULT_TIME_ZONE,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     ) -> None:
         self._core = core
         self._store = store
         self._batch_size = batch_size
+        self._max_file_bytes = max_file_bytes
         self._time_zone = time_zone
 
     async def handle(self, event: Event[UserEventData]) -> None:
@@ -167,9 +171,13 @@ class ImportJob:
         with tempfile.TemporaryDirectory(prefix="workers-import-") as folder:
             raw = Path(folder) / "raw"
             try:
-                size = await download(self._store, request.object_key, raw)
+                size = await download(
+                    self._store, request.object_key, raw, max_bytes=self._max_file_bytes
+                )
             except FileNotFoundError:
                 return report.outcome(error="the raw file is missing from object storage")
+            except ObjectTooLargeError as error:
+                return report.outcome(error=f"{error}: it was not read")
             if size == 0:
                 return report.outcome(error="the file is empty")
             encoding = await asyncio.to_thread(_detect_file_encoding, raw)
