@@ -148,6 +148,37 @@ class TestRedisRestartedMidStream:
         assert all(stub_core.import_reads[done] >= 1 for done in finished_before_restart)
 
 
+class TestTheEmbeddedStoreKilledMidStream:
+    """The embedded bus has no server to restart: its store lives in the processes that
+    hold the file open. Killing the only one mid-stream is its Redis restart."""
+
+    def test_nothing_acknowledged_is_redone_and_nothing_unacknowledged_is_lost(
+        self, stub_core: StubCore, tmp_path: Path
+    ) -> None:
+        stub_core.slow_down_batches(0.05)
+        requests = [stage_import(stub_core, tmp_path, rows=10) for _ in range(12)]
+        bus_url = f"sqlite:///{tmp_path}/bus.db"
+        environment = worker_environment(stub_core=stub_core, bus_url=bus_url, folder=tmp_path)
+        with running_workers() as started:
+            first = start_worker(started, environment, tmp_path, "first")
+            publish(bus_url, requests)
+            wait_until(lambda: len(stub_core.finished) >= 3, 30, "the first imports")
+            first.kill()
+            finished_before_kill = set(stub_core.finished)
+            assert len(finished_before_kill) < 12
+            second = start_worker(started, environment, tmp_path, "second")
+            wait_until(lambda: len(stub_core.finished) >= 12, 60, "every import")
+            time.sleep(1)  # a wrongly redone import would report a second outcome here
+
+        assert Counter(stub_core.finished) == Counter({r.import_id: 1 for r in requests})
+        assert sum(outcome.counts.new for outcome in stub_core.outcomes) == 120
+        assert len(stub_core.executions) == 120
+        # Only an import whose acknowledgement the kill cut off is read again, and skipped.
+        read_again = [done for done in finished_before_kill if stub_core.import_reads[done] > 1]
+        assert len(read_again) <= 1
+        assert handled_by(second, requests).isdisjoint(str(done) for done in finished_before_kill)
+
+
 class TestAPoisonMessage:
     def test_it_is_dead_lettered_without_blocking_others_and_replays_after_a_fix(
         self, stub_core: StubCore, bus_url: str, tmp_path: Path
