@@ -8,7 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .imports.job import DEFAULT_MAX_FILE_BYTES
+from .imports.job import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OFX_BYTES
 
 DEVELOPMENT_CLIENT_SECRET = "dev-workers-secret"
 
@@ -43,6 +43,9 @@ class WorkersSettings(BaseSettings):
     import_time_zone: str = "America/New_York"
     import_max_bytes: int = Field(
         default=DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest raw file an import reads."
+    )
+    import_max_ofx_bytes: int = Field(
+        default=DEFAULT_MAX_OFX_BYTES, ge=1, description="Largest OFX file (read whole)."
     )
     max_attempts: int = Field(default=5, ge=1)
     visibility_timeout_seconds: float = Field(default=300.0, gt=0)

@@ -93,6 +93,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                 batch_size=settings.import_batch_size,
                 time_zone=ZoneInfo(settings.import_time_zone),
                 max_file_bytes=settings.import_max_bytes,
+                max_ofx_bytes=settings.import_max_ofx_bytes,
             )
             server = _HealthServer(
                 uvicorn.Config(

@@ -21,6 +21,7 @@ from workers.imports.storage import ObjectTooLargeError, download
 pytestmark = pytest.mark.anyio
 SAMPLE = Path(__file__).parent / "samples" / "generic.csv"
 WEBULL_SAMPLE = Path(__file__).parent / "samples" / "webull_orders.csv"
+OFX_SAMPLE = Path(__file__).parent / "samples" / "schwab_statement.ofx"
 
 
 class TestImportJob:
@@ -76,6 +77,22 @@ class TestImportJob:
         assert len(stub_core.outcomes) == 2
         assert stub_core.outcomes[-1].counts.new == 0
         assert stub_core.outcomes[-1].counts.duplicate == 4
+
+    async def test_a_row_repeated_with_its_id_is_held_once_and_counted_duplicate(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        header, first, *rest = SAMPLE.read_text().splitlines(keepends=True)
+        await obstore.put_async(
+            object_store, request.object_key, "".join([header, first, *rest, first]).encode()
+        )
+
+        await ImportJob(core, object_store).handle(event_of(request))
+
+        [outcome] = stub_core.outcomes
+        assert (outcome.counts.new, outcome.counts.duplicate, outcome.counts.rejected) == (4, 1, 2)
+        assert len(stub_core.executions) == 4
 
     async def test_all_or_nothing_with_a_bad_row_sends_nothing(
         self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
@@ -157,6 +174,22 @@ class TestImportJob:
         assert await download(object_store, request.object_key, target, max_bytes=len(data)) == (
             len(data)
         )
+
+    async def test_an_ofx_statement_over_its_own_limit_fails_before_it_is_parsed(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        data = OFX_SAMPLE.read_bytes()
+        await obstore.put_async(object_store, request.object_key, data)
+
+        await ImportJob(core, object_store, max_ofx_bytes=len(data) - 1).handle(event_of(request))
+
+        [outcome] = stub_core.outcomes
+        assert (outcome.status, outcome.detected_format) == ("failed", "ofx")
+        assert outcome.error is not None
+        assert outcome.error.startswith(f"the OFX statement is {len(data):,} bytes, over")
+        assert stub_core.batches == []
 
     async def test_a_named_format_is_parsed_as_that_format(
         self, core: CoreClient, stub_core: StubCore, object_store: LocalStore

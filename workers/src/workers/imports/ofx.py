@@ -2,8 +2,8 @@
 
 Buys and sells of stocks, options, funds and other securities, and option closures
 (exercise, assignment, expiry), from every `INVSTMTRS`; symbols come from `SECLIST`.
-OFX statements are read whole (brokers write them per statement period, and the upload
-size limit bounds them); each transaction is converted on its own, so one bad
+OFX statements are read whole (brokers write them per statement period, and the import
+job refuses one over its OFX size limit); each transaction is converted on its own, so one bad
 transaction is reported and the rest are imported.
 """
 
