@@ -163,7 +163,7 @@ class TestFuturesFormats:
             "281000100",
         )
         assert (crude.instrument.root, crude.instrument.expiry) == ("CL", dt.date(2024, 3, 20))
-        assert problems(rows) == [(7, "Price"), (8, None)]
+        assert problems(rows) == [(7, "Price"), (8, "Contract")]
 
     def test_tradovate_round_trips_realise_their_pnl_to_the_cent(self) -> None:
         # ESH4: 6.25 points x 2 x $50 less 2 x 4.18; MNQM4 short: 11.75 x 3 x $2 less
@@ -214,6 +214,32 @@ class TestInstruments:
     def test_occ_symbols_with_or_without_padding_are_the_same_option(self) -> None:
         assert occ_option("SPY240621P00500500") == occ_option("SPY   240621P00500500")
         assert occ_option("SPY240621P00500500").strike == Decimal("500.5")
+
+
+@pytest.mark.parametrize(
+    ("name", "known", "unknown", "column"),
+    [
+        ("ibkr_flex.xml", 'assetCategory="CASH"', 'assetCategory="BOND"', "assetCategory"),
+        ("ibkr_flex.csv", '"USD","1","CASH"', '"USD","1","BOND"', "AssetClass"),
+        ("tradovate_fills.csv", "CLJ4,CL", "QQJ4,QQ", "Contract"),
+        ("ninjatrader_executions.csv", "GC 04-24", "GX 04-24", "Instrument"),
+        ("schwab_statement.csv", "SPY,15 MAR 24", "SPY,31 FEB 24", "Symbol"),
+        ("schwab_transactions.csv", "AAPL 03/15/2024 180.00 C", "AAPL 03/15/2024 180 X", "Symbol"),
+        ("webull_orders.csv", "AAPL240315C00180000", "AAPL240399C00180000", "Symbol"),
+        ("robinhood_activity.csv", "Call $180.00", "Cal", "Description"),
+        ("tradestation_orders.csv", "ESH24", "XYH24", "Symbol"),
+        ("alpaca_activities.csv", "AAPL240315C00180000", "AAPL240399C00180000", "symbol"),
+    ],
+)
+def test_an_unknown_instrument_is_a_rejected_row_naming_its_column(
+    name: str, known: str, unknown: str, column: str
+) -> None:
+    text = (SAMPLES / name).read_text()
+    line = text[: text.index(known)].count("\n") + 1
+    rows = parse_bytes(text.replace(known, unknown, 1).encode(), FORMAT_OF_SAMPLE[name])
+    [problem] = [row for row in rows if isinstance(row, RowProblem) and row.line == line]
+    assert problem.field == column
+    assert problem.reason.startswith("unknown instrument: ")
 
 
 @pytest.mark.parametrize("name", list(FORMAT_OF_SAMPLE))

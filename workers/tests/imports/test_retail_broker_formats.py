@@ -195,6 +195,9 @@ class TestAlpaca:
         ("tradestation_orders.csv", "ExecuteQuantity"),
         ("alpaca_activities.csv", "transaction_time"),
         ("schwab_statement.csv", "Exec Time"),
+        ("tradovate_fills.csv", "B/S"),
+        ("ninjatrader_executions.csv", "E/X"),
+        ("ibkr_flex.csv", "TradePrice"),
     ],
 )
 def test_an_export_missing_a_needed_column_is_not_recognised(name: str, column: str) -> None:

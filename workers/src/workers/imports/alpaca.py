@@ -80,7 +80,11 @@ def parse_alpaca_csv(
         return ParsedRow(record.line, execution, None)
 
     for record in csv_records(lines, is_header, description="Alpaca activities"):
-        result = record if isinstance(record, RowProblem) else parse_record(record, read)
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, read, instrument="symbol")
+        )
         if result is not None:
             yield result
 

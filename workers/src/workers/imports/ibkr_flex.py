@@ -38,6 +38,7 @@ _TIME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})[;,T ]+(\d{2}):?(\d{2}):?(\d{2})(?
 _DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 _KIND_OF_CODE: dict[str, ExecutionKind] = {"a": "assignment", "ex": "exercise", "ep": "expiry"}
 _OPEN_CLOSE: dict[str, OpenClose] = {"o": "open", "c": "close"}
+_CATEGORIES = frozenset({"STK", "CASH", "CRYPTO", "OPT", "FUT", "FOP"})
 
 
 def is_flex_csv_header(keys: frozenset[str]) -> bool:
@@ -57,7 +58,11 @@ def parse_ibkr_flex_csv(
     """
     reader = _TradeReader(time_zone)
     for record in csv_records(lines, is_flex_csv_header, description="Flex Trades section"):
-        result = record if isinstance(record, RowProblem) else parse_record(record, reader.read)
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, reader.read, instrument="assetclass")
+        )
         if result is not None:
             yield result
 
@@ -105,7 +110,7 @@ def parse_ibkr_flex_xml(
             broken = RowProblem(error.lineno, None, reason)
             final = True
         for record in pending:
-            result = parse_record(record, reader.read)
+            result = parse_record(record, reader.read, instrument="assetcategory")
             if result is not None:
                 yield result
         pending.clear()
@@ -184,6 +189,8 @@ class _TradeReader:
 
     def _instrument(self, record: Record) -> Instrument:
         category = record.required("assetcategory", "assetclass").upper()
+        if category not in _CATEGORIES:
+            raise UnknownInstrumentError(f"asset category {category!r} is not imported")
         currency = record.get("currency", "currencyprimary").upper() or "USD"
         symbol = record.required("symbol")
         multiplier = record.amount("multiplier", default="1")
@@ -217,19 +224,18 @@ class _TradeReader:
                 exchange=record.get("exchange") or (spec.exchange if spec else None),
                 tick_size=spec.tick_size if spec else None,
             )
-        if category == "FOP":
-            right = record.required("putcall").upper()[:1]
-            return Instrument(
-                asset_class="future_option",
-                symbol=symbol.upper(),
-                currency=currency,
-                multiplier=multiplier,
-                underlying=underlying,
-                expiry=expiry,
-                strike=record.amount("strike"),
-                right="call" if right == "C" else "put",
-            )
-        raise UnknownInstrumentError(f"asset category {category!r} is not imported")
+        # FOP, the last category left.
+        right = record.required("putcall").upper()[:1]
+        return Instrument(
+            asset_class="future_option",
+            symbol=symbol.upper(),
+            currency=currency,
+            multiplier=multiplier,
+            underlying=underlying,
+            expiry=expiry,
+            strike=record.amount("strike"),
+            right="call" if right == "C" else "put",
+        )
 
     def _expiry(self, record: Record) -> dt.date:
         text = record.required("expiry")

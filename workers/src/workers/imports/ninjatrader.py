@@ -67,7 +67,11 @@ def parse_ninjatrader_csv(
         return ParsedRow(record.line, execution, record.get("account") or None)
 
     for record in csv_records(lines, is_header, description="NinjaTrader executions"):
-        result = record if isinstance(record, RowProblem) else parse_record(record, read)
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, read, instrument="instrument")
+        )
         if result is not None:
             yield result
 

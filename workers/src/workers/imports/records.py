@@ -116,18 +116,19 @@ class Record:
 
 
 def parse_record(
-    record: Record, read: Callable[[Record], ParsedRow | None]
+    record: Record, read: Callable[[Record], ParsedRow | None], *, instrument: str
 ) -> ParsedRow | RowProblem | None:
     """`read(record)`, or a RowProblem naming the column when the row cannot be used.
 
-    `read` returns None for a row that is not an execution (a summary, a cash line).
+    `read` returns None for a row that is not an execution (a summary, a cash line). An
+    unknown instrument is reported under the column `instrument` (a normalised name).
     """
     try:
         return read(record)
     except BadFieldError as error:
         return RowProblem(record.line, record.name(error.key), str(error))
     except UnknownInstrumentError as error:
-        return RowProblem(record.line, None, f"unknown instrument: {error}")
+        return RowProblem(record.line, record.name(instrument), f"unknown instrument: {error}")
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

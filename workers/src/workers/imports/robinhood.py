@@ -93,7 +93,11 @@ def parse_robinhood_csv(
         return ParsedRow(record.line, execution, None)
 
     for record in csv_records(lines, is_header, description="Robinhood activity"):
-        result = record if isinstance(record, RowProblem) else parse_record(record, read)
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, read, instrument="description")
+        )
         if result is not None:
             yield result
 

@@ -122,7 +122,11 @@ def _parse_statement(lines: Iterable[str], time_zone: ZoneInfo) -> Iterator[Pars
         lines, is_trade_history_header, description=TRADE_HISTORY_SECTION, section=True
     )
     for record in records:
-        result = record if isinstance(record, RowProblem) else parse_record(record, read)
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, read, instrument="symbol")
+        )
         if result is not None:
             yield result
 
@@ -186,6 +190,10 @@ def _parse_transactions(
 
     records = csv_records(lines, is_transactions_header, description="Schwab transactions")
     for record in records:
-        result = record if isinstance(record, RowProblem) else parse_record(record, read)
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, read, instrument="symbol")
+        )
         if result is not None:
             yield result

@@ -81,7 +81,11 @@ def parse_tradestation_csv(
         return ParsedRow(record.line, execution, record.get("accountid") or None)
 
     for record in csv_records(lines, is_header, description="TradeStation order history"):
-        result = record if isinstance(record, RowProblem) else parse_record(record, read)
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, read, instrument="symbol")
+        )
         if result is not None:
             yield result
 

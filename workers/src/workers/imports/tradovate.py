@@ -66,7 +66,11 @@ def parse_tradovate_csv(
         return ParsedRow(record.line, execution, record.get("account") or None)
 
     for record in csv_records(lines, is_header, description="Tradovate fills"):
-        result = record if isinstance(record, RowProblem) else parse_record(record, read)
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, read, instrument="contract")
+        )
         if result is not None:
             yield result
 

@@ -66,6 +66,10 @@ def parse_webull_csv(
         return ParsedRow(record.line, execution, None)
 
     for record in csv_records(lines, is_header, description="Webull orders"):
-        result = record if isinstance(record, RowProblem) else parse_record(record, read)
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, read, instrument="symbol")
+        )
         if result is not None:
             yield result
