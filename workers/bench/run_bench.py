@@ -35,7 +35,7 @@ from tradeloop_contracts.bus import open_bus
 from workers.imports.decoding import open_text
 from workers.imports.detect import parse_text
 
-SIZES = (1_000, 100_000)
+SIZES = (1_000, 10_000, 100_000)
 PARSE_SIZES = (10_000, 100_000)
 REPEATS_SMALL = 5
 PARSE_REPEATS_SMALL = 3
