@@ -4,6 +4,7 @@ and (planted here, scanned by tools/run_tests.py) no service logs it."""
 from __future__ import annotations
 
 import secrets
+import uuid
 
 import httpx
 
@@ -25,7 +26,7 @@ def test_a_broker_key_pair_comes_back_in_no_answer(api: httpx.Client, trader: Tr
             "api_key_id": key_id,
             "api_secret": secret,
         },
-        headers=trader.session,
+        headers={**trader.session, "Idempotency-Key": uuid.uuid4().hex},
     )
     assert created.status_code == 201, created.text
     listed = api.get("/api/v1/broker-connections", headers=trader.session)

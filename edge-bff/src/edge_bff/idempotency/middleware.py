@@ -20,12 +20,13 @@ from ..runtime import runtime_of
 from .store import Claimed, Completed, IdempotencyStore, InFlight, StoredResponse
 
 # Non-idempotent creates and actions: a retry without a key could create a second import,
-# account, entry, tag, mapping or attachment, start a second sync or import run, or ask the
-# coach twice, so the key is required there.
+# account, entry, tag, mapping, broker connection or attachment, start a second sync or
+# import run, or ask the coach twice, so the key is required there.
 REQUIRED_ROUTES = re.compile(
     r"^POST /api/v1/("
     r"imports|imports/[^/]+/mapping|accounts|journal/entries|tags|column-mappings"
-    r"|broker-connections/[^/]+/sync|(positions|journal/entries)/[^/]+/attachments"
+    r"|broker-connections|broker-connections/[^/]+/sync"
+    r"|(positions|journal/entries)/[^/]+/attachments"
     r"|coach/chat"
     r")$"
 )
