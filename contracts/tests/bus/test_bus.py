@@ -323,6 +323,49 @@ class TestSharingAGroup:
         assert [e.id for e in taker.seen] == [e.id for e in events[1:]]
 
 
+class TestStreamCap:
+    async def test_the_cap_never_drops_what_a_group_has_not_acknowledged(
+        self, capped_bus: tuple[Bus, int]
+    ) -> None:
+        bus, cap = capped_bus
+        gate = asyncio.Event()
+
+        async def held(_: Event[UserEventData]) -> None:
+            await gate.wait()
+
+        # The group holds its first event unacknowledged while ten times the cap arrives.
+        consumer = Consumer(bus, handler=held, batch=1)
+        first = requested()
+        await bus.publish(first)
+        await eventually(lambda: len(consumer.seen) == 1)
+        events = [requested() for _ in range(10 * cap)]
+        for event in events:
+            await bus.publish(event)
+        gate.set()
+        await eventually(lambda: len(consumer.seen) == 1 + len(events))
+        await consumer.finish()
+
+        assert [e.id for e in consumer.seen] == [e.id for e in [first, *events]]
+        assert await bus.dead_letters("workers") == []
+
+    async def test_what_every_group_has_acknowledged_is_trimmed_to_the_cap(
+        self, capped_bus: tuple[Bus, int]
+    ) -> None:
+        bus, cap = capped_bus
+        consumer = Consumer(bus)
+        events = [requested() for _ in range(4 * cap)]
+        positions = []
+        for event in events:
+            positions.append(await bus.publish(event))
+            await eventually(lambda: len(consumer.seen) == len(positions))
+        await consumer.finish()
+        await bus.publish(last := requested())
+
+        # Read from the very first position on: only the newest `cap` are still there.
+        kept = await _take(bus, ["import"], positions[0], cap)
+        assert [d.event.id for d in kept] == [e.id for e in [*events, last][-cap:]]
+
+
 class TestTail:
     async def test_every_reader_sees_every_event_in_order(self, bus: Bus) -> None:
         start = await bus.publish(requested())

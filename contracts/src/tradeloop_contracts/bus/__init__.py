@@ -37,7 +37,9 @@ def open_bus(url: str, *, stream_max_length: int = 100_000) -> Bus:
     `sqlite:///relative/path.db` or `sqlite:////absolute/path.db` opens the embedded bus
     (the folder is created when missing). `redis://` or `rediss://` opens Redis Streams;
     a `prefix` query parameter (`redis://host:6379/0?prefix=staging`) puts every key
-    under that prefix. Each stream keeps about `stream_max_length` newest entries.
+    under that prefix. Each stream keeps about `stream_max_length` newest entries, and
+    more while a consumer group has not yet read or acknowledged them: the cap never drops
+    those.
     Raises ValueError for another scheme or an unusable setting, ImportError when the
     `redis` extra is not installed.
     """

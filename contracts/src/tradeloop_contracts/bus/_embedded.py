@@ -170,10 +170,16 @@ class EmbeddedBus(GroupBus[int]):
             ).fetchone()
             excess = int(length) - self._stream_max_length
             if excess > 0:
+                # A message past a group's offset is not delivered to that group yet: the
+                # cap drops only what every group has taken (claimed messages carry their
+                # own copy of the payload until they are acknowledged).
+                (taken_by_all,) = db.execute(
+                    "SELECT MIN(last_id) FROM group_offsets WHERE family = ?", (family,)
+                ).fetchone()
                 trimmed = db.execute(
                     "DELETE FROM messages WHERE id IN ("
-                    " SELECT id FROM messages WHERE family = ? ORDER BY id LIMIT ?)",
-                    (family, excess),
+                    " SELECT id FROM messages WHERE family = ? AND id <= ? ORDER BY id LIMIT ?)",
+                    (family, message_id if taken_by_all is None else taken_by_all, excess),
                 ).rowcount
                 db.execute(
                     "UPDATE stream_lengths SET length = length - ? WHERE family = ?",

@@ -47,6 +47,10 @@ class RedisBus(GroupBus[StreamRef]):
         self._client = client
         self._prefix = f"{prefix}:" if prefix else ""
         self._stream_max_length = stream_max_length
+        # A stream is trimmed once per this many appends from this process, so it grows at
+        # most about 1 % past the cap between trims.
+        self._trim_every = max(1, stream_max_length // 100)
+        self._appended: dict[str, int] = {}
 
     def _stream(self, family: str) -> str:
         return f"{self._prefix}tradeloop:events:{family}"
@@ -66,13 +70,45 @@ class RedisBus(GroupBus[StreamRef]):
         Raises redis' ConnectionError when the server cannot be reached.
         """
         family = family_of(event.type)
+        key = self._stream(family)
         entry_id = await self._client.xadd(
-            self._stream(family),
-            {"event": with_traceparent(event).model_dump_json()},
-            maxlen=self._stream_max_length,
-            approximate=True,
+            key, {"event": with_traceparent(event).model_dump_json()}
         )
+        await self._cap(key)
         return f"{family}:{_text(entry_id)}"
+
+    async def _cap(self, key: str) -> None:
+        """Now and then, trim the stream `key` to its cap, never past an entry that a group
+        has not yet read or has read and not acknowledged (MAXLEN would drop those too)."""
+        appended = self._appended[key] = self._appended.get(key, 0) + 1
+        if appended % self._trim_every:
+            return
+        excess = int(await self._client.xlen(key)) - self._stream_max_length
+        if excess <= 0:
+            return
+        needed = await self._oldest_needed(key)
+        if needed == "0-0":
+            return
+        # The oldest entries over the cap, stopping short of the oldest one still needed.
+        end = "+" if needed is None else f"({needed}"
+        oldest: Any = await self._client.xrange(key, "-", end, count=excess + 1)
+        if not oldest:
+            return
+        keep_from = needed if needed is not None and len(oldest) <= excess else oldest[-1][0]
+        await self._client.xtrim(key, minid=_text(keep_from), approximate=False)
+
+    async def _oldest_needed(self, key: str) -> str | None:
+        """The id of the oldest entry of `key` some group still needs (None with no group):
+        its oldest unacknowledged entry, or else the last one it read."""
+        needed: list[str] = []
+        groups: Any = await self._client.xinfo_groups(key)
+        for group in groups:
+            if int(group["pending"]):
+                summary: Any = await self._client.xpending(key, group["name"])
+                needed.append(_text(summary["min"]))
+            else:
+                needed.append(_text(group["last-delivered-id"]))
+        return min(needed, key=_stream_id, default=None)
 
     async def _join(self, sub: Subscription) -> None:
         for key in self._keys(sub):
@@ -135,10 +171,11 @@ class RedisBus(GroupBus[StreamRef]):
         return claims
 
     async def _bury_trimmed(self, group: str, key: str, entry_id: str) -> None:
-        # The stream cap dropped the entry while it was pending: its payload is gone, so
-        # leave a visible trace for operators instead of losing it silently.
+        # The entry was deleted while it was pending (the cap never does that, an operator's
+        # XTRIM or XDEL can): its payload is gone, so leave a visible trace for operators
+        # instead of losing it silently.
         position = self._position(key, entry_id, {})
-        error = "trimmed by the stream cap before it was acknowledged"
+        error = "deleted from the stream before it was acknowledged"
         await self._client.xadd(
             self._dead(group),
             _dead_fields(position, "", error, 0),
@@ -300,18 +337,20 @@ class RedisBus(GroupBus[StreamRef]):
             raise DeadLetterNotFoundError(dead_letter_id)
         letter = _dead_letter(group, dead_letter_id, entries[0][1])
         async with self._client.pipeline(transaction=True) as pipe:
-            pipe.xadd(
-                self._replays(group),
-                {"event": letter.payload, "position": letter.position},
-                maxlen=self._stream_max_length,
-                approximate=True,
-            )
+            pipe.xadd(self._replays(group), {"event": letter.payload, "position": letter.position})
             pipe.xdel(dead_key, dead_letter_id)
             await pipe.execute()
+        await self._cap(self._replays(group))
 
     async def close(self) -> None:
         """Close the connections; the bus is unusable afterwards."""
         await self._client.aclose()
+
+
+def _stream_id(text: str) -> tuple[int, int]:
+    """A stream id ("<ms>-<seq>") as a pair that orders like the ids do."""
+    milliseconds, _, sequence = text.partition("-")
+    return int(milliseconds), int(sequence or 0)
 
 
 def _text(value: Any) -> str:
