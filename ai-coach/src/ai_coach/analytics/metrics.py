@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import groupby
 from operator import attrgetter
-from typing import Literal
+from typing import Literal, NamedTuple
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 Outcome = Literal["win", "loss", "breakeven"]
 ZERO = Decimal(0)
+
+
+class LocalTimes(NamedTuple):
+    """A trade's open and close as wall-clock times of one time zone."""
+
+    opened: dt.datetime
+    closed: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,20 @@ class ClosedTrade:
     r_multiple: Decimal | None = None
     mfe: Decimal | None = None
     mae: Decimal | None = None
+    # Every dimension and detector reads the same trade's local times: convert once per zone.
+    _local_times: dict[ZoneInfo, LocalTimes] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def local(self, time_zone: ZoneInfo) -> LocalTimes:
+        """The open and close in `time_zone` (converted on first use, then remembered)."""
+        times = self._local_times.get(time_zone)
+        if times is None:
+            times = LocalTimes(
+                self.opened_at.astimezone(time_zone), self.closed_at.astimezone(time_zone)
+            )
+            self._local_times[time_zone] = times
+        return times
 
 
 # Sort key of closing order.
@@ -290,12 +311,18 @@ def streaks(trades: Sequence[ClosedTrade]) -> Streaks:
 
 def streaks_in_order(ordered: Sequence[ClosedTrade]) -> Streaks:
     """`streaks` of trades already in closing order."""
-    best = {"win": 0, "loss": 0, "breakeven": 0}
-    for outcome, run in groupby(trade.outcome for trade in ordered):
-        length = sum(1 for _ in run)
-        if length > best[outcome]:
-            best[outcome] = length
-    return Streaks(wins=best["win"], losses=best["loss"])
+    best_wins = best_losses = run = 0
+    previous = None
+    for trade in ordered:
+        outcome = trade.outcome
+        run = run + 1 if outcome == previous else 1
+        previous = outcome
+        if outcome == "win":
+            if run > best_wins:
+                best_wins = run
+        elif outcome == "loss" and run > best_losses:
+            best_losses = run
+    return Streaks(wins=best_wins, losses=best_losses)
 
 
 def average_holding_seconds(trades: Sequence[ClosedTrade] | Tally) -> HoldingTimes:

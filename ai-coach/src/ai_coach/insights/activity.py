@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-from ai_coach.analytics import ClosedTrade, group, trading_day
+from ai_coach.analytics import ClosedTrade, group
 from ai_coach.contracts.insight_create import Evidence, InsightCreate
 from ai_coach.insights.evidence import figure, money, period
 from ai_coach.insights.findings import Candidate, confidence, mean_pnl, shortfall
@@ -32,7 +32,7 @@ def overtrading_candidates(
     """
     days: dict[object, list[ClosedTrade]] = defaultdict(list)
     for trade in trades:
-        days[trading_day(trade.opened_at, time_zone)].append(trade)
+        days[trade.local(time_zone).opened.date()].append(trade)
     if len(days) < 2 * MIN_DAYS:
         return []
     counts = [len(members) for members in days.values()]
