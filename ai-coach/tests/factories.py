@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from tradeloop_contracts import Instrument, JournalEntry, Position
+from tradeloop_contracts import Instrument, JournalEntry, Position, Violation
 
 from ai_coach.analytics import ClosedTrade, classify
 
@@ -114,3 +114,26 @@ def daily_trader(
 def trading_days(trades: Sequence[ClosedTrade]) -> list[dt.date]:
     """The distinct closing days of the trades, in order."""
     return sorted({item.closed_at.date() for item in trades})
+
+
+def violations_of(
+    broken: Sequence[ClosedTrade], rule_kind: str = "cooldown_after_loss", currency: str = "USD"
+) -> list[Violation]:
+    """One violation of one rule per trade, each costing the trade's net P&L, as core records it."""
+    rule_id = uuid.uuid4()
+    return [
+        Violation(
+            id=uuid.uuid4(),
+            rule_id=rule_id,
+            rule_kind=rule_kind,
+            plan_version=1,
+            position_id=item.id,
+            day=item.opened_at.date(),
+            observed="opened 4 minutes after a loss",
+            allowed="15 minutes",
+            cost=item.net_pnl,
+            currency=currency,
+            detected_at=item.closed_at,
+        )
+        for item in broken
+    ]

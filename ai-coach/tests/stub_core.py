@@ -34,6 +34,8 @@ from tradeloop_contracts import (
     ServiceToken,
     ServiceTokenRequest,
     User,
+    Violation,
+    ViolationPage,
 )
 
 ISSUER = "tradeloop-core"
@@ -50,6 +52,7 @@ class StubCore:
         self.journal: dict[uuid.UUID, list[JournalEntry]] = defaultdict(list)
         self.stored: dict[uuid.UUID, list[Insight]] = defaultdict(list)
         self.reviews: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+        self.violations: dict[uuid.UUID, list[Violation]] = defaultdict(list)
         self.position_requests: list[dict[str, str]] = []
         self.service_tokens: set[str] = set()
         self.page_size = 25
@@ -217,6 +220,18 @@ class StubCore:
                 time_zone="UTC",
                 base_currency="USD",
                 created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            )
+
+        @app.get("/v1/violations")
+        async def list_violations(
+            request: Request, cursor: str = "0", limit: int = 50
+        ) -> ViolationPage:
+            user_id = self._user_from_token(request)
+            start = int(cursor)
+            end = start + min(limit, self.page_size)
+            items = self.violations[user_id]
+            return ViolationPage(
+                items=items[start:end], next_cursor=str(end) if end < len(items) else None
             )
 
         @app.get("/v1/insights")

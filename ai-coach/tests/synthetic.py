@@ -20,6 +20,10 @@ BEHAVIOURS = (
     "bad_symbol",
     "overtrading",
     "cutting_winners",
+    "losers_run",
+    "weekday_leak",
+    "hour_edge",
+    "bad_setup",
 )
 
 
@@ -30,7 +34,10 @@ def synthetic_trader(seed: int, days: int = 90, plant: str | None = None) -> lis
     (trades after 3 straight losses lose 100 more), "size_creep" (size 1.6x after a win),
     "hour_leak" (entries in the 15:00 hour lose 70 more), "bad_symbol" (TSLA loses 60
     more), "overtrading" (one day in five has 12 trades that lose 50 more each),
-    "cutting_winners" (winners keep 20-45% of their MFE instead of 40-100%).
+    "cutting_winners" (winners keep 20-45% of their MFE instead of 40-100%), "losers_run"
+    (losers go 100-200 further against the trader before they are closed, instead of 0-50),
+    "weekday_leak" (Thursdays lose 60 more), "hour_edge" (entries in the 16:00 hour make 70
+    more), "bad_setup" (the pullback setup loses 60 more).
     """
     rng = random.Random(seed)
     trades: list[ClosedTrade] = []
@@ -62,8 +69,15 @@ def synthetic_trader(seed: int, days: int = 90, plant: str | None = None) -> lis
                 pnl -= 70
             if plant == "overtrading" and busy:
                 pnl -= 50
+            if plant == "weekday_leak" and moment.weekday() == 3:
+                pnl -= 60
+            if plant == "hour_edge" and moment.hour == 16:
+                pnl += 70
             symbol = rng.choice(SYMBOLS)
             if plant == "bad_symbol" and symbol == "TSLA":
+                pnl -= 60
+            setup = rng.choice(SETUPS)
+            if plant == "bad_setup" and setup == "pullback":
                 pnl -= 60
             size = Decimal(int(rng.lognormvariate(9.2, 0.3)))
             if plant == "size_creep" and before and before.outcome == "win":
@@ -72,7 +86,8 @@ def synthetic_trader(seed: int, days: int = 90, plant: str | None = None) -> lis
             gross = net + Decimal(2)
             low, high = (0.2, 0.45) if plant == "cutting_winners" else (0.4, 1.0)
             mfe = gross / Decimal(str(rng.uniform(low, high))) if gross > 0 else Decimal(20)
-            mae = -abs(net) - Decimal(str(round(rng.uniform(0, 50), 2)))
+            further = (100, 200) if plant == "losers_run" and net < 0 else (0, 50)
+            mae = -abs(net) - Decimal(str(round(rng.uniform(*further), 2)))
             opened = moment
             moment += dt.timedelta(seconds=hold)
             trades.append(
@@ -86,7 +101,7 @@ def synthetic_trader(seed: int, days: int = 90, plant: str | None = None) -> lis
                     account_id=uuid.UUID(int=1),
                     symbol=symbol,
                     asset_class="stock",
-                    tags=(rng.choice(SETUPS),),
+                    tags=(setup,),
                     size=size,
                     gross_pnl=gross,
                     mfe=mfe.quantize(Decimal("0.01")),

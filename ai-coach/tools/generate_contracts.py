@@ -50,6 +50,7 @@ SCHEMAS = {
     "responses/ReflectionThemes.json": "reflection_themes",
     "responses/ServiceToken.json": "service_token",
     "responses/User.json": "user",
+    "responses/ViolationPage.json": "violation_page",
     "responses/WeeklyReview.json": "weekly_review",
 }
 

@@ -1,11 +1,11 @@
-"""core's internal API as ai-coach uses it: service token, positions, insights."""
+"""core's API as ai-coach uses it: service token, positions, journal, insights, violations."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import httpx
@@ -17,6 +17,7 @@ from ai_coach.contracts.journal_entry_page import JournalEntry, JournalEntryPage
 from ai_coach.contracts.position_page import Position, PositionPage
 from ai_coach.contracts.service_token import ServiceToken
 from ai_coach.contracts.service_token_request import ServiceTokenRequest
+from ai_coach.contracts.violation_page import Violation, ViolationPage
 from ai_coach.contracts.weekly_review import WeeklyReview
 from ai_coach.contracts.weekly_review_create import WeeklyReviewCreate
 from ai_coach.errors import CoreUnavailableError
@@ -27,6 +28,7 @@ PAGE_LIMIT = 200
 # Renew a service token this long before core says it expires.
 TOKEN_MARGIN_SECONDS = 30
 Model = TypeVar("Model", bound=BaseModel)
+Item = TypeVar("Item", covariant=True)
 
 
 class CoreClient:
@@ -60,43 +62,33 @@ class CoreClient:
 
     async def list_closed_positions(self, user_id: UUID) -> list[Position]:
         """Every closed position of the user, following the cursor to the last page."""
-        positions: list[Position] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            params: dict[str, str | int] = {"status": "closed", "limit": PAGE_LIMIT}
-            if cursor is not None:
-                params["cursor"] = cursor
-            page = await self._internal(
-                "GET", f"/internal/users/{user_id}/positions", PositionPage, params=params
+
+        async def page(params: dict[str, str | int]) -> PositionPage:
+            path = f"/internal/users/{user_id}/positions"
+            return await self._internal(
+                "GET", path, PositionPage, params={"status": "closed", **params}
             )
-            positions.extend(page.items)
-            if page.next_cursor is None:
-                return positions
-            if page.next_cursor in seen:
-                raise CoreUnavailableError("core returned the same positions cursor twice.")
-            seen.add(page.next_cursor)
-            cursor = page.next_cursor
+
+        return await _every_page(page, "positions")
 
     async def list_journal_entries(self, user_id: UUID) -> list[JournalEntry]:
         """Every journal entry of the user, following the cursor to the last page."""
-        entries: list[JournalEntry] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            params: dict[str, str | int] = {"limit": PAGE_LIMIT}
-            if cursor is not None:
-                params["cursor"] = cursor
-            page = await self._internal(
-                "GET", f"/internal/users/{user_id}/journal/entries", JournalEntryPage, params=params
-            )
-            entries.extend(page.items)
-            if page.next_cursor is None:
-                return entries
-            if page.next_cursor in seen:
-                raise CoreUnavailableError("core returned the same journal cursor twice.")
-            seen.add(page.next_cursor)
-            cursor = page.next_cursor
+
+        async def page(params: dict[str, str | int]) -> JournalEntryPage:
+            path = f"/internal/users/{user_id}/journal/entries"
+            return await self._internal("GET", path, JournalEntryPage, params=params)
+
+        return await _every_page(page, "journal")
+
+    async def list_violations(self, user_token: str) -> list[Violation]:
+        """Every rule violation of the user's plan, read with the user's own token."""
+        headers = {"Authorization": f"Bearer {user_token}"}
+
+        async def page(params: dict[str, str | int]) -> ViolationPage:
+            response = await self._send("GET", "/v1/violations", headers=headers, params=params)
+            return _parse(response, ViolationPage)
+
+        return await _every_page(page, "violations")
 
     async def create_insight(self, user_id: UUID, insight: InsightCreate) -> Insight:
         """The insight as core stored it."""
@@ -156,6 +148,32 @@ class CoreClient:
             return await self._http.request(method, path, **kwargs)
         except httpx.HTTPError as error:
             raise CoreUnavailableError(f"core did not answer {method} {path}.") from error
+
+
+class _Page(Protocol[Item]):
+    @property
+    def items(self) -> Sequence[Item]: ...
+
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
+async def _every_page(
+    fetch: Callable[[dict[str, str | int]], Awaitable[_Page[Item]]], what: str
+) -> list[Item]:
+    """The items of every page, following the cursor; a cursor seen twice is core's fault."""
+    items: list[Item] = []
+    params: dict[str, str | int] = {"limit": PAGE_LIMIT}
+    seen: set[str] = set()
+    while True:
+        page = await fetch(params)
+        items.extend(page.items)
+        if page.next_cursor is None:
+            return items
+        if page.next_cursor in seen:
+            raise CoreUnavailableError(f"core returned the same {what} cursor twice.")
+        seen.add(page.next_cursor)
+        params = {"limit": PAGE_LIMIT, "cursor": page.next_cursor}
 
 
 def _parse(response: httpx.Response, model: type[Model]) -> Model:

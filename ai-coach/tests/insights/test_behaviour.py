@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+
 import pytest
 
+from ai_coach.insights.excursion import stop_saving
 from ai_coach.insights.findings import benjamini_hochberg, discoveries
 from ai_coach.insights.service import candidates
+from tests.factories import trade
 from tests.synthetic import synthetic_trader
 
 # Planted behaviour -> the insight kind that must report it.
@@ -17,6 +22,10 @@ EXPECTED = {
     "bad_symbol": "negative_expectancy_symbol",
     "overtrading": "overtrading",
     "cutting_winners": "cutting_winners",
+    "losers_run": "letting_losers_run",
+    "weekday_leak": "weekday_leak",
+    "hour_edge": "time_of_day_edge",
+    "bad_setup": "negative_expectancy_tag",
 }
 
 
@@ -57,3 +66,45 @@ class TestBenjaminiHochberg:
     def test_keeps_adjusted_values_monotone(self) -> None:
         # 0.04*2/1 = 0.08 is capped by the larger p's 0.045*2/2 = 0.045.
         assert benjamini_hochberg([0.04, 0.045]) == pytest.approx([0.045, 0.045])
+
+
+def test_a_planted_hour_edge_names_the_hour_and_a_rule_without_a_cost() -> None:
+    found = discoveries(candidates(synthetic_trader(2, plant="hour_edge"), "USD"))
+    [edge] = [insight for insight in found if insight.kind == "time_of_day_edge"]
+    assert edge.evidence.metrics["bucket"] == "16:00-16:59"
+    assert edge.cost is None
+    assert edge.suggested_rule == (
+        "Put your full size only on entries 16:00-16:59; reduce it elsewhere."
+    )
+
+
+def test_letting_losers_run_reports_what_a_hard_stop_would_have_changed() -> None:
+    trades = synthetic_trader(3, plant="losers_run")
+    found = discoveries(candidates(trades, "USD"))
+    [run] = [insight for insight in found if insight.kind == "letting_losers_run"]
+    stop = Decimal(run.evidence.metrics["mean_mfe_winners"])
+    assert (
+        run.suggested_rule
+        == f"Place a hard stop no further than {stop} USD (your winners' typical MFE) from entry."
+    )
+    saved, stopped = stop_saving(trades, stop)
+    assert run.evidence.metrics["trades_reaching_stop"] == str(len(stopped))
+    assert run.evidence.metrics["stop_would_change_pnl_by"] == f"{saved:.2f}"
+    assert run.cost == (saved.quantize(Decimal("0.01")) if saved > 0 else None)
+    assert run.evidence.position_ids
+
+
+class TestStopSaving:
+    def test_trades_that_reached_the_stop_are_closed_there(self) -> None:
+        base = trade("0")
+        deep_loser = dataclasses.replace(base, gross_pnl=Decimal(-150), mae=Decimal(-160))
+        recovered = dataclasses.replace(base, gross_pnl=Decimal(-20), mae=Decimal(-120))
+        dipped_winner = dataclasses.replace(base, gross_pnl=Decimal(80), mae=Decimal(-100))
+        shallow = dataclasses.replace(base, gross_pnl=Decimal(-90), mae=Decimal(-99))
+        unknown = dataclasses.replace(base, gross_pnl=Decimal(-500), mae=None)
+        saved, stopped = stop_saving(
+            [deep_loser, recovered, dipped_winner, shallow, unknown], Decimal(100)
+        )
+        # -100 instead of -150 (+50), of -20 (-80), of +80 (-180).
+        assert saved == Decimal(-210)
+        assert stopped == [deep_loser, recovered, dipped_winner]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.factories import positions_of, random_trader
+from tests.factories import positions_of, random_trader, violations_of
 from tests.stub_core import StubCore
 
 
@@ -63,6 +64,25 @@ class TestListInsights:
         assert "disposition_effect" in kinds
         assert {insight.kind for insight in core.stored[user_id]} == kinds
         assert all(query["status"] == "closed" for query in core.position_requests)
+
+    def test_the_plans_violations_are_read_as_the_trader_and_their_cost_reported(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        core.page_size = 7
+        user_id = uuid.uuid4()
+        trades = random_trader(8, 80)
+        broken = [t for t in trades if t.net_pnl < -30][:20]
+        core.positions[user_id] = positions_of(trades)
+        core.violations[user_id] = violations_of(broken)
+        core.violations[uuid.uuid4()] = violations_of(trades)  # another trader's plan
+        response = coach.get("/v1/insights", headers=bearer(core.user_token(user_id)))
+        [cost] = [
+            i for i in response.json()["items"] if i["kind"].startswith("rule_violation_cost")
+        ]
+        assert cost["kind"] == "rule_violation_cost_cooldown_after_loss"
+        assert cost["evidence"]["metrics"]["violations"] == "20"  # read over 3 pages
+        assert set(cost["evidence"]["position_ids"]) == {str(t.id) for t in broken}
+        assert Decimal(cost["cost"]) == -sum((t.net_pnl for t in broken), Decimal(0))
 
     def test_every_page_of_positions_is_read(self, coach: httpx.Client, core: StubCore) -> None:
         core.page_size = 7

@@ -75,13 +75,17 @@ def excursion_candidates(trades: Sequence[ClosedTrade], currency: str) -> list[C
             start, end = period([*losers, *winners_mfe])
             mean_heat = Decimal(str(sum(heat) / len(heat)))
             mean_gain = Decimal(str(sum(gain) / len(gain)))
+            stop = money(mean_gain)
+            saved, stopped = stop_saving(trades, stop)
             return InsightCreate(
                 kind="letting_losers_run",
                 title="You let losers run further than winners",
                 body=(
                     f"Your {len(losers)} losers went {money(mean_heat)} {currency} against "
                     f"you on average; your {len(winners_mfe)} winners only went "
-                    f"{money(mean_gain)} {currency} in your favour."
+                    f"{money(mean_gain)} {currency} in your favour. A hard stop {stop} "
+                    f"{currency} from entry would have closed {len(stopped)} trades there and "
+                    f"changed your P&L by {money(saved)} {currency}."
                 ),
                 evidence=Evidence(
                     metrics={
@@ -89,6 +93,8 @@ def excursion_candidates(trades: Sequence[ClosedTrade], currency: str) -> list[C
                         "winners_with_mfe": str(len(winners_mfe)),
                         "mean_mae_losers": figure(mean_heat),
                         "mean_mfe_winners": figure(mean_gain),
+                        "trades_reaching_stop": str(len(stopped)),
+                        "stop_would_change_pnl_by": figure(saved),
                         "p_value": f"{p_run:.4g}",
                         "q_value": f"{q_value:.4g}",
                     },
@@ -96,9 +102,10 @@ def excursion_candidates(trades: Sequence[ClosedTrade], currency: str) -> list[C
                     position_ids=[t.id for t in losers],
                 ),
                 confidence=confidence("one-sided Mann-Whitney U", p_run, q_value),
+                cost=money(saved) if saved > 0 else None,
                 currency=currency,
                 suggested_rule=(
-                    f"Place a hard stop no further than {money(mean_gain)} {currency} "
+                    f"Place a hard stop no further than {stop} {currency} "
                     "(your winners' typical MFE) from entry."
                 ),
                 period_start=start,
@@ -107,3 +114,18 @@ def excursion_candidates(trades: Sequence[ClosedTrade], currency: str) -> list[C
 
         candidates.append(Candidate("letting_losers_run", p_run, build_run))
     return candidates
+
+
+def stop_saving(trades: Sequence[ClosedTrade], stop: Decimal) -> tuple[Decimal, list[ClosedTrade]]:
+    """What a hard stop `stop` from entry would have changed, and the trades it would close.
+
+    A trade whose adverse excursion reached the stop would have closed at -stop (gross;
+    fees are paid either way) instead of its gross P&L; winners that dipped that far count
+    too, as lost wins. Trades without MAE are left out (unknown is never 0).
+    """
+    stopped = [t for t in trades if t.mae is not None and abs(t.mae) >= stop]
+    saved = sum(
+        (-stop - (t.gross_pnl if t.gross_pnl is not None else t.net_pnl) for t in stopped),
+        Decimal(0),
+    )
+    return saved, stopped

@@ -12,6 +12,7 @@ from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.insight_list import Insight, InsightList
 from ai_coach.contracts.journal_entry_page import JournalEntry
 from ai_coach.contracts.position_page import Position
+from ai_coach.contracts.violation_page import Violation
 from ai_coach.core import CoreClient
 from ai_coach.insights.activity import overtrading_candidates, timing_candidates
 from ai_coach.insights.disposition import disposition_candidates
@@ -25,6 +26,7 @@ from ai_coach.insights.sequence import (
     size_creep_candidates,
     tilt_candidates,
 )
+from ai_coach.insights.violations import violation_candidates
 from ai_coach.positions import trades_by_currency
 from ai_coach.reflections.detector import theme_candidates
 from ai_coach.reflections.themes import TaggedEntry, tag_entries
@@ -37,8 +39,10 @@ def candidates(
     currency: str,
     time_zone: ZoneInfo = UTC,
     journal: Sequence[TaggedEntry] = (),
+    violations: Sequence[Violation] = (),
 ) -> list[Candidate]:
-    """Every test of every behavioural detector on one currency's trades (and journal)."""
+    """Every test of every behavioural detector on one currency's trades, journal and
+    plan violations."""
     pairs = follows(trades)
     return [
         *disposition_candidates(trades, currency),
@@ -50,6 +54,7 @@ def candidates(
         *negative_expectancy_candidates(trades, currency),
         *excursion_candidates(trades, currency),
         *theme_candidates(trades, journal, currency, time_zone),
+        *violation_candidates(trades, violations, currency),
     ]
 
 
@@ -58,9 +63,10 @@ def detect_all(
     currency: str,
     time_zone: ZoneInfo = UTC,
     journal: Sequence[TaggedEntry] = (),
+    violations: Sequence[Violation] = (),
 ) -> list[InsightCreate]:
     """The performance summary (descriptive) and the behaviours that survive BH control."""
-    found = discoveries(candidates(trades, currency, time_zone, journal))
+    found = discoveries(candidates(trades, currency, time_zone, journal, violations))
     summary = detect_performance_summary(trades, currency)
     return [summary, *found] if summary is not None else found
 
@@ -73,12 +79,13 @@ def compute_insights(
     positions: Sequence[Position],
     time_zone: ZoneInfo = UTC,
     journal: Sequence[JournalEntry] = (),
+    violations: Sequence[Violation] = (),
 ) -> list[InsightCreate]:
     """Every insight the detectors find, per currency (P&L of different currencies never mix)."""
     tagged = tag_entries(journal, time_zone)
     found = []
     for currency, trades in trades_by_currency(positions).items():
-        found.extend(detect_all(trades, currency, time_zone, tagged))
+        found.extend(detect_all(trades, currency, time_zone, tagged, violations))
     return found
 
 
@@ -107,7 +114,9 @@ class CoachService:
         """
         positions = await self._core.list_closed_positions(user.id)
         journal = await self._core.list_journal_entries(user.id) if positions else []
-        computed = compute_insights(positions, journal=journal)
+        # core lists violations on its public API only, so they are read as the trader.
+        violations = await self._core.list_violations(user.token) if positions else []
+        computed = compute_insights(positions, journal=journal, violations=violations)
         if not computed:
             return InsightList(items=[])
         stored = {
