@@ -20,13 +20,11 @@ from ai_coach.analytics.metrics import (
     average_holding_seconds,
     average_loss,
     average_win,
-    drawdown_in_order,
     expectancy,
     expectancy_r,
     payoff_ratio,
     profit_factor,
-    streaks_in_order,
-    tally,
+    tally_and_drawdown,
     win_rate,
     win_rate_excluding_breakevens,
 )
@@ -81,7 +79,7 @@ def summarize(
     if starting_equity is not None:
         returns = daily_returns(daily_pnl(ordered, time_zone), starting_equity)
         ratios = (sharpe(returns), sortino(returns))
-    counts = tally(ordered)
+    counts, fall = tally_and_drawdown(ordered, starting_equity)
     return Summary(
         trades=counts.trades,
         wins=counts.wins,
@@ -99,8 +97,8 @@ def summarize(
         trades_with_r=counts.trades_with_r,
         largest_win=counts.largest_win,
         largest_loss=counts.largest_loss,
-        drawdown=drawdown_in_order(ordered, starting_equity),
-        streaks=streaks_in_order(ordered),
+        drawdown=fall,
+        streaks=Streaks(wins=counts.longest_win_streak, losses=counts.longest_loss_streak),
         holding_seconds=average_holding_seconds(counts),
         sharpe=ratios[0],
         sortino=ratios[1],

@@ -26,7 +26,7 @@ class LocalTimes(NamedTuple):
     closed: dt.datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClosedTrade:
     """A closed position as the coach sees it: P&L, outcome, timing, what and how much.
 
@@ -49,19 +49,20 @@ class ClosedTrade:
     r_multiple: Decimal | None = None
     mfe: Decimal | None = None
     mae: Decimal | None = None
-    # Every dimension and detector reads the same trade's local times: convert once per zone.
-    _local_times: dict[ZoneInfo, LocalTimes] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    # Every dimension and detector reads the same trade's local times: they are converted
+    # once, for the zone last asked (a request has one), in two slots rather than a dict.
+    _zone: ZoneInfo | None = field(default=None, init=False, repr=False, compare=False)
+    _times: LocalTimes | None = field(default=None, init=False, repr=False, compare=False)
 
     def local(self, time_zone: ZoneInfo) -> LocalTimes:
         """The open and close in `time_zone` (converted on first use, then remembered)."""
-        times = self._local_times.get(time_zone)
-        if times is None:
-            times = LocalTimes(
-                self.opened_at.astimezone(time_zone), self.closed_at.astimezone(time_zone)
-            )
-            self._local_times[time_zone] = times
+        if self._zone is time_zone and self._times is not None:
+            return self._times
+        times = LocalTimes(
+            self.opened_at.astimezone(time_zone), self.closed_at.astimezone(time_zone)
+        )
+        object.__setattr__(self, "_zone", time_zone)
+        object.__setattr__(self, "_times", times)
         return times
 
 
@@ -102,7 +103,8 @@ class Tally:
     """Counts and sums of a sample by outcome, gathered in one pass over it.
 
     Sums are taken in the order of the sample, starting from 0, so every metric built on
-    them is the same Decimal a sum over the separate outcome lists would give.
+    them is the same Decimal a sum over the separate outcome lists would give; the
+    longest runs of wins and of losses are in that order too (a breakeven ends both).
     """
 
     trades: int
@@ -118,49 +120,13 @@ class Tally:
     trades_with_r: int
     win_holding_seconds: int
     loss_holding_seconds: int
+    longest_win_streak: int
+    longest_loss_streak: int
 
 
 def tally(trades: Sequence[ClosedTrade]) -> Tally:
     """The counts and sums every outcome metric is built from."""
-    wins = losses = breakevens = with_r = win_hold = loss_hold = 0
-    net = win_sum = loss_sum = r_sum = ZERO
-    best: Decimal | None = None
-    worst: Decimal | None = None
-    for trade in trades:
-        pnl = trade.net_pnl
-        net += pnl
-        if trade.outcome == "win":
-            wins += 1
-            win_sum += pnl
-            win_hold += trade.holding_seconds
-            if best is None or pnl > best:
-                best = pnl
-        elif trade.outcome == "loss":
-            losses += 1
-            loss_sum += pnl
-            loss_hold += trade.holding_seconds
-            if worst is None or pnl < worst:
-                worst = pnl
-        else:
-            breakevens += 1
-        if trade.r_multiple is not None:
-            with_r += 1
-            r_sum += trade.r_multiple
-    return Tally(
-        trades=len(trades),
-        wins=wins,
-        losses=losses,
-        breakevens=breakevens,
-        net_pnl=net,
-        win_pnl=win_sum,
-        loss_pnl=loss_sum,
-        largest_win=best,
-        largest_loss=worst,
-        r_sum=r_sum,
-        trades_with_r=with_r,
-        win_holding_seconds=win_hold,
-        loss_holding_seconds=loss_hold,
-    )
+    return tally_and_drawdown(trades)[0]
 
 
 def _tallied(trades: Sequence[ClosedTrade] | Tally) -> Tally:
@@ -263,28 +229,90 @@ def drawdown_in_order(
     ordered: Sequence[ClosedTrade], starting_equity: Decimal | None = None
 ) -> Drawdown:
     """`drawdown` of trades already in closing order."""
+    return tally_and_drawdown(ordered, starting_equity)[1]
+
+
+def tally_and_drawdown(
+    ordered: Sequence[ClosedTrade], starting_equity: Decimal | None = None
+) -> tuple[Tally, Drawdown]:
+    """`tally` and `drawdown_in_order` of a sample in one pass over it.
+
+    Every summary needs both, and at 50k positions grouped by every dimension the passes
+    themselves were the cost. Raises ValueError for a starting equity that is not positive.
+    """
     if starting_equity is not None and starting_equity <= 0:
         raise ValueError("the starting equity must be a positive amount")
-    peak = equity = deepest = deepest_peak = ZERO
+    wins = losses = breakevens = with_r = win_hold = loss_hold = 0
+    win_run = loss_run = longest_wins = longest_losses = 0
+    net = win_sum = loss_sum = r_sum = ZERO
+    best: Decimal | None = None
+    worst: Decimal | None = None
+    # The drawdown of cumulative net P&L (`net`), from 0 before the first trade.
+    peak = deepest = deepest_peak = ZERO
     peak_at = ordered[0].opened_at if ordered else None
     deepest_from: dt.datetime | None = None
     regained_at: dt.datetime | None = None
     for trade in ordered:
-        equity += trade.net_pnl
-        if equity >= peak:
+        pnl = trade.net_pnl
+        net += pnl
+        if net >= peak:
             if deepest_from is not None and deepest_from == peak_at and regained_at is None:
                 regained_at = trade.closed_at
-            peak, peak_at = equity, trade.closed_at
-        elif peak - equity > deepest:
-            deepest, deepest_peak, deepest_from, regained_at = peak - equity, peak, peak_at, None
+            peak, peak_at = net, trade.closed_at
+        elif peak - net > deepest:
+            deepest, deepest_peak, deepest_from, regained_at = peak - net, peak, peak_at, None
+        outcome = trade.outcome
+        if outcome == "win":
+            wins += 1
+            win_sum += pnl
+            win_hold += trade.holding_seconds
+            if best is None or pnl > best:
+                best = pnl
+            win_run += 1
+            loss_run = 0
+            if win_run > longest_wins:
+                longest_wins = win_run
+        elif outcome == "loss":
+            losses += 1
+            loss_sum += pnl
+            loss_hold += trade.holding_seconds
+            if worst is None or pnl < worst:
+                worst = pnl
+            loss_run += 1
+            win_run = 0
+            if loss_run > longest_losses:
+                longest_losses = loss_run
+        else:
+            breakevens += 1
+            win_run = loss_run = 0
+        if trade.r_multiple is not None:
+            with_r += 1
+            r_sum += trade.r_multiple
+    counts = Tally(
+        trades=len(ordered),
+        wins=wins,
+        losses=losses,
+        breakevens=breakevens,
+        net_pnl=net,
+        win_pnl=win_sum,
+        loss_pnl=loss_sum,
+        largest_win=best,
+        largest_loss=worst,
+        r_sum=r_sum,
+        trades_with_r=with_r,
+        win_holding_seconds=win_hold,
+        loss_holding_seconds=loss_hold,
+        longest_win_streak=longest_wins,
+        longest_loss_streak=longest_losses,
+    )
     percent = None
     if starting_equity is not None:
         percent = deepest / (starting_equity + deepest_peak)
     if deepest_from is None:
-        return Drawdown(ZERO, 0, True, percent)
+        return counts, Drawdown(ZERO, 0, True, percent)
     end = regained_at or ordered[-1].closed_at
     seconds = int((end - deepest_from).total_seconds())
-    return Drawdown(deepest, seconds, regained_at is not None, percent)
+    return counts, Drawdown(deepest, seconds, regained_at is not None, percent)
 
 
 def max_drawdown(trades: Sequence[ClosedTrade]) -> Decimal:
@@ -311,18 +339,8 @@ def streaks(trades: Sequence[ClosedTrade]) -> Streaks:
 
 def streaks_in_order(ordered: Sequence[ClosedTrade]) -> Streaks:
     """`streaks` of trades already in closing order."""
-    best_wins = best_losses = run = 0
-    previous = None
-    for trade in ordered:
-        outcome = trade.outcome
-        run = run + 1 if outcome == previous else 1
-        previous = outcome
-        if outcome == "win":
-            if run > best_wins:
-                best_wins = run
-        elif outcome == "loss" and run > best_losses:
-            best_losses = run
-    return Streaks(wins=best_wins, losses=best_losses)
+    counts = tally(ordered)
+    return Streaks(wins=counts.longest_win_streak, losses=counts.longest_loss_streak)
 
 
 def average_holding_seconds(trades: Sequence[ClosedTrade] | Tally) -> HoldingTimes:

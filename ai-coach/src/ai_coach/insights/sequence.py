@@ -168,9 +168,9 @@ def size_creep_candidates(
     ratios: dict[str, list[tuple[ClosedTrade, float]]] = {"win": [], "loss": []}
     for trade, before in pairs:
         if before and before.outcome in ratios and before.size > 0 and trade.size > 0:
-            # A difference of float logarithms: the test is on floats anyway, and a Decimal
-            # division per pair was most of this detector's time.
-            ratio = math.log(trade.size) - math.log(before.size)
+            # A float division: the test is on floats anyway, and a Decimal division per
+            # pair was most of this detector's time. Equal ratios stay equal (ties count).
+            ratio = math.log(float(trade.size) / float(before.size))
             ratios[before.outcome].append((trade, ratio))
     candidates = []
     for after, sample in ratios.items():
