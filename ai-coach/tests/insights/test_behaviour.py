@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
+import numpy as np
 import pytest
+from scipy.stats import mannwhitneyu
 
 from ai_coach.insights.excursion import stop_saving
-from ai_coach.insights.findings import benjamini_hochberg, discoveries
+from ai_coach.insights.findings import benjamini_hochberg, discoveries, each_against_the_rest
 from ai_coach.insights.service import candidates
 from tests.factories import trade
 from tests.synthetic import synthetic_trader
@@ -108,3 +110,24 @@ class TestStopSaving:
         # -100 instead of -150 (+50), of -20 (-80), of +80 (-180).
         assert saved == Decimal(-210)
         assert stopped == [deep_loser, recovered, dipped_winner]
+
+
+class TestEachAgainstTheRest:
+    @pytest.mark.parametrize("seed", range(5))
+    def test_gives_scipys_two_sided_p_value_of_each_sample_against_the_others(
+        self, seed: int
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        # Rounded to whole numbers so there are many ties, as P&L in cents has.
+        samples = [
+            np.round(rng.normal(shift, 20, size))
+            for shift, size in ((0, 9), (5, 40), (-10, 200), (0, 15), (3, 600))
+        ]
+        ours = each_against_the_rest(samples)
+        for index, sample in enumerate(samples):
+            rest = np.concatenate([s for other, s in enumerate(samples) if other != index])
+            expected = mannwhitneyu(sample, rest, alternative="two-sided").pvalue
+            assert ours[index] == pytest.approx(float(expected), rel=1e-9, abs=1e-300)
+
+    def test_samples_of_one_value_everywhere_differ_in_nothing(self) -> None:
+        assert each_against_the_rest([np.full(20, 5.0), np.full(30, 5.0)]) == [1.0, 1.0]

@@ -15,7 +15,13 @@ from scipy.stats import mannwhitneyu
 from ai_coach.analytics import ClosedTrade, group
 from ai_coach.contracts.insight_create import Evidence, InsightCreate
 from ai_coach.insights.evidence import figure, money, period
-from ai_coach.insights.findings import Candidate, confidence, mean_pnl, shortfall
+from ai_coach.insights.findings import (
+    Candidate,
+    confidence,
+    each_against_the_rest,
+    mean_pnl,
+    shortfall,
+)
 
 UTC = ZoneInfo("UTC")
 MIN_DAYS = 5
@@ -97,21 +103,27 @@ def timing_candidates(
     for dimension, name in (("hour", "time_of_day"), ("weekday", "weekday")):
         buckets = group(trades, "hour" if dimension == "hour" else "weekday", time_zone)
         # Each bucket is tested against the rest, so P&L and totals are gathered once.
-        pnls = {
-            key: np.array([float(trade.net_pnl) for trade in members])
-            for key, members in buckets.items()
-        }
         totals = {
             key: sum((t.net_pnl for t in members), Decimal(0)) for key, members in buckets.items()
         }
         everything = sum(totals.values(), Decimal(0))
+        p_values = dict(
+            zip(
+                buckets,
+                each_against_the_rest(
+                    [
+                        np.array([float(trade.net_pnl) for trade in members])
+                        for members in buckets.values()
+                    ]
+                ),
+                strict=True,
+            )
+        )
         for key, members in buckets.items():
             rest_count = len(trades) - len(members)
             if len(members) < MIN_BUCKET or rest_count < MIN_BUCKET:
                 continue
-            rest_pnls = np.concatenate([values for other, values in pnls.items() if other != key])
-            test = mannwhitneyu(pnls[key], rest_pnls, alternative="two-sided")
-            p_value = float(test.pvalue)
+            p_value = p_values[key]
             leak = totals[key] / len(members) < (everything - totals[key]) / rest_count
             kind = f"{name}_{'leak' if leak else 'edge'}"
             label = f"{key}:00-{key}:59" if dimension == "hour" else f"{key.capitalize()}s"

@@ -8,11 +8,15 @@ detectors or buckets does not add false alarms; only the survivors become insigh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from scipy.stats import mannwhitneyu
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import ndtr
+from scipy.stats import mannwhitneyu, rankdata
 
 from ai_coach.analytics import ClosedTrade
 from ai_coach.contracts.insight_create import InsightCreate
@@ -66,6 +70,36 @@ def worse_than(sample: Sequence[ClosedTrade], rest: Sequence[ClosedTrade]) -> fl
         alternative="less",
     )
     return float(test.pvalue)
+
+
+def each_against_the_rest(samples: Sequence[NDArray[np.float64]]) -> list[float]:
+    """Two-sided Mann-Whitney U p-value of each sample against all the others pooled.
+
+    The same p-values scipy's `mannwhitneyu(sample, rest, alternative="two-sided")` gives
+    with its asymptotic method (tie correction, continuity correction), which it uses
+    whenever both sides have more than 8 values; the pooled values are ranked once rather
+    than once per sample, which at 50k trades was most of the timing detectors' time.
+    """
+    pooled = np.concatenate(samples)
+    total = len(pooled)
+    ranks = rankdata(pooled)
+    _, tie_counts = np.unique(pooled, return_counts=True)
+    tie_term = float(np.sum(tie_counts.astype(np.float64) ** 3 - tie_counts))
+    p_values = []
+    start = 0
+    for sample in samples:
+        size, rest = len(sample), total - len(sample)
+        rank_sum = float(np.sum(ranks[start : start + size]))
+        start += size
+        u_sample = rank_sum - size * (size + 1) / 2
+        u = max(u_sample, size * rest - u_sample)
+        spread = math.sqrt(size * rest / 12 * ((total + 1) - tie_term / (total * (total - 1))))
+        if spread == 0:
+            p_values.append(1.0)
+            continue
+        z = (u - size * rest / 2 - 0.5) / spread
+        p_values.append(min(max(2 * float(ndtr(-z)), 0.0), 1.0))
+    return p_values
 
 
 def mean_pnl(trades: Sequence[ClosedTrade]) -> Decimal:
