@@ -116,14 +116,14 @@ def _month(moment: dt.datetime) -> str:
 
 # The one group of a trade, for every dimension but tags (which may give several).
 _SINGLE_KEYS: dict[str, Callable[[ClosedTrade, ZoneInfo], str]] = {
-    "day": lambda trade, zone: trade.local(zone).closed.date().isoformat(),
-    "week": lambda trade, zone: _week(trade.local(zone).closed),
-    "month": lambda trade, zone: _month(trade.local(zone).closed),
+    "day": lambda trade, zone: trade.closed_in(zone).date().isoformat(),
+    "week": lambda trade, zone: _week(trade.closed_in(zone)),
+    "month": lambda trade, zone: _month(trade.closed_in(zone)),
     "account": lambda trade, _: str(trade.account_id),
     "symbol": lambda trade, _: trade.symbol,
     "asset_class": lambda trade, _: trade.asset_class,
-    "weekday": lambda trade, zone: WEEKDAYS[trade.local(zone).opened.weekday()],
-    "hour": lambda trade, zone: f"{trade.local(zone).opened.hour:02d}",
+    "weekday": lambda trade, zone: WEEKDAYS[trade.opened_in(zone).weekday()],
+    "hour": lambda trade, zone: f"{trade.opened_in(zone).hour:02d}",
 }
 
 
@@ -166,7 +166,7 @@ def within(
     """The trades closed on a day from `start` to `end`, both inclusive (open-ended if None)."""
     chosen = []
     for trade in trades:
-        day = trade.local(time_zone).closed.date()
+        day = trade.closed_in(time_zone).date()
         if (start is None or day >= start) and (end is None or day <= end):
             chosen.append(trade)
     return chosen

@@ -11,19 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
-from typing import Literal, NamedTuple
+from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 Outcome = Literal["win", "loss", "breakeven"]
 ZERO = Decimal(0)
-
-
-class LocalTimes(NamedTuple):
-    """A trade's open and close as wall-clock times of one time zone."""
-
-    opened: dt.datetime
-    closed: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +43,32 @@ class ClosedTrade:
     mfe: Decimal | None = None
     mae: Decimal | None = None
     # Every dimension and detector reads the same trade's local times: they are converted
-    # once, for the zone last asked (a request has one), in two slots rather than a dict.
+    # once, for the zone last asked (a request has one), and kept in slots, not in a
+    # container per trade, which the garbage collector would then scan on every pass.
     _zone: ZoneInfo | None = field(default=None, init=False, repr=False, compare=False)
-    _times: LocalTimes | None = field(default=None, init=False, repr=False, compare=False)
+    _opened_local: dt.datetime | None = field(default=None, init=False, repr=False, compare=False)
+    _closed_local: dt.datetime | None = field(default=None, init=False, repr=False, compare=False)
 
-    def local(self, time_zone: ZoneInfo) -> LocalTimes:
-        """The open and close in `time_zone` (converted on first use, then remembered)."""
-        if self._zone is time_zone and self._times is not None:
-            return self._times
-        times = LocalTimes(
-            self.opened_at.astimezone(time_zone), self.closed_at.astimezone(time_zone)
-        )
+    def opened_in(self, time_zone: ZoneInfo) -> dt.datetime:
+        """The first entry fill as a wall-clock time of `time_zone`."""
+        opened = self._opened_local
+        if self._zone is not time_zone or opened is None:
+            opened = self._localize(time_zone)[0]
+        return opened
+
+    def closed_in(self, time_zone: ZoneInfo) -> dt.datetime:
+        """The final exit fill as a wall-clock time of `time_zone`."""
+        closed = self._closed_local
+        if self._zone is not time_zone or closed is None:
+            closed = self._localize(time_zone)[1]
+        return closed
+
+    def _localize(self, time_zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+        opened, closed = self.opened_at.astimezone(time_zone), self.closed_at.astimezone(time_zone)
         object.__setattr__(self, "_zone", time_zone)
-        object.__setattr__(self, "_times", times)
-        return times
+        object.__setattr__(self, "_opened_local", opened)
+        object.__setattr__(self, "_closed_local", closed)
+        return opened, closed
 
 
 # Sort key of closing order.

@@ -28,7 +28,7 @@ def daily_pnl(trades: Sequence[ClosedTrade], time_zone: ZoneInfo = UTC) -> dict[
     """Net P&L per weekday from the first to the last closing day; quiet weekdays are 0."""
     by_day: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
     for trade in trades:
-        by_day[trade.local(time_zone).closed.date()] += trade.net_pnl
+        by_day[trade.closed_in(time_zone).date()] += trade.net_pnl
     if not by_day:
         return {}
     day, last = min(by_day), max(by_day)

@@ -113,7 +113,7 @@ def select(question: Question, trades: Sequence[ClosedTrade], zone: ZoneInfo) ->
     """The trades a question is about: closing day in its period, then its filters."""
     chosen = []
     for trade in within(trades, question.start, question.end, zone):
-        opened = trade.local(zone).opened
+        opened = trade.opened_in(zone)
         if question.weekdays and WEEKDAYS[opened.weekday()] not in question.weekdays:
             continue
         if question.hour_from is not None and opened.hour < question.hour_from:

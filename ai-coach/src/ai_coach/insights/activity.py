@@ -38,7 +38,7 @@ def overtrading_candidates(
     """
     days: dict[object, list[ClosedTrade]] = defaultdict(list)
     for trade in trades:
-        days[trade.local(time_zone).opened.date()].append(trade)
+        days[trade.opened_in(time_zone).date()].append(trade)
     if len(days) < 2 * MIN_DAYS:
         return []
     counts = [len(members) for members in days.values()]

@@ -43,12 +43,12 @@ def candidates(
 ) -> list[Candidate]:
     """Every test of every behavioural detector on one currency's trades, journal and
     plan violations."""
-    pairs = follows(trades)
+    order = follows(trades)
     return [
         *disposition_candidates(trades, currency),
-        *revenge_candidates(trades, pairs, currency),
+        *revenge_candidates(trades, order, currency),
         *tilt_candidates(trades, currency),
-        *size_creep_candidates(trades, pairs, currency),
+        *size_creep_candidates(trades, order, currency),
         *overtrading_candidates(trades, currency, time_zone),
         *timing_candidates(trades, currency, time_zone),
         *negative_expectancy_candidates(trades, currency),

@@ -103,7 +103,7 @@ def split_days(
     with_label = {entry.day for entry in tagged if label in entry.labels}
     by_day: dict[dt.date, list[ClosedTrade]] = defaultdict(list)
     for trade in trades:
-        by_day[trade.local(time_zone).closed.date()].append(trade)
+        by_day[trade.closed_in(time_zone).date()].append(trade)
     days_with = sorted(day for day in by_day if day in with_label)
     days_without = sorted(day for day in by_day if day in journaled and day not in with_label)
 

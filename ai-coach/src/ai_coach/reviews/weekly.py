@@ -130,7 +130,7 @@ def build_review(
     for currency, trades in trades_by.items():
         week = within(trades, week_start, week_end, time_zone)
         before = within(trades, baseline_start, baseline_end, time_zone)
-        traded_weeks = {trade.local(time_zone).closed.date().isocalendar()[:2] for trade in before}
+        traded_weeks = {trade.closed_in(time_zone).date().isocalendar()[:2] for trade in before}
         if week:
             currencies.append(
                 CurrencyReview(
