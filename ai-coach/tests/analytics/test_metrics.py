@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,6 +20,7 @@ from ai_coach.analytics import (
     drawdown,
     expectancy,
     expectancy_r,
+    group_keys,
     largest_loss,
     largest_win,
     max_drawdown,
@@ -188,3 +190,26 @@ class TestStreaks:
         outcomes = ["1", "1", "0", "1", "-1", "-1", "-1", "1", "1", "1", "1"]
         trades = [trade(pnl, closed_at=at(i)) for i, pnl in enumerate(outcomes)]
         assert streaks(trades) == Streaks(wins=4, losses=3)
+
+
+class TestLocalTimes:
+    def test_open_and_close_are_wall_clock_times_of_the_zone_asked(self) -> None:
+        # 03:30 UTC on a Tuesday is 22:30 on Monday in New York (EST, UTC-5).
+        late = trade("10", 3600, dt.datetime(2026, 1, 6, 4, 30, tzinfo=dt.UTC))
+        new_york, tokyo = ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo")
+        assert late.opened_in(new_york) == dt.datetime(2026, 1, 5, 22, 30, tzinfo=new_york)
+        assert late.closed_in(new_york) == dt.datetime(2026, 1, 5, 23, 30, tzinfo=new_york)
+        # Another zone later is converted anew, and the first one again too.
+        assert late.closed_in(tokyo).hour == 13
+        assert late.opened_in(new_york).hour == 22
+        assert late.opened_in(new_york).tzinfo is new_york
+
+    def test_group_keys_follow_the_traders_zone(self) -> None:
+        late = trade("10", 3600, dt.datetime(2026, 1, 6, 4, 30, tzinfo=dt.UTC))
+        new_york = ZoneInfo("America/New_York")
+        assert group_keys(late, "day", new_york) == ["2026-01-05"]
+        assert group_keys(late, "weekday", new_york) == ["monday"]
+        assert group_keys(late, "hour", new_york) == ["22"]
+        assert group_keys(late, "day") == ["2026-01-06"]
+        assert group_keys(late, "weekday") == ["tuesday"]
+        assert group_keys(late, "hour") == ["03"]

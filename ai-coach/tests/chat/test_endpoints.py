@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -41,14 +42,16 @@ def llm() -> StubLlm:
     return StubLlm()
 
 
-@pytest.fixture
-def coach_with_llm(settings: Settings, llm: StubLlm) -> Iterator[httpx.Client]:
+@contextmanager
+def coach_with_model(settings: Settings, llm: StubLlm, **limits: object) -> Iterator[httpx.Client]:
+    """ai-coach configured with the stand-in model (and any other LLM settings given)."""
     with serve(llm.app()) as llm_url:
         configured = settings.model_copy(
             update={
                 "llm_base_url": f"{llm_url}/v1",
                 "llm_api_key": SecretStr(API_KEY),
                 "llm_timeout_seconds": 2.0,
+                **limits,
             }
         )
         with (
@@ -56,6 +59,12 @@ def coach_with_llm(settings: Settings, llm: StubLlm) -> Iterator[httpx.Client]:
             httpx.Client(base_url=url, timeout=30) as client,
         ):
             yield client
+
+
+@pytest.fixture
+def coach_with_llm(settings: Settings, llm: StubLlm) -> Iterator[httpx.Client]:
+    with coach_with_model(settings, llm) as client:
+        yield client
 
 
 class TestChatWithoutModel:
@@ -175,6 +184,26 @@ class TestChatWithModel:
         # Three rounds used without a final text: the template of the last tool result.
         assert body["llm_used"] is False
         assert "trades 3" in body["answer"]
+
+    def test_a_chat_that_spends_its_token_budget_answers_from_the_template(
+        self, settings: Settings, core: StubCore, llm: StubLlm
+    ) -> None:
+        # Every stand-in answer uses 450 tokens: the first round spends the whole budget.
+        user_id = trader(core)
+        llm.script += [
+            Scripted(tool_call_reply({"metrics": ["net_pnl"]})),
+            Scripted(text_reply("You made 120.00 USD.")),
+        ]
+        with coach_with_model(settings, llm, llm_max_tokens_per_request=450) as coach:
+            body = coach.post(
+                "/v1/chat",
+                json={"message": "P&L in 2026"},
+                headers=bearer(core.user_token(user_id)),
+            ).json()
+        assert body["llm_used"] is False
+        assert "net P&L 120.00 USD" in body["answer"]
+        [(request, *_)] = llm.requests
+        assert request["max_tokens"] == 450  # never more than the budget left
 
     def test_a_failing_model_falls_back_to_the_grammar_without_leaking_the_key(
         self, coach_with_llm: httpx.Client, core: StubCore, llm: StubLlm
