@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from core_api.plans.custom_rules import CustomRuleError, compile_rule
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core_api.plans.custom_rules import MAX_REMEMBERED_ANSWERS, CustomRuleError, compile_rule
 
 
 class TestCompileRule:
@@ -81,3 +85,40 @@ class TestFieldsRead:
         assert rule.fields == {"position": None}
         values = {"position": {"symbol": "AAPL", "quantity": 2.0, "tags": []}}
         assert rule.holds(values)
+
+
+class TestRememberedAnswers:
+    EXPRESSION = 'position.quantity <= 20.0 || (execution.hour >= 10 && "a" in position.tags)'
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from([5.0, 20.0, 20.5, 100.0]),
+                st.integers(min_value=8, max_value=11),
+                st.lists(st.sampled_from(["a", "b"]), max_size=2),
+            ),
+            min_size=1,
+            max_size=30,
+        )
+    )
+    def test_a_remembered_answer_is_the_answer_evaluation_gives(
+        self, cases: list[tuple[float, int, list[str]]]
+    ) -> None:
+        remembering = compile_rule(self.EXPRESSION)
+        for quantity, hour, tags in cases:
+            values: dict[str, dict[str, Any]] = {
+                "position": {"quantity": quantity, "tags": tags},
+                "execution": {"hour": hour},
+            }
+            # A fresh compile has nothing remembered: it evaluates every time.
+            assert remembering.holds(values) == compile_rule(self.EXPRESSION).holds(values)
+        assert len(remembering.answers) == len(
+            {(quantity, hour, tuple(tags)) for quantity, hour, tags in cases}
+        )
+
+    def test_the_remembered_answers_are_bounded(self) -> None:
+        rule = compile_rule("day.realised_pnl_before > -300.0")
+        for step in range(MAX_REMEMBERED_ANSWERS + 5):
+            assert rule.holds({"day": {"realised_pnl_before": -float(step)}}) == (step < 300)
+        assert 0 < len(rule.answers) <= MAX_REMEMBERED_ANSWERS

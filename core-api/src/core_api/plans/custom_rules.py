@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import celpy
@@ -33,6 +33,8 @@ FIELD_LIST_ITEMS = 50
 # budget would make results depend on load and pauses, and incremental and full
 # evaluation must agree.
 MAX_TRIAL_SECONDS = 0.5
+# Per compiled rule; past it the remembered answers start over.
+MAX_REMEMBERED_ANSWERS = 10_000
 COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 FORBIDDEN_FUNCTIONS = frozenset({"matches"})
 
@@ -108,26 +110,41 @@ class CompiledRule:
     runner: celpy.Runner
     # The fields of each variable the expression reads (None: it reads the whole map).
     fields: Mapping[str, frozenset[str] | None]
+    # Answers by the values read: CEL is pure, and traders' fields repeat (symbols, hours,
+    # sizes), so most positions need no evaluation at all.
+    answers: dict[tuple[Any, ...], bool] = field(default_factory=dict, compare=False)
 
     def holds(self, values: Mapping[str, Mapping[str, Any]]) -> bool:
         """Whether the predicate holds for `values` (`{"position": {...}, "execution": …}`).
 
         CustomRuleFault when it fails (a division by zero, a missing list item).
         """
+        read = {
+            name: dict(values[name])
+            if wanted is None
+            else {column: values[name][column] for column in sorted(wanted)}
+            for name, wanted in self.fields.items()
+        }
+        key = tuple(
+            (name, column, tuple(value) if isinstance(value, list) else value)
+            for name, fields in read.items()
+            for column, value in fields.items()
+        )
+        known = self.answers.get(key)
+        if known is not None:
+            return known
         # Only the fields the expression reads are converted to CEL values: the
         # conversion costs more than the evaluation.
-        activation: dict[str, celtypes.Value] = {}
-        for name, wanted in self.fields.items():
-            given = values[name]
-            activation[name] = _cel_map(
-                given if wanted is None else {field: given[field] for field in wanted}
-            )
+        activation = {name: _cel_map(fields) for name, fields in read.items()}
         try:
             result = self.runner.evaluate(activation)
         except CELEvalError as error:
             raise CustomRuleFault(f"failed: {_reason(error)}") from error
         if not isinstance(result, celtypes.BoolType):
             raise CustomRuleFault(f"gave {type(result).__name__}, not true or false")
+        if len(self.answers) >= MAX_REMEMBERED_ANSWERS:
+            self.answers.clear()
+        self.answers[key] = bool(result)
         return bool(result)
 
 

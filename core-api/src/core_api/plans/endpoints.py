@@ -91,7 +91,8 @@ def list_violations(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> ViolationPage:
-    """Broken rules, newest first; `position_id` or `rule_id` narrow the list."""
+    """Broken rules, newest first; `position_id` or `rule_id` narrow the list (404 for a
+    position that is not the trader's)."""
     after = Cursor.decode(cursor) if cursor else None
     records = PlanRepository(session, user.id).page(after, limit + 1, position_id, rule_id)
     items = records[:limit]

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,20 @@ from core_api.positions.models import PositionRecord
 
 # A cooldown looks back up to a day; futures sessions shift the trading day by one more.
 LOOK_BACK_DAYS = 2
+# What an evaluation finds of a violation; the other columns are bookkeeping.
+FOUND_COLUMNS = (
+    "rule_id",
+    "rule_kind",
+    "plan_version",
+    "position_id",
+    "execution_id",
+    "day",
+    "observed",
+    "allowed",
+    "cost",
+    "currency",
+)
+_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -53,24 +68,20 @@ class PlanRepository:
 
     def positions(self, days: Collection[dt.date] | None) -> list[PositionFacts]:
         """The positions an evaluation of `days` needs (None: all), with their opening fill
-        and the time of their first journal entry."""
-        journal = (
-            select(
-                JournalEntryRecord.position_id.label("position_id"),
-                func.min(JournalEntryRecord.created_at).label("first_at"),
-            )
-            .where(
-                JournalEntryRecord.user_id == self.user_id,
-                JournalEntryRecord.position_id.is_not(None),
-            )
-            .group_by(JournalEntryRecord.position_id)
-            .subquery()
-        )
+        and the time of their first journal entry.
+
+        Read as plain rows, not ORM objects: a full evaluation loads every position, and
+        building mapped objects for them took longer than judging them.
+        """
         statement = (
-            select(PositionRecord, AccountRecord.base_currency, ExecutionRecord, journal.c.first_at)
+            select(
+                *(PositionRecord.__table__.c[name] for name in _POSITION_COLUMNS),
+                AccountRecord.base_currency,
+                *(ExecutionRecord.__table__.c[name] for name in _OPENING_COLUMNS),
+                ExecutionRecord.fees.label("opening_fees"),
+            )
             .join(AccountRecord, AccountRecord.id == PositionRecord.account_id)
             .join(ExecutionRecord, ExecutionRecord.id == PositionRecord.opening_execution_id)
-            .outerjoin(journal, journal.c.position_id == PositionRecord.id)
             .where(PositionRecord.user_id == self.user_id, PositionRecord.opened_day.is_not(None))
         )
         if days is not None:
@@ -80,22 +91,48 @@ class PlanRepository:
             statement = statement.where(
                 or_(PositionRecord.opened_day.in_(days), PositionRecord.closed_day.in_(look_back))
             )
-        return [
-            _facts(position, base_currency, opening, first_at)
-            for position, base_currency, opening, first_at in self.session.execute(statement)
-        ]
+        rows = self.session.execute(statement).all()
+        journaled = self._first_journal_entries(None if days is None else {row.id for row in rows})
+        return [_facts(row, journaled.get(row.id)) for row in rows]
 
-    def violations_on(self, days: Collection[dt.date] | None) -> Sequence[ViolationRecord]:
-        statement = select(ViolationRecord).where(ViolationRecord.user_id == self.user_id)
+    def _first_journal_entries(
+        self, position_ids: Collection[uuid.UUID] | None
+    ) -> dict[uuid.UUID | None, dt.datetime]:
+        """When each position (of `position_ids`, None: all) was first written about."""
+        statement = (
+            select(JournalEntryRecord.position_id, func.min(JournalEntryRecord.created_at))
+            .where(
+                JournalEntryRecord.user_id == self.user_id,
+                JournalEntryRecord.position_id.is_not(None),
+            )
+            .group_by(JournalEntryRecord.position_id)
+        )
+        if position_ids is not None:
+            if not position_ids:
+                return {}
+            statement = statement.where(JournalEntryRecord.position_id.in_(position_ids))
+        return {row[0]: row[1] for row in self.session.execute(statement)}
+
+    def violations_on(self, days: Collection[dt.date] | None) -> list[Any]:
+        """The stored violations on `days` (None: all) as rows of `id`, `key` and the
+        columns an evaluation finds (FOUND_COLUMNS), for comparing with a new evaluation."""
+        table = ViolationRecord.metadata.tables["violations"]
+        statement = select(
+            table.c.id, table.c.key, *(table.c[name] for name in FOUND_COLUMNS)
+        ).where(table.c.user_id == self.user_id)
         if days is not None:
-            statement = statement.where(ViolationRecord.day.in_(days))
-        return self.session.scalars(statement).all()
+            statement = statement.where(table.c.day.in_(days))
+        return list(self.session.execute(statement))
 
     def delete_violations(self, ids: Collection[uuid.UUID]) -> None:
-        if ids:
+        table = ViolationRecord.metadata.tables["violations"]
+        ordered = list(ids)
+        # In chunks: a statement's bound parameters are limited (SQLite: 32766).
+        for start in range(0, len(ordered), _CHUNK):
             self.session.execute(
-                delete(ViolationRecord).where(
-                    ViolationRecord.user_id == self.user_id, ViolationRecord.id.in_(ids)
+                delete(table).where(
+                    table.c.user_id == self.user_id,
+                    table.c.id.in_(ordered[start : start + _CHUNK]),
                 )
             )
 
@@ -117,9 +154,17 @@ class PlanRepository:
         position_id: uuid.UUID | None = None,
         rule_id: uuid.UUID | None = None,
     ) -> Sequence[ViolationRecord]:
-        """Up to `limit` violations after `cursor`, newest first."""
+        """Up to `limit` violations after `cursor`, newest first.
+
+        NotFoundError when `position_id` is not one of the trader's positions.
+        """
         statement = select(ViolationRecord).where(ViolationRecord.user_id == self.user_id)
         if position_id is not None:
+            owned = select(PositionRecord.id).where(
+                PositionRecord.id == position_id, PositionRecord.user_id == self.user_id
+            )
+            if self.session.scalar(owned) is None:
+                raise NotFoundError("position")
             statement = statement.where(ViolationRecord.position_id == position_id)
         if rule_id is not None:
             statement = statement.where(ViolationRecord.rule_id == rule_id)
@@ -136,42 +181,65 @@ class PlanRepository:
         return self.session.scalars(statement).all()
 
 
-def _facts(
-    position: PositionRecord,
-    base_currency: str,
-    opening: ExecutionRecord,
-    first_journal_at: dt.datetime | None,
-) -> PositionFacts:
-    assert position.opened_day is not None
-    in_base = position.realised_pnl_net_base is not None
+_POSITION_COLUMNS = (
+    "id",
+    "account_id",
+    "asset_class",
+    "symbol",
+    "underlying",
+    "direction",
+    "status",
+    "opened_at",
+    "closed_at",
+    "opened_day",
+    "closed_day",
+    "max_quantity",
+    "avg_entry_price",
+    "avg_exit_price",
+    "realised_pnl_net",
+    "realised_pnl_net_base",
+    "currency",
+    "fees",
+    "outcome",
+    "tags",
+    "initial_stop",
+    "holding_seconds",
+    "opening_execution_id",
+)
+# The opening fill's `fees` is read as `opening_fees`: the position has its own.
+_OPENING_COLUMNS = ("multiplier", "side", "quantity", "price", "commission")
+
+
+def _facts(row: Any, first_journal_at: dt.datetime | None) -> PositionFacts:
+    in_base = row.realised_pnl_net_base is not None
     return PositionFacts(
-        id=position.id,
-        account_id=position.account_id,
-        asset_class=position.asset_class,
-        symbol=position.symbol,
-        underlying=position.underlying,
-        direction=position.direction,
-        status=position.status,
-        opened_at=position.opened_at,
-        closed_at=position.closed_at,
-        opened_day=position.opened_day,
-        closed_day=position.closed_day,
-        max_quantity=position.max_quantity,
-        avg_entry_price=position.avg_entry_price,
-        avg_exit_price=position.avg_exit_price,
-        multiplier=opening.multiplier,
-        pnl=position.realised_pnl_net_base if in_base else position.realised_pnl_net,  # type: ignore[arg-type]
-        currency=base_currency if in_base else position.currency,
-        fees=position.fees,
-        outcome=position.outcome,
-        tags=tuple(position.tags),
-        initial_stop=position.initial_stop,
-        holding_seconds=position.holding_seconds,
-        opening_execution_id=opening.id,
-        opening_side=opening.side,
-        opening_quantity=opening.quantity,
-        opening_price=opening.price,
-        opening_commission=opening.commission,
-        opening_fees=opening.fees,
+        id=row.id,
+        account_id=row.account_id,
+        asset_class=row.asset_class,
+        symbol=row.symbol,
+        underlying=row.underlying,
+        direction=row.direction,
+        status=row.status,
+        opened_at=row.opened_at,
+        closed_at=row.closed_at,
+        opened_day=row.opened_day,
+        closed_day=row.closed_day,
+        max_quantity=row.max_quantity,
+        avg_entry_price=row.avg_entry_price,
+        avg_exit_price=row.avg_exit_price,
+        multiplier=row.multiplier,
+        pnl=row.realised_pnl_net_base if in_base else row.realised_pnl_net,
+        currency=row.base_currency if in_base else row.currency,
+        fees=row.fees,
+        outcome=row.outcome,
+        tags=tuple(row.tags),
+        initial_stop=row.initial_stop,
+        holding_seconds=row.holding_seconds,
+        opening_execution_id=row.opening_execution_id,
+        opening_side=row.side,
+        opening_quantity=row.quantity,
+        opening_price=row.price,
+        opening_commission=row.commission,
+        opening_fees=row.opening_fees,
         first_journal_at=first_journal_at,
     )

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     Cost,
@@ -38,7 +38,7 @@ from core_api.outbox.service import record_event, record_events
 from core_api.plans.custom_rules import CustomRuleError, compile_rule
 from core_api.plans.engine import Evaluation, Finding, VersionRules, evaluate, rule_of
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
-from core_api.plans.repository import LOOK_BACK_DAYS, PlanRepository
+from core_api.plans.repository import FOUND_COLUMNS, LOOK_BACK_DAYS, PlanRepository
 from core_api.plans.windows import window_problems
 from core_api.positions.models import PositionRecord
 
@@ -212,18 +212,18 @@ def _store(
     findings: Iterable[Finding],
     traceparent: str | None,
 ) -> None:
-    existing = {record.key: record for record in repository.violations_on(days)}
+    """Writes what changed since the last evaluation of `days`, each kind in bulk."""
+    existing = {row.key: row for row in repository.violations_on(days)}
     found = {finding.key: finding for finding in findings}
-    repository.delete_violations(
-        [record.id for key, record in existing.items() if key not in found]
-    )
+    repository.delete_violations([row.id for key, row in existing.items() if key not in found])
     now = utcnow()
-    rows: list[dict[str, Any]] = []
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for key, finding in found.items():
-        record = existing.get(key)
+        row = existing.get(key)
         values = _values(finding)
-        if record is None:
-            rows.append(
+        if row is None:
+            new.append(
                 {
                     "id": uuid.uuid4(),
                     "user_id": repository.user_id,
@@ -234,12 +234,14 @@ def _store(
                     **values,
                 }
             )
-        elif any(getattr(record, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(record, name, value)
-    if rows:
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            changed.append({"id": row.id, "updated_at": now, **values})
+    if changed:
+        # Updated by primary key in one executemany.
+        session.execute(update(ViolationRecord), changed)
+    if new:
         # A table insert: the ORM bulk path spends longer preparing rows than writing them.
-        session.execute(insert(ViolationRecord.metadata.tables["violations"]), rows)
+        session.execute(insert(ViolationRecord.metadata.tables["violations"]), new)
         record_events(
             session,
             "rule.violated.v1",
@@ -254,25 +256,14 @@ def _store(
                     cost=row["cost"],
                     currency=row["currency"],
                 )
-                for row in rows
+                for row in new
             ),
             traceparent,
         )
 
 
 def _values(finding: Finding) -> dict[str, Any]:
-    return {
-        "rule_id": finding.rule_id,
-        "rule_kind": finding.rule_kind,
-        "plan_version": finding.plan_version,
-        "position_id": finding.position_id,
-        "execution_id": finding.execution_id,
-        "day": finding.day,
-        "observed": finding.observed,
-        "allowed": finding.allowed,
-        "cost": finding.cost,
-        "currency": finding.currency,
-    }
+    return {name: getattr(finding, name) for name in FOUND_COLUMNS}
 
 
 def affected_days(
