@@ -1,4 +1,5 @@
-"""Events written in bulk are the envelopes the contracts build, one id each."""
+"""Events written in bulk are the envelopes the contracts build, one id each, and every
+event lives or dies with the transaction of its state change."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from tradeloop_contracts import PlanUpdated, RuleViolated, make_event
 
 from core_api.outbox.service import SOURCE, record_events
+from core_api.plans import service as plans_service
 from tests.conftest import Trader, assert_valid_event, events_of
 
 TRACEPARENT = "00-" + "c" * 32 + "-" + "d" * 16 + "-01"
@@ -72,3 +75,23 @@ class TestRecordEvents:
                 [violated(trader.id, None, "1"), wrong],
                 None,
             )
+
+
+class TestEventsShareTheirTransaction:
+    def test_a_state_change_that_fails_after_its_event_leaves_neither(
+        self,
+        client: TestClient,
+        trader: Trader,
+        session: Session,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        def fail(*_: object, **__: object) -> None:
+            raise RuntimeError("evaluation broke after plan.updated.v1 was recorded")
+
+        monkeypatch.setattr(plans_service, "evaluate_days", fail)
+        plan = {"rules": [{"name": "one", "params": {"kind": "max_trades_per_day", "count": 1}}]}
+        response = client.put("/v1/plan", json=plan, headers=trader.headers)
+        assert response.status_code == 500
+        assert "evaluation broke" not in response.text
+        assert events_of(session, trader.id, "plan.updated.v1") == []
+        assert client.get("/v1/plan", headers=trader.headers).status_code == 404
