@@ -131,3 +131,13 @@ class TestEachAgainstTheRest:
 
     def test_samples_of_one_value_everywhere_differ_in_nothing(self) -> None:
         assert each_against_the_rest([np.full(20, 5.0), np.full(30, 5.0)]) == [1.0, 1.0]
+
+    @pytest.mark.parametrize(
+        "samples",
+        [[np.array([12.5])], [np.array([1.0, 2.0])], [np.array([3.0]), np.array([])]],
+        ids=["one trade", "one bucket", "an empty bucket"],
+    )
+    def test_a_bucket_with_nothing_to_compare_with_differs_in_nothing(
+        self, samples: list[np.ndarray]
+    ) -> None:
+        assert each_against_the_rest(samples) == [1.0] * len(samples)

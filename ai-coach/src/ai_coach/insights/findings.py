@@ -93,6 +93,10 @@ def each_against_the_rest(samples: Sequence[NDArray[np.float64]]) -> list[float]
         start += size
         u_sample = rank_sum - size * (size + 1) / 2
         u = max(u_sample, size * rest - u_sample)
+        if size == 0 or rest == 0:
+            # Nothing to compare with (one bucket holds every trade, or this one none).
+            p_values.append(1.0)
+            continue
         spread = math.sqrt(size * rest / 12 * ((total + 1) - tie_term / (total * (total - 1))))
         if spread == 0:
             p_values.append(1.0)
