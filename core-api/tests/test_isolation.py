@@ -216,6 +216,8 @@ NOT_USER_SCOPED_BY_PATH = {
     ("GET", "/internal/users/{user_id}/insights"),
     ("POST", "/internal/users/{user_id}/insights"),
     ("POST", "/internal/users/{user_id}/reviews"),
+    ("GET", "/internal/users/{user_id}/plan/adherence"),
+    ("GET", "/internal/users/{user_id}/violations"),
 }
 
 

@@ -88,6 +88,7 @@ def create_app(
         insights.public,
         insights.internal,
         plans.router,
+        plans.internal,
         brokers.public,
         brokers.internal,
         reviews.public,

@@ -80,6 +80,44 @@ class TestAdherence:
         assert response.json()["errors"][0]["location"] == "query.start"
 
 
+class TestForTheCoach:
+    def test_a_service_reads_the_traders_adherence_and_violations_by_user_id(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        put_plan(client, trader, [MAX_ONE_TRADE])
+        backdate_plan(session, trader)
+        fills = round_trip("one", MONDAY, 1) + round_trip("two", MONDAY + HOUR, -2)
+        post_batch(client, workers, trader, fills)
+        base = f"/internal/users/{trader.id}"
+
+        week = client.get(
+            f"{base}/plan/adherence",
+            params={"start": "2026-03-02", "end": "2026-03-08"},
+            headers=workers,
+        )
+        violations = client.get(f"{base}/violations", params={"limit": 1}, headers=workers)
+
+        assert week.status_code == 200, week.text
+        own = client.get(
+            "/v1/plan/adherence",
+            params={"start": "2026-03-02", "end": "2026-03-08"},
+            headers=trader.headers,
+        )
+        assert week.json() == own.json()
+        assert week.json()["rules"][0]["violated"] == 1
+        assert violations.status_code == 200, violations.text
+        [violation] = violations.json()["items"]
+        assert violation["rule_kind"] == "max_trades_per_day"
+        assert violations.json()["next_cursor"] is None
+
+    def test_the_traders_own_token_does_not_open_them(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        for path in ("plan/adherence", "violations"):
+            response = client.get(f"/internal/users/{trader.id}/{path}", headers=trader.headers)
+            assert response.status_code in (401, 403), path
+
+
 class TestPreview:
     def test_a_preview_counts_what_the_plan_would_have_flagged_and_stores_nothing(
         self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session

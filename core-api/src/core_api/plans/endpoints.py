@@ -19,7 +19,7 @@ from tradeloop_contracts import (
 
 from core_api.db import DbSession
 from core_api.errors import AppError, FieldError, NotFoundError
-from core_api.identity.dependencies import CurrentUser
+from core_api.identity.dependencies import CurrentUser, ServiceCaller
 from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 from core_api.kit.tracing import Traceparent
 from core_api.plans.adherence import adherence
@@ -27,6 +27,8 @@ from core_api.plans.repository import PlanRepository
 from core_api.plans.service import preview_plan, save_plan, to_plan, to_versions, to_violation
 
 router = APIRouter(tags=["plans"])
+internal = APIRouter(tags=["plans"])
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 @router.get("/v1/plan")
@@ -70,9 +72,27 @@ def get_plan_adherence(
     end: dt.date | None = None,
 ) -> Adherence:
     """How well the trades opened on trading days `start`..`end` kept to the plan."""
+    return _adherence(session, user.id, start, end)
+
+
+@internal.get("/internal/users/{user_id}/plan/adherence")
+def get_plan_adherence_for_service(
+    user_id: uuid.UUID,
+    _caller: ServiceCaller,
+    session: DbSession,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Adherence:
+    """A trader's plan adherence over trading days `start`..`end` (the weekly review's)."""
+    return _adherence(session, user_id, start, end)
+
+
+def _adherence(
+    session: DbSession, user_id: uuid.UUID, start: dt.date | None, end: dt.date | None
+) -> Adherence:
     if start is not None and end is not None and start > end:
         raise AppError(422, "Invalid request", errors=[FieldError("query.start", "is after end")])
-    return adherence(session, user.id, start, end)
+    return adherence(session, user_id, start, end)
 
 
 @router.get("/v1/plan/versions/{version}")
@@ -89,12 +109,34 @@ def list_violations(
     position_id: uuid.UUID | None = None,
     rule_id: uuid.UUID | None = None,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> ViolationPage:
     """Broken rules, newest first; `position_id` or `rule_id` narrow the list (404 for a
     position that is not the trader's)."""
+    return _violations(PlanRepository(session, user.id), cursor, limit, position_id, rule_id)
+
+
+@internal.get("/internal/users/{user_id}/violations")
+def list_violations_for_service(
+    user_id: uuid.UUID,
+    _caller: ServiceCaller,
+    session: DbSession,
+    cursor: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> ViolationPage:
+    """A trader's broken rules, newest first (for the coach's insights and reviews)."""
+    return _violations(PlanRepository(session, user_id), cursor, limit)
+
+
+def _violations(
+    repository: PlanRepository,
+    cursor: str | None,
+    limit: int,
+    position_id: uuid.UUID | None = None,
+    rule_id: uuid.UUID | None = None,
+) -> ViolationPage:
     after = Cursor.decode(cursor) if cursor else None
-    records = PlanRepository(session, user.id).page(after, limit + 1, position_id, rule_id)
+    records = repository.page(after, limit + 1, position_id, rule_id)
     items = records[:limit]
     next_cursor = (
         Cursor(items[-1].detected_at, items[-1].id).encode() if len(records) > limit else None
