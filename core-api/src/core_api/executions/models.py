@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Row, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from tradeloop_contracts import Instrument
 
@@ -69,18 +70,23 @@ class ExecutionRecord(Entity):
 
     def instrument(self) -> Instrument:
         """What was traded, as the contracts describe it."""
-        return Instrument.model_validate(
-            {
-                "asset_class": self.asset_class,
-                "symbol": self.symbol,
-                "currency": self.currency,
-                "multiplier": self.multiplier,
-                "underlying": self.underlying,
-                "expiry": self.expiry,
-                "strike": self.strike,
-                "right": self.option_right,
-                "root": self.root,
-                "exchange": self.exchange,
-                "tick_size": self.tick_size,
-            }
-        )
+        return instrument_of(self)
+
+
+def instrument_of(fill: ExecutionRecord | Row[*tuple[Any, ...]]) -> Instrument:
+    """The instrument of a stored fill, or of a row holding its instrument columns."""
+    return Instrument.model_validate(
+        {
+            "asset_class": fill.asset_class,
+            "symbol": fill.symbol,
+            "currency": fill.currency,
+            "multiplier": fill.multiplier,
+            "underlying": fill.underlying,
+            "expiry": fill.expiry,
+            "strike": fill.strike,
+            "right": fill.option_right,
+            "root": fill.root,
+            "exchange": fill.exchange,
+            "tick_size": fill.tick_size,
+        }
+    )

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import ColumnElement, Insert, Uuid, any_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
@@ -67,10 +67,12 @@ def record_batch(
         return ExecutionBatchResult(inserted=0, duplicates=0)
     specs = account_specs(session, account.id)
     rows = [_row(user_id, batch, execution, specs) for execution in batch.executions]
-    statement = _insert_ignoring_duplicates(session).returning(
-        ExecutionRecord.asset_class, ExecutionRecord.symbol, ExecutionRecord.executed_at
-    )
-    inserted = session.execute(statement, rows).all()
+    session.execute(_insert_ignoring_duplicates(session), rows)
+    inserted = session.execute(
+        select(_EXECUTIONS.c.asset_class, _EXECUTIONS.c.symbol, _EXECUTIONS.c.executed_at).where(
+            _one_of(session, _EXECUTIONS.c.id, [row["id"] for row in rows])
+        )
+    ).all()
     # Each instrument rematches from its earliest new fill; earlier positions stand.
     earliest: dict[InstrumentKey, dt.datetime] = {}
     for asset_class, symbol, executed_at in inserted:
@@ -100,11 +102,27 @@ def record_batch(
     )
 
 
-def _insert_ignoring_duplicates(session: Session) -> Insert:
-    # A fill already held (same broker id or fingerprint in the account) is skipped.
+# A table insert: the ORM's bulk path costs more than the write itself.
+_EXECUTIONS = ExecutionRecord.metadata.tables["executions"]
+
+
+def _one_of(
+    session: Session, column: ColumnElement[uuid.UUID], ids: list[uuid.UUID]
+) -> ColumnElement[bool]:
+    # On PostgreSQL one array parameter: a statement with a placeholder per id costs more
+    # to prepare than to run.
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(ExecutionRecord).on_conflict_do_nothing()
-    return sqlite.insert(ExecutionRecord).on_conflict_do_nothing()
+        return column == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Uuid())))
+    return column.in_(ids)
+
+
+def _insert_ignoring_duplicates(session: Session) -> Insert:
+    # A fill already held (same broker id or fingerprint in the account) is skipped. Plain
+    # executemany: the rows it kept are read back by id, since RETURNING over many rows
+    # makes one huge statement per page that psycopg parses again each time.
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(_EXECUTIONS).on_conflict_do_nothing()
+    return sqlite.insert(_EXECUTIONS).on_conflict_do_nothing()
 
 
 def _row(

@@ -8,7 +8,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, insert, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     Instrument,
@@ -21,9 +34,10 @@ from tradeloop_contracts import (
 
 from core_api.accounts.models import AccountRecord
 from core_api.errors import AppError, FieldError
-from core_api.executions.models import ExecutionRecord
+from core_api.executions.models import ExecutionRecord, instrument_of
 from core_api.instruments.sessions import trading_day
-from core_api.outbox.service import record_event
+from core_api.kit.clock import utcnow
+from core_api.outbox.service import record_event, record_events
 from core_api.positions.matching import (
     Fill,
     MatchedPosition,
@@ -56,96 +70,260 @@ def rematch(
     keys: Iterable[InstrumentKey],
     traceparent: str | None,
     since: Mapping[InstrumentKey, dt.datetime] | None = None,
-) -> list[PositionRecord]:
+) -> list[uuid.UUID]:
     """Rebuilds the positions of the given instruments of one account from their fills.
 
     An instrument in `since` (the time of its earliest new fill) keeps the positions that
     closed before that time and rebuilds only the later ones; the others are rebuilt from
     their first fill. Either way the result equals matching every fill from the start.
-    Positions keep their ids while the same fill opens them. Returns the positions that
-    closed now and writes `position.closed.v1` for each.
+    Positions keep their ids while the same fill opens them. Returns the ids of the
+    positions that closed now and writes `position.closed.v1` for each.
+
+    It reads and writes plain rows, a few statements in all: an ORM object per position
+    cost more than matching it. Positions the session holds that it rewrites are expired.
     """
     keys = sorted(set(keys))
     if not keys:
         return []
+    # Pending changes (such as fills given new contract specs) must be in what it reads.
+    session.flush()
     scope = _Scope(session, account, keys, {k: t for k, t in (since or {}).items() if k in keys})
-    executions = session.scalars(select(ExecutionRecord).where(scope.executions_to_match())).all()
-    fills = scope.unsettled_fills(executions)
+    executions: dict[uuid.UUID, FillRow] = {
+        row.id: row
+        for row in session.execute(select(*_EXECUTION_COLUMNS).where(scope.executions_to_match()))
+    }
+    fills = scope.unsettled_fills(executions.values())
     existing = {
-        position.opening_execution_id: position
-        for position in session.scalars(select(PositionRecord).where(scope.positions_to_rebuild()))
+        row.opening_execution_id: row
+        for row in session.execute(select(*_POSITION_COLUMNS).where(scope.positions_to_rebuild()))
     }
     # Per instrument, the trading days whose closed positions change (None: any day may).
     days: dict[tuple[str, str], set[dt.date] | None] = {
         key: set() if key in scope.since else None for key in keys
     }
     for replaced in existing.values():
-        _add_day(days, replaced)
+        _add_day(days, (replaced.asset_class, replaced.symbol), replaced.closed_day)
     if existing:
         session.execute(
-            delete(PositionFillRecord).where(
-                PositionFillRecord.position_id.in_([p.id for p in existing.values()])
+            delete(_POSITION_FILLS).where(
+                _POSITION_FILLS.c.position_id.in_([p.id for p in existing.values()])
             )
         )
-    by_id = {execution.id: execution for execution in executions}
     method = method_named(account.matching_method)
-    newly_closed = []
-    kept: set[uuid.UUID] = set()
-    shares: list[dict[str, object]] = []
+    instruments = _InstrumentCache()
+    now = utcnow()
+    created: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    shares: list[dict[str, Any]] = []
+    newly_closed: list[PositionClosed] = []
     for key in keys:
         for result in match(fills.get(key, []), method):
-            opening = by_id[result.opening_fill_id]  # type: ignore[index]
-            position = existing.get(opening.id)
-            was_closed = position is not None and position.status == "closed"
-            if position is None:
-                position = PositionRecord(
-                    id=uuid.uuid4(),
-                    user_id=account.user_id,
-                    account_id=account.id,
-                    opening_execution_id=opening.id,
-                    asset_class=key.asset_class,
-                    symbol=key.symbol,
+            opening = executions[result.opening_fill_id]  # type: ignore[index]
+            before = existing.pop(opening.id, None)
+            row = _position_row(result, opening, instruments.of(opening), account, now)
+            if before is None:
+                position_id = uuid.uuid4()
+                created.append(
+                    row
+                    | _NO_EXCURSIONS
+                    | {
+                        "id": position_id,
+                        "created_at": now,
+                        "user_id": account.user_id,
+                        "account_id": account.id,
+                        "opening_execution_id": opening.id,
+                        "asset_class": key.asset_class,
+                        "symbol": key.symbol,
+                        "initial_stop": None,
+                        "tags": [],
+                    }
                 )
-                session.add(position)
-            _apply(position, result, opening, account)
-            _add_day(days, position)
-            kept.add(opening.id)
+            else:
+                position_id = before.id
+                changed.append(
+                    row | _excursions_after(before, result, row) | {"position_id": position_id}
+                )
+            _add_day(days, key, row["closed_day"])
             shares += (
-                {"position_id": position.id, "execution_id": s.fill_id, "quantity": s.quantity}
+                {"position_id": position_id, "execution_id": s.fill_id, "quantity": s.quantity}
                 for s in result.shares
             )
-            if result.is_closed and not was_closed:
-                newly_closed.append(position)
-    for opening_id, position in existing.items():
-        if opening_id not in kept:
-            session.delete(position)
-    # Positions first (one flush), then their fills in one statement.
-    session.flush()
-    if shares:
-        session.execute(insert(PositionFillRecord), shares)
-    refresh_daily_pnl(session, account.user_id, account.id, days)
-    for position in newly_closed:
-        record_event(
-            session,
-            "position.closed.v1",
-            PositionClosed(
-                user_id=account.user_id,
-                position_id=position.id,
-                account_id=account.id,
-                symbol=position.symbol,
-                realised_pnl_net=position.realised_pnl_net,
-                currency=position.currency,
-                outcome=position.outcome,
-            ),
-            traceparent,
+            if result.is_closed and (before is None or before.status != "closed"):
+                newly_closed.append(
+                    PositionClosed(
+                        user_id=account.user_id,
+                        position_id=position_id,
+                        account_id=account.id,
+                        symbol=key.symbol,
+                        realised_pnl_net=row["realised_pnl_net"],
+                        currency=row["currency"],
+                        outcome=row["outcome"],
+                    )
+                )
+    # What is left of the old positions no fill opens any more.
+    gone = [row.id for row in existing.values()]
+    if gone:
+        session.execute(delete(_POSITIONS).where(_POSITIONS.c.id.in_(gone)))
+    if changed:
+        session.execute(
+            update(_POSITIONS).where(_POSITIONS.c.id == bindparam("position_id")), changed
         )
-    return newly_closed
+    if created:
+        session.execute(insert(_POSITIONS), created)
+    if shares:
+        session.execute(insert(_POSITION_FILLS), shares)
+    _expire_held(session, {row["position_id"] for row in changed} | set(gone))
+    refresh_daily_pnl(session, account.user_id, account.id, days)
+    record_events(session, "position.closed.v1", newly_closed, traceparent)
+    return [event.position_id for event in newly_closed]
 
 
-def _add_day(days: dict[tuple[str, str], set[dt.date] | None], position: PositionRecord) -> None:
-    changed = days[(position.asset_class, position.symbol)]
-    if changed is not None and position.closed_day is not None:
-        changed.add(position.closed_day)
+_POSITIONS = PositionRecord.metadata.tables["positions"]
+_POSITION_FILLS = PositionFillRecord.metadata.tables["position_fills"]
+# A row of _EXECUTION_COLUMNS: what matching and a position's instrument need of a fill.
+FillRow = Row[*tuple[Any, ...]]
+_EXECUTION_COLUMNS = (
+    ExecutionRecord.id,
+    ExecutionRecord.asset_class,
+    ExecutionRecord.symbol,
+    ExecutionRecord.executed_at,
+    ExecutionRecord.side,
+    ExecutionRecord.quantity,
+    ExecutionRecord.price,
+    ExecutionRecord.commission,
+    ExecutionRecord.fees,
+    ExecutionRecord.multiplier,
+    ExecutionRecord.currency,
+    ExecutionRecord.fx_rate_to_base,
+    ExecutionRecord.broker_execution_id,
+    ExecutionRecord.recorded_order,
+    ExecutionRecord.underlying,
+    ExecutionRecord.expiry,
+    ExecutionRecord.strike,
+    ExecutionRecord.option_right,
+    ExecutionRecord.root,
+    ExecutionRecord.exchange,
+    ExecutionRecord.tick_size,
+)
+# What a rematch needs of a position it rebuilds.
+_POSITION_COLUMNS = (
+    PositionRecord.id,
+    PositionRecord.opening_execution_id,
+    PositionRecord.asset_class,
+    PositionRecord.symbol,
+    PositionRecord.status,
+    PositionRecord.closed_at,
+    PositionRecord.closed_day,
+    PositionRecord.execution_count,
+    PositionRecord.max_quantity,
+    PositionRecord.instrument,
+    PositionRecord.mae,
+    PositionRecord.mfe,
+    PositionRecord.mae_price,
+    PositionRecord.mfe_price,
+    PositionRecord.excursion_interval,
+)
+_EXCURSION_FIELDS = ("mae", "mfe", "mae_price", "mfe_price", "excursion_interval")
+_NO_EXCURSIONS: dict[str, Any] = dict.fromkeys(_EXCURSION_FIELDS)
+
+
+class _InstrumentCache:
+    """A fill's instrument as positions store it, built once per distinct instrument."""
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def of(self, execution: FillRow) -> dict[str, Any]:
+        fields = (
+            execution.asset_class,
+            execution.symbol,
+            execution.currency,
+            execution.multiplier,
+            execution.underlying,
+            execution.expiry,
+            execution.strike,
+            execution.option_right,
+            execution.root,
+            execution.exchange,
+            execution.tick_size,
+        )
+        built = self._built.get(fields)
+        if built is None:
+            built = self._built[fields] = instrument_of(execution).model_dump(
+                mode="json", exclude_none=True
+            )
+        return built
+
+
+def _position_row(
+    result: MatchedPosition,
+    opening: FillRow,
+    instrument: dict[str, Any],
+    account: AccountRecord,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The columns matching decides, the same for a new position and a rebuilt one."""
+    return {
+        "instrument": instrument,
+        "underlying": opening.underlying or opening.root,
+        "opened_day": trading_day(result.opened_at, opening.asset_class, account.time_zone),
+        "closed_day": (
+            trading_day(result.closed_at, opening.asset_class, account.time_zone)
+            if result.closed_at is not None
+            else None
+        ),
+        "direction": result.direction,
+        "status": "closed" if result.is_closed else "open",
+        "opened_at": result.opened_at,
+        "closed_at": result.closed_at,
+        "open_quantity": result.open_quantity,
+        "max_quantity": result.max_quantity,
+        "avg_entry_price": result.avg_entry_price,
+        "avg_exit_price": result.avg_exit_price,
+        "realised_pnl_gross": result.realised_pnl_gross,
+        "fees": result.fees,
+        "realised_pnl_net": result.realised_pnl_net,
+        "realised_pnl_net_base": result.realised_pnl_net_base,
+        "currency": opening.currency,
+        "holding_seconds": result.holding_seconds,
+        "execution_count": len(result.shares),
+        "outcome": (
+            outcome(result.realised_pnl_net, account.breakeven_band) if result.is_closed else None
+        ),
+        "updated_at": now,
+    }
+
+
+def _excursions_after(
+    before: FillRow, result: MatchedPosition, row: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The stored MAE/MFE while the position's fills and point value stay; else unknown."""
+    if (before.closed_at, before.execution_count, before.max_quantity) != (
+        result.closed_at,
+        len(result.shares),
+        result.max_quantity,
+    ) or before.instrument != row["instrument"]:
+        # Other fills, or another point value, make other excursions: unknown until
+        # workers measure them again.
+        return _NO_EXCURSIONS
+    return {name: getattr(before, name) for name in _EXCURSION_FIELDS}
+
+
+def _expire_held(session: Session, position_ids: set[uuid.UUID]) -> None:
+    """Positions the session already holds are read again: their rows were rewritten or gone."""
+    for held in list(session.identity_map.values()):
+        if isinstance(held, PositionRecord) and held.id in position_ids:
+            session.expire(held)
+
+
+def _add_day(
+    days: dict[tuple[str, str], set[dt.date] | None],
+    key: tuple[str, str],
+    closed_day: dt.date | None,
+) -> None:
+    changed = days[key]
+    if changed is not None and closed_day is not None:
+        changed.add(closed_day)
 
 
 def _of_instrument(model: type[PositionRecord | ExecutionRecord], key: InstrumentKey) -> Any:
@@ -212,9 +390,7 @@ class _Scope:
             or_(PositionRecord.closed_at.is_(None), not_(self.settled)),
         )
 
-    def unsettled_fills(
-        self, executions: Sequence[ExecutionRecord]
-    ) -> dict[InstrumentKey, list[Fill]]:
+    def unsettled_fills(self, executions: Iterable[FillRow]) -> dict[InstrumentKey, list[Fill]]:
         """Per instrument, the fills still to match: all of them, less what settled positions took.
 
         Only fills at the very time a settled position closed can be shared with it (the
@@ -247,50 +423,7 @@ class _Scope:
         return fills
 
 
-def _apply(
-    position: PositionRecord,
-    result: MatchedPosition,
-    opening: ExecutionRecord,
-    account: AccountRecord,
-) -> None:
-    instrument = opening.instrument().model_dump(mode="json", exclude_none=True)
-    if (position.closed_at, position.execution_count, position.max_quantity) != (
-        result.closed_at,
-        len(result.shares),
-        result.max_quantity,
-    ) or (position.instrument is not None and position.instrument != instrument):
-        # Other fills, or another point value, make other excursions: unknown until
-        # workers measure them again.
-        _set_excursions(position, None)
-    position.instrument = instrument
-    position.underlying = opening.underlying or opening.root
-    position.opened_day = trading_day(result.opened_at, opening.asset_class, account.time_zone)
-    position.closed_day = (
-        trading_day(result.closed_at, opening.asset_class, account.time_zone)
-        if result.closed_at is not None
-        else None
-    )
-    position.direction = result.direction
-    position.status = "closed" if result.is_closed else "open"
-    position.opened_at = result.opened_at
-    position.closed_at = result.closed_at
-    position.open_quantity = result.open_quantity
-    position.max_quantity = result.max_quantity
-    position.avg_entry_price = result.avg_entry_price
-    position.avg_exit_price = result.avg_exit_price
-    position.realised_pnl_gross = result.realised_pnl_gross
-    position.fees = result.fees
-    position.realised_pnl_net = result.realised_pnl_net
-    position.realised_pnl_net_base = result.realised_pnl_net_base
-    position.currency = opening.currency
-    position.holding_seconds = result.holding_seconds
-    position.execution_count = len(result.shares)
-    position.outcome = (
-        outcome(result.realised_pnl_net, account.breakeven_band) if result.is_closed else None
-    )
-
-
-def to_fill(execution: ExecutionRecord, base_currency: str) -> Fill:
+def to_fill(execution: FillRow, base_currency: str) -> Fill:
     """The fill matching sees; its rate to the base currency is 1 in the base currency itself."""
     fx_rate = execution.fx_rate_to_base
     if fx_rate is None and execution.currency == base_currency:
@@ -298,7 +431,7 @@ def to_fill(execution: ExecutionRecord, base_currency: str) -> Fill:
     return Fill(
         id=execution.id,
         executed_at=execution.executed_at,
-        side=execution.side,  # type: ignore[arg-type]
+        side=execution.side,
         quantity=execution.quantity,
         price=execution.price,
         costs=execution.commission + execution.fees,
