@@ -12,8 +12,12 @@ import datetime as dt
 import json
 import os
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 from alembic import command
 from fastapi.testclient import TestClient
@@ -139,7 +144,7 @@ def execution_bodies(size: int) -> list[dict[str, Any]]:
     ]
 
 
-def service_headers(client: TestClient) -> dict[str, str]:
+def service_headers(client: TestClient | httpx.Client) -> dict[str, str]:
     service = client.post(
         "/internal/token", json={"client_id": "workers", "client_secret": "dev-workers-secret"}
     )
@@ -175,6 +180,87 @@ def ingest(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None
             elapsed = time.perf_counter() - started
         app.state.core.engine.dispose()
     out.append(_line(f"ingest executions ({backend})", size, size, "executions", [elapsed]))
+
+
+@contextmanager
+def served_core(url: str, data: Path) -> Iterator[str]:
+    """`core-api serve` on `url`'s database, as the stack runs it; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        **os.environ,
+        "CORE_DATA_DIR": str(data),
+        "CORE_DATABASE_URL": url,
+        "CORE_PORT": str(port),
+        "CORE_LOG_LEVEL": "WARNING",
+    }
+    command_line = [str(Path(sys.executable).parent / "core-api")]
+    subprocess.run([*command_line, "migrate"], env=environment, check=True)
+    server = subprocess.Popen([*command_line, "serve"], env=environment, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def served_ingest(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
+    """The batches posted to a served core while /healthz is polled every 20 ms beside them.
+
+    The health p50/p99 show whether the batches' work holds up core's event loop.
+    """
+    bodies = execution_bodies(size)
+    with tempfile.TemporaryDirectory() as data, served_core(url, Path(data)) as base:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+            user = client.post("/v1/auth/signup", json={"email": email, "password": PASSWORD})
+            tokens = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+            headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+            account_id = client.get("/v1/accounts", headers=headers).json()["items"][0]["id"]
+            route = f"/internal/users/{user.json()['id']}/executions/batch"
+            health: list[float] = []
+            done = threading.Event()
+
+            def poll() -> None:
+                with httpx.Client(base_url=base, timeout=30) as poller:
+                    while not done.is_set():
+                        started = time.perf_counter()
+                        poller.get("/healthz").raise_for_status()
+                        health.append(time.perf_counter() - started)
+                        done.wait(0.02)
+
+            poller = threading.Thread(target=poll)
+            poller.start()
+            started = time.perf_counter()
+            try:
+                for start in range(0, size, INGEST_BATCH):
+                    body = {
+                        "account_id": account_id,
+                        "executions": bodies[start : start + INGEST_BATCH],
+                    }
+                    # A fresh service token per batch: a long run outlasts one.
+                    workers = service_headers(client)
+                    response = client.post(route, json=body, headers=workers)
+                    assert response.status_code == 200, response.text
+                elapsed = time.perf_counter() - started
+            finally:
+                done.set()
+                poller.join()
+    out.append(_line(f"ingest executions, served ({backend})", size, size, "executions", [elapsed]))
+    ordered = sorted(health)
+    for label, quantile in (("p50", 0.50), ("p99", 0.99)):
+        value = ordered[min(len(ordered) - 1, int(quantile * len(ordered)))]
+        out.append(
+            _line(f"/healthz {label} during ingest ({backend})", size, 1, "requests", [value])
+        )
 
 
 def run(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
@@ -250,6 +336,8 @@ def main() -> int:
                 continue
             with database() as url:
                 ingest(url, backend, size, lines)
+            with database() as url:
+                served_ingest(url, backend, size, lines)
             with database() as url:
                 run(url, backend, size, lines)
     with args.out.open("a") as file:
