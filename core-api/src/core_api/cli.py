@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -116,8 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         logging.getLogger("uvicorn.access").addFilter(QuietOutboxPolling())
+        app = create_app(settings)
+        # What is loaded by now lives as long as the process: a full collection that walks
+        # it again stops every thread, the event loop too, for hundreds of milliseconds.
+        gc.freeze()
         uvicorn.run(
-            create_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
