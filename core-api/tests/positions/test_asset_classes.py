@@ -39,6 +39,26 @@ ES = {
     "tick_size": "0.25",
     "exchange": "CME",
 }
+# A crude oil option: no point value sent, so CL's 1,000 barrels come from the table.
+CL_CALL = {
+    "asset_class": "future_option",
+    "symbol": "LOM6 C7500",
+    "underlying": "CLM6",
+    "root": "CL",
+    "expiry": "2026-05-14",
+    "strike": "75",
+    "right": "call",
+}
+# An index option, cash-settled; its multiplier is sent.
+SPX_CALL = {
+    "asset_class": "option",
+    "symbol": "SPXW  260306C05800000",
+    "underlying": "SPX",
+    "expiry": "2026-03-06",
+    "strike": "5800",
+    "right": "call",
+    "multiplier": "100",
+}
 EURUSD = {"asset_class": "forex", "symbol": "EUR.USD"}
 BTC = {"asset_class": "crypto", "symbol": "BTC-USD"}
 SAP = {"asset_class": "stock", "symbol": "SAP", "currency": "EUR"}
@@ -289,6 +309,101 @@ class TestHandComputed:
         )
         stats = client.get("/v1/statistics", headers=trader.headers).json()
         assert [(d["day"], d["net_pnl"]) for d in stats["calendar"]] == [("2026-03-03", "938.2")]
+
+    def test_a_futures_option_takes_its_point_value_from_the_contract_table(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution(
+                    "fo1",
+                    "buy",
+                    "3",
+                    "1.12",
+                    "2026-03-02T15:00:00Z",
+                    instrument=CL_CALL,
+                    commission="2.25",
+                    fees="0.45",
+                ),
+                execution(
+                    "fo2",
+                    "sell",
+                    "3",
+                    "1.47",
+                    "2026-03-04T15:00:00Z",
+                    instrument=CL_CALL,
+                    commission="2.25",
+                    fees="0.45",
+                ),
+            ],
+        )
+        position = only_position(client, trader)
+        # 0.35 × 3 × 1,000 = 1,050; costs 2 × (2.25 + 0.45) = 5.40.
+        assert position["instrument"]["multiplier"] == "1000"
+        assert (position["realised_pnl_gross"], position["fees"]) == ("1050", "5.4")
+        assert position["realised_pnl_net"] == "1044.6"
+
+    def test_an_index_option_sold_and_bought_back_is_a_short_to_the_cent(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution(
+                    "ix1",
+                    "sell",
+                    "1",
+                    "12.40",
+                    "2026-03-05T15:00:00Z",
+                    instrument=SPX_CALL,
+                    commission="0.65",
+                    fees="0.59",
+                ),
+                execution(
+                    "ix2",
+                    "buy",
+                    "1",
+                    "3.05",
+                    "2026-03-06T19:30:00Z",
+                    instrument=SPX_CALL,
+                    commission="0.65",
+                    fees="0.59",
+                ),
+            ],
+        )
+        position = only_position(client, trader)
+        # (12.40 − 3.05) × 100 = 935 for the short; costs 2 × 1.24 = 2.48.
+        assert (position["direction"], position["realised_pnl_gross"]) == ("short", "935")
+        assert position["realised_pnl_net"] == "932.52"
+
+    def test_a_stock_flip_splits_the_crossing_fill_s_costs_pro_rata(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        post_batch(
+            client,
+            workers,
+            trader,
+            [
+                execution("s1", "buy", "100", "50.10", "2026-03-02T15:00:00Z", commission="1"),
+                # Sells 100 to close and 300 short: a quarter of the 4.00 for the long.
+                execution("s2", "sell", "400", "51.35", "2026-03-02T16:00:00Z", commission="4"),
+                execution("s3", "buy", "300", "50.85", "2026-03-02T17:00:00Z", commission="3"),
+            ],
+        )
+        long, short = sorted(
+            client.get("/v1/positions", headers=trader.headers).json()["items"],
+            key=lambda position: position["opened_at"],
+        )
+        # Long: 1.25 × 100 = 125, costs 1 + 1; short: 0.50 × 300 = 150, costs 3 + 3.
+        assert (long["direction"], long["realised_pnl_net"], long["fees"]) == ("long", "123", "2")
+        assert (short["direction"], short["max_quantity"]) == ("short", "300")
+        assert (short["realised_pnl_net"], short["fees"]) == ("144", "6")
+        assert short["opened_at"] == long["closed_at"]
 
     def test_a_forex_pair_counts_pips_in_the_quote_currency(
         self, client: TestClient, workers: dict[str, str], trader: Trader

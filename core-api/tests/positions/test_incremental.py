@@ -180,3 +180,34 @@ class TestIncrementalRematch:
         assert after[T0][:2] == before[T0]
         assert after[T0 + dt.timedelta(minutes=10)][1:] == ("closed", Decimal(0))
         assert after[T0 + dt.timedelta(minutes=20)][1:] == ("open", Decimal(-3))
+
+    def test_a_batch_rewrites_only_its_own_account_and_instruments(
+        self, session: Session, trader: Trader
+    ) -> None:
+        account = new_account(session, trader, "fifo")
+        other = new_account(session, trader, "fifo")
+
+        def fill(broker_id: str, symbol: str, side: str, minute: int) -> dict[str, Any]:
+            return {
+                "broker_execution_id": broker_id,
+                "executed_at": (T0 + dt.timedelta(minutes=minute)).isoformat(),
+                "instrument": {"asset_class": "stock", "symbol": symbol},
+                "side": side,
+                "quantity": "1",
+                "price": "10",
+            }
+
+        post(session, account, [fill("m1", "MSFT", "buy", 0), fill("a1", "AAPL", "buy", 1)])
+        post(session, other, [fill("o1", "AAPL", "buy", 0)])
+        post(session, account, [fill("m2", "MSFT", "buy", 2)])
+        untouched = positions_of(session, other) + [
+            p for p in positions_of(session, account) if p.symbol == "MSFT"
+        ]
+        before = {p.id: (p.updated_at, p.status, p.max_quantity) for p in untouched}
+
+        post(session, account, [fill("a2", "AAPL", "sell", 3)])
+        session.expire_all()  # read from the database, not the session's copies
+
+        assert {p.id: (p.updated_at, p.status, p.max_quantity) for p in untouched} == before
+        [aapl] = [p for p in positions_of(session, account) if p.symbol == "AAPL"]
+        assert aapl.status == "closed"
