@@ -17,9 +17,11 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
     not_,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -358,17 +360,22 @@ class _Scope:
         )
         self.settled_until: dict[InstrumentKey, dt.datetime] = {}
         if since:
-            self.settled_until = {
-                InstrumentKey(asset_class, symbol): until
-                for asset_class, symbol, until in session.execute(
-                    select(
-                        PositionRecord.asset_class,
-                        PositionRecord.symbol,
-                        func.max(PositionRecord.closed_at),
+            # One MAX per instrument, each answered from the instrument-and-close index
+            # without reading the instrument's earlier positions.
+            instruments = list(since.items())
+            latest = union_all(
+                *(
+                    select(literal(index), func.max(PositionRecord.closed_at)).where(
+                        PositionRecord.account_id == account.id,
+                        _of_instrument(PositionRecord, key),
+                        PositionRecord.closed_at < at,
                     )
-                    .where(PositionRecord.account_id == account.id, self.settled)
-                    .group_by(PositionRecord.asset_class, PositionRecord.symbol)
+                    for index, (key, at) in enumerate(instruments)
                 )
+            )
+            self.settled_until = {
+                instruments[index][0]: until
+                for index, until in session.execute(latest)
                 if until is not None
             }
 
@@ -398,9 +405,16 @@ class _Scope:
         """
         taken: dict[uuid.UUID, Decimal] = {}
         if self.settled_until:
+            # The positions closed at that time are settled ones (it is the latest settled
+            # close), found by the instrument-and-close index however many closed before.
             at_the_boundary = or_(
                 *(
-                    and_(_of_instrument(ExecutionRecord, key), ExecutionRecord.executed_at == at)
+                    and_(
+                        PositionRecord.account_id == self.account.id,
+                        _of_instrument(PositionRecord, key),
+                        PositionRecord.closed_at == at,
+                        ExecutionRecord.executed_at == at,
+                    )
                     for key, at in self.settled_until.items()
                 )
             )
@@ -408,7 +422,7 @@ class _Scope:
                 select(PositionFillRecord.execution_id, PositionFillRecord.quantity)
                 .join(PositionRecord, PositionRecord.id == PositionFillRecord.position_id)
                 .join(ExecutionRecord, ExecutionRecord.id == PositionFillRecord.execution_id)
-                .where(PositionRecord.account_id == self.account.id, self.settled, at_the_boundary)
+                .where(at_the_boundary)
             ):
                 taken[execution_id] = taken.get(execution_id, Decimal(0)) + quantity
         fills: dict[InstrumentKey, list[Fill]] = {}
