@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from tradeloop_contracts import (
+    Adherence,
     Insight,
     InsightCreate,
     InsightList,
@@ -53,6 +54,10 @@ class StubCore:
         self.stored: dict[uuid.UUID, list[Insight]] = defaultdict(list)
         self.reviews: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
         self.violations: dict[uuid.UUID, list[Violation]] = defaultdict(list)
+        # Each trader's plan adherence as core computes it (none: no plan), and the
+        # (user, start, end) of every request for it.
+        self.adherence: dict[uuid.UUID, Adherence] = {}
+        self.adherence_requests: list[tuple[uuid.UUID, dt.date, dt.date]] = []
         self.position_requests: list[dict[str, str]] = []
         self.service_tokens: set[str] = set()
         self.page_size = 25
@@ -222,16 +227,26 @@ class StubCore:
                 created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
             )
 
-        @app.get("/v1/violations")
+        @app.get("/internal/users/{user_id}/violations")
         async def list_violations(
-            request: Request, cursor: str = "0", limit: int = 50
+            request: Request, user_id: uuid.UUID, cursor: str = "0", limit: int = 50
         ) -> ViolationPage:
-            user_id = self._user_from_token(request)
+            self._require_service_token(request)
             start = int(cursor)
             end = start + min(limit, self.page_size)
             items = self.violations[user_id]
             return ViolationPage(
                 items=items[start:end], next_cursor=str(end) if end < len(items) else None
+            )
+
+        @app.get("/internal/users/{user_id}/plan/adherence")
+        async def plan_adherence(
+            request: Request, user_id: uuid.UUID, start: dt.date, end: dt.date
+        ) -> Adherence:
+            self._require_service_token(request)
+            self.adherence_requests.append((user_id, start, end))
+            return self.adherence.get(user_id) or Adherence(
+                rules=[], current_streak_days=0, longest_streak_days=0
             )
 
         @app.get("/v1/insights")

@@ -1,8 +1,10 @@
-"""core's API as ai-coach uses it: service token, positions, journal, insights, violations."""
+"""core's API as ai-coach uses it: service token, positions, journal, insights, violations,
+plan adherence."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
@@ -11,6 +13,7 @@ from uuid import UUID
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from ai_coach.contracts.adherence import Adherence
 from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.insight_list import Insight, InsightList
 from ai_coach.contracts.journal_entry_page import JournalEntry, JournalEntryPage
@@ -80,15 +83,23 @@ class CoreClient:
 
         return await _every_page(page, "journal")
 
-    async def list_violations(self, user_token: str) -> list[Violation]:
-        """Every rule violation of the user's plan, read with the user's own token."""
-        headers = {"Authorization": f"Bearer {user_token}"}
+    async def list_violations(self, user_id: UUID) -> list[Violation]:
+        """Every rule violation of the user's plan, following the cursor to the last page."""
 
         async def page(params: dict[str, str | int]) -> ViolationPage:
-            response = await self._send("GET", "/v1/violations", headers=headers, params=params)
-            return _parse(response, ViolationPage)
+            path = f"/internal/users/{user_id}/violations"
+            return await self._internal("GET", path, ViolationPage, params=params)
 
         return await _every_page(page, "violations")
+
+    async def plan_adherence(self, user_id: UUID, start: dt.date, end: dt.date) -> Adherence:
+        """How the user's trades opened on trading days `start`..`end` kept to the plan."""
+        return await self._internal(
+            "GET",
+            f"/internal/users/{user_id}/plan/adherence",
+            Adherence,
+            params={"start": start.isoformat(), "end": end.isoformat()},
+        )
 
     async def create_insight(self, user_id: UUID, insight: InsightCreate) -> Insight:
         """The insight as core stored it."""

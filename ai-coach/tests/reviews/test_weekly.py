@@ -7,11 +7,13 @@ import uuid
 from decimal import Decimal
 
 import httpx
+from tradeloop_contracts import Adherence as CoreAdherence
 
+from ai_coach.contracts.adherence import Adherence, PnlWithoutViolations, RuleAdherence
 from ai_coach.contracts.insight_create import Evidence, InsightCreate
 from ai_coach.contracts.reflection_themes import Theme
 from ai_coach.contracts.weekly_review_create import CurrencyReview, WeekNumbers
-from ai_coach.reviews.weekly import choose_focus
+from ai_coach.reviews.weekly import NO_PLAN, choose_focus, describe_adherence
 from tests.factories import daily_trader, journal_entry, positions_of, trading_days
 from tests.stub_core import StubCore
 
@@ -79,7 +81,77 @@ class TestFocusRule:
         assert focus.source == "default"
 
 
+def adherence(rate: str | None, *rules: tuple[str | None, str, int]) -> Adherence:
+    """core's adherence with one rule per (name, kind, times broken), 10 checks each."""
+    return Adherence(
+        adherence_rate=Decimal(rate) if rate is not None else None,
+        rules=[
+            RuleAdherence(
+                rule_id=uuid.uuid4(),
+                kind=kind,
+                name=name,
+                evaluated=10,
+                violated=violated,
+                costs=[],
+            )
+            for name, kind, violated in rules
+        ],
+        pnl=[],
+        current_streak_days=0,
+        longest_streak_days=0,
+    )
+
+
+class TestPlanAdherence:
+    def test_without_a_plan_the_review_says_so(self) -> None:
+        assert describe_adherence(None) == NO_PLAN
+        assert describe_adherence(adherence(None)) == NO_PLAN
+
+    def test_a_week_with_no_trade_checked_says_so(self) -> None:
+        text = describe_adherence(adherence(None, ("One a day", "max_trades_per_day", 0)))
+        assert text == "no trade was checked against the plan this week"
+
+    def test_the_rate_the_rules_broken_most_first_and_what_breaking_them_cost(self) -> None:
+        week = adherence(
+            "0.85",
+            (None, "max_daily_loss", 1),
+            ("One a day", "max_trades_per_day", 2),
+            ("Window", "trading_window", 0),
+        )
+        week = week.model_copy(
+            update={
+                "pnl": [
+                    PnlWithoutViolations(
+                        currency="USD",
+                        net_pnl=Decimal("-120.50"),
+                        net_pnl_without_violations=Decimal("80.00"),
+                        violating_positions=3,
+                    )
+                ]
+            }
+        )
+        assert describe_adherence(week) == (
+            "85% of checks kept to the plan; One a day broken 2×, max daily loss broken 1×; "
+            "net -120.50 USD, 80.00 without the 3 rule-breaking trades"
+        )
+
+
 class TestReviewRoute:
+    def test_the_plan_adherence_is_cores_for_the_reviewed_week(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = uuid.uuid4()
+        week = adherence("0.5", ("One a day", "max_trades_per_day", 5))
+        core.adherence[user_id] = CoreAdherence.model_validate(week.model_dump(mode="json"))
+        body = coach.get(
+            "/v1/reviews/latest",
+            params={"week": "2026-03-04"},
+            headers=bearer(core.user_token(user_id)),
+        ).json()
+        assert core.adherence_requests == [(user_id, dt.date(2026, 3, 2), dt.date(2026, 3, 8))]
+        assert body["plan_adherence"] == "50% of checks kept to the plan; One a day broken 5×"
+        assert body["plan_adherence"] in body["narrative"]
+
     def test_the_weeks_numbers_are_set_against_the_previous_eight_weeks(
         self, coach: httpx.Client, core: StubCore
     ) -> None:

@@ -114,8 +114,7 @@ class CoachService:
         """
         positions = await self._core.list_closed_positions(user.id)
         journal = await self._core.list_journal_entries(user.id) if positions else []
-        # core lists violations on its public API only, so they are read as the trader.
-        violations = await self._core.list_violations(user.token) if positions else []
+        violations = await self._core.list_violations(user.id) if positions else []
         computed = compute_insights(positions, journal=journal, violations=violations)
         if not computed:
             return InsightList(items=[])

@@ -17,10 +17,8 @@ from ai_coach.contracts.weekly_review import WeeklyReview as StoredReview
 from ai_coach.contracts.weekly_review_create import WeeklyReviewReport
 from ai_coach.core import CoreClient
 from ai_coach.errors import ForbiddenError
-from ai_coach.positions import trades_by_currency
-from ai_coach.reflections.themes import tag_entries, week_of
-from ai_coach.reviews.publishing import publish_weekly_review
-from ai_coach.reviews.weekly import build_review
+from ai_coach.reflections.themes import week_of
+from ai_coach.reviews.publishing import compute_review, publish_weekly_review
 
 router = APIRouter(prefix="/v1", tags=["reviews"])
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
@@ -50,11 +48,7 @@ async def latest_review(
     if week is None:
         week = last_full_week(zone)
     core: CoreClient = request.app.state.core
-    positions = await core.list_closed_positions(user.id)
-    entries = await core.list_journal_entries(user.id)
-    return build_review(
-        trades_by_currency(positions), tag_entries(entries, zone), week_of(week), zone
-    )
+    return await compute_review(core, user.id, week_of(week), zone)
 
 
 @internal_router.post(

@@ -86,6 +86,28 @@ def review_metrics(review: WeeklyReviewReport) -> dict[str, str]:
     return metrics
 
 
+async def compute_review(
+    core: CoreClient, user_id: UUID, week_start: dt.date, zone: ZoneInfo
+) -> WeeklyReviewReport:
+    """The review of the week from `week_start`, from what core holds of the trader now.
+
+    Raises CoreUnavailableError when core cannot be read.
+    """
+    positions = await core.list_closed_positions(user_id)
+    entries = await core.list_journal_entries(user_id)
+    violations = await core.list_violations(user_id) if positions else []
+    week_end = week_start + dt.timedelta(days=6)
+    adherence = await core.plan_adherence(user_id, week_start, week_end)
+    return build_review(
+        trades_by_currency(positions),
+        tag_entries(entries, zone),
+        week_start,
+        zone,
+        violations=violations,
+        adherence=adherence,
+    )
+
+
 async def publish_weekly_review(
     core: CoreClient,
     narrator: ReviewNarrator | None,
@@ -97,11 +119,7 @@ async def publish_weekly_review(
 
     Raises CoreUnavailableError when core cannot be read or does not store it.
     """
-    positions = await core.list_closed_positions(user_id)
-    entries = await core.list_journal_entries(user_id)
-    review = build_review(
-        trades_by_currency(positions), tag_entries(entries, zone), week_start, zone
-    )
+    review = await compute_review(core, user_id, week_start, zone)
     narrative = await narrator.narrate(user_id, review) if narrator is not None else None
     if narrative is not None:
         review = review.model_copy(update={"narrative": narrative})

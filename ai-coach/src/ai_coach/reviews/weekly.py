@@ -1,4 +1,4 @@
-"""The weekly review, computed on request from closed positions and the journal.
+"""The weekly review, computed from closed positions, the journal and the plan's record.
 
 The focus for next week is chosen by one rule, in this order:
 1. the behavioural insight holding at the week's end with the largest cost: its rule;
@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 
 from ai_coach.analytics import ClosedTrade, expectancy, win_rate, within
 from ai_coach.contracts import weekly_review_create as report
+from ai_coach.contracts.adherence import Adherence
 from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.reflection_themes import Theme
+from ai_coach.contracts.violation_page import Violation
 from ai_coach.contracts.weekly_review_create import (
     CurrencyReview,
     Focus,
@@ -95,6 +97,32 @@ def choose_focus(
     )
 
 
+def describe_adherence(adherence: Adherence | None) -> str:
+    """The review's plan adherence in words, from core's figures for the week only."""
+    if adherence is None or not adherence.rules:
+        return NO_PLAN
+    if adherence.adherence_rate is None:
+        return "no trade was checked against the plan this week"
+    parts = [f"{adherence.adherence_rate * 100:.0f}% of checks kept to the plan"]
+    broken = sorted(
+        (rule for rule in adherence.rules if rule.violated),
+        key=lambda rule: rule.violated,
+        reverse=True,
+    )
+    if broken:
+        named = ", ".join(
+            f"{rule.name or rule.kind.replace('_', ' ')} broken {rule.violated}×" for rule in broken
+        )
+        parts.append(named)
+    for pnl in adherence.pnl or []:
+        if pnl.violating_positions:
+            parts.append(
+                f"net {pnl.net_pnl} {pnl.currency}, {pnl.net_pnl_without_violations} "
+                f"without the {pnl.violating_positions} rule-breaking trades"
+            )
+    return "; ".join(parts)
+
+
 def narrate(review: WeeklyReviewReport) -> str:
     """The written summary of a review, from its numbers only."""
     parts = [f"Week of {review.week_start}."]
@@ -119,8 +147,11 @@ def build_review(
     tagged: Sequence[TaggedEntry],
     week_start: dt.date,
     time_zone: ZoneInfo,
+    violations: Sequence[Violation] = (),
+    adherence: Adherence | None = None,
 ) -> WeeklyReviewReport:
-    """The review of the ISO week starting on `week_start` (a Monday)."""
+    """The review of the ISO week starting on `week_start` (a Monday); `adherence` is the
+    plan's record over that week (None: no plan)."""
     week_end = week_start + dt.timedelta(days=6)
     baseline_start = week_start - dt.timedelta(weeks=BASELINE_WEEKS)
     baseline_end = week_start - dt.timedelta(days=1)
@@ -144,7 +175,7 @@ def build_review(
         upto = within(trades, None, week_end, time_zone)
         insights.extend(
             insight
-            for insight in detect_all(upto, currency, time_zone, history)
+            for insight in detect_all(upto, currency, time_zone, history, violations)
             if insight.kind != "performance_summary"
             and (insight.period_end is None or insight.period_end >= week_start)
         )
@@ -163,7 +194,7 @@ def build_review(
             for insight in insights[:TOP_INSIGHTS]
         ],
         journal_themes=[report.Theme.model_validate(theme.model_dump()) for theme in themes],
-        plan_adherence=NO_PLAN,
+        plan_adherence=describe_adherence(adherence),
         focus=choose_focus(insights, themes, currencies),
         narrative="",
     )
