@@ -150,6 +150,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/positions?account_id={account_id}"): {},
     ("GET", "/v1/statistics?account_id={account_id}"): {},
     ("GET", "/v1/violations?position_id={position_id}"): {},
+    ("GET", "/v1/column-mappings?account_id={account_id}"): {},
     ("POST", "/v1/journal/entries"): {"json": {"position_id": "{position_id}", "body": "x"}},
     ("POST", "/v1/positions/tags"): {"json": {"position_ids": ["{position_id}"], "add": ["x"]}},
     ("POST", "/v1/broker-connections"): {
@@ -167,11 +168,10 @@ PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 
-# Listings filtered by another trader's id answer an empty page, not a 404: nothing of
-# the owner's is shown either way.
+# A listing that takes no account filter ignores one: the intruder sees only their own
+# (empty) list, nothing of the owner's.
 FILTERS_GIVING_AN_EMPTY_PAGE = [
     "/v1/imports?account_id={account_id}",
-    "/v1/column-mappings?account_id={account_id}",
 ]
 
 # Routes a service calls on behalf of the trader in the path: the intruder's user id with

@@ -14,6 +14,7 @@ from tradeloop_contracts import (
     SavedColumnMappingList,
 )
 
+from core_api.accounts.repository import AccountRepository
 from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
 from core_api.imports.service import to_job
@@ -29,7 +30,10 @@ internal = APIRouter(tags=["column mappings"])
 def list_column_mappings(
     user: CurrentUser, session: DbSession, account_id: uuid.UUID | None = None
 ) -> SavedColumnMappingList:
-    """The trader's saved column mappings, newest first, of one account when asked."""
+    """The trader's saved column mappings, newest first, of one account when asked (404
+    for an account that is not the trader's)."""
+    if account_id is not None:
+        AccountRepository(session, user.id).get(account_id)
     records = SavedColumnMappingRepository(session, user.id).list(account_id)
     return SavedColumnMappingList(items=[to_saved_mapping(record) for record in records])
 
