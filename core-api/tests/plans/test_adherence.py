@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -116,6 +117,32 @@ class TestForTheCoach:
         for path in ("plan/adherence", "violations"):
             response = client.get(f"/internal/users/{trader.id}/{path}", headers=trader.headers)
             assert response.status_code in (401, 403), path
+
+
+class TestPositionsByRule:
+    def test_the_trades_list_keeps_the_positions_that_broke_a_rule(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        plan = put_plan(client, trader, [MAX_ONE_TRADE])
+        backdate_plan(session, trader)
+        fills = round_trip("kept", MONDAY, 1) + round_trip("broke", MONDAY + HOUR, -2)
+        post_batch(client, workers, trader, fills)
+        rule_id = plan["rules"][0]["id"]
+
+        broke = client.get("/v1/positions", params={"rule_id": rule_id}, headers=trader.headers)
+        other = client.get(
+            "/v1/positions", params={"rule_id": str(uuid.uuid4())}, headers=trader.headers
+        )
+        every = client.get("/v1/positions", headers=trader.headers)
+
+        assert broke.status_code == 200, broke.text
+        [position] = broke.json()["items"]
+        [violation] = client.get(
+            "/v1/violations", params={"rule_id": rule_id}, headers=trader.headers
+        ).json()["items"]
+        assert position["id"] == violation["position_id"]
+        assert other.json()["items"] == []
+        assert len(every.json()["items"]) == 2
 
 
 class TestPreview:

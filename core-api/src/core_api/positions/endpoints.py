@@ -54,6 +54,9 @@ def _filters(
     asset_class: AssetClass | None = None,
     outcome: Outcome | None = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    rule_id: Annotated[
+        uuid.UUID | None, Query(description="Only positions that broke this plan rule.")
+    ] = None,
 ) -> PositionFilters:
     filters = PositionFilters(
         status=status,
@@ -65,6 +68,7 @@ def _filters(
         asset_class=asset_class,
         outcome=outcome,
         tag=tag,
+        rule_id=rule_id,
     )
     filters.check()
     return filters

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core_api.errors import NotFoundError
 from core_api.executions.models import ExecutionRecord
+from core_api.plans.models import ViolationRecord
 from core_api.positions.listing import PositionCursor, PositionFilters, after_cursor, order_by
 from core_api.positions.models import PositionFillRecord, PositionRecord, PositionTagRecord
 
@@ -58,7 +59,7 @@ class PositionRepository:
         """Up to `limit` positions that pass `filters`, after `cursor`, in `sort` order."""
         dialect = self.session.get_bind().dialect.name
         statement = select(PositionRecord).where(
-            PositionRecord.user_id == self.user_id, *_conditions(filters)
+            PositionRecord.user_id == self.user_id, *_conditions(filters, self.user_id)
         )
         if cursor is not None:
             statement = statement.where(after_cursor(cursor, dialect))
@@ -78,7 +79,7 @@ class PositionRepository:
         ).all()
 
 
-def _conditions(filters: PositionFilters) -> list[ColumnElement[bool]]:
+def _conditions(filters: PositionFilters, user_id: uuid.UUID) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.status is not None:
         conditions.append(PositionRecord.status == filters.status)
@@ -104,6 +105,14 @@ def _conditions(filters: PositionFilters) -> list[ColumnElement[bool]]:
             exists().where(
                 PositionTagRecord.position_id == PositionRecord.id,
                 PositionTagRecord.name == filters.tag.lower(),
+            )
+        )
+    if filters.rule_id is not None:
+        conditions.append(
+            PositionRecord.id.in_(
+                select(ViolationRecord.position_id).where(
+                    ViolationRecord.user_id == user_id, ViolationRecord.rule_id == filters.rule_id
+                )
             )
         )
     return conditions
