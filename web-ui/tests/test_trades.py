@@ -8,7 +8,7 @@ import httpx
 from tradeloop_contracts import PositionPage
 
 from tests.conftest import SESSION_COOKIE
-from tests.factories import ACCOUNT_ID, a_position, a_position_page
+from tests.factories import ACCOUNT_ID, a_plan, a_position, a_position_page, a_rule
 from tests.html import all_by_testid, by_testid, page, text_of
 from tests.stub_edge import StubEdge
 
@@ -56,6 +56,33 @@ class TestTradesPage:
         assert form.select_one("#trades-symbol")["value"] == "AAPL"  # type: ignore[index]
         assert form.select_one("#trades-direction option[selected]")["value"] == "short"  # type: ignore[index]
         assert "No positions match these filters" in text_of(soup)
+
+    def test_the_rules_of_the_plan_filter_the_trades_that_broke_one(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        one_a_day = a_rule("max_trades_per_day", "One a day", count=1)
+        edge.answer("GET", "/api/v1/plan", a_plan(one_a_day, a_rule("symbols", "Only ES")))
+        edge.answer("GET", "/api/v1/positions", a_position_page())
+
+        soup = page(browser.get("/trades", params={"rule_id": str(one_a_day["id"])}))
+
+        assert edge.received("GET", "/api/v1/positions")[0].query == {
+            "rule_id": str(one_a_day["id"]),
+            "limit": "50",
+        }
+        options = by_testid(soup, "trades-filters").select("#trades-rule_id option")
+        assert [text_of(option) for option in options] == ["Any", "One a day", "Only ES"]
+        chosen = by_testid(soup, "trades-filters").select_one("#trades-rule_id option[selected]")
+        assert chosen is not None and chosen["value"] == str(one_a_day["id"])
+
+    def test_without_a_plan_there_is_no_rule_to_filter_by(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/positions", a_position_page())
+
+        soup = page(browser.get("/trades"))
+
+        assert soup.select_one("#trades-rule_id") is None
 
     def test_blank_filters_are_left_out(self, browser: httpx.Client, edge: StubEdge) -> None:
         edge.answer("GET", "/api/v1/positions", a_position_page())

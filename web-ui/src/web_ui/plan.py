@@ -58,8 +58,8 @@ EDITOR_CONTEXT = {
 }
 
 
-async def _plan(edge: EdgeClient, browser: BrowserContext) -> TradingPlan | None:
-    # A trader who never saved a plan has none: core answers 404.
+async def current_plan(edge: EdgeClient, browser: BrowserContext) -> TradingPlan | None:
+    """The plan in force; None for a trader who never saved one (core answers 404)."""
     try:
         return await edge.get(browser, "/api/v1/plan", TradingPlan)
     except EdgeNotFoundError:
@@ -135,7 +135,7 @@ async def plan_page(
 ) -> HTMLResponse:
     """The plan in force, its rules editor and the violations found against it."""
     plan, versions, violations, adherence, user = await asyncio.gather(
-        _plan(edge, browser),
+        current_plan(edge, browser),
         _versions(edge, browser),
         _violation_page(edge, browser, violations_cursor),
         _adherence(edge, browser),
@@ -153,14 +153,14 @@ async def _plan_and_trader(
     edge: EdgeClient, browser: BrowserContext
 ) -> tuple[TradingPlan | None, list[PlanVersion], User]:
     return await asyncio.gather(
-        _plan(edge, browser), _versions(edge, browser), signed_in_trader(edge, browser)
+        current_plan(edge, browser), _versions(edge, browser), signed_in_trader(edge, browser)
     )
 
 
 @router.get("/plan/adherence", response_class=HTMLResponse)
 async def plan_adherence(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The adherence summary alone, reloaded when the plan changes or a rule is broken."""
-    plan, adherence = await asyncio.gather(_plan(edge, browser), _adherence(edge, browser))
+    plan, adherence = await asyncio.gather(current_plan(edge, browser), _adherence(edge, browser))
     context = {"adherence": adherence, "plan": plan, "rule_kinds": RULE_KINDS}
     return render(request, "fragments/plan_adherence.html", context)
 
@@ -169,7 +169,9 @@ async def plan_adherence(request: Request, browser: Browser, edge: Edge) -> HTML
 async def plan_violations(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The newest violations alone, reloaded when the plan changes or a rule is broken."""
     plan, violations, user = await asyncio.gather(
-        _plan(edge, browser), _violation_page(edge, browser, None), signed_in_trader(edge, browser)
+        current_plan(edge, browser),
+        _violation_page(edge, browser, None),
+        signed_in_trader(edge, browser),
     )
     context = {**_violations(violations, plan, None), "user": user}
     return render(request, "fragments/plan_violations.html", context)

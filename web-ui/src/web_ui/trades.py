@@ -17,6 +17,7 @@ from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import Edge, EdgeClient, EdgeError
 from web_ui.filters import TradeFilters, read_query
+from web_ui.plan import current_plan
 from web_ui.rendering import render
 
 router = APIRouter()
@@ -53,10 +54,11 @@ async def trades(request: Request, browser: Browser, edge: Edge) -> HTMLResponse
     """Positions matching the filters, one page at a time."""
     filters = read_query(request, TradeFilters)
     params = {"limit": PAGE_SIZE, **filters.params()}
-    page, accounts, user = await asyncio.gather(
+    page, accounts, user, plan = await asyncio.gather(
         edge.get(browser, "/api/v1/positions", PositionPage, params=params),
         edge.get(browser, "/api/v1/accounts", AccountList),
         signed_in_trader(edge, browser),
+        current_plan(edge, browser),
     )
     next_href = None
     if page.next_cursor:
@@ -70,6 +72,8 @@ async def trades(request: Request, browser: Browser, edge: Edge) -> HTMLResponse
             "filters": filters,
             "positions": page.items,
             "accounts": accounts.items,
+            # The filter offers the rules of the plan in force (a trade breaks those).
+            "rules": [(str(rule.id), rule.name) for rule in plan.rules] if plan else [],
             "user": user,
             "sort_links": _sort_links(filters),
             "next_href": next_href,
