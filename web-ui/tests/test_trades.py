@@ -73,7 +73,8 @@ class TestTradesPage:
         options = by_testid(soup, "trades-filters").select("#trades-rule_id option")
         assert [text_of(option) for option in options] == ["Any", "One a day", "Only ES"]
         chosen = by_testid(soup, "trades-filters").select_one("#trades-rule_id option[selected]")
-        assert chosen is not None and chosen["value"] == str(one_a_day["id"])
+        assert chosen is not None
+        assert chosen["value"] == str(one_a_day["id"])
 
     def test_without_a_plan_there_is_no_rule_to_filter_by(
         self, browser: httpx.Client, edge: StubEdge
