@@ -139,6 +139,8 @@ from ._insights import (
     ThemePerformance,
     WeeklyReview,
     WeeklyReviewCreate,
+    WeeklyReviewDue,
+    WeeklyReviewDuePage,
     WeeklyReviewList,
     WeeklyReviewReport,
     WeekNumbers,
@@ -225,6 +227,7 @@ from ._positions import (
     PositionPage,
     PositionStatus,
     PositionStop,
+    PositionTagsChange,
     PositionUpdate,
 )
 from ._problem import (
@@ -381,6 +384,7 @@ __all__ = [
     "PositionPage",
     "PositionStatus",
     "PositionStop",
+    "PositionTagsChange",
     "PositionUpdate",
     "Problem",
     "ProblemField",
@@ -438,6 +442,8 @@ __all__ = [
     "Weekday",
     "WeeklyReview",
     "WeeklyReviewCreate",
+    "WeeklyReviewDue",
+    "WeeklyReviewDuePage",
     "WeeklyReviewList",
     "WeeklyReviewReport",
     "body_schema_id",

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ._base import Amount, Currency, RequestBody, ResponseBody, Timestamp
+from ._pagination import Page
 
 
 class Evidence(ResponseBody):
@@ -165,6 +166,20 @@ class WeeklyReviewCreate(RequestBody):
     metrics: dict[str, str] = Field(description="Named figures, decimals as strings.")
     insight_ids: list[UUID] = Field(default_factory=list, max_length=100)
     report: WeeklyReviewReport
+
+
+class WeeklyReviewDue(ResponseBody):
+    """Internal: a trader the coach has not reviewed yet for a week they traded in."""
+
+    user_id: UUID
+    time_zone: str = Field(description="The trader's IANA time zone; the week is read in it.")
+
+
+class WeeklyReviewDuePage(Page):
+    """Internal: one page of the traders due for the review of the week from `week_start`."""
+
+    week_start: dt.date
+    items: list[WeeklyReviewDue]
 
 
 class WeeklyReview(ResponseBody):

@@ -81,6 +81,15 @@ class PositionUpdate(RequestBody):
     tags: list[str] | None = Field(default=None, max_length=50)
 
 
+class PositionTagsChange(RequestBody):
+    """Tags to add to and remove from every listed position, all of them or none (any
+    case; the first spelling of an added tag is kept)."""
+
+    position_ids: list[UUID] = Field(min_length=1, max_length=200)
+    add: list[str] = Field(default_factory=list, max_length=20)
+    remove: list[str] = Field(default_factory=list, max_length=20)
+
+
 class PositionExcursions(RequestBody):
     """Internal: MAE and MFE a worker computed from complete bars covering the position."""
 
