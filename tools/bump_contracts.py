@@ -51,7 +51,12 @@ def main(argv: list[str]) -> int:
         after = bump_text(before, version, sha256)
         if after != before:
             pyproject.write_text(after, encoding="utf-8")
-            subprocess.run(["uv", "lock", "--quiet"], cwd=pyproject.parent, check=True)
+            # uv's cached page of the index may predate a version released minutes ago.
+            subprocess.run(
+                ["uv", "lock", "--quiet", "--refresh-package", "tradeloop-contracts"],
+                cwd=pyproject.parent,
+                check=True,
+            )
             sys.stdout.write(f"{service}: pinned contracts {version}\n")
     return 0
 

@@ -21,10 +21,6 @@ EXCEPTIONS = {
     ("get", "/readyz", "response"): "readiness probe, {status}; not part of the API contract",
     ("get", "/.well-known/jwks.json", "response"): "an RFC 7517 JWK Set, a standard shape",
     ("post", "/v1/imports", "request"): "multipart upload: the file plus ImportOptions fields",
-    ("post", "/v1/positions/tags", "request"): "bulk tag change; no contracts shape released yet",
-    ("get", "/internal/v1/users/weekly-review-due", "response"): (
-        "traders due for a weekly review; no contracts shape released yet"
-    ),
     **{
         (method, f"{owner}/attachments{tail}", which): reason
         for owner in ("/v1/positions/{owner_id}", "/v1/journal/entries/{owner_id}")

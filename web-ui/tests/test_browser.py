@@ -380,10 +380,11 @@ def test_positions_are_tagged_in_bulk_from_the_keyboard(
     serve_demo(edge, rows=3)
     listed = [a_position(tags=[]), a_position(tags=["breakout"]), a_position(tags=[])]
     edge.answer("GET", "/api/v1/positions", a_position_page(*listed))
-    for position, tags in [(listed[0], ["fomo"]), (listed[1], ["breakout", "fomo"])]:
-        edge.answer("GET", f"/api/v1/positions/{position.id}", position)
-        patched = position.model_copy(update={"tags": tags})
-        edge.answer("PATCH", f"/api/v1/positions/{position.id}", patched)
+    tagged = [
+        listed[0].model_copy(update={"tags": ["fomo"]}),
+        listed[1].model_copy(update={"tags": ["breakout", "fomo"]}),
+    ]
+    edge.answer("POST", "/api/v1/positions/tags", a_position_page(*tagged))
     page = open_page(chromium, web_ui_url, "phone")
     page.goto("/trades")
 
@@ -400,7 +401,8 @@ def test_positions_are_tagged_in_bulk_from_the_keyboard(
     page.get_by_text("Tag “fomo” applied to 2 positions.").wait_for()
     assert page.locator(f"#tags-{listed[1].id}").inner_text() == "breakout, fomo"
     assert page.locator(f"#tags-{listed[2].id}").inner_text() == ""
-    assert edge.received("PATCH", f"/api/v1/positions/{listed[2].id}") == []
+    [sent] = edge.received("POST", "/api/v1/positions/tags")
+    assert json.loads(sent.body)["position_ids"] == [str(listed[0].id), str(listed[1].id)]
     screenshot(page, "trades-bulk-tags-phone")
     assert serious_violations(page) == []
     page.context.close()

@@ -6,136 +6,94 @@ from tradeloop_contracts import Problem
 
 from tests.conftest import HTMX
 from tests.demo import serve_demo
-from tests.factories import a_position
+from tests.factories import a_position, a_position_page
 from tests.html import all_by_testid, by_testid, page, text_of
 from tests.stub_edge import StubEdge
-from web_ui.trade_tags import retagged
+
+TAGS = "/api/v1/positions/tags"
 
 
-class TestRetagged:
-    def test_a_new_tag_is_added_at_the_end(self) -> None:
-        assert retagged(["breakout"], "fomo", "add") == ["breakout", "fomo"]
-
-    def test_a_tag_already_there_in_any_case_is_not_added_again(self) -> None:
-        assert retagged(["Breakout"], "breakout", "add") == ["Breakout"]
-
-    def test_removal_matches_any_case(self) -> None:
-        assert retagged(["FOMO", "breakout"], "fomo", "remove") == ["breakout"]
-
-    def test_removing_a_missing_tag_changes_nothing(self) -> None:
-        assert retagged(["breakout"], "fomo", "remove") == ["breakout"]
-
-
-def serve(edge: StubEdge, tags: list[str], patched: list[str] | None = None) -> uuid.UUID:
-    position = a_position(tags=tags)
-    edge.answer("GET", f"/api/v1/positions/{position.id}", position)
-    if patched is not None:
-        changed = position.model_copy(update={"tags": patched})
-        edge.answer("PATCH", f"/api/v1/positions/{position.id}", changed)
-    return position.id
+def post(browser: httpx.Client, **form: object) -> httpx.Response:
+    return browser.post("/trades/tags", data=form, headers=HTMX)
 
 
 class TestBulkTagging:
-    def test_the_tag_is_patched_onto_each_selected_position_that_lacks_it(
+    def test_one_change_is_sent_for_every_selected_position_and_their_cells_follow(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
-        first = serve(edge, [], patched=["fomo"])
-        second = serve(edge, ["breakout"], patched=["breakout", "fomo"])
-        already = serve(edge, ["FOMO"])
+        first, second = a_position(tags=["fomo"]), a_position(tags=["breakout", "fomo"])
+        edge.answer("POST", TAGS, a_position_page(first, second))
 
-        response = browser.post(
-            "/trades/tags",
-            data={
-                "tag": " fomo ",
-                "action": "add",
-                "position_id": [str(first), str(second), str(already)],
-            },
-            headers=HTMX,
+        response = post(
+            browser, tag=" fomo ", action="add", position_id=[str(first.id), str(second.id)]
         )
 
         assert response.status_code == 200
+        [call] = edge.received("POST", TAGS)
+        assert json.loads(call.body) == {
+            "position_ids": [str(first.id), str(second.id)],
+            "add": ["fomo"],
+            "remove": [],
+        }
         soup = page(response)
-        assert text_of(by_testid(soup, "bulk-tags-result")).startswith(
-            "Tag “fomo” applied to 2 positions; 1 already had it."
-        )
-        assert json.loads(edge.received("PATCH", f"/api/v1/positions/{first}")[0].body) == {
-            "tags": ["fomo"]
-        }
-        assert json.loads(edge.received("PATCH", f"/api/v1/positions/{second}")[0].body) == {
-            "tags": ["breakout", "fomo"]
-        }
-        assert edge.received("PATCH", f"/api/v1/positions/{already}") == []
+        assert text_of(by_testid(soup, "bulk-tags-result")) == "Tag “fomo” applied to 2 positions."
         oob = soup.find_all("td", attrs={"hx-swap-oob": "true"})
         assert all(cell.parent is not None and cell.parent.name == "template" for cell in oob)
         cells = {cell["id"]: cell.decode_contents() for cell in oob}
-        assert cells == {f"tags-{first}": "fomo", f"tags-{second}": "breakout, fomo"}
+        assert cells == {f"tags-{first.id}": "fomo", f"tags-{second.id}": "breakout, fomo"}
 
     def test_a_tag_is_removed_from_the_selected_positions(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
-        tagged = serve(edge, ["fomo", "breakout"], patched=["breakout"])
+        tagged = a_position(tags=["breakout"])
+        edge.answer("POST", TAGS, a_position_page(tagged))
 
-        response = browser.post(
-            "/trades/tags",
-            data={"tag": "FOMO", "action": "remove", "position_id": str(tagged)},
-            headers=HTMX,
-        )
+        response = post(browser, tag="FOMO", action="remove", position_id=str(tagged.id))
 
         assert "Tag “FOMO” removed from 1 position." in text_of(page(response))
-        [call] = edge.received("PATCH", f"/api/v1/positions/{tagged}")
-        assert json.loads(call.body) == {"tags": ["breakout"]}
+        [call] = edge.received("POST", TAGS)
+        assert json.loads(call.body)["remove"] == ["FOMO"]
 
-    def test_each_patch_has_its_own_idempotency_key_derived_from_the_browsers(
+    def test_a_browser_retry_sends_the_same_idempotency_key(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
-        ids = [serve(edge, [], patched=["x"]) for _ in range(3)]
+        edge.answer("POST", TAGS, a_position_page())
+        position = str(uuid.uuid4())
 
-        browser.post(
-            "/trades/tags",
-            data={"tag": "x", "action": "add", "position_id": [str(i) for i in ids]},
-            headers={**HTMX, "idempotency-key": "bulk-1"},
-        )
+        for _ in range(2):
+            browser.post(
+                "/trades/tags",
+                data={"tag": "x", "action": "add", "position_id": position},
+                headers={**HTMX, "idempotency-key": "bulk-1"},
+            )
 
-        keys = {
-            edge.received("PATCH", f"/api/v1/positions/{i}")[0].headers["idempotency-key"]
-            for i in ids
-        }
-        assert keys == {f"bulk-1:{i}" for i in ids}
+        keys = [call.headers["idempotency-key"] for call in edge.received("POST", TAGS)]
+        assert keys == ["bulk-1", "bulk-1"]
 
-    def test_a_foreign_position_is_reported_and_the_others_still_change(
+    def test_a_position_that_is_not_the_traders_changes_nothing(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
-        mine = serve(edge, [], patched=["fomo"])
-        foreign = uuid.uuid4()
+        edge.refuse("POST", TAGS, Problem(title="Not Found", status=404))
 
-        response = browser.post(
-            "/trades/tags",
-            data={"tag": "fomo", "action": "add", "position_id": [str(foreign), str(mine)]},
-            headers=HTMX,
-        )
+        response = post(browser, tag="fomo", action="add", position_id=str(uuid.uuid4()))
 
-        result = text_of(by_testid(page(response), "bulk-tags-result"))
-        assert "applied to 1 position" in result
-        assert f"position {foreign}: not found" in result
-        assert len(edge.received("PATCH", f"/api/v1/positions/{mine}")) == 1
+        assert response.status_code == 404
+        assert "nothing was changed" in text_of(by_testid(page(response), "bulk-tags-result"))
+        assert 'hx-swap-oob="true"' not in response.text
 
-    def test_a_refused_patch_is_named_in_the_outcome(
+    def test_a_refused_change_is_named_in_the_outcome(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
-        position = serve(edge, [])
         edge.refuse(
-            "PATCH",
-            f"/api/v1/positions/{position}",
-            Problem(title="Unprocessable Content", status=422, detail="Too many tags"),
+            "POST",
+            TAGS,
+            Problem(title="Unprocessable Content", status=422, detail="Too many tags."),
         )
 
-        response = browser.post(
-            "/trades/tags",
-            data={"tag": "fomo", "action": "add", "position_id": str(position)},
-            headers=HTMX,
-        )
+        response = post(browser, tag="fomo", action="add", position_id=str(uuid.uuid4()))
 
-        assert "Too many tags" in text_of(page(response))
+        assert response.status_code == 422
+        assert "Too many tags. Nothing was changed." in text_of(page(response))
 
     def test_nothing_selected_is_refused_without_asking_edge(
         self, browser: httpx.Client, edge: StubEdge
@@ -173,9 +131,7 @@ class TestBulkTagging:
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
         position = uuid.uuid4()
-        edge.refuse(
-            "GET", f"/api/v1/positions/{position}", Problem(title="Unauthorized", status=401)
-        )
+        edge.refuse("POST", TAGS, Problem(title="Unauthorized", status=401))
 
         response = browser.post(
             "/trades/tags",

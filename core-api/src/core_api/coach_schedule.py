@@ -14,9 +14,9 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
+from tradeloop_contracts import WeeklyReviewDue, WeeklyReviewDuePage
 
 from core_api.db import DbSession
 from core_api.errors import AppError, FieldError
@@ -29,21 +29,6 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 
 internal = APIRouter(tags=["reviews"])
-
-
-class WeeklyReviewDue(BaseModel):
-    """A trader the coach has not reviewed yet for a week they traded in."""
-
-    user_id: uuid.UUID
-    time_zone: str = Field(description="The trader's IANA time zone; the week is read in it.")
-
-
-class WeeklyReviewDuePage(BaseModel):
-    """One page of the traders due for a week's review, by user id."""
-
-    week_start: dt.date
-    items: list[WeeklyReviewDue]
-    next_cursor: str | None = Field(default=None, description="Opaque; pass back as `cursor`.")
 
 
 @internal.get("/internal/v1/users/weekly-review-due")

@@ -25,9 +25,10 @@ from tenacity import (
     stop_after_delay,
     wait_exponential_jitter,
 )
+from tradeloop_contracts import WeeklyReviewDue
 from tradeloop_contracts.telemetry import TracedTransport, bind_user, unbind_user
 
-from .core import CoreClient, CoreError, WeeklyReviewDue
+from .core import CoreClient, CoreError
 
 logger = logging.getLogger(__name__)
 DUE_AFTER = dt.timedelta(days=7, hours=6)  # from the week's Monday 00:00: next Monday 06:00

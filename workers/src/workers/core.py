@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from tenacity import (
     AsyncRetrying,
     retry_if_exception_type,
@@ -37,6 +37,7 @@ from tradeloop_contracts import (
     SealedBrokerCredentials,
     ServiceToken,
     ServiceTokenRequest,
+    WeeklyReviewDuePage,
 )
 from tradeloop_contracts.telemetry import TracedTransport
 
@@ -50,25 +51,6 @@ def core_http(base_url: str, *, timeout: float) -> httpx.AsyncClient:
     """An httpx client for core's API: each call is a CLIENT span that sends core the
     current `traceparent`, so core's work joins the trace of the event or job."""
     return httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=TracedTransport())
-
-
-class WeeklyReviewDue(BaseModel):
-    """A trader core holds no review of a week they closed a position in."""
-
-    user_id: UUID
-    time_zone: str
-
-
-class WeeklyReviewDuePage(BaseModel):
-    """One page of core's `GET /internal/v1/users/weekly-review-due`.
-
-    Not a contracts shape yet: kept here, field for field as core answers, until a release
-    of contracts carries it.
-    """
-
-    week_start: dt.date
-    items: list[WeeklyReviewDue]
-    next_cursor: str | None = Field(default=None)
 
 
 class CoreError(Exception):

@@ -15,6 +15,7 @@ from tradeloop_contracts import (
     PositionExcursions,
     PositionPage,
     PositionStatus,
+    PositionTagsChange,
     PositionUpdate,
 )
 
@@ -32,7 +33,7 @@ from core_api.positions.service import (
     to_position,
     update_position,
 )
-from core_api.positions.tagging import PositionTagsChange, change_tags
+from core_api.positions.tagging import change_tags
 
 public = APIRouter(tags=["positions"])
 internal = APIRouter(tags=["positions"])

@@ -5,29 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
+from tradeloop_contracts import PositionTagsChange
 
 from core_api.errors import AppError, FieldError, NotFoundError
 from core_api.positions.models import PositionRecord
 from core_api.positions.repository import PositionRepository
 from core_api.positions.service import clean_tags, replace_tag_rows
 from core_api.tags.service import register_tags
-
-# A page of the trades list at its largest.
-MAX_POSITIONS = 200
-MAX_TAGS = 20
-
-
-class PositionTagsChange(BaseModel):
-    """Tags to add to and remove from every listed position (any case; the first spelling
-    of an added tag is kept)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    position_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_POSITIONS)
-    add: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
-    remove: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
 
 
 def change_tags(
