@@ -69,6 +69,13 @@ def _by_test_id(name: str) -> str:
     return f"[data-testid='{name}']"
 
 
+def arrive(page: Page, url: re.Pattern[str]) -> None:
+    """The browser is at `url` and the page has loaded: its controls work only once htmx,
+    a deferred script, has wired them, and a click before that does nothing."""
+    expect(page).to_have_url(url)
+    page.wait_for_load_state()
+
+
 def test_a_trader_imports_reflects_and_is_coached(
     page: Page, screenshots: Screenshots, tmp_path: Path
 ) -> None:
@@ -81,7 +88,7 @@ def test_a_trader_imports_reflects_and_is_coached(
     form.get_by_label("Password").fill(PASSWORD)
     screenshots.take("signup")
     form.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    arrive(page, re.compile(r"/$"))
 
     page.locator(_by_test_id("logout")).click()
     expect(page).to_have_url(re.compile(r"/login"))
@@ -90,7 +97,7 @@ def test_a_trader_imports_reflects_and_is_coached(
     form.get_by_label("Password").fill(PASSWORD)
     screenshots.take("login")
     form.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    arrive(page, re.compile(r"/$"))
     for cookie in page.context.cookies():
         if cookie["name"] == SESSION_COOKIE:
             plant("session cookie", cookie["value"])
@@ -116,7 +123,7 @@ def test_a_trader_imports_reflects_and_is_coached(
     screenshots.take("positions")
 
     positions.locator(f"{_by_test_id('position-row')} a").first.click()
-    expect(page).to_have_url(re.compile(r"/positions/[0-9a-f-]{36}$"))
+    arrive(page, re.compile(r"/positions/[0-9a-f-]{36}$"))
     reflection = "Waited for the **pullback** as planned."
     journal = page.locator(_by_test_id("journal-form"))
     journal.locator("textarea").fill(reflection)
