@@ -71,6 +71,12 @@ class TestHostileRules:
             compile_rule('position.symbol.matches("(a+)+$")')
         assert caught.value.column == 17
 
+    @pytest.mark.usefixtures("slow_clock")
+    def test_a_trial_run_over_the_time_limit_is_refused(self) -> None:
+        with pytest.raises(CustomRuleError) as caught:
+            compile_rule("position.quantity > 1.0")
+        assert str(caught.value) == "line 1, column 1: takes longer than 500 ms to evaluate"
+
 
 class TestFieldsRead:
     def test_only_the_fields_an_expression_reads_are_handed_to_it(self) -> None:

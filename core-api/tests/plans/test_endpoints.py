@@ -171,12 +171,64 @@ class TestBadPlans:
             }
             assert problem["errors"][0]["location"] == "body.rules.1.params.expression"
 
+    @pytest.mark.usefixtures("slow_clock")
+    def test_a_rule_too_slow_to_evaluate_is_refused_by_name_and_column(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        slow = {"name": "Slow", "params": {"kind": "custom", "expression": "day.trades_before < 3"}}
+        response = client.put(
+            "/v1/plan", json={"rules": [MAX_ONE_TRADE, slow]}, headers=trader.headers
+        )
+        assert response.status_code == 422
+        problem = response.json()
+        assert (problem["rule_index"], problem["line"], problem["column"]) == (1, 1, 1)
+        assert problem["errors"] == [
+            {
+                "location": "body.rules.1.params.expression",
+                "message": "line 1, column 1: takes longer than 500 ms to evaluate",
+            }
+        ]
+        assert client.get("/v1/plan", headers=trader.headers).status_code == 404
+
     def test_two_rules_of_one_name_are_refused(self, client: TestClient, trader: Trader) -> None:
         response = client.put(
             "/v1/plan", json={"rules": [MAX_ONE_TRADE, MAX_ONE_TRADE]}, headers=trader.headers
         )
         assert response.status_code == 422
         assert response.json()["errors"][0]["location"] == "body.rules.1.name"
+
+
+class TestEvaluationOnPlanChange:
+    def test_a_plan_change_announces_itself_not_each_violation_it_finds(
+        self,
+        client: TestClient,
+        workers: dict[str, str],
+        trader: Trader,
+        session: Session,
+    ) -> None:
+        put_plan(client, trader, [MAX_ONE_TRADE])
+        fills = round_trip("a", MONDAY, 2) + round_trip("b", MONDAY + dt.timedelta(hours=1), -3)
+        post_batch(client, workers, trader, fills)
+        assert client.get("/v1/violations", headers=trader.headers).json()["items"] == []
+        # In force before the trades, the plan's next change re-judges them and flags one.
+        backdate_plan(session, trader)
+        put_plan(client, trader, [MAX_ONE_TRADE])
+        [violation] = client.get("/v1/violations", headers=trader.headers).json()["items"]
+        assert (violation["plan_version"], violation["day"]) == (1, "2026-03-02")
+        assert [
+            event["data"]["version"] for event in events_of(session, trader.id, "plan.updated.v1")
+        ] == [1, 2]
+        assert events_of(session, trader.id, "rule.violated.v1") == []
+        # Imports still announce each violation they find.
+        tuesday = MONDAY + dt.timedelta(days=1)
+        post_batch(
+            client,
+            workers,
+            trader,
+            round_trip("c", tuesday, 1) + round_trip("d", tuesday + dt.timedelta(hours=1), 1),
+        )
+        [event] = events_of(session, trader.id, "rule.violated.v1")
+        assert event["data"]["day"] == "2026-03-03"
 
 
 class TestEvaluationOnImport:

@@ -51,7 +51,9 @@ def save_plan(
     """A new version of the trader's plan, in force from now, and every day re-evaluated.
 
     A rule keeps its id across versions while it keeps its name. Writes `plan.updated.v1`
-    and `rule.violated.v1` for each violation found that was not known before. A 422
+    only: it tells open pages to reload the plan's violations and adherence, so the
+    violations the re-evaluation finds are stored without one `rule.violated.v1` each
+    (a long history can hold hundreds of thousands). A 422
     problem names every rule that cannot be used (impossible windows, percentages of an
     account balance core does not hold, custom expressions that do not compile).
     """
@@ -94,7 +96,7 @@ def save_plan(
         PlanUpdated(user_id=user_id, plan_id=plan.id, version=record.version),
         traceparent,
     )
-    evaluate_days(session, user_id, None, traceparent)
+    evaluate_days(session, user_id, None, traceparent, announce=False)
     return record
 
 
@@ -159,12 +161,14 @@ def evaluate_days(
     days: Collection[dt.date] | None,
     traceparent: str | None,
     now: dt.datetime | None = None,
+    *,
+    announce: bool = True,
 ) -> Evaluation:
     """Re-evaluates the trader's plan on `days` (None: every day) and stores the result.
 
-    Violations found again keep their id; new ones are written with `rule.violated.v1`;
-    ones no longer found are removed. A rule that cannot be evaluated is marked on its
-    version and skipped; it never stops the caller.
+    Violations found again keep their id; new ones are written, each with
+    `rule.violated.v1` when `announce`; ones no longer found are removed. A rule that
+    cannot be evaluated is marked on its version and skipped; it never stops the caller.
     """
     repository = PlanRepository(session, user_id)
     records = repository.versions()
@@ -177,7 +181,9 @@ def evaluate_days(
         _time_zone(session, user_id),
         now or utcnow(),
     )
-    _store(session, repository, days, evaluation.findings, traceparent)
+    new = _store(session, repository, days, evaluation.findings)
+    if announce:
+        _announce(session, repository.user_id, new, traceparent)
     for record in records:
         faults = {
             str(rule_id): reason
@@ -210,9 +216,9 @@ def _store(
     repository: PlanRepository,
     days: Collection[dt.date] | None,
     findings: Iterable[Finding],
-    traceparent: str | None,
-) -> None:
-    """Writes what changed since the last evaluation of `days`, each kind in bulk."""
+) -> list[dict[str, Any]]:
+    """Writes what changed since the last evaluation of `days`, each kind in bulk, and
+    returns the rows of the violations not known before."""
     existing = {row.key: row for row in repository.violations_on(days)}
     found = {finding.key: finding for finding in findings}
     repository.delete_violations([row.id for key, row in existing.items() if key not in found])
@@ -242,24 +248,31 @@ def _store(
     if new:
         # A table insert: the ORM bulk path spends longer preparing rows than writing them.
         session.execute(insert(ViolationRecord.metadata.tables["violations"]), new)
-        record_events(
-            session,
-            "rule.violated.v1",
-            (
-                RuleViolated(
-                    user_id=repository.user_id,
-                    violation_id=row["id"],
-                    rule_id=row["rule_id"],
-                    rule_kind=row["rule_kind"],
-                    position_id=row["position_id"],
-                    day=row["day"],
-                    cost=row["cost"],
-                    currency=row["currency"],
-                )
-                for row in new
-            ),
-            traceparent,
-        )
+    return new
+
+
+def _announce(
+    session: Session, user_id: uuid.UUID, new: Iterable[dict[str, Any]], traceparent: str | None
+) -> None:
+    """One `rule.violated.v1` per newly stored violation row."""
+    record_events(
+        session,
+        "rule.violated.v1",
+        (
+            RuleViolated(
+                user_id=user_id,
+                violation_id=row["id"],
+                rule_id=row["rule_id"],
+                rule_kind=row["rule_kind"],
+                position_id=row["position_id"],
+                day=row["day"],
+                cost=row["cost"],
+                currency=row["currency"],
+            )
+            for row in new
+        ),
+        traceparent,
+    )
 
 
 def _values(finding: Finding) -> dict[str, Any]:
