@@ -36,7 +36,7 @@ def record_events(
 
     The contracts build and validate the first envelope for each trader; the trader's
     other events copy it with their own id and data, which are validated models already
-    (a plan change can announce hundreds of thousands of violations at once).
+    (an import can close or flag thousands of positions at once).
     Raises like `record_event`.
     """
     envelopes: dict[uuid.UUID, tuple[type[UserEventData], dict[str, Any]]] = {}
@@ -47,18 +47,9 @@ def record_events(
             row = _row(event_type, data, traceparent)
             envelopes[data.user_id] = (type(data), row["event"])
         else:
-            event_id = str(uuid.uuid4())
-            row = {
-                "event_id": event_id,
-                "event_type": event_type,
-                "user_id": data.user_id,
-                "event": {
-                    **known[1],
-                    "id": event_id,
-                    "data": data.model_dump(mode="json", exclude_none=True),
-                },
-                "created_at": utcnow(),
-            }
+            data_json = data.model_dump(mode="json", exclude_none=True)
+            envelope = {**known[1], "id": str(uuid.uuid4()), "data": data_json}
+            row = _outbox_row(event_type, data.user_id, envelope)
         rows.append(row)
     if rows:
         # A table insert: the ORM's bulk path costs more than the write itself.
@@ -67,11 +58,15 @@ def record_events(
 
 def _row(event_type: str, data: UserEventData, traceparent: str | None) -> dict[str, Any]:
     event = make_event(event_type, data, source=SOURCE, traceparent=traceparent)
+    return _outbox_row(event.type, data.user_id, event.model_dump(mode="json", exclude_none=True))
+
+
+def _outbox_row(event_type: str, user_id: uuid.UUID, envelope: dict[str, Any]) -> dict[str, Any]:
     return {
-        "event_id": event.id,
-        "event_type": event.type,
-        "user_id": data.user_id,
-        "event": event.model_dump(mode="json", exclude_none=True),
+        "event_id": envelope["id"],
+        "event_type": event_type,
+        "user_id": user_id,
+        "event": envelope,
         "created_at": utcnow(),
     }
 
