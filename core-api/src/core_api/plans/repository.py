@@ -19,6 +19,7 @@ from core_api.kit.pagination import Cursor
 from core_api.plans.engine import PositionFacts
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
 from core_api.positions.models import PositionRecord
+from core_api.positions.repository import PositionRepository
 
 # A cooldown looks back up to a day; futures sessions shift the trading day by one more.
 LOOK_BACK_DAYS = 2
@@ -160,11 +161,7 @@ class PlanRepository:
         """
         statement = select(ViolationRecord).where(ViolationRecord.user_id == self.user_id)
         if position_id is not None:
-            owned = select(PositionRecord.id).where(
-                PositionRecord.id == position_id, PositionRecord.user_id == self.user_id
-            )
-            if self.session.scalar(owned) is None:
-                raise NotFoundError("position")
+            PositionRepository(self.session, self.user_id).get(position_id)
             statement = statement.where(ViolationRecord.position_id == position_id)
         if rule_id is not None:
             statement = statement.where(ViolationRecord.rule_id == rule_id)
