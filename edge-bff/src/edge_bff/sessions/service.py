@@ -1,4 +1,5 @@
-"""Session lifecycle: create, load with timeouts, rotate at login, end at logout."""
+"""Session lifecycle: create, load with timeouts, rotate at login and password change, end
+at logout."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from .store import Session, SessionStore
 
 # 32 random bytes: 256 bits, well above the 128 the session id needs.
 _ID_BYTES = 32
+
+
+def _new_secrets() -> tuple[str, str]:
+    """A fresh session id and CSRF secret."""
+    return secrets.token_urlsafe(_ID_BYTES), secrets.token_urlsafe(32)
 
 
 # How often creating a session also clears out the sessions that timed out.
@@ -58,12 +64,8 @@ class SessionService:
             await self.store.purge_expired(
                 seen_before=now - self._idle, created_before=now - self._absolute
             )
-        session = Session(
-            id=secrets.token_urlsafe(_ID_BYTES),
-            csrf_secret=secrets.token_urlsafe(32),
-            created_at=now,
-            last_seen_at=now,
-        )
+        session_id, csrf_secret = _new_secrets()
+        session = Session(id=session_id, csrf_secret=csrf_secret, created_at=now, last_seen_at=now)
         await self.store.save(session)
         return session
 
@@ -122,12 +124,9 @@ class SessionService:
         The absolute timeout still counts from the session's start.
         """
         await self.store.delete(session.id)
-        fresh = await self.create()
+        session_id, csrf_secret = _new_secrets()
         rotated = dataclasses.replace(
-            session,
-            id=fresh.id,
-            csrf_secret=fresh.csrf_secret,
-            last_seen_at=fresh.last_seen_at,
+            session, id=session_id, csrf_secret=csrf_secret, last_seen_at=self._clock.now()
         )
         await self.store.save(rotated)
         return rotated
