@@ -16,7 +16,7 @@ from tradeloop_contracts import ExecutionIn, Instrument, OpenClose, Side
 
 from .generic_csv import DEFAULT_TIME_ZONE, ParsedRow, RowProblem, UnusableTimeError, parse_time
 from .instruments import crypto, is_occ_symbol, occ_option
-from .records import BadFieldError, Fingerprints, Record, csv_records, parse_record
+from .records import BadFieldError, Fingerprints, Record, csv_records, parse_records
 
 _SIDES: dict[str, tuple[Side, OpenClose | None]] = {
     "buy": ("buy", None),
@@ -79,14 +79,9 @@ def parse_alpaca_csv(
         )
         return ParsedRow(record.line, execution, None)
 
-    for record in csv_records(lines, is_header, description="Alpaca activities"):
-        result = (
-            record
-            if isinstance(record, RowProblem)
-            else parse_record(record, read, instrument="symbol")
-        )
-        if result is not None:
-            yield result
+    yield from parse_records(
+        csv_records(lines, is_header, description="Alpaca activities"), read, instrument="symbol"
+    )
 
 
 def _instrument(symbol: str) -> Instrument:

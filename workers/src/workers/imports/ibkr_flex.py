@@ -30,7 +30,15 @@ from .instruments import (
     forex,
     option,
 )
-from .records import BadFieldError, Fingerprints, Record, csv_records, local_time, parse_record
+from .records import (
+    BadFieldError,
+    Fingerprints,
+    Record,
+    csv_records,
+    local_time,
+    parse_record,
+    parse_records,
+)
 
 XML_ROOTS = frozenset({"FlexQueryResponse", "FlexStatements", "FlexStatement"})
 _CHUNK_CHARS = 1 << 16
@@ -57,14 +65,11 @@ def parse_ibkr_flex_csv(
     Raises FormatNotRecognisedError before yielding when no Trades header is found.
     """
     reader = _TradeReader(time_zone)
-    for record in csv_records(lines, is_flex_csv_header, description="Flex Trades section"):
-        result = (
-            record
-            if isinstance(record, RowProblem)
-            else parse_record(record, reader.read, instrument="assetclass")
-        )
-        if result is not None:
-            yield result
+    yield from parse_records(
+        csv_records(lines, is_flex_csv_header, description="Flex Trades section"),
+        reader.read,
+        instrument="assetclass",
+    )
 
 
 def parse_ibkr_flex_xml(

@@ -16,7 +16,7 @@ from tradeloop_contracts import ExecutionIn, OpenClose, Side
 
 from .generic_csv import DEFAULT_TIME_ZONE, ParsedRow, RowProblem
 from .instruments import future_from_ninjatrader
-from .records import BadFieldError, Fingerprints, Record, csv_records, local_time, parse_record
+from .records import BadFieldError, Fingerprints, Record, csv_records, local_time, parse_records
 
 _TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: ?([AP]M))?", re.I)
 _SIDES: dict[str, Side] = {"buy": "buy", "buytocover": "buy", "sell": "sell", "sellshort": "sell"}
@@ -66,14 +66,11 @@ def parse_ninjatrader_csv(
         )
         return ParsedRow(record.line, execution, record.get("account") or None)
 
-    for record in csv_records(lines, is_header, description="NinjaTrader executions"):
-        result = (
-            record
-            if isinstance(record, RowProblem)
-            else parse_record(record, read, instrument="instrument")
-        )
-        if result is not None:
-            yield result
+    yield from parse_records(
+        csv_records(lines, is_header, description="NinjaTrader executions"),
+        read,
+        instrument="instrument",
+    )
 
 
 def _time(record: Record, time_zone: ZoneInfo) -> dt.datetime:

@@ -135,6 +135,24 @@ def parse_record(
         return RowProblem(record.line, None, f"{where}: {first['msg']}" if where else first["msg"])
 
 
+def parse_records(
+    records: Iterable[Record | RowProblem],
+    read: Callable[[Record], ParsedRow | None],
+    *,
+    instrument: str,
+) -> Iterator[ParsedRow | RowProblem]:
+    """`parse_record` of each record (the problems of rows that could not be split are
+    passed on), leaving out the rows that are not executions."""
+    for record in records:
+        result = (
+            record
+            if isinstance(record, RowProblem)
+            else parse_record(record, read, instrument=instrument)
+        )
+        if result is not None:
+            yield result
+
+
 def csv_records(
     lines: Iterable[str],
     is_header: Callable[[frozenset[str]], bool],

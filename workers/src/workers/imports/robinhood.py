@@ -24,7 +24,7 @@ from .records import (
     Record,
     TradeDates,
     csv_records,
-    parse_record,
+    parse_records,
 )
 
 _CODES: dict[str, tuple[Side, OpenClose | None]] = {
@@ -92,14 +92,11 @@ def parse_robinhood_csv(
         )
         return ParsedRow(record.line, execution, None)
 
-    for record in csv_records(lines, is_header, description="Robinhood activity"):
-        result = (
-            record
-            if isinstance(record, RowProblem)
-            else parse_record(record, read, instrument="description")
-        )
-        if result is not None:
-            yield result
+    yield from parse_records(
+        csv_records(lines, is_header, description="Robinhood activity"),
+        read,
+        instrument="description",
+    )
 
 
 def _quantity(record: Record, text: str) -> Decimal:

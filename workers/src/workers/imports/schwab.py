@@ -37,7 +37,7 @@ from .records import (
     Record,
     TradeDates,
     csv_records,
-    parse_record,
+    parse_records,
     us_time,
 )
 
@@ -121,14 +121,7 @@ def _parse_statement(lines: Iterable[str], time_zone: ZoneInfo) -> Iterator[Pars
     records = csv_records(
         lines, is_trade_history_header, description=TRADE_HISTORY_SECTION, section=True
     )
-    for record in records:
-        result = (
-            record
-            if isinstance(record, RowProblem)
-            else parse_record(record, read, instrument="symbol")
-        )
-        if result is not None:
-            yield result
+    yield from parse_records(records, read, instrument="symbol")
 
 
 def _statement_instrument(record: Record, traded_on: dt.date) -> Instrument:
@@ -189,11 +182,4 @@ def _parse_transactions(
         return ParsedRow(record.line, execution, None)
 
     records = csv_records(lines, is_transactions_header, description="Schwab transactions")
-    for record in records:
-        result = (
-            record
-            if isinstance(record, RowProblem)
-            else parse_record(record, read, instrument="symbol")
-        )
-        if result is not None:
-            yield result
+    yield from parse_records(records, read, instrument="symbol")

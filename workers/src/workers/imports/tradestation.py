@@ -20,7 +20,7 @@ from tradeloop_contracts import ExecutionIn, Instrument, OpenClose, Side
 
 from .generic_csv import DEFAULT_TIME_ZONE, ParsedRow, RowProblem
 from .instruments import future_from_code, option_from_tradestation
-from .records import BadFieldError, Record, csv_records, parse_record, us_time
+from .records import BadFieldError, Record, csv_records, parse_records, us_time
 
 _UTC = ZoneInfo("UTC")
 _FILLED = frozenset({"FLL", "FLP", "FPR"})
@@ -80,14 +80,11 @@ def parse_tradestation_csv(
         )
         return ParsedRow(record.line, execution, record.get("accountid") or None)
 
-    for record in csv_records(lines, is_header, description="TradeStation order history"):
-        result = (
-            record
-            if isinstance(record, RowProblem)
-            else parse_record(record, read, instrument="symbol")
-        )
-        if result is not None:
-            yield result
+    yield from parse_records(
+        csv_records(lines, is_header, description="TradeStation order history"),
+        read,
+        instrument="symbol",
+    )
 
 
 def _instrument(symbol: str, traded_on: dt.date) -> Instrument:

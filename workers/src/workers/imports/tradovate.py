@@ -16,7 +16,7 @@ from tradeloop_contracts import ExecutionIn
 
 from .generic_csv import DEFAULT_TIME_ZONE, ParsedRow, RowProblem
 from .instruments import future_from_code
-from .records import BadFieldError, Fingerprints, Record, csv_records, local_time, parse_record
+from .records import BadFieldError, Fingerprints, Record, csv_records, local_time, parse_records
 
 _LOCAL_TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})")
 
@@ -65,14 +65,9 @@ def parse_tradovate_csv(
         )
         return ParsedRow(record.line, execution, record.get("account") or None)
 
-    for record in csv_records(lines, is_header, description="Tradovate fills"):
-        result = (
-            record
-            if isinstance(record, RowProblem)
-            else parse_record(record, read, instrument="contract")
-        )
-        if result is not None:
-            yield result
+    yield from parse_records(
+        csv_records(lines, is_header, description="Tradovate fills"), read, instrument="contract"
+    )
 
 
 def _time(record: Record, time_zone: ZoneInfo) -> dt.datetime:

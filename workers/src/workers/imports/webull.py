@@ -16,7 +16,7 @@ from tradeloop_contracts import ExecutionIn, Instrument, Side
 
 from .generic_csv import DEFAULT_TIME_ZONE, ParsedRow, RowProblem
 from .instruments import is_occ_symbol, occ_option
-from .records import BadFieldError, Fingerprints, Record, csv_records, parse_record, us_time
+from .records import BadFieldError, Fingerprints, Record, csv_records, parse_records, us_time
 
 _SIDES: dict[str, Side] = {"buy": "buy", "sell": "sell", "short": "sell", "sellshort": "sell"}
 _FILLED = ("filled", "partially filled", "partiallyfilled")
@@ -65,11 +65,6 @@ def parse_webull_csv(
         )
         return ParsedRow(record.line, execution, None)
 
-    for record in csv_records(lines, is_header, description="Webull orders"):
-        result = (
-            record
-            if isinstance(record, RowProblem)
-            else parse_record(record, read, instrument="symbol")
-        )
-        if result is not None:
-            yield result
+    yield from parse_records(
+        csv_records(lines, is_header, description="Webull orders"), read, instrument="symbol"
+    )
