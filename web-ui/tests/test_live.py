@@ -38,10 +38,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "synced_at": "2026-03-02T16:45:00Z",
     },
     "plan.updated.v1": {"plan_id": "66666666-6666-6666-6666-666666666666", "version": 4},
-    "rule.violated.v1": {
+    "rule.violated.v2": {
         "violation_id": "77777777-7777-7777-7777-777777777777",
         "rule_id": "88888888-8888-8888-8888-888888888888",
-        "rule_kind": "max_trades_per_day",
+        "rule_kind": "trailing_drawdown",
         "day": "2026-03-02",
         "cost": "-240.50",
         "currency": "USD",
@@ -104,7 +104,7 @@ class TestLiveScript:
 
     def test_a_new_plan_version_fires_tl_plan_and_a_broken_rule_tl_rules(self) -> None:
         result = run_live_script(
-            [delivery("5-0", "plan.updated.v1", {}), delivery("6-0", "rule.violated.v1", {})]
+            [delivery("5-0", "plan.updated.v1", {}), delivery("6-0", "rule.violated.v2", {})]
         )
 
         assert [event["name"] for event in result["triggered"]] == ["tl-plan", "tl-rules"]

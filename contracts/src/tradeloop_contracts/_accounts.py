@@ -12,6 +12,12 @@ from ._base import Amount, Currency, RequestBody, ResponseBody, Timestamp
 
 MatchingMethod = Literal["fifo", "lifo", "average"]
 
+_STARTING_BALANCE = (
+    "Cash before the account's first recorded trade, in base currency. With cash movements "
+    "and realised P&L it gives the balance that percent-of-account limits read."
+)
+_RISK_UNIT = "One R in base currency: the unit of limits written in R."
+
 
 class AccountCreate(RequestBody):
     """A brokerage account the trader imports into."""
@@ -25,6 +31,8 @@ class AccountCreate(RequestBody):
     breakeven_band: Amount = Field(
         default=Decimal(0), description="Net P&L within ±band is breakeven."
     )
+    starting_balance: Amount | None = Field(default=None, ge=0, description=_STARTING_BALANCE)
+    risk_unit: Amount | None = Field(default=None, gt=0, description=_RISK_UNIT)
 
 
 class AccountUpdate(RequestBody):
@@ -34,6 +42,8 @@ class AccountUpdate(RequestBody):
     time_zone: str | None = Field(default=None, max_length=64)
     matching_method: MatchingMethod | None = None
     breakeven_band: Amount | None = None
+    starting_balance: Amount | None = Field(default=None, ge=0, description=_STARTING_BALANCE)
+    risk_unit: Amount | None = Field(default=None, gt=0, description=_RISK_UNIT)
 
 
 class Account(ResponseBody):
@@ -47,6 +57,8 @@ class Account(ResponseBody):
     time_zone: str
     matching_method: MatchingMethod
     breakeven_band: Amount
+    starting_balance: Amount | None = Field(default=None, description=_STARTING_BALANCE)
+    risk_unit: Amount | None = Field(default=None, description=_RISK_UNIT)
     created_at: Timestamp
 
 
@@ -54,3 +66,43 @@ class AccountList(ResponseBody):
     """Every account of the trader."""
 
     items: list[Account]
+
+
+class CashMovementCreate(RequestBody):
+    """A deposit (positive amount) or a withdrawal (negative), in the account's base currency."""
+
+    occurred_at: Timestamp
+    amount: Amount = Field(description="Non-zero: positive adds cash, negative takes it out.")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CashMovement(ResponseBody):
+    """A stored deposit or withdrawal."""
+
+    id: UUID
+    account_id: UUID
+    occurred_at: Timestamp
+    amount: Amount
+    currency: Currency
+    note: str | None = None
+    created_at: Timestamp
+
+
+class CashMovementList(ResponseBody):
+    """Every deposit and withdrawal of an account, newest first."""
+
+    items: list[CashMovement]
+
+
+class AccountBalance(ResponseBody):
+    """An account's cash at a moment: starting balance, plus cash moved, plus realised net P&L."""
+
+    account_id: UUID
+    currency: Currency
+    as_of: Timestamp
+    starting_balance: Amount
+    cash_movements: Amount = Field(description="Deposits less withdrawals up to `as_of`.")
+    realised_pnl_net: Amount = Field(
+        description="Net P&L in base currency of the positions closed up to `as_of`."
+    )
+    balance: Amount

@@ -114,8 +114,35 @@ class PlanUpdated(UserEventData):
     version: int
 
 
+# The rule kinds `rule.violated.v1` was released with; later kinds travel in v2.
+RuleKindV1 = Literal[
+    "max_daily_loss",
+    "max_trades_per_day",
+    "max_position_size",
+    "max_risk_per_trade",
+    "trading_window",
+    "cooldown_after_loss",
+    "max_consecutive_losses",
+    "symbols",
+    "journal_required",
+    "custom",
+]
+
+
 class RuleViolated(UserEventData):
-    """A trade broke a rule of the plan."""
+    """A trade broke a rule of the plan (the first ten rule kinds; superseded by v2)."""
+
+    violation_id: UUID
+    rule_id: UUID
+    rule_kind: RuleKindV1
+    position_id: UUID | None = None
+    day: dt.date | None = None
+    cost: Amount
+    currency: Currency
+
+
+class RuleViolatedV2(UserEventData):
+    """A trade broke a rule of the plan, of any rule kind."""
 
     violation_id: UUID
     rule_id: UUID
@@ -209,6 +236,7 @@ _SPECS = (
     EventSpec("journal.entry_saved.v1", JournalEntrySaved, "core-api", ("ai-coach",)),
     EventSpec("plan.updated.v1", PlanUpdated, "core-api", ("edge-bff",)),
     EventSpec("rule.violated.v1", RuleViolated, "core-api", ("edge-bff", "ai-coach")),
+    EventSpec("rule.violated.v2", RuleViolatedV2, "core-api", ("edge-bff",)),
     EventSpec("coach.insight_created.v1", CoachInsightCreated, "core-api", ("edge-bff",)),
     EventSpec("coach.review_ready.v1", CoachReviewReady, "core-api", ("edge-bff",)),
     EventSpec("broker_connection.created.v1", BrokerConnectionCreated, "core-api", ("workers",)),

@@ -41,6 +41,11 @@ class ImportOptions(RequestBody):
     mapping_id: UUID | None = Field(
         default=None, description="A saved column mapping for a generic CSV."
     )
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA zone of the file's times that carry no offset; default per format.",
+    )
 
 
 class ImportCounts(ResponseBody):
@@ -75,6 +80,9 @@ class ImportJob(ResponseBody):
     error: str | None = None
     mapping: ColumnMapping | None = Field(
         default=None, description="The column mapping a generic CSV is read with."
+    )
+    time_zone: str | None = Field(
+        default=None, description="The zone the file's times without an offset were read in."
     )
     created_at: Timestamp
     finished_at: Timestamp | None = None

@@ -14,6 +14,8 @@ from ._pagination import Page
 from ._problem import Problem
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+PlanEvaluationState = Literal["judged", "pending", "failed"]
+LimitUnit = Literal["currency", "trades", "contracts", "losses", "days", "percent"]
 
 
 class MaxDailyLoss(RequestBody):
@@ -22,6 +24,9 @@ class MaxDailyLoss(RequestBody):
     kind: Literal["max_daily_loss"] = "max_daily_loss"
     amount: Amount | None = Field(default=None, gt=0)
     percent_of_account: Amount | None = Field(default=None, gt=0, le=100)
+    r_multiple: Amount | None = Field(
+        default=None, gt=0, description="In R: multiples of the account's risk unit."
+    )
 
 
 class MaxTradesPerDay(RequestBody):
@@ -46,6 +51,9 @@ class MaxRiskPerTrade(RequestBody):
     kind: Literal["max_risk_per_trade"] = "max_risk_per_trade"
     amount: Amount | None = Field(default=None, gt=0)
     percent_of_account: Amount | None = Field(default=None, gt=0, le=100)
+    r_multiple: Amount | None = Field(
+        default=None, gt=0, description="In R: multiples of the account's risk unit."
+    )
 
 
 class TradingWindow(RequestBody):
@@ -90,6 +98,44 @@ class JournalRequired(RequestBody):
     hours: int = Field(ge=1, le=720)
 
 
+class TrailingDrawdown(RequestBody):
+    """Equity may not fall more than `amount` below its high-water mark (a prop-firm rule)."""
+
+    kind: Literal["trailing_drawdown"] = "trailing_drawdown"
+    amount: Amount = Field(gt=0)
+    basis: Literal["intraday", "end_of_day"] = Field(
+        default="end_of_day",
+        description="intraday: the mark rises with every close; end_of_day: at each day's end.",
+    )
+    lock_at: Amount | None = Field(
+        default=None,
+        gt=0,
+        description="The floor stops rising once it reaches the starting balance plus this.",
+    )
+
+
+class ConsistencyRule(RequestBody):
+    """No single trading day may make more than this share of the period's net profit."""
+
+    kind: Literal["consistency"] = "consistency"
+    max_day_share_percent: Amount = Field(gt=0, le=100)
+
+
+class MinTradingDays(RequestBody):
+    """A target, never a violation: at least this many trading days with a trade."""
+
+    kind: Literal["min_trading_days"] = "min_trading_days"
+    count: int = Field(ge=1, le=366)
+
+
+class MaxOpenContracts(RequestBody):
+    """At most this many contracts (or units) held at once across positions."""
+
+    kind: Literal["max_open_contracts"] = "max_open_contracts"
+    count: Amount = Field(gt=0)
+    asset_class: AssetClass | None = None
+
+
 class CustomRule(RequestBody):
     """A Common Expression Language predicate that must hold for each position."""
 
@@ -107,6 +153,10 @@ RuleParams = Annotated[
     | MaxConsecutiveLosses
     | SymbolList
     | JournalRequired
+    | TrailingDrawdown
+    | ConsistencyRule
+    | MinTradingDays
+    | MaxOpenContracts
     | CustomRule,
     Field(discriminator="kind"),
 ]
@@ -120,6 +170,10 @@ RuleKind = Literal[
     "max_consecutive_losses",
     "symbols",
     "journal_required",
+    "trailing_drawdown",
+    "consistency",
+    "min_trading_days",
+    "max_open_contracts",
     "custom",
 ]
 
@@ -155,6 +209,13 @@ class TradingPlan(ResponseBody):
     version: int
     effective_from: Timestamp
     rules: list[Rule]
+    evaluation: PlanEvaluationState = Field(
+        default="judged",
+        description="pending while past trades are being judged by this version after a change.",
+    )
+    judged_version: int | None = Field(
+        default=None, description="The latest version whose judging of past trades finished."
+    )
 
 
 class Violation(ResponseBody):
@@ -274,3 +335,40 @@ class CustomRuleCheck(Problem):
     expression: str = Field(max_length=4000)
     line: int = Field(ge=1)
     column: int = Field(ge=1)
+
+
+class PlanPreset(ResponseBody):
+    """A ready-made set of rules, such as a prop-firm evaluation's, to start a plan from."""
+
+    id: str = Field(max_length=64)
+    name: str
+    description: str
+    rules: list[RuleCreate]
+
+
+class PlanPresetList(ResponseBody):
+    """Every preset on offer."""
+
+    items: list[PlanPreset]
+
+
+class LimitDistance(ResponseBody):
+    """How far one account is from one rule's limit right now."""
+
+    rule_id: UUID
+    name: str
+    kind: RuleKind
+    account_id: UUID
+    unit: LimitUnit
+    currency: Currency | None = Field(default=None, description="For amounts only.")
+    limit: Amount
+    current: Amount
+    remaining: Amount = Field(description="Room left before the limit; zero or less once broken.")
+    breached: bool
+
+
+class PlanLimits(ResponseBody):
+    """Distance to each limit of the plan in force, per account, for the current trading day."""
+
+    as_of: Timestamp
+    items: list[LimitDistance]

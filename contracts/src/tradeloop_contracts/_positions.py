@@ -12,6 +12,7 @@ from ._executions import Execution
 from ._instruments import Instrument
 from ._market_data import BarInterval, BarSeries
 from ._pagination import Page
+from ._playbooks import PositionPlaybook
 
 Direction = Literal["long", "short"]
 PositionStatus = Literal["open", "closed"]
@@ -52,6 +53,7 @@ class Position(ResponseBody):
     mfe_price: Amount | None = Field(default=None, description="The best price while held.")
     execution_count: int
     tags: list[str] = Field(default_factory=list)
+    playbook: PositionPlaybook | None = None
 
 
 class PositionStop(ResponseBody):

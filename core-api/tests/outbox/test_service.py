@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from tradeloop_contracts import PlanUpdated, RuleViolated, make_event
+from tradeloop_contracts import PlanUpdated, RuleViolatedV2, make_event
 
 from core_api.outbox.service import SOURCE, record_events
 from core_api.plans import service as plans_service
@@ -19,8 +19,8 @@ from tests.conftest import Trader, assert_valid_event, events_of
 TRACEPARENT = "00-" + "c" * 32 + "-" + "d" * 16 + "-01"
 
 
-def violated(user_id: uuid.UUID, position_id: uuid.UUID | None, cost: str) -> RuleViolated:
-    return RuleViolated(
+def violated(user_id: uuid.UUID, position_id: uuid.UUID | None, cost: str) -> RuleViolatedV2:
+    return RuleViolatedV2(
         user_id=user_id,
         violation_id=uuid.uuid4(),
         rule_id=uuid.uuid4(),
@@ -42,10 +42,10 @@ class TestRecordEvents:
             violated(trader.id, None, "-1"),
             violated(trader.id, uuid.uuid4(), "0"),
         ]
-        record_events(session, "rule.violated.v1", items, TRACEPARENT)
+        record_events(session, "rule.violated.v2", items, TRACEPARENT)
         session.flush()
-        mine = events_of(session, trader.id, "rule.violated.v1")
-        theirs = events_of(session, other_trader.id, "rule.violated.v1")
+        mine = events_of(session, trader.id, "rule.violated.v2")
+        theirs = events_of(session, other_trader.id, "rule.violated.v2")
         assert [event["data"]["violation_id"] for event in mine] == [
             str(item.violation_id) for item in items if item.user_id == trader.id
         ]
@@ -55,7 +55,7 @@ class TestRecordEvents:
         ):
             assert_valid_event(event)
             expected = make_event(
-                "rule.violated.v1", data, source=SOURCE, traceparent=TRACEPARENT
+                "rule.violated.v2", data, source=SOURCE, traceparent=TRACEPARENT
             ).model_dump(mode="json", exclude_none=True)
             ignored = {"id", "time"}
             assert {k: v for k, v in event.items() if k not in ignored} == {
@@ -68,10 +68,10 @@ class TestRecordEvents:
         self, session: Session, trader: Trader
     ) -> None:
         wrong = PlanUpdated(user_id=trader.id, plan_id=uuid.uuid4(), version=1)
-        with pytest.raises(ValueError, match="carries RuleViolated"):
+        with pytest.raises(ValueError, match="carries RuleViolatedV2"):
             record_events(
                 session,
-                "rule.violated.v1",
+                "rule.violated.v2",
                 [violated(trader.id, None, "1"), wrong],
                 None,
             )

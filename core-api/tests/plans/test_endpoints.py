@@ -218,7 +218,7 @@ class TestEvaluationOnPlanChange:
         assert [
             event["data"]["version"] for event in events_of(session, trader.id, "plan.updated.v1")
         ] == [1, 2]
-        assert events_of(session, trader.id, "rule.violated.v1") == []
+        assert events_of(session, trader.id, "rule.violated.v2") == []
         # Imports still announce each violation they find.
         tuesday = MONDAY + dt.timedelta(days=1)
         post_batch(
@@ -227,7 +227,7 @@ class TestEvaluationOnPlanChange:
             trader,
             round_trip("c", tuesday, 1) + round_trip("d", tuesday + dt.timedelta(hours=1), 1),
         )
-        [event] = events_of(session, trader.id, "rule.violated.v1")
+        [event] = events_of(session, trader.id, "rule.violated.v2")
         assert event["data"]["day"] == "2026-03-03"
 
 
@@ -257,13 +257,13 @@ class TestEvaluationOnImport:
             params={"position_id": violation["position_id"]},
             headers=trader.headers,
         ).json()["items"] == [violation]
-        [event] = events_of(session, trader.id, "rule.violated.v1")
+        [event] = events_of(session, trader.id, "rule.violated.v2")
         assert_valid_event(event)
         assert event["data"]["violation_id"] == violation["id"]
         # A later import on another day keeps the violation and announces nothing again.
         post_batch(client, workers, trader, round_trip("c", MONDAY + dt.timedelta(days=1), 1))
         assert client.get("/v1/violations", headers=trader.headers).json()["items"] == [violation]
-        assert len(events_of(session, trader.id, "rule.violated.v1")) == 1
+        assert len(events_of(session, trader.id, "rule.violated.v2")) == 1
 
     def test_a_broken_rule_never_stops_an_import(
         self,

@@ -1,4 +1,4 @@
-# Generated from tradeloop-contracts-schemas-1.3.0.tar.gz (responses/Adherence.json) by
+# Generated from tradeloop-contracts-schemas-1.4.0.tar.gz (responses/Adherence.json) by
 # tools/generate_contracts.py with datamodel-code-generator. Do not edit by hand:
 # change the pinned version in pyproject.toml and run `make generate`.
 
@@ -63,6 +63,10 @@ class RuleAdherence(BaseModel):
             "max_consecutive_losses",
             "symbols",
             "journal_required",
+            "trailing_drawdown",
+            "consistency",
+            "min_trading_days",
+            "max_open_contracts",
             "custom",
         ],
         Field(title="Kind"),

@@ -1,4 +1,4 @@
-# Generated from tradeloop-contracts-schemas-1.3.0.tar.gz (responses/PositionPage.json) by
+# Generated from tradeloop-contracts-schemas-1.4.0.tar.gz (responses/PositionPage.json) by
 # tools/generate_contracts.py with datamodel-code-generator. Do not edit by hand:
 # change the pinned version in pyproject.toml and run `make generate`.
 
@@ -44,6 +44,23 @@ class Instrument(BaseModel):
     symbol: Annotated[str, Field(max_length=64, min_length=1, title="Symbol")]
     tick_size: Annotated[Decimal | None, Field(title="Tick Size")] = None
     underlying: Annotated[Underlying | None, Field(title="Underlying")] = None
+
+
+class PositionPlaybook(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    adherence: Annotated[
+        Decimal | None,
+        Field(
+            description="criteria_met / criteria_total, 0..1; absent with no criteria.",
+            title="Adherence",
+        ),
+    ] = None
+    criteria_met: Annotated[list[UUID], Field(title="Criteria Met")]
+    criteria_total: Annotated[int, Field(ge=0, title="Criteria Total")]
+    name: Annotated[str, Field(title="Name")]
+    playbook_id: Annotated[UUID, Field(title="Playbook Id")]
 
 
 class Position(BaseModel):
@@ -96,6 +113,7 @@ class Position(BaseModel):
         Literal["win", "loss", "breakeven"] | None,
         Field(description="Closed positions only.", title="Outcome"),
     ] = None
+    playbook: PositionPlaybook | None = None
     r_multiple: Annotated[Decimal | None, Field(title="R Multiple")] = None
     realised_pnl_gross: Annotated[Decimal, Field(title="Realised Pnl Gross")]
     realised_pnl_net: Annotated[Decimal, Field(title="Realised Pnl Net")]

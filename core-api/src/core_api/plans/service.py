@@ -24,7 +24,7 @@ from tradeloop_contracts import (
     PlanVersionList,
     Rule,
     RulePreview,
-    RuleViolated,
+    RuleViolatedV2,
     TradingPlan,
     TradingPlanUpdate,
     TradingWindow,
@@ -52,7 +52,7 @@ def save_plan(
 
     A rule keeps its id across versions while it keeps its name. Writes `plan.updated.v1`
     only: it tells open pages to reload the plan's violations and adherence, so the
-    violations the re-evaluation finds are stored without one `rule.violated.v1` each
+    violations the re-evaluation finds are stored without one `rule.violated.v2` each
     (a long history can hold hundreds of thousands). A 422
     problem names every rule that cannot be used (impossible windows, percentages of an
     account balance core does not hold, custom expressions that do not compile).
@@ -167,7 +167,7 @@ def evaluate_days(
     """Re-evaluates the trader's plan on `days` (None: every day) and stores the result.
 
     Violations found again keep their id; new ones are written, each with
-    `rule.violated.v1` when `announce`; ones no longer found are removed. A rule that
+    `rule.violated.v2` when `announce`; ones no longer found are removed. A rule that
     cannot be evaluated is marked on its version and skipped; it never stops the caller.
     """
     repository = PlanRepository(session, user_id)
@@ -254,12 +254,12 @@ def _store(
 def _announce(
     session: Session, user_id: uuid.UUID, new: Iterable[dict[str, Any]], traceparent: str | None
 ) -> None:
-    """One `rule.violated.v1` per newly stored violation row."""
+    """One `rule.violated.v2` per newly stored violation row."""
     record_events(
         session,
-        "rule.violated.v1",
+        "rule.violated.v2",
         (
-            RuleViolated(
+            RuleViolatedV2(
                 user_id=user_id,
                 violation_id=row["id"],
                 rule_id=row["rule_id"],
