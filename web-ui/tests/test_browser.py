@@ -798,6 +798,7 @@ def test_the_upload_sends_a_saved_mapping_only_when_one_is_chosen(
     page.get_by_label("Account").select_option(label="Futures (ibkr ••••1234)")
     page.get_by_role("option", name="Degiro").wait_for(state="attached")
     mapping.select_option(label="Degiro")
+    page.get_by_label("Time zone of the file's times").fill("Asia/Tokyo")
     page.get_by_role("button", name="Upload").click()
     wait_for_uploads(page, edge, 2)
 
@@ -809,5 +810,7 @@ def test_the_upload_sends_a_saved_mapping_only_when_one_is_chosen(
     assert none_sent["account_id"] == str(comdirect.account_id)
     assert degiro_sent["mapping_id"] == str(degiro.id)
     assert degiro_sent["account_id"] == str(futures.id)
+    # Left blank, the zone is the account's (core reads "" as not chosen).
+    assert (none_sent["time_zone"], degiro_sent["time_zone"]) == ("", "Asia/Tokyo")
     screenshot(page, "import-saved-mapping-phone")
     page.context.close()

@@ -117,6 +117,12 @@ class TestImportsPage:
         assert selected is not None
         assert selected["value"] == "auto"
         assert form.select_one("input[type=file][name=file]") is not None
+        zone = form.select_one("input[name=time_zone]")
+        assert zone is not None
+        assert zone.get("value") is None
+        zones = [option["value"] for option in soup.select(f"datalist#{zone['list']} option")]
+        assert {"UTC", "America/New_York", "Asia/Tokyo"} <= set(zones)
+        assert "US/Eastern" not in zones
         status = by_testid(soup, "import-status")
         assert status["aria-live"] == "polite"
 
@@ -220,7 +226,11 @@ class TestImportReport:
             RejectedRow(file="flex.csv", line=12, field="Price", reason="not a number: 'n/a'"),
             RejectedRow(file="flex.csv", line=40, field=None, reason="duplicate header row"),
         ]
-        job = an_import(counts={"new": 3, "duplicate": 0, "rejected": 2}, rejected_rows=rows)
+        job = an_import(
+            counts={"new": 3, "duplicate": 0, "rejected": 2},
+            rejected_rows=rows,
+            time_zone="America/Chicago",
+        )
         edge.answer("GET", f"/api/v1/imports/{job.id}", job)
 
         soup = page(browser.get(f"/imports/{job.id}"))
@@ -230,6 +240,7 @@ class TestImportReport:
             "flex.csv 12 Price not a number: 'n/a'",
             "flex.csv 40 — duplicate header row",
         ]
+        assert "times without an offset read in America/Chicago" in text_of(soup)
         counts = text_of(by_testid(soup, "import-counts"))
         assert "Rejected rows 2" in counts
         assert "New executions 3" in counts

@@ -117,7 +117,9 @@ class StubCore:
             self.outbox.append((sequence, raw))
             return sequence
 
-    def add_import(self, request: ImportRequested, *, status: str = "queued") -> None:
+    def add_import(
+        self, request: ImportRequested, *, status: str = "queued", time_zone: str | None = None
+    ) -> None:
         with self.lock:
             self.imports[request.import_id] = ImportDetail.model_validate(
                 {
@@ -129,6 +131,7 @@ class StubCore:
                     "status": status,
                     "size_bytes": 0,
                     "counts": ImportCounts(),
+                    "time_zone": time_zone,
                     "created_at": dt.datetime.now(dt.UTC),
                 }
             )

@@ -60,6 +60,34 @@ class TestUpload:
         locations = {error["location"] for error in response.json()["errors"]}
         assert locations == {"form.format", "form.mode"}
 
+    def test_times_are_read_in_the_account_s_zone_unless_one_is_chosen(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        tokyo = client.post(
+            "/v1/accounts",
+            json={"name": "Tokyo", "broker": "manual", "time_zone": "Asia/Tokyo"},
+            headers=trader.headers,
+        )
+        assert tokyo.status_code == 201, tokyo.text
+        account_id = tokyo.json()["id"]
+
+        default = upload(client, trader, account_id=account_id).json()
+        chosen = upload(client, trader, account_id=account_id, time_zone="Europe/London").json()
+
+        assert default["time_zone"] == "Asia/Tokyo"
+        assert chosen["time_zone"] == "Europe/London"
+        detail = client.get(f"/v1/imports/{chosen['id']}", headers=trader.headers).json()
+        assert detail["time_zone"] == "Europe/London"
+
+    def test_an_unknown_zone_is_named_and_nothing_is_recorded(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        response = upload(client, trader, time_zone="Mars/Olympus_Mons")
+
+        assert response.status_code == 422
+        assert [error["location"] for error in response.json()["errors"]] == ["form.time_zone"]
+        assert client.get("/v1/imports", headers=trader.headers).json()["items"] == []
+
     def test_another_trader_s_account_is_not_found(
         self, client: TestClient, trader: Trader, other_trader: Trader
     ) -> None:

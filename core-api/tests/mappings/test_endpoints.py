@@ -118,6 +118,22 @@ class TestImportsWithAMapping:
         assert seen.json()["mapping"]["columns"] == MAPPING["columns"]
         assert seen.json()["mapping"]["time_zone"] == "America/New_York"
 
+    def test_a_mapping_s_own_zone_is_the_one_the_import_is_read_in(
+        self, client: TestClient, trader: Trader, workers: dict[str, str]
+    ) -> None:
+        mapping_id = save(client, trader, mapping={**MAPPING, "time_zone": "Europe/Berlin"})
+        job = upload(
+            client,
+            trader,
+            format="generic_csv",
+            mapping_id=mapping_id.json()["id"],
+            time_zone="Asia/Tokyo",
+        ).json()
+
+        assert job["time_zone"] == "Europe/Berlin"
+        seen = client.get(f"/internal/users/{trader.id}/imports/{job['id']}", headers=workers)
+        assert seen.json()["time_zone"] == "Europe/Berlin"
+
     def test_a_generic_csv_without_a_mapping_waits_with_its_preview_and_resumes(
         self, client: TestClient, trader: Trader, workers: dict[str, str], session: Session
     ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import zoneinfo
 from collections.abc import AsyncIterator
 from typing import get_args
 from uuid import UUID
@@ -28,6 +29,17 @@ router = APIRouter()
 
 FORMATS: tuple[str, ...] = get_args(ImportFormat)
 MODES: tuple[str, ...] = get_args(ImportMode)
+# Area/City names and UTC: legacy aliases such as EST5EDT or US/Eastern would crowd the list
+# (they are still accepted when typed).
+_AREAS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian")
+TIME_ZONES: tuple[str, ...] = (
+    "UTC",
+    *sorted(
+        zone
+        for zone in zoneinfo.available_timezones()
+        if zone.split("/", 1)[0] in (*_AREAS, "Pacific")
+    ),
+)
 
 
 @router.get("/imports", response_class=HTMLResponse)
@@ -47,6 +59,7 @@ async def imports_page(request: Request, browser: Browser, edge: Edge) -> HTMLRe
             "user": user,
             "formats": FORMATS,
             "modes": MODES,
+            "time_zones": TIME_ZONES,
         },
     )
 

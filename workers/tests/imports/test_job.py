@@ -44,6 +44,28 @@ class TestImportJob:
         assert [len(batch.executions) for batch in stub_core.batches] == [2, 2]
         assert [progress.rows_processed for progress in stub_core.progress] == [2, 4, 6]
 
+    @pytest.mark.parametrize(
+        ("time_zone", "first_fill_utc"),
+        [(None, "2024-03-04T14:31:12+00:00"), ("Asia/Tokyo", "2024-03-04T00:31:12+00:00")],
+    )
+    async def test_times_without_an_offset_are_read_in_the_import_s_zone(
+        self,
+        core: CoreClient,
+        stub_core: StubCore,
+        object_store: LocalStore,
+        time_zone: str | None,
+        first_fill_utc: str,
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request, time_zone=time_zone)
+        await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
+
+        # Without a zone of its own, the import is read in the job's default, New York.
+        await ImportJob(core, object_store).handle(event_of(request))
+
+        first = min(execution.executed_at for execution in stub_core.executions.values())
+        assert first.isoformat() == first_fill_utc
+
     async def test_core_answering_503_for_a_while_still_completes_the_import(
         self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
     ) -> None:

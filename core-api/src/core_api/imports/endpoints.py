@@ -84,7 +84,8 @@ async def create_import(
 
 
 def _options(fields: dict[str, str]) -> ImportOptions:
-    known = {name: fields[name] for name in ImportOptions.model_fields if name in fields}
+    # A form sends a field left blank as an empty string: it means "not chosen".
+    known = {name: fields[name] for name in ImportOptions.model_fields if fields.get(name)}
     try:
         return ImportOptions.model_validate(known)
     except ValidationError as error:

@@ -36,4 +36,7 @@ class ImportRecord(Entity):
     error: Mapped[str | None] = mapped_column(String(2000))
     # The ColumnMapping a generic CSV is read with (ImportJob.mapping), when the trader chose one.
     mapping: Mapped[dict[str, Any] | None]
+    # Where the file's times carry no offset, they are read in this zone (None: uploaded
+    # before imports recorded one; the workers' default zone applied).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     finished_at: Mapped[dt.datetime | None]

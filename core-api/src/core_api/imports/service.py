@@ -21,6 +21,8 @@ from tradeloop_contracts import (
 )
 
 from core_api.accounts.repository import AccountRepository
+from core_api.accounts.service import is_time_zone
+from core_api.errors import AppError, FieldError
 from core_api.imports.models import ImportRecord
 from core_api.imports.repository import ImportRepository
 from core_api.kit.clock import utcnow
@@ -53,9 +55,15 @@ def record_import(
 ) -> ImportRecord:
     """Records the job of a stored upload and writes `import.requested.v1` with it.
 
-    NotFoundError for another trader's account or saved column mapping.
+    The file's times without an offset are read in the chosen zone, else in the
+    account's. NotFoundError for another trader's account or saved column mapping; a 422
+    problem for an unknown zone.
     """
-    AccountRepository(session, user_id).get(options.account_id)
+    account = AccountRepository(session, user_id).get(options.account_id)
+    if options.time_zone is not None and not is_time_zone(options.time_zone):
+        raise AppError(
+            422, "Invalid request", errors=[FieldError("form.time_zone", "not an IANA time zone")]
+        )
     mapping = (
         mapping_for_import(session, user_id, options.account_id, options.mapping_id)
         if options.mapping_id is not None
@@ -73,6 +81,7 @@ def record_import(
             status="queued",
             size_bytes=size,
             mapping=mapping,
+            time_zone=options.time_zone or account.time_zone,
         )
     )
     request_parsing(session, record, traceparent)
@@ -201,6 +210,8 @@ def _job_fields(record: ImportRecord) -> dict[str, object]:
         ),
         "error": record.error,
         "mapping": record.mapping,
+        # A column mapping's own zone is the one its CSV is read in.
+        "time_zone": (record.mapping or {}).get("time_zone") or record.time_zone,
         "created_at": record.created_at,
         "finished_at": record.finished_at,
     }

@@ -148,7 +148,8 @@ class ImportJob:
             )
             return
         started = time.perf_counter()
-        outcome = await self.run(request, current.mapping)
+        zone = ZoneInfo(current.time_zone) if current.time_zone else self._time_zone
+        outcome = await self.run(request, current.mapping, zone)
         if isinstance(outcome, CsvPreview):
             # Core stops the import until the trader chooses the columns and resubmits it.
             await self._core.store_import_preview(request.user_id, request.import_id, outcome)
@@ -161,18 +162,24 @@ class ImportJob:
         )
 
     async def run(
-        self, request: ImportRequested, mapping: ColumnMapping | None = None
+        self,
+        request: ImportRequested,
+        mapping: ColumnMapping | None = None,
+        time_zone: ZoneInfo | None = None,
     ) -> ImportOutcome | CsvPreview:
         """The outcome of importing the requested file; executions are sent on the way.
 
         A `mapping` reads a generic CSV (an import of format `auto` or `generic_csv`) with
-        the trader's columns and formats; other formats ignore it. Without one, a CSV whose
+        the trader's columns and formats; other formats ignore it. Times without an offset
+        are read in the mapping's zone, else `time_zone` (the import's), else the job's
+        default. Without one, a CSV whose
         header names no time, symbol, quantity and price columns the job knows gives the
         preview of its first rows instead, for the trader to choose its columns; nothing
         is sent. Raises CoreError while core cannot be reached (the caller retries the
         whole run).
         """
         report = _Report(request.filename)
+        zone = time_zone or self._time_zone
         with tempfile.TemporaryDirectory(prefix="workers-import-") as folder:
             raw = Path(folder) / "raw"
             try:
@@ -211,14 +218,16 @@ class ImportJob:
             try:
                 rows_total = None
                 if request.mode == "all_or_nothing":
-                    checked = await self._check_every_row(raw, encoding, mapping, report)
+                    checked = await self._check_every_row(raw, encoding, mapping, zone, report)
                     if checked.counts.rejected:
                         return checked.outcome(
                             error=f"{checked.counts.rejected} of {checked.rows_processed} rows "
                             "are invalid and the import is all or nothing: nothing was stored"
                         )
                     rows_total = checked.rows_processed
-                await self._send_valid_rows(raw, encoding, mapping, request, report, rows_total)
+                await self._send_valid_rows(
+                    raw, encoding, mapping, zone, request, report, rows_total
+                )
             except FormatNotRecognisedError as error:
                 if file_format == "generic_csv" and mapping is None:
                     if preview := await asyncio.to_thread(_preview, raw, encoding):
@@ -233,11 +242,16 @@ class ImportJob:
         return report.outcome()
 
     async def _check_every_row(
-        self, raw: Path, encoding: str, mapping: ColumnMapping | None, started: _Report
+        self,
+        raw: Path,
+        encoding: str,
+        mapping: ColumnMapping | None,
+        time_zone: ZoneInfo,
+        started: _Report,
     ) -> _Report:
         report = _Report(started.filename, started.detected_format)
         file_format = started.detected_format or "generic_csv"
-        async for chunk in self._chunks(raw, encoding, file_format, mapping):
+        async for chunk in self._chunks(raw, encoding, file_format, mapping, time_zone):
             for result in chunk:
                 report.rows_processed += 1
                 if isinstance(result, RowProblem):
@@ -249,12 +263,13 @@ class ImportJob:
         raw: Path,
         encoding: str,
         mapping: ColumnMapping | None,
+        time_zone: ZoneInfo,
         request: ImportRequested,
         report: _Report,
         rows_total: int | None,
     ) -> None:
         file_format = report.detected_format or "generic_csv"
-        async for chunk in self._chunks(raw, encoding, file_format, mapping):
+        async for chunk in self._chunks(raw, encoding, file_format, mapping, time_zone):
             executions: list[ExecutionIn] = []
             for result in chunk:
                 report.rows_processed += 1
@@ -289,10 +304,15 @@ class ImportJob:
         )
 
     async def _chunks(
-        self, raw: Path, encoding: str, file_format: ImportFormat, mapping: ColumnMapping | None
+        self,
+        raw: Path,
+        encoding: str,
+        file_format: ImportFormat,
+        mapping: ColumnMapping | None,
+        time_zone: ZoneInfo,
     ) -> AsyncIterator[list[ParsedRow | RowProblem]]:
         # Parsing is CPU work: it runs in a thread, a batch at a time, so the loop stays free.
-        rows = _parse_file(raw, encoding, file_format, self._time_zone, mapping)
+        rows = _parse_file(raw, encoding, file_format, time_zone, mapping)
         with closing(rows):
             while chunk := await asyncio.to_thread(_take, rows, self._batch_size):
                 yield chunk
