@@ -11,6 +11,7 @@ from ._accounts import (
     CashMovement,
     CashMovementCreate,
     CashMovementList,
+    DefaultStop,
     MatchingMethod,
 )
 from ._analytics import (
@@ -100,6 +101,7 @@ from ._events import (
     ImportFailed,
     ImportProgressed,
     ImportRequested,
+    ImportUndone,
     JournalEntrySaved,
     MarketDataEnriched,
     PlanUpdated,
@@ -113,14 +115,25 @@ from ._events import (
     parse_event,
 )
 from ._executions import (
+    EditableField,
     Execution,
     ExecutionBatch,
     ExecutionBatchResult,
+    ExecutionCreate,
+    ExecutionEdit,
+    ExecutionFieldEdit,
     ExecutionIn,
     ExecutionKind,
     ExecutionPage,
+    ExecutionSource,
+    FeeSource,
     OpenClose,
     Side,
+)
+from ._fees import (
+    FeeRule,
+    FeeSchedule,
+    FeeScheduleUpdate,
 )
 from ._imports import (
     ImportCounts,
@@ -133,6 +146,7 @@ from ._imports import (
     ImportPage,
     ImportProgress,
     ImportStatus,
+    ImportUndo,
     RejectedRow,
 )
 from ._insights import (
@@ -252,6 +266,7 @@ from ._positions import (
     Outcome,
     Position,
     PositionBars,
+    PositionCreate,
     PositionDetail,
     PositionExcursions,
     PositionPage,
@@ -259,6 +274,7 @@ from ._positions import (
     PositionStop,
     PositionTagsChange,
     PositionUpdate,
+    StopSource,
 )
 from ._problem import (
     PROBLEM_CONTENT_TYPE,
@@ -277,6 +293,11 @@ from ._statistics import (
     DailyPnl,
     EquityPoint,
     Statistics,
+)
+from ._strategies import (
+    Strategy,
+    StrategyKind,
+    StrategyPage,
 )
 
 __version__ = _version("tradeloop-contracts")
@@ -341,11 +362,13 @@ __all__ = [
     "DailyPnl",
     "Dashboard",
     "DashboardPart",
+    "DefaultStop",
     "Delimiter",
     "Direction",
     "DueBrokerConnection",
     "DueBrokerConnectionList",
     "EVENT_CATALOGUE",
+    "EditableField",
     "Email",
     "EntryLabels",
     "EquityPoint",
@@ -355,10 +378,18 @@ __all__ = [
     "Execution",
     "ExecutionBatch",
     "ExecutionBatchResult",
+    "ExecutionCreate",
+    "ExecutionEdit",
+    "ExecutionFieldEdit",
     "ExecutionIn",
     "ExecutionKind",
     "ExecutionPage",
+    "ExecutionSource",
     "ExecutionsRecorded",
+    "FeeRule",
+    "FeeSchedule",
+    "FeeScheduleUpdate",
+    "FeeSource",
     "FieldGuess",
     "Focus",
     "ImportCompleted",
@@ -375,6 +406,8 @@ __all__ = [
     "ImportProgressed",
     "ImportRequested",
     "ImportStatus",
+    "ImportUndo",
+    "ImportUndone",
     "Insight",
     "InsightCreate",
     "InsightList",
@@ -431,6 +464,7 @@ __all__ = [
     "Position",
     "PositionBars",
     "PositionClosed",
+    "PositionCreate",
     "PositionDetail",
     "PositionExcursions",
     "PositionPage",
@@ -471,6 +505,10 @@ __all__ = [
     "SignupRequest",
     "Statistics",
     "StatusCode",
+    "StopSource",
+    "Strategy",
+    "StrategyKind",
+    "StrategyPage",
     "SymbolList",
     "Tag",
     "TagCreate",

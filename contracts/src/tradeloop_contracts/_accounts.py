@@ -17,6 +17,14 @@ _STARTING_BALANCE = (
     "and realised P&L it gives the balance that percent-of-account limits read."
 )
 _RISK_UNIT = "One R in base currency: the unit of limits written in R."
+_DEFAULT_STOP = "The stop assumed for R when a position has none set by the trader."
+
+
+class DefaultStop(RequestBody):
+    """A stop placed at a distance from the average entry: points, percent or ticks."""
+
+    kind: Literal["points", "percent", "ticks"]
+    distance: Amount = Field(gt=0)
 
 
 class AccountCreate(RequestBody):
@@ -33,6 +41,7 @@ class AccountCreate(RequestBody):
     )
     starting_balance: Amount | None = Field(default=None, ge=0, description=_STARTING_BALANCE)
     risk_unit: Amount | None = Field(default=None, gt=0, description=_RISK_UNIT)
+    default_stop: DefaultStop | None = Field(default=None, description=_DEFAULT_STOP)
 
 
 class AccountUpdate(RequestBody):
@@ -44,6 +53,7 @@ class AccountUpdate(RequestBody):
     breakeven_band: Amount | None = None
     starting_balance: Amount | None = Field(default=None, ge=0, description=_STARTING_BALANCE)
     risk_unit: Amount | None = Field(default=None, gt=0, description=_RISK_UNIT)
+    default_stop: DefaultStop | None = Field(default=None, description=_DEFAULT_STOP)
 
 
 class Account(ResponseBody):
@@ -59,6 +69,7 @@ class Account(ResponseBody):
     breakeven_band: Amount
     starting_balance: Amount | None = Field(default=None, description=_STARTING_BALANCE)
     risk_unit: Amount | None = Field(default=None, description=_RISK_UNIT)
+    default_stop: DefaultStop | None = Field(default=None, description=_DEFAULT_STOP)
     created_at: Timestamp
 
 

@@ -79,6 +79,14 @@ class ImportFailed(UserEventData):
     reason: str
 
 
+class ImportUndone(UserEventData):
+    """The trader undid an import: the executions only it brought are gone."""
+
+    import_id: UUID
+    account_id: UUID
+    executions_removed: int = Field(ge=0)
+
+
 class ExecutionsRecorded(UserEventData):
     """New executions are stored for an account."""
 
@@ -231,6 +239,7 @@ _SPECS = (
     EventSpec("import.progressed.v1", ImportProgressed, "core-api", ("edge-bff",)),
     EventSpec("import.completed.v1", ImportCompleted, "core-api", ("edge-bff", "ai-coach")),
     EventSpec("import.failed.v1", ImportFailed, "core-api", ("edge-bff",)),
+    EventSpec("import.undone.v1", ImportUndone, "core-api", ("edge-bff",)),
     EventSpec("executions.recorded.v1", ExecutionsRecorded, "core-api", ("workers",)),
     EventSpec("position.closed.v1", PositionClosed, "core-api", ("edge-bff", "workers")),
     EventSpec("journal.entry_saved.v1", JournalEntrySaved, "core-api", ("ai-coach",)),

@@ -15,6 +15,9 @@ from ._pagination import Page
 Side = Literal["buy", "sell"]
 OpenClose = Literal["open", "close"]
 ExecutionKind = Literal["trade", "expiry", "exercise", "assignment"]
+ExecutionSource = Literal["import", "broker", "manual"]
+FeeSource = Literal["broker", "schedule", "none"]
+EditableField = Literal["executed_at", "quantity", "price", "commission", "fees", "note"]
 
 
 class ExecutionIn(RequestBody):
@@ -59,6 +62,14 @@ class ExecutionBatchResult(ResponseBody):
     duplicates: int
 
 
+class ExecutionFieldEdit(ResponseBody):
+    """One field the trader changed: what the source reported and what it is now."""
+
+    field: EditableField
+    original: str | None = Field(description="As reported; decimals and times as strings.")
+    value: str | None
+
+
 class Execution(ResponseBody):
     """A stored execution."""
 
@@ -79,6 +90,50 @@ class Execution(ResponseBody):
     order_id: str | None = None
     kind: ExecutionKind = "trade"
     source_line: int | None = None
+    source: ExecutionSource = "import"
+    fee_source: FeeSource = Field(
+        default="broker",
+        description="broker: reported in the file or by the API; schedule: the account's fee "
+        "schedule applied, as the source reported none; none: no costs known.",
+    )
+    note: str | None = None
+    edits: list[ExecutionFieldEdit] = Field(
+        default_factory=list, description="The trader's changes over what the source reported."
+    )
+
+
+class ExecutionCreate(RequestBody):
+    """A fill entered by hand; validated as an imported one is."""
+
+    account_id: UUID
+    executed_at: Timestamp
+    instrument: Instrument
+    side: Side
+    quantity: Amount = Field(gt=0)
+    price: Amount = Field(ge=0)
+    commission: Amount = Field(default=Decimal(0), ge=0)
+    fees: Amount = Field(default=Decimal(0), ge=0)
+    fx_rate_to_base: Amount | None = Field(default=None, gt=0)
+    order_id: str | None = Field(default=None, max_length=128)
+    open_close: OpenClose | None = None
+    kind: ExecutionKind = "trade"
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ExecutionEdit(RequestBody):
+    """The trader's layer over a stored fill: fields sent are set, `revert` ones go back.
+
+    Edits are kept apart from what the source reported, by the fill's broker id or
+    fingerprint, so they survive importing the same file again.
+    """
+
+    executed_at: Timestamp | None = None
+    quantity: Amount | None = Field(default=None, gt=0)
+    price: Amount | None = Field(default=None, ge=0)
+    commission: Amount | None = Field(default=None, ge=0)
+    fees: Amount | None = Field(default=None, ge=0)
+    note: str | None = Field(default=None, max_length=2000)
+    revert: list[EditableField] = Field(default_factory=list, max_length=6)
 
 
 class ExecutionPage(Page):

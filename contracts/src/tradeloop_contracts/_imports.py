@@ -86,6 +86,11 @@ class ImportJob(ResponseBody):
     )
     created_at: Timestamp
     finished_at: Timestamp | None = None
+    undone_at: Timestamp | None = Field(
+        default=None,
+        description="When the trader undid it: what only it brought is gone; the row stays "
+        "in the history with its counts.",
+    )
 
 
 class ImportDetail(ImportJob):
@@ -116,3 +121,16 @@ class ImportOutcome(RequestBody):
     counts: ImportCounts
     rejected_rows: list[RejectedRow] = Field(default_factory=list, max_length=10000)
     error: str | None = Field(default=None, max_length=2000)
+
+
+class ImportUndo(ResponseBody):
+    """What undoing an import removes: the executions only it brought.
+
+    An execution another import also brought stays, credited to that import.
+    """
+
+    import_id: UUID
+    dry_run: bool = Field(description="True: nothing was changed; this is what undo would do.")
+    executions_removed: int = Field(ge=0)
+    executions_kept: int = Field(ge=0, description="Also brought by another import.")
+    positions_affected: int = Field(ge=0, description="Positions rebuilt or removed.")

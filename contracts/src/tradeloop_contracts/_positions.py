@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -13,6 +14,8 @@ from ._instruments import Instrument
 from ._market_data import BarInterval, BarSeries
 from ._pagination import Page
 from ._playbooks import PositionPlaybook
+
+StopSource = Literal["trader", "default_rule"]
 
 Direction = Literal["long", "short"]
 PositionStatus = Literal["open", "closed"]
@@ -54,6 +57,12 @@ class Position(ResponseBody):
     execution_count: int
     tags: list[str] = Field(default_factory=list)
     playbook: PositionPlaybook | None = None
+    strategy_id: UUID | None = Field(
+        default=None, description="The multi-leg strategy this position is a leg of."
+    )
+    stop_source: StopSource | None = Field(
+        default=None, description="Where initial_stop came from: set by the trader or a rule."
+    )
 
 
 class PositionStop(ResponseBody):
@@ -68,6 +77,22 @@ class PositionDetail(Position):
 
     executions: list[Execution]
     stops: list[PositionStop] = Field(default_factory=list)
+
+
+class PositionCreate(RequestBody):
+    """A round trip entered by hand: its entry and, when closed, its exit, as two fills."""
+
+    account_id: UUID
+    instrument: Instrument
+    direction: Direction
+    quantity: Amount = Field(gt=0)
+    entry_at: Timestamp
+    entry_price: Amount = Field(ge=0)
+    exit_at: Timestamp | None = None
+    exit_price: Amount | None = Field(default=None, ge=0)
+    commission: Amount = Field(default=Decimal(0), ge=0, description="Per fill.")
+    initial_stop: Amount | None = None
+    note: str | None = Field(default=None, max_length=2000)
 
 
 class PositionPage(Page):
