@@ -1,4 +1,4 @@
-# Generated from tradeloop-contracts-schemas-1.4.0.tar.gz (responses/PositionPage.json) by
+# Generated from tradeloop-contracts-schemas-1.5.0.tar.gz (responses/PositionPage.json) by
 # tools/generate_contracts.py with datamodel-code-generator. Do not edit by hand:
 # change the pinned version in pyproject.toml and run `make generate`.
 
@@ -125,6 +125,20 @@ class Position(BaseModel):
         ),
     ] = None
     status: Annotated[Literal["open", "closed"], Field(title="Status")]
+    stop_source: Annotated[
+        Literal["trader", "default_rule"] | None,
+        Field(
+            description="Where initial_stop came from: set by the trader or a rule.",
+            title="Stop Source",
+        ),
+    ] = None
+    strategy_id: Annotated[
+        UUID | None,
+        Field(
+            description="The multi-leg strategy this position is a leg of.",
+            title="Strategy Id",
+        ),
+    ] = None
     tags: Annotated[list[str] | None, Field(title="Tags")] = None
 
 
