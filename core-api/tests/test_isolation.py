@@ -28,6 +28,7 @@ from tests.executions.test_endpoints import post_batch
 from tests.identity.test_endpoints import forge
 from tests.mappings.test_endpoints import MAPPING, PREVIEW, save, waiting_import
 from tests.plans.test_endpoints import backdate_plan
+from tests.playbooks.test_endpoints import create as create_playbook
 from tests.positions.test_excursions import EXCURSIONS
 from tests.reviews.test_endpoints import review, store
 
@@ -83,6 +84,13 @@ def owned(client: TestClient, workers: dict[str, str], session: Session) -> Owne
     [violation] = client.get("/v1/violations", headers=headers).json()["items"]
     stored_review = store(client, owner.id, review())
     assert stored_review.status_code == 201, stored_review.text
+    playbook = create_playbook(client, owner)
+    followed = client.put(
+        f"/v1/positions/{position['id']}/playbook",
+        json={"playbook_id": playbook["id"], "criteria_met": [playbook["criteria"][0]["id"]]},
+        headers=headers,
+    )
+    assert followed.status_code == 200, followed.text
     return Owned(
         owner,
         {
@@ -99,6 +107,7 @@ def owned(client: TestClient, workers: dict[str, str], session: Session) -> Owne
             "connection_id": connect(client, owner).json()["id"],
             "review_id": stored_review.json()["id"],
             "mapping_id": save(client, owner).json()["id"],
+            "playbook_id": playbook["id"],
         },
     )
 
@@ -146,11 +155,16 @@ PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"account_id": "{account_id}", "name": "mine now", "mapping": MAPPING}
     },
     ("DELETE", "/v1/column-mappings/{mapping_id}"): {},
+    ("GET", "/v1/playbooks/{playbook_id}"): {},
+    ("PATCH", "/v1/playbooks/{playbook_id}"): {"json": {"archived": True}},
+    ("DELETE", "/v1/playbooks/{playbook_id}"): {},
+    ("PUT", "/v1/positions/{position_id}/playbook"): {"json": {"playbook_id": None}},
     # Ids in the query or the body rather than the path.
     ("GET", "/v1/positions?account_id={account_id}"): {},
     ("GET", "/v1/statistics?account_id={account_id}"): {},
     ("GET", "/v1/violations?position_id={position_id}"): {},
     ("GET", "/v1/column-mappings?account_id={account_id}"): {},
+    ("GET", "/v1/positions?playbook_id={playbook_id}"): {},
     ("POST", "/v1/journal/entries"): {"json": {"position_id": "{position_id}", "body": "x"}},
     ("POST", "/v1/positions/tags"): {"json": {"position_ids": ["{position_id}"], "add": ["x"]}},
     ("POST", "/v1/broker-connections"): {
@@ -218,6 +232,7 @@ NOT_USER_SCOPED_BY_PATH = {
     ("POST", "/internal/users/{user_id}/reviews"),
     ("GET", "/internal/users/{user_id}/plan/adherence"),
     ("GET", "/internal/users/{user_id}/violations"),
+    ("GET", "/internal/users/{user_id}/playbooks"),
 }
 
 

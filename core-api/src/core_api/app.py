@@ -29,6 +29,7 @@ from core_api.kit.telemetry import SERVICE, UNTRACED_PATHS, instrument
 from core_api.mappings import endpoints as mappings
 from core_api.outbox import endpoints as outbox
 from core_api.plans import endpoints as plans
+from core_api.playbooks import endpoints as playbooks
 from core_api.positions import endpoints as positions
 from core_api.reviews import endpoints as reviews
 from core_api.state import CoreState
@@ -89,6 +90,8 @@ def create_app(
         insights.internal,
         plans.router,
         plans.internal,
+        playbooks.public,
+        playbooks.internal,
         brokers.public,
         brokers.internal,
         reviews.public,

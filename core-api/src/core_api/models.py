@@ -21,6 +21,12 @@ from core_api.kit.models import Base
 from core_api.mappings.models import ImportPreviewRecord, SavedColumnMappingRecord
 from core_api.outbox.models import OutboxRecord
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
+from core_api.playbooks.models import (
+    PlaybookCriterionRecord,
+    PlaybookRecord,
+    PositionCriterionRecord,
+    PositionPlaybookRecord,
+)
 from core_api.positions.models import (
     PositionFillRecord,
     PositionRecord,
@@ -52,8 +58,12 @@ __all__ = [
     "LoginThrottleRecord",
     "OutboxRecord",
     "PlanVersionRecord",
+    "PlaybookCriterionRecord",
+    "PlaybookRecord",
     "PositionBarsRecord",
+    "PositionCriterionRecord",
     "PositionFillRecord",
+    "PositionPlaybookRecord",
     "PositionRecord",
     "PositionStopRecord",
     "PositionTagRecord",

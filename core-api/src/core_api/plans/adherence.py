@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -19,8 +19,7 @@ from core_api.plans.models import ViolationRecord
 from core_api.plans.repository import PlanRepository
 from core_api.plans.service import costs_of, version_of
 from core_api.positions.models import PositionRecord
-
-RATE_PLACES = Decimal("0.0001")
+from core_api.statistics.calculations import rate
 
 
 def adherence(
@@ -86,7 +85,7 @@ def adherence(
             kind=names[rule_id][1],
             evaluated=count,
             violated=len(flagged_by_rule[rule_id]),
-            adherence_rate=_rate(count - len(flagged_by_rule[rule_id]), count),
+            adherence_rate=rate(count - len(flagged_by_rule[rule_id]), count),
             costs=costs_of(v for v in violations if v.rule_id == rule_id),
         )
         for rule_id, count in checked.items()
@@ -95,7 +94,7 @@ def adherence(
     return Adherence(
         period_start=start,
         period_end=end,
-        adherence_rate=_rate(all_checks - sum(rule.violated for rule in rules), all_checks),
+        adherence_rate=rate(all_checks - sum(rule.violated for rule in rules), all_checks),
         rules=rules,
         pnl=[
             PnlWithoutViolations(
@@ -132,9 +131,3 @@ def _streaks(days: list[dt.date], bad_days: set[dt.date]) -> tuple[int, int]:
         current = 0 if day in bad_days else current + 1
         longest = max(longest, current)
     return current, longest
-
-
-def _rate(part: int, whole: int) -> Decimal | None:
-    if whole == 0:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)

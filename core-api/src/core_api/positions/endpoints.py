@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -11,6 +12,7 @@ from tradeloop_contracts import (
     AssetClass,
     Direction,
     Outcome,
+    Position,
     PositionDetail,
     PositionExcursions,
     PositionPage,
@@ -25,7 +27,10 @@ from core_api.executions.service import to_executions
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
 from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from core_api.kit.tracing import Traceparent
+from core_api.playbooks.repository import PlaybookRepository
+from core_api.playbooks.service import position_playbooks
 from core_api.positions.listing import DEFAULT_SORT, PositionCursor, PositionFilters, Sort
+from core_api.positions.models import PositionRecord
 from core_api.positions.repository import PositionRepository
 from core_api.positions.service import (
     position_fields,
@@ -58,6 +63,9 @@ def _filters(
     rule_id: Annotated[
         uuid.UUID | None, Query(description="Only positions that broke this plan rule.")
     ] = None,
+    playbook_id: Annotated[
+        uuid.UUID | None, Query(description="Only positions that followed this playbook.")
+    ] = None,
 ) -> PositionFilters:
     filters = PositionFilters(
         status=status,
@@ -70,6 +78,7 @@ def _filters(
         outcome=outcome,
         tag=tag,
         rule_id=rule_id,
+        playbook_id=playbook_id,
     )
     filters.check()
     return filters
@@ -87,11 +96,25 @@ def _page(
 ) -> PositionPage:
     if filters.account_id is not None:
         AccountRepository(repository.session, repository.user_id).get(filters.account_id)
+    if filters.playbook_id is not None:
+        PlaybookRepository(repository.session, repository.user_id).get(filters.playbook_id)
     after = PositionCursor.decode(cursor, sort) if cursor else None
     records = repository.page(filters, sort, after, limit + 1)
     items = records[:limit]
     next_cursor = PositionCursor.after(items[-1], sort).encode() if len(records) > limit else None
-    return PositionPage(items=[to_position(record) for record in items], next_cursor=next_cursor)
+    return PositionPage(items=_positions(repository, items), next_cursor=next_cursor)
+
+
+def _positions(repository: PositionRepository, records: Sequence[PositionRecord]) -> list[Position]:
+    playbooks = position_playbooks(repository.session, repository.user_id, [r.id for r in records])
+    return [to_position(record, playbooks.get(record.id)) for record in records]
+
+
+def _detail(repository: PositionRepository, record: PositionRecord) -> PositionDetail:
+    executions = to_executions(repository.executions(record.id), record.id)
+    playbook = position_playbooks(repository.session, repository.user_id, [record.id])
+    fields = position_fields(record, playbook.get(record.id))
+    return PositionDetail.model_validate({**fields, "executions": executions})
 
 
 @public.get("/v1/positions")
@@ -113,16 +136,16 @@ def change_position_tags(
 ) -> PositionPage:
     """Add and remove tags on many positions in one change: all of them or none."""
     records = change_tags(session, user.id, body)
-    return PositionPage(items=[to_position(record) for record in records], next_cursor=None)
+    return PositionPage(
+        items=_positions(PositionRepository(session, user.id), records), next_cursor=None
+    )
 
 
 @public.get("/v1/positions/{position_id}")
 def get_position(position_id: uuid.UUID, user: CurrentUser, session: DbSession) -> PositionDetail:
     """One position with its executions."""
     repository = PositionRepository(session, user.id)
-    record = repository.get(position_id)
-    executions = to_executions(repository.executions(record.id), record.id)
-    return PositionDetail.model_validate({**position_fields(record), "executions": executions})
+    return _detail(repository, repository.get(position_id))
 
 
 @public.patch("/v1/positions/{position_id}")
@@ -131,9 +154,7 @@ def patch_position(
 ) -> PositionDetail:
     """Set a position's initial stop or tags."""
     repository = PositionRepository(session, user.id)
-    record = update_position(session, repository.get(position_id), body)
-    executions = to_executions(repository.executions(record.id), record.id)
-    return PositionDetail.model_validate({**position_fields(record), "executions": executions})
+    return _detail(repository, update_position(session, repository.get(position_id), body))
 
 
 @internal.get("/internal/users/{user_id}/positions")
@@ -156,9 +177,7 @@ def get_position_for_service(
 ) -> PositionDetail:
     """One of a trader's positions with its executions."""
     repository = PositionRepository(session, user_id)
-    record = repository.get(position_id)
-    executions = to_executions(repository.executions(record.id), record.id)
-    return PositionDetail.model_validate({**position_fields(record), "executions": executions})
+    return _detail(repository, repository.get(position_id))
 
 
 @internal.put("/internal/users/{user_id}/positions/{position_id}/excursions", status_code=204)

@@ -43,6 +43,7 @@ class PositionFilters:
     outcome: str | None = None
     tag: str | None = None
     rule_id: uuid.UUID | None = None
+    playbook_id: uuid.UUID | None = None
 
     def check(self) -> None:
         """Raises a 422 problem naming `query.start` when start is after end."""

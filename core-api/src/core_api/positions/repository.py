@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core_api.errors import NotFoundError
 from core_api.executions.models import ExecutionRecord
 from core_api.plans.models import ViolationRecord
+from core_api.playbooks.models import PositionPlaybookRecord
 from core_api.positions.listing import PositionCursor, PositionFilters, after_cursor, order_by
 from core_api.positions.models import PositionFillRecord, PositionRecord, PositionTagRecord
 
@@ -112,6 +113,14 @@ def _conditions(filters: PositionFilters, user_id: uuid.UUID) -> list[ColumnElem
             PositionRecord.id.in_(
                 select(ViolationRecord.position_id).where(
                     ViolationRecord.user_id == user_id, ViolationRecord.rule_id == filters.rule_id
+                )
+            )
+        )
+    if filters.playbook_id is not None:
+        conditions.append(
+            PositionRecord.id.in_(
+                select(PositionPlaybookRecord.position_id).where(
+                    PositionPlaybookRecord.playbook_id == filters.playbook_id
                 )
             )
         )

@@ -31,6 +31,7 @@ from tradeloop_contracts import (
     Position,
     PositionClosed,
     PositionExcursions,
+    PositionPlaybook,
     PositionUpdate,
 )
 
@@ -570,11 +571,14 @@ def stop_history(session: Session, position_id: uuid.UUID) -> list[Decimal]:
     )
 
 
-def to_position(record: PositionRecord) -> Position:
-    return Position.model_validate(position_fields(record))
+def to_position(record: PositionRecord, playbook: PositionPlaybook | None = None) -> Position:
+    return Position.model_validate(position_fields(record, playbook))
 
 
-def position_fields(record: PositionRecord) -> dict[str, object]:
+def position_fields(
+    record: PositionRecord, playbook: PositionPlaybook | None = None
+) -> dict[str, object]:
+    """The position's fields; `playbook` is the one it follows (read separately, in bulk)."""
     return {
         "id": record.id,
         "account_id": record.account_id,
@@ -602,6 +606,7 @@ def position_fields(record: PositionRecord) -> dict[str, object]:
         "mfe": record.mfe,
         "mae_price": record.mae_price,
         "mfe_price": record.mfe_price,
+        "playbook": playbook,
     }
 
 

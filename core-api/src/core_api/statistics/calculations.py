@@ -44,6 +44,13 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     return (numerator / denominator).quantize(PLACES, rounding=ROUND_HALF_EVEN)
 
 
+def rate(part: int, whole: int) -> Decimal | None:
+    """`part` of `whole` as a fraction, half-even to 4 places; None when `whole` is 0."""
+    if whole == 0:
+        return None
+    return _ratio(Decimal(part), Decimal(whole))
+
+
 @dataclass(frozen=True)
 class DayTotals:
     """Sums over the positions that closed on one trading day."""

@@ -1,0 +1,1 @@
+"""Playbooks: named setups with checklist criteria, and the positions that follow them."""

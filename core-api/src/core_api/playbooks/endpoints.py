@@ -1,0 +1,86 @@
+"""Playbooks, and the playbook a position followed."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+from tradeloop_contracts import (
+    Playbook,
+    PlaybookCreate,
+    PlaybookList,
+    PlaybookUpdate,
+    Position,
+    PositionPlaybookSet,
+)
+
+from core_api.db import DbSession
+from core_api.identity.dependencies import CurrentUser, ServiceCaller
+from core_api.playbooks.repository import PlaybookRepository
+from core_api.playbooks.service import (
+    create_playbook,
+    list_playbooks,
+    position_playbooks,
+    read_playbook,
+    set_position_playbook,
+    update_playbook,
+)
+from core_api.positions.repository import PositionRepository
+from core_api.positions.service import to_position
+
+public = APIRouter(tags=["playbooks"])
+internal = APIRouter(tags=["playbooks"])
+
+
+@public.get("/v1/playbooks")
+def get_playbooks(user: CurrentUser, session: DbSession) -> PlaybookList:
+    """The trader's playbooks, archived ones last, with positions and adherence."""
+    return PlaybookList(items=list_playbooks(session, user.id))
+
+
+@public.post("/v1/playbooks", status_code=201)
+def add_playbook(body: PlaybookCreate, user: CurrentUser, session: DbSession) -> Playbook:
+    """Create a playbook with its checklist criteria."""
+    return read_playbook(session, user.id, create_playbook(session, user.id, body))
+
+
+@public.get("/v1/playbooks/{playbook_id}")
+def get_playbook(playbook_id: uuid.UUID, user: CurrentUser, session: DbSession) -> Playbook:
+    """One playbook with its criteria, positions and adherence."""
+    record = PlaybookRepository(session, user.id).get(playbook_id)
+    return read_playbook(session, user.id, record)
+
+
+@public.patch("/v1/playbooks/{playbook_id}")
+def patch_playbook(
+    playbook_id: uuid.UUID, body: PlaybookUpdate, user: CurrentUser, session: DbSession
+) -> Playbook:
+    """Rename, describe, archive or restore a playbook, or replace its criteria."""
+    record = PlaybookRepository(session, user.id).get(playbook_id)
+    update_playbook(session, record, body)
+    return read_playbook(session, user.id, record)
+
+
+@public.delete("/v1/playbooks/{playbook_id}", status_code=204)
+def delete_playbook(playbook_id: uuid.UUID, user: CurrentUser, session: DbSession) -> Response:
+    """Delete a playbook: its positions stay and follow no playbook any more."""
+    session.delete(PlaybookRepository(session, user.id).get(playbook_id))
+    return Response(status_code=204)
+
+
+@public.put("/v1/positions/{position_id}/playbook")
+def put_position_playbook(
+    position_id: uuid.UUID, body: PositionPlaybookSet, user: CurrentUser, session: DbSession
+) -> Position:
+    """Put a position under a playbook with the criteria it met, or under none."""
+    set_position_playbook(session, user.id, position_id, body)
+    record = PositionRepository(session, user.id).get(position_id)
+    return to_position(record, position_playbooks(session, user.id, [record.id]).get(record.id))
+
+
+@internal.get("/internal/users/{user_id}/playbooks")
+def get_playbooks_for_service(
+    user_id: uuid.UUID, _caller: ServiceCaller, session: DbSession
+) -> PlaybookList:
+    """A trader's playbooks, archived ones last, with positions and adherence."""
+    return PlaybookList(items=list_playbooks(session, user_id))
