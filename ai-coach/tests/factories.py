@@ -8,7 +8,15 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from tradeloop_contracts import Instrument, JournalEntry, Position, Violation
+from tradeloop_contracts import (
+    Instrument,
+    JournalEntry,
+    Playbook,
+    PlaybookCriterion,
+    Position,
+    PositionPlaybook,
+    Violation,
+)
 
 from ai_coach.analytics import ClosedTrade, classify
 
@@ -137,3 +145,30 @@ def violations_of(
         )
         for item in broken
     ]
+
+
+def playbook(name: str, *criteria: str) -> Playbook:
+    """A playbook as core lists it, with new criteria ids."""
+    return Playbook(
+        id=uuid.uuid4(),
+        name=name,
+        criteria=[PlaybookCriterion(id=uuid.uuid4(), text=text) for text in criteria],
+        positions=0,
+        created_at=START,
+        updated_at=START,
+    )
+
+
+def following(position: Position, chosen: Playbook, *met: str) -> Position:
+    """The position under `chosen`, having met the criteria of those texts."""
+    ids = [item.id for item in chosen.criteria if item.text in met]
+    return position.model_copy(
+        update={
+            "playbook": PositionPlaybook(
+                playbook_id=chosen.id,
+                name=chosen.name,
+                criteria_met=ids,
+                criteria_total=len(chosen.criteria),
+            )
+        }
+    )

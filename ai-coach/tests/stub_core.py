@@ -1,5 +1,5 @@
 """A local stand-in for core: JWKS and EdDSA user tokens, personal API tokens, service tokens,
-positions, insights.
+positions, playbooks, insights.
 
 It speaks with the published contracts package's own models, so what ai-coach reads and
 sends is checked against the real contracts, not against ai-coach's generated copy.
@@ -30,6 +30,8 @@ from tradeloop_contracts import (
     InsightList,
     JournalEntry,
     JournalEntryPage,
+    Playbook,
+    PlaybookList,
     Position,
     PositionPage,
     ServiceToken,
@@ -51,6 +53,7 @@ class StubCore:
         self.signing_key = Ed25519PrivateKey.generate()
         self.positions: dict[uuid.UUID, list[Position]] = defaultdict(list)
         self.journal: dict[uuid.UUID, list[JournalEntry]] = defaultdict(list)
+        self.playbooks: dict[uuid.UUID, list[Playbook]] = defaultdict(list)
         self.stored: dict[uuid.UUID, list[Insight]] = defaultdict(list)
         self.reviews: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
         self.violations: dict[uuid.UUID, list[Violation]] = defaultdict(list)
@@ -179,6 +182,11 @@ class StubCore:
                 items=matching[start:end],
                 next_cursor=str(end) if end < len(matching) else None,
             )
+
+        @app.get("/internal/users/{user_id}/playbooks")
+        async def playbooks(request: Request, user_id: uuid.UUID) -> PlaybookList:
+            self._require_service_token(request)
+            return PlaybookList(items=self.playbooks[user_id])
 
         @app.get("/internal/users/{user_id}/journal/entries")
         async def journal(

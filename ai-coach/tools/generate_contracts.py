@@ -46,6 +46,7 @@ SCHEMAS = {
     "responses/ChatReply.json": "chat_reply",
     "responses/InsightList.json": "insight_list",
     "responses/JournalEntryPage.json": "journal_entry_page",
+    "responses/PlaybookList.json": "playbook_list",
     "responses/PositionPage.json": "position_page",
     "responses/Problem.json": "problem",
     "responses/ReflectionThemes.json": "reflection_themes",

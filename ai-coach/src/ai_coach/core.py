@@ -1,5 +1,5 @@
-"""core's API as ai-coach uses it: service token, positions, journal, insights, violations,
-plan adherence."""
+"""core's API as ai-coach uses it: service token, positions, playbooks, journal, insights,
+violations, plan adherence."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ai_coach.contracts.adherence import Adherence
 from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.insight_list import Insight, InsightList
 from ai_coach.contracts.journal_entry_page import JournalEntry, JournalEntryPage
+from ai_coach.contracts.playbook_list import Playbook, PlaybookList
 from ai_coach.contracts.position_page import Position, PositionPage
 from ai_coach.contracts.service_token import ServiceToken
 from ai_coach.contracts.service_token_request import ServiceTokenRequest
@@ -73,6 +74,11 @@ class CoreClient:
             )
 
         return await _every_page(page, "positions")
+
+    async def list_playbooks(self, user_id: UUID) -> list[Playbook]:
+        """Every playbook of the user with its criteria, archived ones too."""
+        path = f"/internal/users/{user_id}/playbooks"
+        return (await self._internal("GET", path, PlaybookList)).items
 
     async def list_journal_entries(self, user_id: UUID) -> list[JournalEntry]:
         """Every journal entry of the user, following the cursor to the last page."""
@@ -159,6 +165,16 @@ class CoreClient:
             return await self._http.request(method, path, **kwargs)
         except httpx.HTTPError as error:
             raise CoreUnavailableError(f"core did not answer {method} {path}.") from error
+
+
+async def positions_and_playbooks(
+    core: CoreClient, user_id: UUID
+) -> tuple[list[Position], list[Playbook]]:
+    """The user's closed positions and playbooks, read at the same time."""
+    positions, playbooks = await asyncio.gather(
+        core.list_closed_positions(user_id), core.list_playbooks(user_id)
+    )
+    return positions, playbooks
 
 
 class _Page(Protocol[Item]):

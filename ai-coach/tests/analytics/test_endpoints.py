@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import httpx
 
-from tests.factories import START, positions_of, trade
+from tests.factories import START, following, playbook, positions_of, trade
 from tests.stub_core import StubCore
 
 
@@ -24,6 +25,26 @@ def trader(core: StubCore) -> uuid.UUID:
         trade("80.00", 600, monday + dt.timedelta(days=7)),
     ]
     core.positions[user_id] = positions_of(trades)
+    return user_id
+
+
+def playbook_trader(core: StubCore) -> uuid.UUID:
+    """Three ORB trades, one Pullback trade and one under no playbook."""
+    user_id = uuid.uuid4()
+    orb = playbook("ORB", "Above VWAP", "Volume over 2x")
+    pullback = playbook("Pullback", "Higher low")
+    pnl = ["120.50", "-50.25", "80.00", "-30.10", "15.05"]
+    positions = positions_of(
+        [trade(value, 600, START + dt.timedelta(days=day)) for day, value in enumerate(pnl)]
+    )
+    core.positions[user_id] = [
+        following(positions[0], orb, "Above VWAP", "Volume over 2x"),
+        following(positions[1], orb, "Above VWAP"),
+        following(positions[2], orb),
+        positions[3],
+        following(positions[4], pullback, "Higher low"),
+    ]
+    core.playbooks[user_id] = [orb, pullback]
     return user_id
 
 
@@ -98,3 +119,54 @@ class TestAnalytics:
             headers=bearer(core.user_token(uuid.uuid4())),
         )
         assert response.json()["items"] == []
+
+
+class TestPlaybookDimensions:
+    def test_by_playbook_with_the_trades_under_none_on_their_own(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = playbook_trader(core)
+        response = coach.get(
+            "/v1/analytics",
+            params={"group_by": "playbook"},
+            headers=bearer(core.user_token(user_id)),
+        )
+        assert response.status_code == 200, response.text
+        [usd] = response.json()["items"]
+        assert usd["overall"]["net_pnl"] == "135.20"
+        groups = {group["key"]: group["metrics"] for group in usd["groups"]}
+        assert list(groups) == ["(no playbook)", "ORB", "Pullback"]
+        orb = groups["ORB"]
+        assert (orb["trades"], orb["wins"], orb["losses"]) == (3, 2, 1)
+        assert orb["net_pnl"] == "150.25"
+        assert orb["average_win"] == "100.25"
+        assert orb["average_loss"] == "-50.25"
+        # Wins 120.50 + 80.00 over the loss of 50.25, exactly.
+        assert Decimal(orb["profit_factor"]) == Decimal("200.50") / Decimal("50.25")
+        assert groups["Pullback"]["net_pnl"] == "15.05"
+        assert groups["(no playbook)"]["net_pnl"] == "-30.10"
+
+    def test_by_criterion_met_and_missed_leaving_out_trades_under_no_playbook(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = playbook_trader(core)
+        response = coach.get(
+            "/v1/analytics",
+            params={"group_by": "criterion"},
+            headers=bearer(core.user_token(user_id)),
+        )
+        assert response.status_code == 200, response.text
+        [usd] = response.json()["items"]
+        groups = {
+            group["key"]: (group["metrics"]["trades"], group["metrics"]["net_pnl"])
+            for group in usd["groups"]
+        }
+        assert groups == {
+            "ORB · Above VWAP · met": (2, "70.25"),
+            "ORB · Above VWAP · missed": (1, "80.00"),
+            "ORB · Volume over 2x · met": (1, "120.50"),
+            "ORB · Volume over 2x · missed": (2, "29.75"),
+            "Pullback · Higher low · met": (1, "15.05"),
+        }
+        # Every trade counts overall, the one under no playbook too.
+        assert usd["overall"]["trades"] == 5

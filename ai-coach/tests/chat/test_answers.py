@@ -56,6 +56,25 @@ class TestAnswer:
             ("NQ", "60.00"),
         ]
 
+    def test_worst_playbook_names_a_playbook_not_the_trades_under_none(self) -> None:
+        playbooks = [
+            dataclasses.replace(TRADES[0], playbook="ORB"),  # +100.00
+            dataclasses.replace(TRADES[1], playbook="Pullback"),  # -40.00
+            TRADES[2],  # -25.50 under no playbook: not a playbook to rank
+            dataclasses.replace(TRADES[3], playbook="Pullback"),  # +60.00
+        ]
+        worst = answer(parse_question("my worst playbook", TODAY), {"USD": playbooks}, UTC)
+        assert worst.text.startswith(
+            "Your worst playbook by net P&L, all closed trades (USD), is Pullback:"
+        )
+        assert ("net_pnl (USD, Pullback)", "20.00") in [(n.name, n.value) for n in worst.numbers]
+        assert worst.chart is not None
+        assert [(p.x, p.y) for p in worst.chart.series["USD"]] == [
+            ("(no playbook)", "-25.50"),
+            ("ORB", "100.00"),
+            ("Pullback", "20.00"),
+        ]
+
     def test_no_trades_in_the_period_says_so(self) -> None:
         result = answer(parse_question("P&L in 2024", TODAY), {"USD": TRADES}, UTC)
         assert result.text == "You have no closed trades in 2024."

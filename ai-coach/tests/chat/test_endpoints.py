@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from ai_coach.app import create_app
 from ai_coach.config import Settings
+from tests.analytics.test_endpoints import playbook_trader
 from tests.factories import START, positions_of, trade
 from tests.stub_core import StubCore, serve
 from tests.stub_llm import SERVER_ERROR, Scripted, StubLlm, text_reply, tool_call_reply
@@ -84,6 +85,21 @@ class TestChatWithoutModel:
         assert "ES 60.00 USD (1 trades); NQ 60.00 USD (2 trades)" in body["answer"]
         [series] = body["chart"]["series"]
         assert series["points"] == [{"x": "ES", "y": "60.00"}, {"x": "NQ", "y": "60.00"}]
+
+    def test_the_worst_criterion_is_read_with_the_trader_s_playbooks(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = playbook_trader(core)
+        response = coach.post(
+            "/v1/chat",
+            json={"message": "my worst criterion in 2026"},
+            headers=bearer(core.user_token(user_id)),
+        )
+        assert response.status_code == 200, response.text
+        # Of the five criterion groups (70.25, 80.00, 120.50, 29.75, 15.05) the smallest.
+        answer = response.json()["answer"]
+        assert "criterion by net P&L, in 2026 (USD), is Pullback · Higher low · met" in answer
+        assert "net P&L 15.05 USD, trades 1" in answer
 
     def test_an_unknown_question_gets_help_and_another_users_data_is_never_read(
         self, coach: httpx.Client, core: StubCore

@@ -30,6 +30,13 @@ class TestParseQuestion:
         assert (question.group_by, question.rank, question.ranked_by) == ("tag", "worst", "net_pnl")
         assert (question.start, question.end) == (dt.date(2026, 10, 1), TODAY)
 
+    def test_worst_playbook_this_quarter_ranks_playbooks_not_tags(self) -> None:
+        question = ask("my worst playbook this quarter")
+        assert (question.group_by, question.rank) == ("playbook", "worst")
+        assert (question.start, question.end) == (dt.date(2026, 10, 1), TODAY)
+        assert ask("win rate by criterion").group_by == "criterion"
+        assert ask("best checklist item").group_by == "criterion"
+
     def test_two_symbols_compare_them_since_the_last_june(self) -> None:
         question = ask("P&L on NQ vs ES since June")
         assert question.symbols == ("NQ", "ES")

@@ -31,11 +31,22 @@ from ai_coach.analytics.metrics import (
 from ai_coach.analytics.returns import UTC, daily_pnl, daily_returns, sharpe, sortino
 
 Dimension = Literal[
-    "day", "week", "month", "account", "symbol", "asset_class", "tag", "weekday", "hour"
+    "day",
+    "week",
+    "month",
+    "account",
+    "symbol",
+    "asset_class",
+    "tag",
+    "playbook",
+    "criterion",
+    "weekday",
+    "hour",
 ]
 DIMENSIONS: tuple[str, ...] = get_args(Dimension)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNTAGGED = "(untagged)"
+NO_PLAYBOOK = "(no playbook)"
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ def _month(moment: dt.datetime) -> str:
     return f"{moment.year}-{moment.month:02d}"
 
 
-# The one group of a trade, for every dimension but tags (which may give several).
+# The one group of a trade, for every dimension but those of _MANY_KEYS.
 _SINGLE_KEYS: dict[str, Callable[[ClosedTrade, ZoneInfo], str]] = {
     "day": lambda trade, zone: trade.closed_in(zone).date().isoformat(),
     "week": lambda trade, zone: _week(trade.closed_in(zone)),
@@ -122,20 +133,30 @@ _SINGLE_KEYS: dict[str, Callable[[ClosedTrade, ZoneInfo], str]] = {
     "account": lambda trade, _: str(trade.account_id),
     "symbol": lambda trade, _: trade.symbol,
     "asset_class": lambda trade, _: trade.asset_class,
+    "playbook": lambda trade, _: trade.playbook or NO_PLAYBOOK,
     "weekday": lambda trade, zone: WEEKDAYS[trade.opened_in(zone).weekday()],
     "hour": lambda trade, zone: f"{trade.opened_in(zone).hour:02d}",
+}
+# The groups of a trade where it may have several: each of its tags (or untagged), each
+# criterion of its playbook met or missed (none without a playbook).
+_MANY_KEYS: dict[str, Callable[[ClosedTrade], tuple[str, ...]]] = {
+    "tag": lambda trade: trade.tags or (UNTAGGED,),
+    "criterion": lambda trade: trade.criteria,
 }
 
 
 def group_keys(trade: ClosedTrade, dimension: Dimension, time_zone: ZoneInfo = UTC) -> list[str]:
-    """The groups a trade belongs to: one, except for tags (each of its tags, or untagged).
+    """The groups a trade belongs to: one, except for tags (each of its tags, or untagged)
+    and criteria (`<playbook> · <criterion> · met|missed` for each criterion of its
+    playbook; none without a playbook). A trade under no playbook is `(no playbook)`.
 
     Time dimensions use the position's open in the trader's time zone for weekday and
     hour (when the decision was taken) and its closing day for day, week and month
     (when the P&L was realised).
     """
-    if dimension == "tag":
-        return list(trade.tags) or [UNTAGGED]
+    many = _MANY_KEYS.get(dimension)
+    if many is not None:
+        return list(many(trade))
     return [_SINGLE_KEYS[dimension](trade, time_zone)]
 
 
@@ -144,9 +165,10 @@ def group(
 ) -> dict[str, list[ClosedTrade]]:
     """The trades of each group, in the order given; groups in key order (weekdays Monday first)."""
     groups: dict[str, list[ClosedTrade]] = defaultdict(list)
-    if dimension == "tag":
+    many = _MANY_KEYS.get(dimension)
+    if many is not None:
         for trade in trades:
-            for key in trade.tags or (UNTAGGED,):
+            for key in many(trade):
                 groups[key].append(trade)
     else:
         key_of = _SINGLE_KEYS[dimension]

@@ -14,7 +14,7 @@ from ai_coach.analytics.responses import metrics_body
 from ai_coach.auth import CurrentUser
 from ai_coach.contracts.analytics import Analytics, AnalyticsGroup, CurrencyAnalytics
 from ai_coach.contracts.problem import Problem, ProblemField
-from ai_coach.core import CoreClient
+from ai_coach.core import CoreClient, positions_and_playbooks
 from ai_coach.errors import InvalidInputError
 from ai_coach.positions import trades_by_currency
 
@@ -55,9 +55,9 @@ async def get_analytics(
     zone_name = time_zone or request.app.state.settings.time_zone
     zone = resolve_time_zone(zone_name)
     core: CoreClient = request.app.state.core
-    positions = await core.list_closed_positions(user.id)
+    positions, playbooks = await positions_and_playbooks(core, user.id)
     items = []
-    for currency, trades in trades_by_currency(positions).items():
+    for currency, trades in trades_by_currency(positions, playbooks).items():
         chosen = within(trades, start, end, zone)
         if not chosen:
             continue

@@ -25,6 +25,8 @@ class ClosedTrade:
 
     `size` is the position's largest notional (max quantity x entry price x multiplier);
     `r_multiple`, `mfe` and `mae` are None when unknown (no initial stop, no market data).
+    `playbook` is the name of the playbook it followed (None: none) and `criteria` one
+    `<playbook> · <criterion> · met|missed` per criterion of that playbook.
     """
 
     id: UUID
@@ -42,6 +44,8 @@ class ClosedTrade:
     r_multiple: Decimal | None = None
     mfe: Decimal | None = None
     mae: Decimal | None = None
+    playbook: str | None = None
+    criteria: tuple[str, ...] = ()
     # Every dimension and detector reads the same trade's local times: they are converted
     # once, for the zone last asked (a request has one), and kept in slots, not in a
     # container per trade, which the garbage collector would then scan on every pass.

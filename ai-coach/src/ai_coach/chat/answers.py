@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
 from ai_coach.analytics import ClosedTrade, Summary, group, summarize, within
-from ai_coach.analytics.breakdown import WEEKDAYS
+from ai_coach.analytics.breakdown import NO_PLAYBOOK, WEEKDAYS
 from ai_coach.chat.questions import Metric, Question
 from ai_coach.insights.evidence import money
 
@@ -28,6 +28,8 @@ DIMENSION_NAMES = {
     "hour": "hour of entry",
     "symbol": "symbol",
     "tag": "setup",
+    "playbook": "playbook",
+    "criterion": "playbook criterion",
     "account": "account",
     "asset_class": "asset class",
 }
@@ -230,7 +232,8 @@ def _grouped(
     values = {key: metric_value(summary, metric) for key, summary in summaries.items()}
     points = [ChartPoint(key, written(metric, value)) for key, value in values.items()]
     if question.rank is not None:
-        ranked = [key for key, value in values.items() if value is not None]
+        # "My worst playbook" names a playbook, never the trades that followed none.
+        ranked = [key for key, value in values.items() if value is not None and key != NO_PLAYBOOK]
         if not ranked:
             return f"No {dimension} has a {LABELS[metric]} {scope} ({currency}).", points
         pick = (min if question.rank == "worst" else max)(

@@ -14,7 +14,7 @@ from ai_coach.chat.service import ChatModel, template_reply
 from ai_coach.contracts.chat_reply import ChatReply
 from ai_coach.contracts.chat_request import ChatRequest
 from ai_coach.contracts.problem import Problem
-from ai_coach.core import CoreClient
+from ai_coach.core import CoreClient, positions_and_playbooks
 from ai_coach.positions import trades_by_currency
 
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -34,7 +34,7 @@ async def chat(
     conversation_id = body.conversation_id or uuid.uuid4()
     today = trading_day(dt.datetime.now(dt.UTC), zone)
     core: CoreClient = request.app.state.core
-    trades = trades_by_currency(await core.list_closed_positions(user.id))
+    trades = trades_by_currency(*await positions_and_playbooks(core, user.id))
     model: ChatModel | None = request.app.state.chat_model
     reply = None
     if model is not None:

@@ -8,7 +8,8 @@ one place (`UNDERSTOOD`) and an unknown question can say what would work. Phrase
   `in <year>`, `in <month> [<year>]`; without one, all closed trades.
 - grouping: `by|per|each <dimension>`, or `worst|best <dimension>` to pick one group;
   dimensions: weekday (day of week), hour (time of day), symbol (ticker, instrument),
-  setup (tag, strategy, playbook), account, asset class.
+  setup (tag, strategy), playbook, criterion (criteria, checklist: each playbook
+  criterion met or missed), account, asset class.
 - filters: `on Mondays` (any weekday), `after 11`, `before 14:00`, `between 9 and 11`
   (hour of entry, `am`/`pm` understood), a symbol or a tag the trader has traded;
   two or more symbols (`NQ vs ES`) compare them.
@@ -35,8 +36,8 @@ OVERVIEW: tuple[Metric, ...] = ("trades", "net_pnl", "win_rate", "expectancy")
 UNDERSTOOD = (
     "periods: today, yesterday, this/last week, month, quarter or year, last 30 days, "
     "since June, since 2025, in 2025, in March 2026",
-    "groups: by weekday, hour, symbol, setup, account or asset class; "
-    "worst or best setup, symbol, hour, weekday",
+    "groups: by weekday, hour, symbol, setup, playbook, criterion, account or asset class; "
+    "worst or best setup, playbook, criterion, symbol, hour, weekday",
     "filters: on Mondays, after 11, before 14:00, between 9 and 11, a symbol (NQ vs ES) "
     "or one of your setups",
     "numbers: P&L, win rate, expectancy, profit factor, number of trades",
@@ -116,8 +117,11 @@ _DIMENSIONS: dict[str, Dimension] = {
     "tags": "tag",
     "strategy": "tag",
     "strategies": "tag",
-    "playbook": "tag",
-    "playbooks": "tag",
+    "playbook": "playbook",
+    "playbooks": "playbook",
+    "criterion": "criterion",
+    "criteria": "criterion",
+    "checklist": "criterion",
     "account": "account",
     "accounts": "account",
     "asset": "asset_class",
