@@ -50,6 +50,7 @@ class TestIdempotencyKeys:
             "/api/v1/journal/entries",
             "/api/v1/tags",
             "/api/v1/column-mappings",
+            "/api/v1/playbooks",
             "/api/v1/broker-connections",
             f"/api/v1/broker-connections/{SOME_ID}/sync",
             f"/api/v1/positions/{SOME_ID}/attachments",
