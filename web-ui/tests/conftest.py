@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from pydantic import AnyHttpUrl
+from tradeloop_contracts import PlaybookList
 
 from tests.factories import a_user, an_account, an_account_list
 from tests.stub_edge import ServerThread, StubEdge
@@ -38,10 +39,12 @@ def web_ui_url(stub: tuple[StubEdge, str]) -> Iterator[str]:
 
 @pytest.fixture
 def edge(stub: tuple[StubEdge, str]) -> Iterator[StubEdge]:
-    """The stub edge API at the start of each test: a signed-in trader in UTC, one account."""
+    """The stub edge API at the start of each test: a signed-in trader in UTC, one account,
+    no playbook."""
     stub[0].reset()
     stub[0].answer("GET", "/api/v1/me", a_user())
     stub[0].answer("GET", "/api/v1/accounts", an_account_list(an_account()))
+    stub[0].answer("GET", "/api/v1/playbooks", PlaybookList(items=[]))
     yield stub[0]
     stub[0].reset()
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from tradeloop_contracts import (
     InsightList,
+    PlaybookList,
     Position,
     PositionDetail,
     PositionPage,
@@ -26,6 +27,7 @@ from tests.factories import (
     a_journal_entry,
     a_journal_page,
     a_plan,
+    a_playbook,
     a_png,
     a_position,
     a_position_bars,
@@ -41,6 +43,7 @@ from tests.factories import (
     an_account,
     an_account_list,
     an_adherence,
+    an_analytics,
     an_api_token,
     an_attachment,
     an_attachment_list,
@@ -48,6 +51,7 @@ from tests.factories import (
     an_import,
     an_import_page,
     an_insight,
+    following,
     statistics,
 )
 from tests.stub_edge import StubEdge
@@ -57,6 +61,8 @@ DAY = "2026-03-02"
 WAITING_IMPORT = uuid.UUID("5f0c2d9e-8a41-4c7e-9b1a-2d3e4f5a6b7c")
 # A finished import with rows it refused, and the file as uploaded.
 REPORTED_IMPORT = uuid.UUID("8d1e6b2a-4f3c-4a9e-b7d5-0c2e1f3a4b5d")
+# The playbook the shown position followed.
+PLAYBOOK = uuid.UUID("3e7a1c52-9b4d-4f6e-8a2c-5d1b0e9f7a63")
 REPORTED_FILE = b"Symbol,Quantity,Price\nAAPL,100,187.25\nMSFT,abc,410.00\n"
 DAY_ENTRY = uuid.UUID("3c9e1f4a-2b7d-4e8f-a1c6-5d0b9e8f7a21")
 NEEDS_MAPPING = "needs_mapping: choose which column holds each field, then resubmit the import"
@@ -150,9 +156,18 @@ def serve_demo(
         )
         for i in range(fills)
     ]
+    orb = a_playbook(id=PLAYBOOK, description="Long above the first 15 minutes' **high**.")
+    pullback = a_playbook(
+        "Pullback to VWAP",
+        "Trend up on the hour",
+        "Higher low",
+        positions=7,
+        adherence_rate=Decimal("0.5714"),
+    )
     shown = a_position(
         id=shown_id,
         tags=["breakout"],
+        playbook=following(orb, "Above VWAP", "Stop below the range"),
         mae_price=Decimal("186.63"),
         mfe_price=Decimal("188.55"),
         executions=executions,
@@ -270,6 +285,33 @@ def serve_demo(
         "GET",
         "/api/v1/reviews",
         a_weekly_review_list(a_weekly_review(insight_ids=[coach_insights.items[0].id])),
+    )
+    edge.answer("GET", "/api/v1/playbooks", PlaybookList(items=[orb, pullback]))
+    edge.answer("GET", f"/api/v1/playbooks/{orb.id}", orb)
+    edge.answer(
+        "GET",
+        "/api/v1/coach/analytics",
+        an_analytics(
+            "playbook",
+            ("(no playbook)", 9, "-310.40"),
+            (orb.name, 12, "1840.50"),
+            (pullback.name, 7, "-212.25"),
+        ),
+        when={"group_by": "playbook"},
+    )
+    edge.answer(
+        "GET",
+        "/api/v1/coach/analytics",
+        an_analytics(
+            "criterion",
+            (f"{orb.name} · Above VWAP · met", 9, "2120.00"),
+            (f"{orb.name} · Above VWAP · missed", 3, "-279.50"),
+            (f"{orb.name} · Volume over 2x average · met", 8, "1710.25"),
+            (f"{orb.name} · Volume over 2x average · missed", 4, "130.25"),
+            (f"{pullback.name} · Higher low · met", 4, "96.00"),
+            (f"{pullback.name} · Higher low · missed", 3, "-308.25"),
+        ),
+        when={"group_by": "criterion"},
     )
     plan = demo_plan()
     edge.answer("GET", "/api/v1/plan", plan)

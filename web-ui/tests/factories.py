@@ -13,6 +13,7 @@ from tradeloop_contracts import (
     Account,
     AccountList,
     Adherence,
+    Analytics,
     Attachment,
     AttachmentList,
     BrokerConnection,
@@ -29,9 +30,11 @@ from tradeloop_contracts import (
     JournalEntryPage,
     PlanPreview,
     PlanVersionList,
+    Playbook,
     PositionBars,
     PositionDetail,
     PositionPage,
+    PositionPlaybook,
     SavedColumnMapping,
     SavedColumnMappingList,
     Statistics,
@@ -573,4 +576,69 @@ def a_png(width: int, height: int, rgb: tuple[int, int, int] = (11, 87, 208)) ->
             chunk(b"IDAT", zlib.compress(row * height)),
             chunk(b"IEND", b""),
         )
+    )
+
+
+def a_playbook(name: str = "Opening range breakout", *criteria: str, **overrides: Any) -> Playbook:
+    """A playbook with these criteria (new ids), 12 positions and 75% adherence."""
+    texts = criteria or ("Above VWAP", "Volume over 2x average", "Stop below the range")
+    return Playbook.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "name": name,
+            "description": None,
+            "criteria": [{"id": uuid.uuid4(), "text": text} for text in texts],
+            "archived": False,
+            "positions": 12,
+            "adherence_rate": Decimal("0.75"),
+            "created_at": OPENED,
+            "updated_at": OPENED,
+            **overrides,
+        }
+    )
+
+
+def following(playbook: Playbook, *met: str) -> PositionPlaybook:
+    """A position's place under `playbook`, having met the criteria of those texts."""
+    ids = [item.id for item in playbook.criteria if item.text in met]
+    return PositionPlaybook(
+        playbook_id=playbook.id,
+        name=playbook.name,
+        criteria_met=ids,
+        criteria_total=len(playbook.criteria),
+        adherence=(Decimal(len(ids)) / len(playbook.criteria)).quantize(Decimal("0.0001")),
+    )
+
+
+def an_analytics(group_by: str, *groups: tuple[str, int, str]) -> Analytics:
+    """The coach's analytics in USD with one group per (key, trades, net P&L)."""
+
+    def metrics(trades: int, net: str) -> dict[str, Any]:
+        # Every trade of a group won, or every one lost, as its net says.
+        won = Decimal(net) > 0
+        return {
+            "trades": trades,
+            "wins": trades if won else 0,
+            "losses": 0 if won else trades,
+            "breakevens": 0,
+            "net_pnl": net,
+            "max_drawdown": "0",
+            "win_rate": "1" if won else "0",
+            "expectancy": str(Decimal(net) / trades),
+        }
+
+    return Analytics.model_validate(
+        {
+            "group_by": group_by,
+            "time_zone": "UTC",
+            "items": [
+                {
+                    "currency": "USD",
+                    "overall": metrics(
+                        sum(g[1] for g in groups), str(sum(Decimal(g[2]) for g in groups))
+                    ),
+                    "groups": [{"key": key, "metrics": metrics(n, net)} for key, n, net in groups],
+                }
+            ],
+        }
     )

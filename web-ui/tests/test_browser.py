@@ -14,12 +14,20 @@ from playwright.sync_api import Browser, Page, Playwright, WebSocketRoute, sync_
 from tradeloop_contracts import InsightList, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
-from tests.demo import DAY, REPORTED_FILE, REPORTED_IMPORT, WAITING_IMPORT, serve_demo
+from tests.demo import (
+    DAY,
+    PLAYBOOK,
+    REPORTED_FILE,
+    REPORTED_IMPORT,
+    WAITING_IMPORT,
+    serve_demo,
+)
 from tests.factories import (
     a_broker_connection,
     a_broker_connection_list,
     a_chat_reply,
     a_journal_entry,
+    a_playbook,
     a_png,
     a_position,
     a_position_page,
@@ -123,6 +131,8 @@ PAGES = {
     "import-mapping": f"/imports/{WAITING_IMPORT}/mapping",
     "import-report": f"/imports/{REPORTED_IMPORT}",
     "plan": "/plan",
+    "playbooks": "/playbooks",
+    "playbook": f"/playbooks/{PLAYBOOK}",
     "coach": "/coach",
     "plan-version": "/plan/versions/2",
     "settings": "/settings",
@@ -813,4 +823,64 @@ def test_the_upload_sends_a_saved_mapping_only_when_one_is_chosen(
     # Left blank, the zone is the account's (core reads "" as not chosen).
     assert (none_sent["time_zone"], degiro_sent["time_zone"]) == ("", "Asia/Tokyo")
     screenshot(page, "import-saved-mapping-phone")
+    page.context.close()
+
+
+def test_a_position_is_ticked_against_its_playbook_checklist(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    position = serve_demo(edge)
+    edge.answer("PUT", f"/api/v1/positions/{position}/playbook", a_position())
+    page = open_page(chromium, web_ui_url)
+    page.goto(f"/positions/{position}")
+
+    checklist = page.get_by_test_id("playbook-checklist")
+    checklist.wait_for()
+    boxes = checklist.get_by_role("checkbox")
+    assert [boxes.nth(i).is_checked() for i in range(boxes.count())] == [True, False, True]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_test_id("position-playbook").screenshot(
+        path=SCREENSHOTS / "position-playbook-checklist-desktop.png"
+    )
+    page.get_by_label("Volume over 2x average").check()
+    chosen = page.locator("#position-playbook-select").input_value()
+    page.get_by_role("button", name="Save playbook").click()
+
+    page.get_by_test_id("playbook-notice").wait_for()
+    [call] = edge.received("PUT", f"/api/v1/positions/{position}/playbook")
+    sent = json.loads(call.body)
+    assert sent["playbook_id"] == chosen
+    assert len(sent["criteria_met"]) == 3
+    assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_a_playbook_is_written_down_from_the_keyboard_alone(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    edge.answer("POST", "/api/v1/playbooks", a_playbook("Gap and go"), status=201)
+    page = open_page(chromium, web_ui_url)
+    page.goto("/playbooks")
+
+    page.get_by_label("Name").focus()
+    page.keyboard.type("Gap and go")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Gaps over 3% on news.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Premarket volume over 1M")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Holds the opening print")
+    with page.expect_navigation(url="**/playbooks"):
+        page.keyboard.press("Enter")
+
+    [call] = edge.received("POST", "/api/v1/playbooks")
+    assert json.loads(call.body) == {
+        "name": "Gap and go",
+        "description": "Gaps over 3% on news.",
+        "criteria": [
+            {"id": None, "text": "Premarket volume over 1M"},
+            {"id": None, "text": "Holds the opening print"},
+        ],
+    }
     page.context.close()

@@ -8,7 +8,7 @@ import pytest
 from bs4 import Tag
 
 from tests.conftest import CSRF_TOKEN, HTMX, NONCE
-from tests.demo import DAY, serve_demo
+from tests.demo import DAY, PLAYBOOK, serve_demo
 from tests.factories import (
     a_dashboard,
     a_journal_entry,
@@ -54,6 +54,8 @@ PAGES = [
     f"/journal/{DAY}",
     "/settings",
     "/settings/delete",
+    "/playbooks",
+    f"/playbooks/{PLAYBOOK}",
 ]
 
 

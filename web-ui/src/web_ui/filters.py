@@ -71,6 +71,7 @@ class TradeFilters(Period):
     outcome: Annotated[Outcome | None, BlankIsNone] = None
     tag: Annotated[Annotated[str, Field(max_length=50)] | None, BlankIsNone] = None
     rule_id: Annotated[UUID | None, BlankIsNone] = None
+    playbook_id: Annotated[UUID | None, BlankIsNone] = None
     sort: Annotated[Sort | None, BlankIsNone] = None
     cursor: Annotated[Annotated[str, Field(max_length=512)] | None, BlankIsNone] = None
     limit: Annotated[Annotated[int, Field(ge=1, le=500)] | None, BlankIsNone] = None

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
-from tradeloop_contracts import AccountList, Position, PositionPage
+from tradeloop_contracts import AccountList, PlaybookList, Position, PositionPage
 
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
@@ -54,11 +54,12 @@ async def trades(request: Request, browser: Browser, edge: Edge) -> HTMLResponse
     """Positions matching the filters, one page at a time."""
     filters = read_query(request, TradeFilters)
     params = {"limit": PAGE_SIZE, **filters.params()}
-    page, accounts, user, plan = await asyncio.gather(
+    page, accounts, user, plan, playbooks = await asyncio.gather(
         edge.get(browser, "/api/v1/positions", PositionPage, params=params),
         edge.get(browser, "/api/v1/accounts", AccountList),
         signed_in_trader(edge, browser),
         current_plan(edge, browser),
+        edge.get(browser, "/api/v1/playbooks", PlaybookList),
     )
     next_href = None
     if page.next_cursor:
@@ -74,6 +75,8 @@ async def trades(request: Request, browser: Browser, edge: Edge) -> HTMLResponse
             "accounts": accounts.items,
             # The filter offers the rules of the plan in force (a trade breaks those).
             "rules": [(str(rule.id), rule.name) for rule in plan.rules] if plan else [],
+            # Archived playbooks too: their trades are still the trader's history.
+            "playbooks": [(str(playbook.id), playbook.name) for playbook in playbooks.items],
             "user": user,
             "sort_links": _sort_links(filters),
             "next_href": next_href,
