@@ -1,7 +1,7 @@
 """playbooks, their criteria, and the playbook and ticked criteria of positions
 
 Revision ID: 7c4e2a9b1d63
-Revises: a51fa66763be
+Revises: 3f6c1d2e9a07
 Create Date: 2026-12-07 15:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import core_api.kit.types
 
 revision: str = "7c4e2a9b1d63"
-down_revision: str | None = "a51fa66763be"
+down_revision: str | None = "3f6c1d2e9a07"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
