@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from tradeloop_contracts import (
     Adherence,
+    PlanLimits,
+    PlanPresetList,
     PlanPreview,
     PlanVersionList,
     TradingPlan,
@@ -20,9 +22,12 @@ from tradeloop_contracts import (
 from core_api.db import DbSession
 from core_api.errors import AppError, FieldError, NotFoundError
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
+from core_api.kit.clock import utcnow
 from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 from core_api.kit.tracing import Traceparent
 from core_api.plans.adherence import adherence
+from core_api.plans.limits import plan_limits
+from core_api.plans.presets import PRESETS
 from core_api.plans.repository import PlanRepository
 from core_api.plans.service import preview_plan, save_plan, to_plan, to_versions, to_violation
 
@@ -56,6 +61,19 @@ def preview_trading_plan(
 ) -> PlanPreview:
     """What a proposed plan would have flagged over every stored trade; nothing is saved."""
     return preview_plan(session, user.id, body)
+
+
+@router.get("/v1/plan/presets")
+def list_plan_presets(_user: CurrentUser) -> PlanPresetList:
+    """Ready-made rule sets (prop-firm evaluations and funded accounts) to start a plan from."""
+    return PRESETS
+
+
+@router.get("/v1/plan/limits")
+def get_plan_limits(user: CurrentUser, session: DbSession) -> PlanLimits:
+    """How far each account is from each limit of the plan in force, on its current
+    trading day (404 before the first plan)."""
+    return plan_limits(session, user.id, utcnow())
 
 
 @router.get("/v1/plan/versions")

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from core_api.accounts.models import AccountRecord
 from core_api.errors import NotFoundError
 from core_api.executions.models import ExecutionRecord
+from core_api.instruments.sessions import trading_day
 from core_api.journal.models import JournalEntryRecord
 from core_api.kit.pagination import Cursor
 from core_api.plans.engine import PositionFacts
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
-from core_api.positions.models import PositionRecord
+from core_api.plans.propfirm import OpenChange
+from core_api.positions.models import PositionFillRecord, PositionRecord
 from core_api.positions.repository import PositionRepository
 
 # A cooldown looks back up to a day; futures sessions shift the trading day by one more.
@@ -114,16 +116,52 @@ class PlanRepository:
             statement = statement.where(JournalEntryRecord.position_id.in_(position_ids))
         return {row[0]: row[1] for row in self.session.execute(statement)}
 
-    def violations_on(self, days: Collection[dt.date] | None) -> list[Any]:
-        """The stored violations on `days` (None: all) as rows of `id`, `key` and the
-        columns an evaluation finds (FOUND_COLUMNS), for comparing with a new evaluation."""
+    def violations_on(
+        self, days: Collection[dt.date] | None, kinds: Collection[str] = ()
+    ) -> list[Any]:
+        """The stored violations on `days` (None: all), and those of `kinds` on any day, as
+        rows of `id`, `key` and the columns an evaluation finds (FOUND_COLUMNS), for
+        comparing with a new evaluation."""
         table = ViolationRecord.metadata.tables["violations"]
         statement = select(
             table.c.id, table.c.key, *(table.c[name] for name in FOUND_COLUMNS)
         ).where(table.c.user_id == self.user_id)
         if days is not None:
-            statement = statement.where(table.c.day.in_(days))
+            on_days = table.c.day.in_(days)
+            statement = statement.where(
+                or_(on_days, table.c.rule_kind.in_(kinds)) if kinds else on_days
+            )
         return list(self.session.execute(statement))
+
+    def open_changes(self) -> list[OpenChange]:
+        """Every fill share of the trader's positions as a change of the position's open
+        quantity, with the fill's trading day in its account's zone."""
+        statement = (
+            select(
+                PositionFillRecord.position_id,
+                PositionFillRecord.quantity,
+                PositionRecord.direction,
+                PositionRecord.asset_class,
+                ExecutionRecord.executed_at,
+                ExecutionRecord.side,
+                AccountRecord.time_zone,
+            )
+            .join(PositionRecord, PositionRecord.id == PositionFillRecord.position_id)
+            .join(ExecutionRecord, ExecutionRecord.id == PositionFillRecord.execution_id)
+            .join(AccountRecord, AccountRecord.id == PositionRecord.account_id)
+            .where(PositionRecord.user_id == self.user_id)
+        )
+        return [
+            OpenChange(
+                position_id=row.position_id,
+                at=row.executed_at,
+                day=trading_day(row.executed_at, row.asset_class, row.time_zone),
+                change=row.quantity
+                if (row.side == "buy") == (row.direction == "long")
+                else -row.quantity,
+            )
+            for row in self.session.execute(statement)
+        ]
 
     def delete_violations(self, ids: Collection[uuid.UUID]) -> None:
         table = ViolationRecord.metadata.tables["violations"]

@@ -35,9 +35,18 @@ from core_api.errors import AppError, FieldError
 from core_api.identity.models import UserRecord
 from core_api.kit.clock import utcnow
 from core_api.outbox.service import record_event, record_events
+from core_api.plans import propfirm
 from core_api.plans.custom_rules import CustomRuleError, compile_rule
-from core_api.plans.engine import Evaluation, Finding, VersionRules, evaluate, rule_of
+from core_api.plans.engine import (
+    Evaluation,
+    Finding,
+    PositionFacts,
+    VersionRules,
+    evaluate,
+    rule_of,
+)
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
+from core_api.plans.propfirm import ACCOUNT_KINDS, holds_account_rules, needs_open_changes
 from core_api.plans.repository import FOUND_COLUMNS, LOOK_BACK_DAYS, PlanRepository
 from core_api.plans.windows import window_problems
 from core_api.positions.models import PositionRecord
@@ -174,14 +183,13 @@ def evaluate_days(
     records = repository.versions()
     if not records or days is not None and not days:
         return Evaluation()
-    evaluation = evaluate(
-        [version_of(record) for record in records],
-        repository.positions(days),
-        days,
-        _time_zone(session, user_id),
-        now or utcnow(),
-    )
-    new = _store(session, repository, days, evaluation.findings)
+    versions = [version_of(record) for record in records]
+    # Account-history rules read every position and are judged over every day each time.
+    history = holds_account_rules(versions)
+    positions = repository.positions(None if history else days)
+    evaluation = evaluate(versions, positions, days, _time_zone(session, user_id), now or utcnow())
+    evaluation.findings += _account_findings(repository, versions, positions)
+    new = _store(session, repository, days, evaluation.findings, ACCOUNT_KINDS if history else ())
     if announce:
         _announce(session, repository.user_id, new, traceparent)
     for record in records:
@@ -211,15 +219,28 @@ def evaluate_after_change(
         logger.exception("plan evaluation of %s days failed; the import goes on", len(days))
 
 
+def _account_findings(
+    repository: PlanRepository, versions: Sequence[VersionRules], positions: list[PositionFacts]
+) -> list[Finding]:
+    """The account-history rules' violations over `positions` (every position of the
+    trader when a version holds such a rule)."""
+    if not holds_account_rules(versions):
+        return []
+    changes = repository.open_changes() if needs_open_changes(versions) else []
+    return propfirm.judge(versions, positions, changes)
+
+
 def _store(
     session: Session,
     repository: PlanRepository,
     days: Collection[dt.date] | None,
     findings: Iterable[Finding],
+    kinds: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """Writes what changed since the last evaluation of `days`, each kind in bulk, and
-    returns the rows of the violations not known before."""
-    existing = {row.key: row for row in repository.violations_on(days)}
+    """Writes what changed since the last evaluation of `days` (and of `kinds` on any
+    day), each kind of change in bulk, and returns the rows of the violations not known
+    before."""
+    existing = {row.key: row for row in repository.violations_on(days, kinds)}
     found = {finding.key: finding for finding in findings}
     repository.delete_violations([row.id for key, row in existing.items() if key not in found])
     now = utcnow()
@@ -330,14 +351,11 @@ def preview_plan(session: Session, user_id: uuid.UUID, body: TradingPlanUpdate) 
         )
         for rule in body.rules
     ]
-    positions = PlanRepository(session, user_id).positions(None)
-    evaluation = evaluate(
-        [VersionRules(0, dt.datetime.min.replace(tzinfo=dt.UTC), tuple(rules))],
-        positions,
-        None,
-        _time_zone(session, user_id),
-        utcnow(),
-    )
+    repository = PlanRepository(session, user_id)
+    positions = repository.positions(None)
+    versions = [VersionRules(0, dt.datetime.min.replace(tzinfo=dt.UTC), tuple(rules))]
+    evaluation = evaluate(versions, positions, None, _time_zone(session, user_id), utcnow())
+    evaluation.findings += _account_findings(repository, versions, positions)
     by_rule: dict[uuid.UUID, list[Finding]] = {rule.id: [] for rule in rules}
     for finding in evaluation.findings:
         by_rule[finding.rule_id].append(finding)
