@@ -145,6 +145,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/journal/entries/{entry_id}"): {"json": {"body": "not yours"}},
     ("DELETE", "/v1/api-tokens/{token_id}"): {},
     ("GET", "/v1/plan/versions/{version}"): {},
+    ("GET", "/v1/plan/limits"): {},
     ("GET", "/v1/violations/{violation_id}"): {},
     ("GET", "/v1/broker-connections/{connection_id}"): {},
     ("DELETE", "/v1/broker-connections/{connection_id}"): {},

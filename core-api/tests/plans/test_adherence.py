@@ -61,6 +61,18 @@ class TestAdherence:
         assert wednesday_on["adherence_rate"] == "1.0000"
         assert wednesday_on["period_start"] == "2026-03-04"
 
+    def test_a_trading_days_target_is_not_a_check(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        days = {"name": "Days", "params": {"kind": "min_trading_days", "count": 5}}
+        put_plan(client, trader, [MAX_ONE_TRADE, days])
+        backdate_plan(session, trader)
+        fills = round_trip("one", MONDAY, 1) + round_trip("two", MONDAY + HOUR, 1)
+        post_batch(client, workers, trader, fills)
+        report = client.get("/v1/plan/adherence", headers=trader.headers).json()
+        assert [rule["kind"] for rule in report["rules"]] == ["max_trades_per_day"]
+        assert report["adherence_rate"] == "0.5000"
+
     def test_a_trader_without_a_plan_has_nothing_judged(
         self, client: TestClient, workers: dict[str, str], trader: Trader
     ) -> None:

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -42,6 +43,34 @@ PLAN = TradingPlanUpdate.model_validate(
                 "name": "custom",
                 "params": {"kind": "custom", "expression": "day.realised_pnl_before > -30.0"},
             },
+        ]
+    }
+)
+
+# The prop-firm kinds, judged over each account's history, next to day rules.
+PROP_FIRM_PLAN = TradingPlanUpdate.model_validate(
+    {
+        "rules": [
+            {"name": "loss", "params": {"kind": "max_daily_loss", "amount": "40"}},
+            {
+                "name": "eod",
+                "params": {"kind": "trailing_drawdown", "amount": "30", "basis": "end_of_day"},
+            },
+            {
+                "name": "intraday",
+                "params": {
+                    "kind": "trailing_drawdown",
+                    "amount": "25",
+                    "basis": "intraday",
+                    "lock_at": "10",
+                },
+            },
+            {
+                "name": "consistency",
+                "params": {"kind": "consistency", "max_day_share_percent": "40"},
+            },
+            {"name": "days", "params": {"kind": "min_trading_days", "count": 3}},
+            {"name": "contracts", "params": {"kind": "max_open_contracts", "count": "6"}},
         ]
     }
 )
@@ -111,11 +140,16 @@ class TestIncrementalEvaluation:
         trades=st.lists(trade, min_size=1, max_size=14),
         cuts=st.lists(st.integers(0, 28), max_size=3),
     )
+    @pytest.mark.parametrize("plan", [PLAN, PROP_FIRM_PLAN], ids=["day-rules", "prop-firm"])
     def test_import_by_import_equals_a_full_evaluation(
-        self, session: Session, trades: list[tuple[int, int, int, int, str]], cuts: list[int]
+        self,
+        session: Session,
+        plan: TradingPlanUpdate,
+        trades: list[tuple[int, int, int, int, str]],
+        cuts: list[int],
     ) -> None:
         user_id, account_id = new_trader(session)
-        save_plan(session, user_id, PLAN, None)
+        save_plan(session, user_id, plan, None)
         for version in session.scalars(
             select(PlanVersionRecord).where(PlanVersionRecord.user_id == user_id)
         ):

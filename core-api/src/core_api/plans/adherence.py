@@ -16,6 +16,7 @@ from tradeloop_contracts import Adherence, PnlWithoutViolations, RuleAdherence
 from core_api.accounts.models import AccountRecord
 from core_api.plans.engine import VersionTimeline
 from core_api.plans.models import ViolationRecord
+from core_api.plans.propfirm import TARGET_KINDS
 from core_api.plans.repository import PlanRepository
 from core_api.plans.service import costs_of, version_of
 from core_api.positions.models import PositionRecord
@@ -62,7 +63,8 @@ def adherence(
             continue
         days.add(position.opened_day)
         for rule in version.rules:
-            if rule.enabled:
+            # A target (trading days) is never broken, so it is no check kept.
+            if rule.enabled and rule.kind not in TARGET_KINDS:
                 checked[rule.id] += 1
                 names[rule.id] = (rule.name, rule.kind)
         if position.status != "closed":

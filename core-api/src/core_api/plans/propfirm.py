@@ -27,8 +27,9 @@ from core_api.plans.engine import (
     _plain,
 )
 
-# Kinds judged over the account's history; `min_trading_days` is a target, never judged.
+# Kinds judged over the account's history, and targets that are never a violation.
 ACCOUNT_KINDS = frozenset({"trailing_drawdown", "consistency", "max_open_contracts"})
+TARGET_KINDS = frozenset({"min_trading_days"})
 PERCENT_PLACES = Decimal("0.01")
 
 
