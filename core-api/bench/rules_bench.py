@@ -3,7 +3,9 @@
 Appends JSON lines to the file named by the first argument: the full evaluation (what a
 plan change runs) at 1k, 10k and 100k positions, and the re-evaluation of one day (what
 an import of that day runs) as a latency row, on SQLite and, when TEST_DATABASE_URL
-answers, on PostgreSQL. Sizes above --max-size are skipped.
+answers, on PostgreSQL; then the same two with the 50k futures evaluation preset in force
+(its trailing drawdown and consistency are judged over the whole history even for one
+day). Sizes above --max-size are skipped.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from core_api.db import make_engine, make_sessions
 from core_api.executions.models import ExecutionRecord
 from core_api.identity.models import UserRecord
 from core_api.plans.models import PlanVersionRecord
+from core_api.plans.presets import PRESETS
 from core_api.plans.service import evaluate_days, save_plan
 from core_api.positions.models import PositionRecord
 
@@ -64,6 +67,7 @@ RULES: list[dict[str, Any]] = [
 PLAN = TradingPlanUpdate.model_validate(
     {"rules": [{"name": f"rule {index}", "params": params} for index, params in enumerate(RULES)]}
 )
+PROP_FIRM = TradingPlanUpdate(rules=PRESETS.items[0].rules)
 
 
 def seed(session: Session, size: int) -> uuid.UUID:
@@ -197,7 +201,50 @@ def run(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
             latencies.append(time.perf_counter() - started)
             session.rollback()
     out.append(line(f"plan evaluation of one day ({backend})", size, 0, "days", latencies))
+    run_prop_firm(sessions, user_id, backend, size, out)
     engine.dispose()
+
+
+def run_prop_firm(
+    sessions: sessionmaker[Session],
+    user_id: uuid.UUID,
+    backend: str,
+    size: int,
+    out: list[dict[str, Any]],
+) -> None:
+    """The futures evaluation preset in force over the whole history: a full evaluation
+    and one day's."""
+    with sessions() as session:
+        save_plan(session, user_id, PROP_FIRM, None)
+        for version in session.scalars(
+            select(PlanVersionRecord).where(PlanVersionRecord.user_id == user_id)
+        ):
+            version.effective_from = dt.datetime(2000, 1, version.version, tzinfo=dt.UTC)
+        session.commit()
+    timings = []
+    for _ in range(3 if size < 100_000 else 1):
+        with sessions() as session:
+            started = time.perf_counter()
+            evaluation = evaluate_days(session, user_id, None, None, announce=False)
+            session.flush()
+            timings.append(time.perf_counter() - started)
+            session.rollback()
+    print(f"  {len(evaluation.findings)} violations")  # noqa: T201
+    out.append(
+        line(f"plan evaluation, prop-firm preset ({backend})", size, size, "positions", timings)
+    )
+    with sessions() as session:
+        evaluate_days(session, user_id, None, None)
+        session.commit()
+    latencies = []
+    for offset in range(20):
+        with sessions() as session:
+            started = time.perf_counter()
+            evaluate_days(session, user_id, {dt.date(2022, 3, 1) + dt.timedelta(offset)}, None)
+            session.flush()
+            latencies.append(time.perf_counter() - started)
+            session.rollback()
+    out.append(line(f"prop-firm preset, one day ({backend})", size, 0, "days", latencies))
 
 
 def line(workload: str, size: int, items: int, unit: str, seconds: list[float]) -> dict[str, Any]:

@@ -8,12 +8,29 @@ from decimal import Decimal
 from typing import Any
 
 from core_api.instruments.sessions import trading_day
-from core_api.plans.engine import PositionFacts, VersionRules
-from core_api.plans.propfirm import OpenChange, judge, rule_runs
+from core_api.plans.engine import VersionRules
+from core_api.plans.propfirm import OpenChange, Trade, judge, rule_runs
 from tests.plans.factories import T0, plan, position, rule
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
+
+
+def trade(opened_at: dt.datetime, pnl: str = "0", **extra: Any) -> Trade:
+    """A position as the prop-firm rules see it; `extra` as the factory's `position`."""
+    facts = position(opened_at, pnl, **extra)
+    return Trade(
+        id=facts.id,
+        account_id=facts.account_id,
+        asset_class=facts.asset_class,
+        opened_at=facts.opened_at,
+        closed_at=facts.closed_at,
+        opened_day=facts.opened_day,
+        closed_day=facts.closed_day,
+        pnl=facts.pnl,
+        currency=facts.currency,
+        outcome=facts.outcome,
+    )
 
 
 def drawdown(amount: str, basis: str = "end_of_day", lock_at: str | None = None) -> VersionRules:
@@ -25,7 +42,7 @@ def drawdown(amount: str, basis: str = "end_of_day", lock_at: str | None = None)
 
 def findings_of(
     versions: VersionRules | list[VersionRules],
-    positions: list[PositionFacts],
+    positions: list[Trade],
     changes: list[OpenChange] | None = None,
 ) -> list[tuple[str, dt.date, Decimal]]:
     """(position, day, cost) of each finding, in day order."""
@@ -36,9 +53,9 @@ def findings_of(
 
 class TestTrailingDrawdown:
     def test_equity_exactly_at_the_floor_is_no_violation_and_a_cent_below_is(self) -> None:
-        at_floor = [position(T0, "-60"), position(T0 + HOUR, "-40")]
+        at_floor = [trade(T0, "-60"), trade(T0 + HOUR, "-40")]
         assert findings_of(drawdown("100"), at_floor) == []
-        below = [position(T0, "-60"), position(T0 + HOUR, "-40.01")]
+        below = [trade(T0, "-60"), trade(T0 + HOUR, "-40.01")]
         assert findings_of(drawdown("100"), below) == [
             (str(below[1].id), T0.date(), Decimal("-40.01"))
         ]
@@ -49,9 +66,9 @@ class TestTrailingDrawdown:
         # all Monday (floor −200) and only rises to Monday's close of 50 (floor −150):
         # Tuesday ends at −100, above it. Intraday, Tuesday's trade is one more under the floor.
         history = [
-            position(T0, "300"),
-            position(T0 + HOUR, "-250"),
-            position(T0 + DAY, "-150"),
+            trade(T0, "300"),
+            trade(T0 + HOUR, "-250"),
+            trade(T0 + DAY, "-150"),
         ]
         assert findings_of(drawdown("200", "intraday"), history) == [
             (str(history[1].id), T0.date(), Decimal(-250)),
@@ -62,9 +79,9 @@ class TestTrailingDrawdown:
     def test_the_floor_stops_rising_at_the_lock(self) -> None:
         # Monday ends at +500: the floor would trail to 400 but locks at 50.
         history = [
-            position(T0, "500"),
-            position(T0 + DAY, "-440"),
-            position(T0 + DAY + HOUR, "-20"),
+            trade(T0, "500"),
+            trade(T0 + DAY, "-440"),
+            trade(T0 + DAY + HOUR, "-20"),
         ]
         assert findings_of(drawdown("100", lock_at="50"), history) == [
             (str(history[2].id), (T0 + DAY).date(), Decimal(-20))
@@ -75,9 +92,9 @@ class TestTrailingDrawdown:
 
     def test_trading_on_under_the_floor_is_part_of_the_breach_each_day(self) -> None:
         history = [
-            position(T0, "-150"),
-            position(T0 + HOUR, "20"),
-            position(T0 + DAY, "-5"),
+            trade(T0, "-150"),
+            trade(T0 + HOUR, "20"),
+            trade(T0 + DAY, "-5"),
         ]
         [monday, tuesday] = judge([drawdown("100")], history, [])
         assert (monday.position_id, monday.cost) == (history[0].id, Decimal(-130))
@@ -91,13 +108,13 @@ class TestTrailingDrawdown:
 
     def test_each_account_has_its_own_curve(self) -> None:
         other = uuid.UUID(int=2)
-        history = [position(T0, "-80"), position(T0 + HOUR, "-80", account_id=other)]
+        history = [trade(T0, "-80"), trade(T0 + HOUR, "-80", account_id=other)]
         assert findings_of(drawdown("100"), history) == []
 
     def test_the_curve_starts_when_the_rule_came_into_force(self) -> None:
         rule_of_plan = rule({"kind": "trailing_drawdown", "amount": "100"})
-        earlier = position(T0 - DAY, "-90")
-        later = position(T0 + HOUR, "-90")
+        earlier = trade(T0 - DAY, "-90")
+        later = trade(T0 + HOUR, "-90")
         versions = [plan(rule_of_plan, since=T0)]
         assert findings_of(versions, [earlier, later]) == []
 
@@ -116,15 +133,15 @@ class TestTrailingDrawdown:
         # 23:50 and 00:10 New York time: the first day's end raises the mark between them.
         late = dt.datetime(2026, 3, 4, 4, 40, tzinfo=dt.UTC)
         history = [
-            position(late, "300", closed_after=dt.timedelta(minutes=10)),
-            position(late + dt.timedelta(minutes=25), "-250", closed_after=dt.timedelta(minutes=5)),
+            trade(late, "300", closed_after=dt.timedelta(minutes=10)),
+            trade(late + dt.timedelta(minutes=25), "-250", closed_after=dt.timedelta(minutes=5)),
         ]
         assert [day for _, day, _ in findings_of(drawdown("200"), history)] == [dt.date(2026, 3, 4)]
 
 
-def future(closed_at: dt.datetime, pnl: str) -> PositionFacts:
+def future(closed_at: dt.datetime, pnl: str) -> Trade:
     opened_at = closed_at - dt.timedelta(minutes=10)
-    return position(
+    return trade(
         opened_at,
         pnl,
         closed_after=dt.timedelta(minutes=10),
@@ -139,14 +156,14 @@ class TestConsistency:
     share = plan(rule({"kind": "consistency", "max_day_share_percent": "50"}))
 
     def test_a_day_at_exactly_the_share_is_no_violation(self) -> None:
-        history = [position(T0, "50"), position(T0 + DAY, "50")]
+        history = [trade(T0, "50"), trade(T0 + DAY, "50")]
         assert findings_of(self.share, history) == []
 
     def test_a_day_over_the_share_is_flagged_on_its_best_trade_at_the_days_net(self) -> None:
         history = [
-            position(T0, "-9"),
-            position(T0 + HOUR, "60"),
-            position(T0 + DAY, "49"),
+            trade(T0, "-9"),
+            trade(T0 + HOUR, "60"),
+            trade(T0 + DAY, "49"),
         ]
         [finding] = judge([self.share], history, [])
         assert (finding.position_id, finding.day, finding.cost) == (
@@ -158,16 +175,16 @@ class TestConsistency:
         assert finding.allowed == "at most 50% of the net profit"
 
     def test_a_period_without_net_profit_has_no_share_to_break(self) -> None:
-        history = [position(T0, "100"), position(T0 + DAY, "-100")]
+        history = [trade(T0, "100"), trade(T0 + DAY, "-100")]
         assert findings_of(self.share, history) == []
 
     def test_later_profit_clears_an_earlier_day(self) -> None:
-        first = [position(T0, "80"), position(T0 + DAY, "20")]
+        first = [trade(T0, "80"), trade(T0 + DAY, "20")]
         assert len(findings_of(self.share, first)) == 1
-        assert findings_of(self.share, [*first, position(T0 + 2 * DAY, "60")]) == []
+        assert findings_of(self.share, [*first, trade(T0 + 2 * DAY, "60")]) == []
 
 
-def filled(pos: PositionFacts, *fills: tuple[dt.timedelta, str]) -> list[OpenChange]:
+def filled(pos: Trade, *fills: tuple[dt.timedelta, str]) -> list[OpenChange]:
     """The position's fills, each (time after its open, change of its open quantity)."""
     return [
         OpenChange(pos.id, pos.opened_at + after, (pos.opened_at + after).date(), Decimal(change))
@@ -179,9 +196,9 @@ class TestMaxOpenContracts:
     limit = plan(rule({"kind": "max_open_contracts", "count": "3", "asset_class": "future"}))
 
     def test_partial_fills_count_as_they_fill(self) -> None:
-        held = position(T0, closed_after=4 * HOUR, asset_class="future", symbol="ESH6")
-        added = position(T0 + HOUR, closed_after=HOUR, asset_class="future", symbol="NQH6")
-        stock = position(T0, quantity="500", closed_after=4 * HOUR)
+        held = trade(T0, closed_after=4 * HOUR, asset_class="future", symbol="ESH6")
+        added = trade(T0 + HOUR, closed_after=HOUR, asset_class="future", symbol="NQH6")
+        stock = trade(T0, quantity="500", closed_after=4 * HOUR)
         changes = [
             *filled(held, (dt.timedelta(0), "2"), (4 * HOUR, "-2")),
             *filled(added, (dt.timedelta(0), "1"), (HOUR / 2, "1"), (HOUR, "-2")),
@@ -193,8 +210,8 @@ class TestMaxOpenContracts:
         assert finding.allowed == "at most 3 future"
 
     def test_exactly_the_count_is_allowed(self) -> None:
-        first = position(T0, closed_after=2 * HOUR, asset_class="future", symbol="ESH6")
-        second = position(T0 + HOUR, closed_after=HOUR, asset_class="future", symbol="NQH6")
+        first = trade(T0, closed_after=2 * HOUR, asset_class="future", symbol="ESH6")
+        second = trade(T0 + HOUR, closed_after=HOUR, asset_class="future", symbol="NQH6")
         changes = [
             *filled(first, (dt.timedelta(0), "2"), (2 * HOUR, "-2")),
             *filled(second, (dt.timedelta(0), "1"), (HOUR, "-1")),
@@ -202,8 +219,8 @@ class TestMaxOpenContracts:
         assert judge([self.limit], [first, second], changes) == []
 
     def test_what_closes_at_a_moment_counts_before_what_opens_then(self) -> None:
-        first = position(T0, closed_after=HOUR, asset_class="future", symbol="ESH6")
-        second = position(T0 + HOUR, closed_after=HOUR, asset_class="future", symbol="NQH6")
+        first = trade(T0, closed_after=HOUR, asset_class="future", symbol="ESH6")
+        second = trade(T0 + HOUR, closed_after=HOUR, asset_class="future", symbol="NQH6")
         changes = [
             *filled(second, (dt.timedelta(0), "3"), (HOUR, "-3")),
             *filled(first, (dt.timedelta(0), "3"), (HOUR, "-3")),

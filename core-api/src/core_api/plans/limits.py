@@ -30,9 +30,10 @@ from core_api.accounts.models import AccountRecord
 from core_api.accounts.repository import AccountRepository
 from core_api.errors import NotFoundError
 from core_api.instruments.sessions import trading_day
-from core_api.plans.engine import PlanRule, PositionFacts
+from core_api.plans.engine import PlanRule
 from core_api.plans.propfirm import (
     RuleRun,
+    Trade,
     consistency_days,
     day_share,
     drawdown_curve,
@@ -59,7 +60,7 @@ def plan_limits(session: Session, user_id: uuid.UUID, now: dt.datetime) -> PlanL
     rules = [rule for rule in versions[-1].rules if rule.id in runs]
     if not rules:
         return PlanLimits(as_of=now, items=[])
-    positions = repository.positions(None)
+    positions = repository.trades()
     changes = repository.open_changes() if needs_open_changes(versions[-1:]) else []
     quantities = open_quantities(positions, changes)
     items: list[LimitDistance] = []
@@ -84,8 +85,8 @@ class _Scope:
         run: RuleRun,
         account: AccountRecord,
         today: dt.date,
-        everyone: Sequence[PositionFacts],
-        mine: Sequence[PositionFacts],
+        everyone: Sequence[Trade],
+        mine: Sequence[Trade],
     ) -> None:
         self.rule = rule
         self.account = account
@@ -174,7 +175,7 @@ def _distance(scope: _Scope, quantities: dict[uuid.UUID, Decimal]) -> LimitDista
     return None
 
 
-def _today(positions: Sequence[PositionFacts], account: AccountRecord, now: dt.datetime) -> dt.date:
+def _today(positions: Sequence[Trade], account: AccountRecord, now: dt.datetime) -> dt.date:
     """The account's current trading day, by the session rule of what it traded last."""
     latest = max(positions, key=lambda p: (p.opened_at, p.id), default=None)
     return trading_day(now, latest.asset_class if latest else "stock", account.time_zone)

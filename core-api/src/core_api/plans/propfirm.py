@@ -18,19 +18,29 @@ from decimal import Decimal
 
 from tradeloop_contracts import ConsistencyRule, MaxOpenContracts, TrailingDrawdown
 
-from core_api.plans.engine import (
-    Finding,
-    PlanRule,
-    PositionFacts,
-    VersionRules,
-    VersionTimeline,
-    _plain,
-)
+from core_api.plans.engine import Finding, PlanRule, VersionRules, VersionTimeline, _plain
 
 # Kinds judged over the account's history, and targets that are never a violation.
 ACCOUNT_KINDS = frozenset({"trailing_drawdown", "consistency", "max_open_contracts"})
 TARGET_KINDS = frozenset({"min_trading_days"})
 PERCENT_PLACES = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Trade:
+    """What these rules see of a position: when it opened and closed, on which trading
+    days, and its net P&L (in the account's base currency where the fills carry a rate)."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    asset_class: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    opened_day: dt.date
+    closed_day: dt.date | None
+    pnl: Decimal
+    currency: str
+    outcome: str | None
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class RuleRun:
     start: dt.datetime
     end: dt.datetime | None
 
-    def holds(self, position: PositionFacts) -> bool:
+    def holds(self, position: Trade) -> bool:
         """Whether the position opened while the run was in force (so the rule judges it)."""
         return self.start <= position.opened_at and (
             self.end is None or position.opened_at < self.end
@@ -105,14 +115,14 @@ def rule_runs(versions: Sequence[VersionRules]) -> list[RuleRun]:
 
 def judge(
     versions: Sequence[VersionRules],
-    positions: Sequence[PositionFacts],
+    positions: Sequence[Trade],
     changes: Sequence[OpenChange],
 ) -> list[Finding]:
     """Every violation of the account-history rules over all of `positions`, which must
     be every position of the trader (and `changes` every fill share of them when a
     version holds `max_open_contracts`)."""
     timeline = VersionTimeline(versions)
-    by_account: dict[uuid.UUID, list[PositionFacts]] = defaultdict(list)
+    by_account: dict[uuid.UUID, list[Trade]] = defaultdict(list)
     for position in positions:
         by_account[position.account_id].append(position)
     findings: list[Finding] = []
@@ -169,7 +179,7 @@ class DrawdownCurve:
             self.mark = max(self.mark, self.equity)
 
 
-def drawdown_curve(params: TrailingDrawdown, trades: Iterable[PositionFacts]) -> DrawdownCurve:
+def drawdown_curve(params: TrailingDrawdown, trades: Iterable[Trade]) -> DrawdownCurve:
     """The curve after every close of `trades`."""
     curve = DrawdownCurve(params)
     for position in sorted(
@@ -187,13 +197,13 @@ class _Breach:
     """What broke a trailing drawdown on one day: the close that took equity under the
     floor and the positions opened while under it."""
 
-    positions: dict[uuid.UUID, PositionFacts] = field(default_factory=dict)
+    positions: dict[uuid.UUID, Trade] = field(default_factory=dict)
     low: Decimal | None = None
     floor: Decimal = Decimal(0)
 
 
 def _trailing_drawdown(
-    run: RuleRun, params: TrailingDrawdown, trades: list[PositionFacts], timeline: VersionTimeline
+    run: RuleRun, params: TrailingDrawdown, trades: list[Trade], timeline: VersionTimeline
 ) -> list[Finding]:
     """One violation per trading day on which a close took equity under the floor, or a
     position opened while it was under; it costs those positions' P&L."""
@@ -235,9 +245,9 @@ def _trailing_drawdown(
     ]
 
 
-def consistency_days(trades: Iterable[PositionFacts]) -> dict[dt.date, list[PositionFacts]]:
+def consistency_days(trades: Iterable[Trade]) -> dict[dt.date, list[Trade]]:
     """The closed `trades` by the trading day they closed on."""
-    days: dict[dt.date, list[PositionFacts]] = defaultdict(list)
+    days: dict[dt.date, list[Trade]] = defaultdict(list)
     for position in trades:
         if position.closed_day is not None:
             days[position.closed_day].append(position)
@@ -250,7 +260,7 @@ def day_share(net: Decimal, total: Decimal) -> Decimal:
 
 
 def _consistency(
-    run: RuleRun, params: ConsistencyRule, trades: list[PositionFacts], timeline: VersionTimeline
+    run: RuleRun, params: ConsistencyRule, trades: list[Trade], timeline: VersionTimeline
 ) -> list[Finding]:
     """A violation on each trading day whose net is more than the share of the period's
     net, while that is a profit; it costs the day's net."""
@@ -281,7 +291,7 @@ def _consistency(
 
 
 def open_quantities(
-    positions: Iterable[PositionFacts], changes: Iterable[OpenChange]
+    positions: Iterable[Trade], changes: Iterable[OpenChange]
 ) -> dict[uuid.UUID, Decimal]:
     """Each position's open quantity after all of `changes` (positions without one: 0)."""
     quantities = {position.id: Decimal(0) for position in positions}
@@ -292,7 +302,7 @@ def open_quantities(
 
 
 def _open_contracts(
-    timeline: VersionTimeline, positions: Sequence[PositionFacts], changes: Sequence[OpenChange]
+    timeline: VersionTimeline, positions: Sequence[Trade], changes: Sequence[OpenChange]
 ) -> list[Finding]:
     """A violation per position and trading day on which one of its fills added to the
     account's open quantity (of the asset class, when the rule names one) and left it
@@ -357,7 +367,7 @@ def _finding(
     run: RuleRun,
     timeline: VersionTimeline,
     day: dt.date,
-    positions: list[PositionFacts],
+    positions: list[Trade],
     *,
     observed: str,
     allowed: str,

@@ -19,7 +19,7 @@ from core_api.journal.models import JournalEntryRecord
 from core_api.kit.pagination import Cursor
 from core_api.plans.engine import PositionFacts
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
-from core_api.plans.propfirm import OpenChange
+from core_api.plans.propfirm import OpenChange, Trade
 from core_api.positions.models import PositionFillRecord, PositionRecord
 from core_api.positions.repository import PositionRepository
 
@@ -133,6 +133,25 @@ class PlanRepository:
             )
         return list(self.session.execute(statement))
 
+    def trades(self) -> list[Trade]:
+        """Every position of the trader as the account-history rules see it; fewer columns
+        than `positions`, since those rules read all of them on every evaluation."""
+        statement = (
+            select(
+                *(PositionRecord.__table__.c[name] for name in _TRADE_COLUMNS),
+                PositionRecord.realised_pnl_net,
+                PositionRecord.realised_pnl_net_base,
+                PositionRecord.currency,
+                AccountRecord.base_currency,
+            )
+            .join(AccountRecord, AccountRecord.id == PositionRecord.account_id)
+            .where(PositionRecord.user_id == self.user_id, PositionRecord.opened_day.is_not(None))
+        )
+        return [
+            Trade(**{name: getattr(row, name) for name in _TRADE_COLUMNS}, **_net(row))
+            for row in self.session.execute(statement)
+        ]
+
     def open_changes(self) -> list[OpenChange]:
         """Every fill share of the trader's positions as a change of the position's open
         quantity, with the fill's trading day in its account's zone."""
@@ -245,8 +264,27 @@ _POSITION_COLUMNS = (
 _OPENING_COLUMNS = ("multiplier", "side", "quantity", "price", "commission")
 
 
+_TRADE_COLUMNS = (
+    "id",
+    "account_id",
+    "asset_class",
+    "opened_at",
+    "closed_at",
+    "opened_day",
+    "closed_day",
+    "outcome",
+)
+
+
+def _net(row: Any) -> dict[str, Any]:
+    """The position's net P&L and its currency: the account's base where the fills carry
+    a rate, else the instrument's."""
+    if row.realised_pnl_net_base is not None:
+        return {"pnl": row.realised_pnl_net_base, "currency": row.base_currency}
+    return {"pnl": row.realised_pnl_net, "currency": row.currency}
+
+
 def _facts(row: Any, first_journal_at: dt.datetime | None) -> PositionFacts:
-    in_base = row.realised_pnl_net_base is not None
     return PositionFacts(
         id=row.id,
         account_id=row.account_id,
@@ -263,8 +301,7 @@ def _facts(row: Any, first_journal_at: dt.datetime | None) -> PositionFacts:
         avg_entry_price=row.avg_entry_price,
         avg_exit_price=row.avg_exit_price,
         multiplier=row.multiplier,
-        pnl=row.realised_pnl_net_base if in_base else row.realised_pnl_net,
-        currency=row.base_currency if in_base else row.currency,
+        **_net(row),
         fees=row.fees,
         outcome=row.outcome,
         tags=tuple(row.tags),

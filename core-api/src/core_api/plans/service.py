@@ -40,7 +40,6 @@ from core_api.plans.custom_rules import CustomRuleError, compile_rule
 from core_api.plans.engine import (
     Evaluation,
     Finding,
-    PositionFacts,
     VersionRules,
     evaluate,
     rule_of,
@@ -184,12 +183,13 @@ def evaluate_days(
     if not records or days is not None and not days:
         return Evaluation()
     versions = [version_of(record) for record in records]
-    # Account-history rules read every position and are judged over every day each time.
-    history = holds_account_rules(versions)
-    positions = repository.positions(None if history else days)
-    evaluation = evaluate(versions, positions, days, _time_zone(session, user_id), now or utcnow())
-    evaluation.findings += _account_findings(repository, versions, positions)
-    new = _store(session, repository, days, evaluation.findings, ACCOUNT_KINDS if history else ())
+    evaluation = evaluate(
+        versions, repository.positions(days), days, _time_zone(session, user_id), now or utcnow()
+    )
+    # Account-history rules are judged over every day each time (see propfirm.py).
+    evaluation.findings += _account_findings(repository, versions)
+    kinds = ACCOUNT_KINDS if holds_account_rules(versions) else frozenset()
+    new = _store(session, repository, days, evaluation.findings, kinds)
     if announce:
         _announce(session, repository.user_id, new, traceparent)
     for record in records:
@@ -220,14 +220,14 @@ def evaluate_after_change(
 
 
 def _account_findings(
-    repository: PlanRepository, versions: Sequence[VersionRules], positions: list[PositionFacts]
+    repository: PlanRepository, versions: Sequence[VersionRules]
 ) -> list[Finding]:
-    """The account-history rules' violations over `positions` (every position of the
-    trader when a version holds such a rule)."""
+    """The account-history rules' violations over every position of the trader; none
+    (and nothing read) when no version holds such a rule."""
     if not holds_account_rules(versions):
         return []
     changes = repository.open_changes() if needs_open_changes(versions) else []
-    return propfirm.judge(versions, positions, changes)
+    return propfirm.judge(versions, repository.trades(), changes)
 
 
 def _store(
@@ -355,7 +355,7 @@ def preview_plan(session: Session, user_id: uuid.UUID, body: TradingPlanUpdate) 
     positions = repository.positions(None)
     versions = [VersionRules(0, dt.datetime.min.replace(tzinfo=dt.UTC), tuple(rules))]
     evaluation = evaluate(versions, positions, None, _time_zone(session, user_id), utcnow())
-    evaluation.findings += _account_findings(repository, versions, positions)
+    evaluation.findings += _account_findings(repository, versions)
     by_rule: dict[uuid.UUID, list[Finding]] = {rule.id: [] for rule in rules}
     for finding in evaluation.findings:
         by_rule[finding.rule_id].append(finding)
