@@ -52,6 +52,8 @@ from tests.factories import (
     an_import_page,
     an_insight,
     following,
+    some_limits,
+    some_presets,
     statistics,
 )
 from tests.stub_edge import StubEdge
@@ -318,6 +320,8 @@ def serve_demo(
     edge.answer("GET", "/api/v1/plan/versions/2", plan.model_copy(update={"version": 2}))
     edge.answer("GET", "/api/v1/plan/versions", a_version_history(plan))
     edge.answer("GET", "/api/v1/plan/adherence", an_adherence(plan))
+    edge.answer("GET", "/api/v1/plan/limits", some_limits())
+    edge.answer("GET", "/api/v1/plan/presets", some_presets())
     edge.answer(
         "GET",
         "/api/v1/violations",
@@ -355,5 +359,9 @@ def demo_plan() -> TradingPlan:
         a_rule("max_consecutive_losses", "Three strikes", count=3),
         a_rule("symbols", "No meme stocks", blocked_symbols=["GME", "AMC"]),
         a_rule("journal_required", "Write it down", hours=24),
+        a_rule("trailing_drawdown", "Trailing drawdown", amount="2000", basis="end_of_day"),
+        a_rule("consistency", "Consistency", max_day_share_percent="50"),
+        a_rule("min_trading_days", "Trading days", count=5),
+        a_rule("max_open_contracts", "Contracts", count="5", asset_class="future"),
         a_rule("custom", "Keep losses small", expression="position.r_multiple > -1.5"),
     )

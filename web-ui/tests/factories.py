@@ -28,6 +28,8 @@ from tradeloop_contracts import (
     InsightList,
     JournalEntry,
     JournalEntryPage,
+    PlanLimits,
+    PlanPresetList,
     PlanPreview,
     PlanVersionList,
     Playbook,
@@ -452,6 +454,118 @@ def a_plan_preview(**overrides: Any) -> PlanPreview:
                 }
             ],
             **overrides,
+        }
+    )
+
+
+def a_limit(kind: str, name: str, **figures: Any) -> dict[str, Any]:
+    """One LimitDistance of the default account; `figures` as strings or values."""
+    return {
+        "rule_id": uuid.uuid4(),
+        "name": name,
+        "kind": kind,
+        "account_id": ACCOUNT_ID,
+        "breached": False,
+        **figures,
+    }
+
+
+def plan_limits(*items: dict[str, Any]) -> PlanLimits:
+    return PlanLimits.model_validate({"as_of": OPENED, "items": list(items)})
+
+
+def some_limits() -> PlanLimits:
+    """A futures evaluation's limits part-way through a day, the consistency one broken."""
+    return plan_limits(
+        a_limit(
+            "max_daily_loss",
+            "Daily loss",
+            unit="currency",
+            currency="USD",
+            limit="1100",
+            current="350.00",
+            remaining="750.00",
+        ),
+        a_limit(
+            "trailing_drawdown",
+            "Trailing drawdown",
+            unit="currency",
+            currency="USD",
+            limit="2000",
+            current="1240.50",
+            remaining="759.50",
+        ),
+        a_limit(
+            "consistency",
+            "Consistency",
+            unit="percent",
+            limit="50",
+            current="62.40",
+            remaining="-12.40",
+            breached=True,
+        ),
+        a_limit(
+            "min_trading_days", "Trading days", unit="days", limit="5", current="3", remaining="2"
+        ),
+        a_limit(
+            "max_open_contracts",
+            "Contracts",
+            unit="contracts",
+            limit="5",
+            current="2",
+            remaining="3",
+        ),
+    )
+
+
+def some_presets() -> PlanPresetList:
+    return PlanPresetList.model_validate(
+        {
+            "items": [
+                {
+                    "id": "futures-evaluation-50k",
+                    "name": "Futures evaluation, 50,000",
+                    "description": "Daily loss 1,100, end-of-day trailing drawdown 2,000.",
+                    "rules": [
+                        {
+                            "name": "Daily loss",
+                            "params": {"kind": "max_daily_loss", "amount": "1100"},
+                        },
+                        {
+                            "name": "Trailing drawdown",
+                            "params": {
+                                "kind": "trailing_drawdown",
+                                "amount": "2000",
+                                "basis": "end_of_day",
+                                "lock_at": "100",
+                            },
+                        },
+                        {
+                            "name": "Contracts",
+                            "params": {
+                                "kind": "max_open_contracts",
+                                "count": "5",
+                                "asset_class": "future",
+                            },
+                        },
+                    ],
+                },
+                {
+                    "id": "futures-evaluation-50k-intraday",
+                    "name": "Futures evaluation, 50,000, intraday trailing",
+                    "description": "A trailing drawdown of 2,500 that follows every close.",
+                    "rules": [
+                        {
+                            "name": "Trailing drawdown",
+                            "params": {
+                                "kind": "trailing_drawdown",
+                                "amount": "2500",
+                                "basis": "intraday",
+                            },
+                        }
+                    ],
+                },
+            ]
         }
     )
 

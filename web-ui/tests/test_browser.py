@@ -6,6 +6,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from tests.factories import (
     a_broker_connection_list,
     a_chat_reply,
     a_journal_entry,
+    a_plan_preview,
     a_playbook,
     a_png,
     a_position,
@@ -40,6 +42,7 @@ from tests.factories import (
     an_attachment_list,
     an_import,
     an_insight,
+    some_limits,
 )
 from tests.stub_edge import StubEdge
 
@@ -457,6 +460,62 @@ def test_a_custom_rule_is_added_from_the_keyboard_and_its_error_shown_at_the_col
     assert sent["rules"][0]["name"] == "Custom rule (CEL)"
     screenshot(page, "plan-custom-rule-error-phone")
     assert serious_violations(page) == []
+    page.context.close()
+
+
+def test_a_preset_is_previewed_and_the_limits_reload_when_a_position_closes(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    edge.answer("POST", "/api/v1/plan/preview", a_plan_preview())
+    sockets: list[WebSocketRoute] = []
+    page = open_page(chromium, web_ui_url)
+    page.route_web_socket("**/ws*", lambda socket: sockets.append(socket))
+    page.goto("/plan")
+
+    page.get_by_label("Preset", exact=True).select_option("futures-evaluation-50k")
+    page.get_by_test_id("use-preset").click()
+    page.get_by_test_id("preset-notice").wait_for()
+    kinds = page.locator("#plan-rules [data-testid=plan-rule]").evaluate_all(
+        "rules => rules.map(rule => rule.dataset.kind)"
+    )
+    assert kinds == ["max_daily_loss", "trailing_drawdown", "max_open_contracts"]
+    page.get_by_test_id("preview-plan").click()
+    page.get_by_test_id("plan-preview").get_by_text("Preview, nothing saved").wait_for()
+    previewed = json.loads(edge.received("POST", "/api/v1/plan/preview")[0].body)
+    assert previewed["rules"][1]["params"] == {
+        "kind": "trailing_drawdown",
+        "amount": "2000",
+        "basis": "end_of_day",
+        "lock_at": "100",
+    }
+    assert edge.received("PUT", "/api/v1/plan") == []
+
+    for _ in range(50):
+        if sockets:
+            break
+        page.wait_for_timeout(100)
+    assert sockets, "the page opened no socket"
+    broken = some_limits().model_copy(deep=True)
+    broken.items[0] = broken.items[0].model_copy(
+        update={"current": Decimal("1180.00"), "remaining": Decimal("-80.00"), "breached": True}
+    )
+    edge.answer("GET", "/api/v1/plan/limits", broken)
+    sockets[-1].send(
+        json.dumps(
+            {"type": "event", "position": 11, "event": {"type": "position.closed.v1", "data": {}}}
+        )
+    )
+
+    daily = page.locator("[data-testid=limit][data-kind=max_daily_loss]")
+    daily.and_(page.locator(".limit-breached")).wait_for()
+    assert daily.get_by_test_id("limit-text").inner_text() == (
+        "Broken: over by 80.00 USD (limit 1,100.00 USD)"
+    )
+    assert serious_violations(page) == []
+    screenshot(page, "plan-preset-previewed-desktop")
+    # The feature on its own, for the README.
+    page.get_by_test_id("plan-limits").screenshot(path=SCREENSHOTS / "plan-limits-desktop.png")
     page.context.close()
 
 

@@ -18,7 +18,11 @@ from tests.factories import (
     a_version_history,
     a_violation,
     a_violation_page,
+    an_account,
+    an_account_list,
     an_adherence,
+    some_limits,
+    some_presets,
 )
 from tests.html import all_by_testid, by_testid, csp_violations, page, text_of
 from tests.stub_edge import StubEdge
@@ -38,6 +42,9 @@ def serve_plan(edge: StubEdge) -> None:
     edge.answer("GET", "/api/v1/plan/versions", a_version_history(plan))
     edge.answer("GET", "/api/v1/plan/adherence", an_adherence(plan))
     edge.answer("GET", "/api/v1/violations", a_violation_page())
+    edge.answer("GET", "/api/v1/plan/limits", some_limits())
+    edge.answer("GET", "/api/v1/plan/presets", some_presets())
+    edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
 
 
 def editor_form(**fields: str | list[str]) -> dict[str, str | list[str]]:
@@ -160,7 +167,7 @@ class TestPlanPage:
         assert start is not None
         assert (start["type"], start["value"]) == ("time", "09:45")
         assert soup.select_one("#rules-7-blocked_symbols")["value"] == "GME, AMC"  # type: ignore[index]
-        textarea = soup.select_one("#rules-9-expression")
+        textarea = soup.select_one("#rules-13-expression")
         assert textarea is not None
         assert textarea.get_text() == "position.r_multiple > -1.5"
         for field in soup.select(
@@ -176,8 +183,8 @@ class TestPlanPage:
             "/plan/versions/2",
             "/plan/versions/1",
         ]
-        assert "Version 3 : 10 rules, from 2026-03-02 14:30 UTC (in force)" in text_of(versions)
-        assert "Version 2 : 10 rules, from 2026-03-01 14:30 UTC until 2026-03-02 14:30 UTC" in (
+        assert "Version 3 : 14 rules, from 2026-03-02 14:30 UTC (in force)" in text_of(versions)
+        assert "Version 2 : 14 rules, from 2026-03-01 14:30 UTC until 2026-03-02 14:30 UTC" in (
             text_of(versions)
         )
         assert csp_violations(soup, NONCE) == []
@@ -579,3 +586,105 @@ class TestCustomRuleCheck:
         assert by_testid(soup, "expression-caret").get_text() == (
             "  position.r_multipl > -1\n" + " " * 11 + "^"
         )
+
+
+class TestLimitsToday:
+    def test_each_limit_is_a_bar_of_what_is_used_red_once_broken(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        serve_plan(edge)
+
+        soup = page(browser.get("/plan"))
+
+        panel = by_testid(soup, "plan-limits")
+        assert panel["hx-get"] == "/plan/limits"
+        triggers = str(panel["hx-trigger"])
+        for event in ("tl-positions", "tl-rules", "tl-plan"):
+            assert f"{event} from:body" in triggers
+        heading = panel.find("h3")
+        assert isinstance(heading, Tag)
+        assert text_of(heading) == "Main margin"
+        limits = {str(item["data-kind"]): item for item in all_by_testid(panel, "limit")}
+        daily = limits["max_daily_loss"]
+        assert text_of(by_testid(daily, "limit-text")) == "750.00 USD left of 1,100.00 USD"
+        bar = daily.select_one("progress")
+        assert bar is not None
+        assert (bar["max"], bar["value"]) == ("1100", "350.00")
+        consistency = limits["consistency"]
+        assert "limit-breached" in consistency["class"]
+        assert text_of(by_testid(consistency, "limit-text")) == (
+            "Broken: best day 62.4% of the profit, at most 50%"
+        )
+        # A broken limit's bar is full, never past its end.
+        assert consistency.select_one("progress")["value"] == "50"  # type: ignore[index]
+        assert text_of(by_testid(limits["min_trading_days"], "limit-text")) == (
+            "3 of 5 trading days, 2 to go"
+        )
+        assert text_of(by_testid(limits["max_open_contracts"], "limit-text")) == (
+            "2 of 5 contracts"
+        )
+        assert "limit-breached" not in limits["trailing_drawdown"]["class"]
+
+    def test_the_panel_reloads_alone_and_says_when_there_is_no_plan(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.refuse("GET", "/api/v1/plan/limits", Problem(title="Not Found", status=404))
+        edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
+
+        response = browser.get("/plan/limits", headers=HTMX)
+
+        assert response.status_code == 200
+        assert "No plan yet" in text_of(by_testid(page(response), "limits-empty"))
+
+
+class TestPresets:
+    def test_a_presets_rules_fill_the_editor_unsaved_and_save_as_they_are(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        serve_plan(edge)
+        soup = page(browser.get("/plan"))
+        choices = by_testid(soup, "plan-presets").select("#preset-choice option")
+        assert [option["value"] for option in choices] == [
+            preset.id for preset in some_presets().items
+        ]
+
+        response = browser.get(
+            "/plan/presets/rules", params={"preset": "futures-evaluation-50k"}, headers=HTMX
+        )
+
+        assert response.status_code == 200
+        fragment = page(response)
+        assert [rule["data-kind"] for rule in all_by_testid(fragment, "plan-rule")] == [
+            "max_daily_loss",
+            "trailing_drawdown",
+            "max_open_contracts",
+        ]
+        basis = fragment.select_one("#rules-1-basis option[selected]")
+        assert basis is not None
+        assert basis["value"] == "end_of_day"
+        next_index = fragment.select_one("#next-rule-index")
+        assert next_index is not None
+        assert next_index["value"] == "3"
+        fields = [(name, value) for name, value in browser_form(fragment) if name != "index"]
+        update = plan_update(rule_forms(submitted(dict_of(fields))))
+        assert update is not None
+        assert update.rules == some_presets().items[0].rules
+        assert edge.received("PUT", "/api/v1/plan") == []
+
+    def test_an_unknown_preset_is_a_404(self, browser: httpx.Client, edge: StubEdge) -> None:
+        serve_plan(edge)
+
+        response = browser.get("/plan/presets/rules", params={"preset": "nope"}, headers=HTMX)
+
+        assert response.status_code == 404
+
+
+def dict_of(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    fields: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        held = fields.get(name)
+        if held is None:
+            fields[name] = value
+        else:
+            fields[name] = [*(held if isinstance(held, list) else [held]), value]
+    return fields

@@ -1,9 +1,11 @@
-"""The trading plan page: the rules editor, earlier versions, and the violations list."""
+"""The trading plan page: limits today, presets, the rules editor, earlier versions, and
+the violations list."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -12,8 +14,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from tradeloop_contracts import (
+    AccountList,
     Adherence,
     CustomRuleCheck,
+    LimitDistance,
+    PlanLimits,
+    PlanPreset,
+    PlanPresetList,
     PlanPreview,
     PlanVersion,
     PlanVersionList,
@@ -45,7 +52,7 @@ from web_ui.plan_rules import (
     rule_forms,
     stored_rule_form,
 )
-from web_ui.rendering import error_response, render
+from web_ui.rendering import amount, error_response, number, render
 
 router = APIRouter()
 
@@ -133,20 +140,108 @@ async def _violation_page(
 async def plan_page(
     request: Request, browser: Browser, edge: Edge, violations_cursor: str | None = None
 ) -> HTMLResponse:
-    """The plan in force, its rules editor and the violations found against it."""
-    plan, versions, violations, adherence, user = await asyncio.gather(
-        current_plan(edge, browser),
-        _versions(edge, browser),
-        _violation_page(edge, browser, violations_cursor),
-        _adherence(edge, browser),
-        signed_in_trader(edge, browser),
+    """The plan in force, its limits today, presets, the rules editor and the violations."""
+    (plan, versions, violations, adherence, user), (limits, presets) = await asyncio.gather(
+        asyncio.gather(
+            current_plan(edge, browser),
+            _versions(edge, browser),
+            _violation_page(edge, browser, violations_cursor),
+            _adherence(edge, browser),
+            signed_in_trader(edge, browser),
+        ),
+        asyncio.gather(_limits(edge, browser), _presets(edge, browser)),
     )
     context = {
         **_editor(_stored_rules(plan), plan, versions, user),
         **_violations(violations, plan, violations_cursor),
         "adherence": adherence,
+        "limits": limits,
+        "presets": presets,
     }
     return render(request, "plan.html", context)
+
+
+@dataclass(frozen=True)
+class LimitBar:
+    """One limit as its bar shows it: how much of it is used (0..limit) and in words."""
+
+    item: LimitDistance
+    used: Decimal
+    text: str
+
+
+@dataclass(frozen=True)
+class AccountLimits:
+    name: str
+    bars: list[LimitBar]
+
+
+def limit_bar(item: LimitDistance) -> LimitBar:
+    """The bar of one limit: the used part is the limit less what remains, within 0..limit."""
+    used = min(max(item.limit - item.remaining, Decimal(0)), item.limit)
+
+    def shown(value: Decimal) -> str:
+        if item.unit == "currency":
+            return amount(value, item.currency)
+        return f"{number(value)}%" if item.unit == "percent" else number(value)
+
+    if item.unit == "days":
+        text = f"{shown(item.current)} of {shown(item.limit)} trading days"
+        text += ", reached" if item.remaining <= 0 else f", {shown(item.remaining)} to go"
+    elif item.unit == "percent":
+        text = f"best day {shown(item.current)} of the profit, at most {shown(item.limit)}"
+    elif item.breached:
+        text = f"over by {shown(-item.remaining)} (limit {shown(item.limit)})"
+    elif item.unit == "currency":
+        text = f"{shown(item.remaining)} left of {shown(item.limit)}"
+    else:
+        text = f"{shown(item.current)} of {shown(item.limit)} {item.unit}"
+    return LimitBar(item, used, text)
+
+
+async def _limits(edge: EdgeClient, browser: BrowserContext) -> list[AccountLimits] | None:
+    """Each account's limit bars, in core's order; None without a plan (core's 404)."""
+    try:
+        limits, accounts = await asyncio.gather(
+            edge.get(browser, "/api/v1/plan/limits", PlanLimits),
+            edge.get(browser, "/api/v1/accounts", AccountList),
+        )
+    except EdgeNotFoundError:
+        return None
+    names = {account.id: account.name for account in accounts.items}
+    grouped: dict[UUID, list[LimitBar]] = {}
+    for item in limits.items:
+        grouped.setdefault(item.account_id, []).append(limit_bar(item))
+    return [
+        AccountLimits(names.get(account_id, "Account"), bars)
+        for account_id, bars in grouped.items()
+    ]
+
+
+async def _presets(edge: EdgeClient, browser: BrowserContext) -> list[PlanPreset]:
+    try:
+        return (await edge.get(browser, "/api/v1/plan/presets", PlanPresetList)).items
+    except EdgeNotFoundError:
+        return []
+
+
+@router.get("/plan/limits", response_class=HTMLResponse)
+async def plan_limits(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """The limits panel alone, reloaded when a position closes, a rule is broken or the
+    plan changes."""
+    context = {"limits": await _limits(edge, browser)}
+    return render(request, "fragments/plan_limits.html", context)
+
+
+@router.get("/plan/presets/rules", response_class=HTMLResponse)
+async def preset_rules(request: Request, browser: Browser, edge: Edge, preset: str) -> Response:
+    """A preset's rules in place of the editor's, not saved: to preview, change and save."""
+    chosen = next((item for item in await _presets(edge, browser) if item.id == preset), None)
+    if chosen is None:
+        return error_response(request, 404, "No such preset", f"No preset {preset!r}.")
+    rules = [stored_rule_form(index, rule) for index, rule in enumerate(chosen.rules)]
+    context = {**EDITOR_CONTEXT, "rules": rules, "preset": chosen}
+    return render(request, "fragments/plan_preset_rules.html", context)
 
 
 async def _plan_and_trader(

@@ -24,6 +24,7 @@ FieldType = Literal[
     "asset_class",
     "asset_classes",
     "expression",
+    "choice",
 ]
 
 
@@ -36,6 +37,8 @@ class ParamField:
     type: FieldType
     hint: str = ""
     required: bool = False
+    # (value, label) of a `choice`; the first is the default.
+    options: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,64 @@ RULE_KINDS: dict[str, RuleKind] = {
             (ParamField("hours", "Hours after closing to write the entry", "int", required=True),),
         ),
         RuleKind(
+            "trailing_drawdown",
+            "Trailing drawdown",
+            (
+                ParamField(
+                    "amount",
+                    "Largest drop from the high",
+                    "amount",
+                    "In your base currency; equity is the account's realised net P&L.",
+                    required=True,
+                ),
+                ParamField(
+                    "basis",
+                    "The high rises",
+                    "choice",
+                    options=(("end_of_day", "At each day's end"), ("intraday", "With every close")),
+                ),
+                ParamField(
+                    "lock_at",
+                    "Stop trailing at start plus",
+                    "amount",
+                    "The floor stops rising once it reaches this much above the start.",
+                ),
+            ),
+        ),
+        RuleKind(
+            "consistency",
+            "Consistency",
+            (
+                ParamField(
+                    "max_day_share_percent",
+                    "Most of the profit one day may make (%)",
+                    "amount",
+                    required=True,
+                ),
+            ),
+        ),
+        RuleKind(
+            "min_trading_days",
+            "Minimum trading days",
+            (
+                ParamField(
+                    "count",
+                    "Trading days to reach",
+                    "int",
+                    "A target, never a violation.",
+                    required=True,
+                ),
+            ),
+        ),
+        RuleKind(
+            "max_open_contracts",
+            "Maximum open contracts",
+            (
+                ParamField("count", "Contracts or units held at once", "amount", required=True),
+                ParamField("asset_class", "Only for the asset class", "asset_class"),
+            ),
+        ),
+        RuleKind(
             "custom",
             "Custom rule (CEL)",
             (
@@ -217,14 +278,16 @@ def _shown(value: object) -> FormValue:
     return text[:5] if re.fullmatch(r"\d\d:\d\d:00", text) else text
 
 
-def stored_rule_form(index: int, rule: Rule) -> RuleForm:
-    """The editor's form for a stored rule, its parameters shown as the inputs take them."""
+def stored_rule_form(index: int, rule: Rule | RuleCreate) -> RuleForm:
+    """The editor's form for a stored rule (or a preset's), its parameters shown as the
+    inputs take them."""
+    params = rule.params if isinstance(rule, Rule) else rule.params.model_dump(mode="json")
     values = {
         name: _shown(value)
-        for name, value in rule.params.items()
+        for name, value in params.items()
         if name != "kind" and value is not None and value != []
     }
-    return RuleForm(index, rule.kind, rule.name, rule.enabled, values)
+    return RuleForm(index, str(params["kind"]), rule.name, rule.enabled, values)
 
 
 def new_rule_form(index: int, kind: str) -> RuleForm:
