@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,9 +117,17 @@ def settings(database_url: str, data_dir: Path) -> Settings:
     return Settings(database_url=database_url, data_dir=data_dir)
 
 
+class Inline:
+    """Runs the plan judge's jobs at once, in the caller's thread: after a response, in the
+    request's background tasks, so a test sees the judged plan at its next request."""
+
+    def submit(self, job: Callable[[], None]) -> None:
+        job()
+
+
 @pytest.fixture
 def app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[FastAPI]:
-    app = create_app(settings, sessions=sessions)
+    app = create_app(settings, sessions=sessions, judge_worker=Inline())
     yield app
     app.state.core.engine.dispose()
 

@@ -81,6 +81,16 @@ def owned(client: TestClient, workers: dict[str, str], session: Session) -> Owne
     token = client.post(
         "/v1/api-tokens", json={"name": "cli", "scopes": ["read"]}, headers=headers
     ).json()
+    balance = client.patch(
+        f"/v1/accounts/{owner.account_id}", json={"starting_balance": "10000"}, headers=headers
+    )
+    assert balance.status_code == 200, balance.text
+    movement = client.post(
+        f"/v1/accounts/{owner.account_id}/cash-movements",
+        json={"occurred_at": "2026-03-01T12:00:00Z", "amount": "1000"},
+        headers=headers,
+    )
+    assert movement.status_code == 201, movement.text
     [violation] = client.get("/v1/violations", headers=headers).json()["items"]
     stored_review = store(client, owner.id, review())
     assert stored_review.status_code == 201, stored_review.text
@@ -108,6 +118,7 @@ def owned(client: TestClient, workers: dict[str, str], session: Session) -> Owne
             "review_id": stored_review.json()["id"],
             "mapping_id": save(client, owner).json()["id"],
             "playbook_id": playbook["id"],
+            "movement_id": movement.json()["id"],
         },
     )
 
@@ -119,6 +130,13 @@ def attachment_upload() -> dict[str, Any]:
 # (method, path) → what else the request carries. `owner_id` is the position or the
 # journal entry, as the path's prefix says.
 PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", "/v1/accounts/{account_id}"): {"json": {"risk_unit": "100"}},
+    ("GET", "/v1/accounts/{account_id}/balance"): {},
+    ("GET", "/v1/accounts/{account_id}/cash-movements"): {},
+    ("POST", "/v1/accounts/{account_id}/cash-movements"): {
+        "json": {"occurred_at": "2026-03-01T12:00:00Z", "amount": "5"}
+    },
+    ("DELETE", "/v1/accounts/{account_id}/cash-movements/{movement_id}"): {},
     ("GET", "/v1/accounts/{account_id}/contract-specs"): {},
     ("GET", "/v1/accounts/{account_id}/contract-specs/{root}"): {},
     ("PUT", "/v1/accounts/{account_id}/contract-specs/{root}"): {

@@ -12,7 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, Engine, MetaData, func, insert, inspect, select
+from sqlalchemy import JSON, Engine, MetaData, Table, func, insert, inspect, select
 
 from core_api.cli import alembic_config
 from core_api.db import make_engine
@@ -186,8 +186,15 @@ def fill_empty_tables(engine: Engine) -> dict[str, int]:
                     column.name, column_type, getattr(column.type, "length", None)
                 )
             row.update(ROW_OVERRIDES.get(table.name, {}))
-            # Written through the models' types where they know the column (UUIDs, JSON).
-            target = model if model is not None else table
+            # Written through the models' types where they know the column (UUIDs, JSON),
+            # and only the columns this revision has (a later one's defaults are not).
+            target = (
+                table
+                if model is None
+                else Table(
+                    table.name, MetaData(), *(c._copy() for c in model.c if c.name in table.c)
+                )
+            )
             connection.execute(
                 insert(target).values({k: v for k, v in row.items() if k in target.c})
             )

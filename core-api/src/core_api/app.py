@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from obstore.store import ObjectStore, from_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +32,7 @@ from core_api.kit.telemetry import SERVICE, UNTRACED_PATHS, instrument
 from core_api.mappings import endpoints as mappings
 from core_api.outbox import endpoints as outbox
 from core_api.plans import endpoints as plans
+from core_api.plans.judging import PlanJudge, Worker
 from core_api.playbooks import endpoints as playbooks
 from core_api.positions import endpoints as positions
 from core_api.reviews import endpoints as reviews
@@ -38,17 +42,30 @@ from core_api.tags import endpoints as tags
 
 
 def create_app(
-    settings: Settings | None = None, sessions: sessionmaker[Session] | None = None
+    settings: Settings | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    judge_worker: Worker | None = None,
 ) -> FastAPI:
     """The app, wired to the database and object store the settings name.
 
-    `sessions` replaces the session factory (tests bind it to one rolled-back transaction).
+    `sessions` replaces the session factory (tests bind it to one rolled-back transaction),
+    `judge_worker` the background thread that judges plans after a change (tests run it
+    inline). At start it judges the plans a stopped process left pending.
     Raises SigningKeyError when no usable signing key is configured, KeyRingError when the
     sealing key ring is unusable.
     """
     settings = settings or Settings()
     engine = make_engine(settings.resolved_database_url)
+    sessions = sessions or make_sessions(engine)
+    judge = PlanJudge(sessions, judge_worker)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        judge.resume()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Tradeloop core-api",
         version="0.1.0",
         # The contracts middleware below is the one source of spans and RED series, the
@@ -59,10 +76,11 @@ def create_app(
     app.state.core = CoreState(
         settings=settings,
         engine=engine,
-        sessions=sessions or make_sessions(engine),
+        sessions=sessions,
         tokens=TokenIssuer(keys=load_key_ring(settings), issuer=settings.issuer),
         store=open_store(settings.resolved_object_store_url),
         sealing=sealing,
+        judge=judge,
     )
     instrument(engine, sealing)
     install_error_handlers(app)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from core_api.accounts.models import AccountRecord, ContractSpecOverrideRecord
+from core_api.accounts.models import (
+    AccountRecord,
+    CashMovementRecord,
+    ContractSpecOverrideRecord,
+)
 from core_api.attachments.models import AttachmentRecord
 from core_api.bars.models import PositionBarsRecord
 from core_api.brokers.models import BrokerConnectionRecord, BrokerSecretRecord
@@ -46,6 +50,7 @@ __all__ = [
     "AuditLineRecord",
     "BrokerConnectionRecord",
     "BrokerSecretRecord",
+    "CashMovementRecord",
     "ContractSpecOverrideRecord",
     "DailyAccountPnlRecord",
     "DailyPnlRecord",

@@ -1,5 +1,5 @@
 """What the running app holds: settings, database sessions, the token issuer, object storage,
-and the key ring that seals broker secrets."""
+the key ring that seals broker secrets, and the plan judge."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tradeloop_contracts.sealing import KeyRing
 
 from core_api.config import Settings
 from core_api.identity.tokens import TokenIssuer
+from core_api.plans.judging import PlanJudge
 
 
 @dataclass
@@ -24,6 +25,7 @@ class CoreState:
     tokens: TokenIssuer
     store: ObjectStore
     sealing: KeyRing
+    judge: PlanJudge
 
 
 def _state(request: Request) -> CoreState:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tradeloop_contracts import PlanUpdated, RuleViolatedV2, make_event
 
 from core_api.outbox.service import SOURCE, record_events
-from core_api.plans import service as plans_service
+from core_api.plans import endpoints as plans_endpoints
 from tests.conftest import Trader, assert_valid_event, events_of
 
 TRACEPARENT = "00-" + "c" * 32 + "-" + "d" * 16 + "-01"
@@ -86,12 +86,12 @@ class TestEventsShareTheirTransaction:
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         def fail(*_: object, **__: object) -> None:
-            raise RuntimeError("evaluation broke after plan.updated.v1 was recorded")
+            raise RuntimeError("answering broke after plan.updated.v1 was recorded")
 
-        monkeypatch.setattr(plans_service, "evaluate_days", fail)
+        monkeypatch.setattr(plans_endpoints, "to_plan", fail)
         plan = {"rules": [{"name": "one", "params": {"kind": "max_trades_per_day", "count": 1}}]}
         response = client.put("/v1/plan", json=plan, headers=trader.headers)
         assert response.status_code == 500
-        assert "evaluation broke" not in response.text
+        assert "answering broke" not in response.text
         assert events_of(session, trader.id, "plan.updated.v1") == []
         assert client.get("/v1/plan", headers=trader.headers).status_code == 404

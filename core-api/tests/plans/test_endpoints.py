@@ -65,9 +65,12 @@ class TestPlanVersions:
         assert second["id"] == first["id"]
         assert second["rules"][0]["id"] == first["rules"][0]["id"]
         assert second["effective_from"] > first["effective_from"]
-        assert client.get("/v1/plan", headers=trader.headers).json() == second
+        # Answered before the judging; judged by the time of the next request.
+        assert (second["evaluation"], second["judged_version"]) == ("pending", 1)
+        now = client.get("/v1/plan", headers=trader.headers).json()
+        assert now == {**second, "evaluation": "judged", "judged_version": 2}
         earlier = client.get("/v1/plan/versions/1", headers=trader.headers)
-        assert earlier.json() == first
+        assert earlier.json() == {**first, "evaluation": "judged", "judged_version": 2}
 
     def test_the_history_lists_every_version_newest_first_with_its_end(
         self, client: TestClient, trader: Trader
@@ -88,10 +91,12 @@ class TestPlanVersions:
         self, client: TestClient, trader: Trader, session: Session
     ) -> None:
         plan = put_plan(client, trader, [MAX_ONE_TRADE])
-        [event] = events_of(session, trader.id, "plan.updated.v1")
-        assert_valid_event(event)
-        assert event["data"]["plan_id"] == plan["id"]
-        assert event["data"]["version"] == 1
+        # Once when it is in force, once when the past trades are judged by it.
+        in_force, judged = events_of(session, trader.id, "plan.updated.v1")
+        for event in (in_force, judged):
+            assert_valid_event(event)
+            assert event["data"]["plan_id"] == plan["id"]
+            assert event["data"]["version"] == 1
 
 
 # Each bad rule with where its 422 problem points (after `body.rules.<i>.params`) and what it says.
@@ -119,9 +124,9 @@ UNUSABLE = [
     ),
     ({"kind": "trading_window", "weekdays": ["mon", "mon"]}, ".weekdays", "twice"),
     (
-        {"kind": "max_daily_loss", "percent_of_account": "2"},
-        ".percent_of_account",
-        "account balance",
+        {"kind": "max_daily_loss", "amount": "50", "r_multiple": "2"},
+        ".r_multiple",
+        "exactly one of amount, percent_of_account and r_multiple",
     ),
     ({"kind": "max_position_size"}, ".quantity", "quantity or notional"),
     (
@@ -217,7 +222,7 @@ class TestEvaluationOnPlanChange:
         assert (violation["plan_version"], violation["day"]) == (1, "2026-03-02")
         assert [
             event["data"]["version"] for event in events_of(session, trader.id, "plan.updated.v1")
-        ] == [1, 2]
+        ] == [1, 1, 2, 2]
         assert events_of(session, trader.id, "rule.violated.v2") == []
         # Imports still announce each violation they find.
         tuesday = MONDAY + dt.timedelta(days=1)

@@ -5,21 +5,29 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, BackgroundTasks, Path, Response
+from pydantic import AwareDatetime
 from tradeloop_contracts import (
     Account,
+    AccountBalance,
     AccountCreate,
     AccountList,
+    AccountUpdate,
+    CashMovement,
+    CashMovementCreate,
+    CashMovementList,
     ContractSpecOverride,
     ContractSpecOverrideList,
 )
 
-from core_api.accounts import specs
+from core_api.accounts import balances, specs
 from core_api.accounts.repository import AccountRepository
-from core_api.accounts.service import create_account, to_account
+from core_api.accounts.service import create_account, to_account, update_account
 from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser
+from core_api.kit.clock import utcnow
 from core_api.kit.tracing import Traceparent
+from core_api.plans.judging import Judge, rejudge_after_account_change
 
 router = APIRouter(tags=["accounts"])
 
@@ -37,6 +45,79 @@ def list_accounts(user: CurrentUser, session: DbSession) -> AccountList:
 def add_account(body: AccountCreate, user: CurrentUser, session: DbSession) -> Account:
     """Add a brokerage account."""
     return to_account(create_account(session, user.id, body))
+
+
+@router.patch("/v1/accounts/{account_id}")
+def change_account(
+    account_id: uuid.UUID,
+    body: AccountUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    judge: Judge,
+    tasks: BackgroundTasks,
+) -> Account:
+    """Rename an account or set its starting balance and risk unit."""
+    account, moved = update_account(session, user.id, account_id, body)
+    if moved and rejudge_after_account_change(session, user.id):
+        tasks.add_task(judge.request, user.id)
+    return to_account(account)
+
+
+@router.get("/v1/accounts/{account_id}/balance")
+def get_balance(
+    account_id: uuid.UUID,
+    user: CurrentUser,
+    session: DbSession,
+    at: AwareDatetime | None = None,
+) -> AccountBalance:
+    """The account's balance at `at` (default now); 409 without a starting balance."""
+    return balances.balance_at(session, user.id, account_id, at or utcnow())
+
+
+@router.get("/v1/accounts/{account_id}/cash-movements")
+def list_cash_movements(
+    account_id: uuid.UUID, user: CurrentUser, session: DbSession
+) -> CashMovementList:
+    """The account's deposits and withdrawals, newest first."""
+    account = AccountRepository(session, user.id).get(account_id)
+    records = balances.list_movements(session, account)
+    return CashMovementList(
+        items=[balances.to_movement(record, account.base_currency) for record in records]
+    )
+
+
+@router.post("/v1/accounts/{account_id}/cash-movements", status_code=201)
+def add_cash_movement(
+    account_id: uuid.UUID,
+    body: CashMovementCreate,
+    user: CurrentUser,
+    session: DbSession,
+    judge: Judge,
+    tasks: BackgroundTasks,
+) -> CashMovement:
+    """Record a deposit (positive) or a withdrawal (negative)."""
+    account = AccountRepository(session, user.id).get(account_id)
+    record = balances.add_movement(session, account, body)
+    if rejudge_after_account_change(session, user.id):
+        tasks.add_task(judge.request, user.id)
+    return balances.to_movement(record, account.base_currency)
+
+
+@router.delete("/v1/accounts/{account_id}/cash-movements/{movement_id}", status_code=204)
+def delete_cash_movement(
+    account_id: uuid.UUID,
+    movement_id: uuid.UUID,
+    user: CurrentUser,
+    session: DbSession,
+    judge: Judge,
+    tasks: BackgroundTasks,
+) -> Response:
+    """Remove a deposit or withdrawal."""
+    account = AccountRepository(session, user.id).get(account_id)
+    balances.delete_movement(session, account, movement_id)
+    if rejudge_after_account_change(session, user.id):
+        tasks.add_task(judge.request, user.id)
+    return Response(status_code=204)
 
 
 @router.get("/v1/accounts/{account_id}/contract-specs")

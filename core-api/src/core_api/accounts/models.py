@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_api.kit.models import Entity
@@ -24,6 +25,21 @@ class AccountRecord(Entity):
     time_zone: Mapped[str] = mapped_column(String(64))
     matching_method: Mapped[str] = mapped_column(String(16))
     breakeven_band: Mapped[Decimal]
+    # Cash before the first recorded trade, and one R; limits in % and R read them.
+    starting_balance: Mapped[Decimal | None]
+    risk_unit: Mapped[Decimal | None]
+
+
+class CashMovementRecord(Entity):
+    """A deposit (positive) or withdrawal (negative) in the account's base currency."""
+
+    __tablename__ = "cash_movements"
+    __table_args__ = (Index("ix_cash_movements_account_occurred", "account_id", "occurred_at"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    occurred_at: Mapped[dt.datetime]
+    amount: Mapped[Decimal]
+    note: Mapped[str | None] = mapped_column(String(500))
 
 
 class ContractSpecOverrideRecord(Entity):

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from tradeloop_contracts import (
     Adherence,
     PlanLimits,
@@ -26,6 +26,7 @@ from core_api.kit.clock import utcnow
 from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 from core_api.kit.tracing import Traceparent
 from core_api.plans.adherence import adherence
+from core_api.plans.judging import Judge
 from core_api.plans.limits import plan_limits
 from core_api.plans.presets import PRESETS
 from core_api.plans.repository import PlanRepository
@@ -43,16 +44,23 @@ def get_plan(user: CurrentUser, session: DbSession) -> TradingPlan:
     plan = repository.plan()
     if plan is None:
         raise NotFoundError("trading plan")
-    return to_plan(plan.id, repository.version(plan.current_version))
+    return to_plan(plan, repository.version(plan.current_version))
 
 
 @router.put("/v1/plan")
 def put_plan(
-    body: TradingPlanUpdate, user: CurrentUser, session: DbSession, traceparent: Traceparent
+    body: TradingPlanUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    traceparent: Traceparent,
+    judge: Judge,
+    tasks: BackgroundTasks,
 ) -> TradingPlan:
-    """Put a new version of the plan in force and re-evaluate every trade."""
-    record = save_plan(session, user.id, body, traceparent)
-    return to_plan(record.plan_id, record)
+    """Put a new version of the plan in force; past trades are judged by it after the answer."""
+    plan, record = save_plan(session, user.id, body, traceparent)
+    # Background tasks run after the response, so after the request's commit.
+    tasks.add_task(judge.request, user.id)
+    return to_plan(plan, record)
 
 
 @router.post("/v1/plan/preview")
@@ -116,8 +124,11 @@ def _adherence(
 @router.get("/v1/plan/versions/{version}")
 def get_plan_version(version: int, user: CurrentUser, session: DbSession) -> TradingPlan:
     """One earlier (or the current) version of the plan."""
-    record = PlanRepository(session, user.id).version(version)
-    return to_plan(record.plan_id, record)
+    repository = PlanRepository(session, user.id)
+    record = repository.version(version)
+    plan = repository.plan()
+    assert plan is not None  # a version exists, so its plan does
+    return to_plan(plan, record)
 
 
 @router.get("/v1/violations")

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -35,6 +35,7 @@ from tradeloop_contracts import (
     TradingWindow,
 )
 
+from core_api.accounts.balances import Ledger
 from core_api.plans.custom_rules import CompiledRule, CustomRuleFault, compile_rule
 from core_api.plans.windows import WEEKDAYS, outside_window
 
@@ -94,6 +95,8 @@ class PositionFacts:
     opening_commission: Decimal
     opening_fees: Decimal
     first_journal_at: dt.datetime | None = None
+    # The currency of prices and `risk` when `currency` is the account's base currency.
+    instrument_currency: str | None = None
 
     @property
     def notional(self) -> Decimal:
@@ -167,13 +170,17 @@ def evaluate(
     days: Iterable[dt.date] | None,
     time_zone: str,
     now: dt.datetime,
+    accounts: Mapping[uuid.UUID, Ledger] | None = None,
 ) -> Evaluation:
     """Every violation on `days` (None: every day), each position under its own version.
 
     `positions` must hold every position opened or closed on those days and those closed
-    in the two days before them (a cooldown looks back up to a day). A custom rule that
-    fails is recorded in `faults` and skipped for the rest of the run, never raised.
+    in the two days before them (a cooldown looks back up to a day). `accounts` gives the
+    balances and risk units that limits in percent of account and in R read; a limit an
+    account cannot give (no starting balance, no risk unit) is not judged for it. A custom
+    rule that fails is recorded in `faults` and skipped for the rest of the run, never raised.
     """
+    ledgers = accounts or {}
     by_version = VersionTimeline(versions)
     evaluation = Evaluation()
     everything = list(positions)
@@ -196,7 +203,7 @@ def evaluate(
             continue
         day_opened = sorted(opened.get(day, []), key=lambda p: (p.opened_at, p.id))
         day_closed = sorted(closed.get(day, []), key=lambda p: (p.closed_at, p.id))
-        _judge_day_loss(by_version, day, day_opened, day_closed, evaluation)
+        _judge_day_loss(by_version, day, day_opened, day_closed, ledgers, evaluation)
         close_times = [p.closed_at for p in day_closed if p.closed_at is not None]
         for index, position in enumerate(day_opened):
             version = by_version.at(position.opened_at)
@@ -206,7 +213,9 @@ def evaluate(
             for rule in version.rules:
                 if not rule.enabled or (version.version, rule.id) in evaluation.faults:
                     continue
-                finding = _judge(rule, version, position, context, loss_times, time_zone, now)
+                finding = _judge(
+                    rule, version, position, context, loss_times, time_zone, now, ledgers
+                )
                 if isinstance(finding, _Fault):
                     logger.warning(
                         "rule %s of plan version %s skipped: %s",
@@ -262,6 +271,7 @@ def _judge(
     loss_times: list[dt.datetime],
     time_zone: str,
     now: dt.datetime,
+    ledgers: Mapping[uuid.UUID, Ledger],
 ) -> Finding | _Fault | None:
     params = rule.params
     seen: tuple[str, str] | None = None
@@ -278,9 +288,7 @@ def _judge(
     elif isinstance(params, MaxPositionSize):
         seen = _size(params, position)
     elif isinstance(params, MaxRiskPerTrade):
-        risk = position.risk
-        if params.amount is not None and risk is not None and risk > params.amount:
-            seen = (f"risk {_plain(risk)}", f"{_plain(params.amount)}")
+        seen = _risk(params, position, ledgers.get(position.account_id))
     elif isinstance(params, TradingWindow):
         reason = outside_window(params, position.opened_at, time_zone)
         if reason is not None:
@@ -361,43 +369,113 @@ def _journal(
     return ("no journal entry in time", f"within {params.hours} h of the close")
 
 
+def _risk(
+    params: MaxRiskPerTrade, position: PositionFacts, ledger: Ledger | None
+) -> tuple[str, str] | None:
+    risk = position.risk
+    if risk is None:
+        return None
+    if params.amount is None and (
+        ledger is None or (position.instrument_currency or position.currency) != ledger.currency
+    ):
+        return None  # a risk in another currency than the account's balance and R
+    limit = _limit(params, ledger, position.opened_at, inclusive=True)
+    if limit is None or risk <= limit[0]:
+        return None
+    return (f"risk {_plain(risk)}", limit[1])
+
+
+def _limit(
+    params: MaxDailyLoss | MaxRiskPerTrade,
+    ledger: Ledger | None,
+    moment: dt.datetime,
+    *,
+    inclusive: bool,
+) -> tuple[Decimal, str] | None:
+    """The limit in currency and how it reads; None when the account cannot give it (no
+    risk unit for R, no starting balance for a percentage). A percentage is of the balance
+    at `moment` (just before it unless `inclusive`), and of nothing when that is negative."""
+    if params.amount is not None:
+        return params.amount, _plain(params.amount)
+    if ledger is None:
+        return None
+    if params.r_multiple is not None:
+        if ledger.risk_unit is None:
+            return None
+        limit = params.r_multiple * ledger.risk_unit
+        return (
+            limit,
+            f"{_plain(limit)} ({_plain(params.r_multiple)}R of {_plain(ledger.risk_unit)})",
+        )
+    if params.percent_of_account is not None:
+        balance = ledger.balance(moment, inclusive=inclusive)
+        if balance is None:
+            return None
+        limit = max(balance, Decimal(0)) * params.percent_of_account / 100
+        return limit, (
+            f"{_plain(limit)} ({_plain(params.percent_of_account)}% of {_plain(balance)})"
+        )
+    return None
+
+
 def _judge_day_loss(
     by_version: VersionTimeline,
     day: dt.date,
     day_opened: list[PositionFacts],
     day_closed: list[PositionFacts],
+    ledgers: Mapping[uuid.UUID, Ledger],
     evaluation: Evaluation,
 ) -> None:
     """One violation per max-daily-loss rule on a day whose loss passed the limit or
     that went on trading after reaching it; its cost takes in the position that pushed
-    past the limit and every position opened after the limit was reached."""
-    running = Decimal(0)
-    reached: dict[uuid.UUID, tuple[dt.datetime, VersionRules, MaxDailyLoss]] = {}
-    passed: dict[uuid.UUID, PositionFacts] = {}
-    lowest = Decimal(0)
+    past the limit and every position opened after the limit was reached.
+
+    A limit in currency reads the trader's day over every account; one in percent or R
+    reads each account's day on its own (in its base currency), a percentage of the
+    balance just before the account's first fill of the day.
+    """
+    # Scope None is the trader's whole day; an account id, that account's day.
+    running: dict[uuid.UUID | None, Decimal] = defaultdict(Decimal)
+    lowest: dict[uuid.UUID | None, Decimal] = defaultdict(Decimal)
+    reached: dict[tuple[uuid.UUID, uuid.UUID | None], tuple[dt.datetime, VersionRules, str]] = {}
+    passed: dict[tuple[uuid.UUID, uuid.UUID | None], PositionFacts] = {}
+    starts = _day_starts(day_opened, day_closed)
     for position in day_closed:
-        running += position.pnl
-        lowest = min(lowest, running)
+        ledger = ledgers.get(position.account_id)
+        in_account = ledger is not None and position.currency == ledger.currency
+        scopes: list[uuid.UUID | None] = [None, position.account_id] if in_account else [None]
+        for scope in scopes:
+            running[scope] += position.pnl
+            lowest[scope] = min(lowest[scope], running[scope])
         version = by_version.at(position.opened_at)
         if version is None:
             continue
         for rule in version.rules:
             params = rule.params
-            if not (rule.enabled and isinstance(params, MaxDailyLoss) and params.amount):
+            if not (rule.enabled and isinstance(params, MaxDailyLoss)):
                 continue
-            if running <= -params.amount and rule.id not in reached:
+            scope = None if params.amount is not None else position.account_id
+            if scope not in scopes:
+                continue
+            limit = _limit(params, ledger, starts[position.account_id], inclusive=False)
+            if limit is None:
+                continue
+            key = (rule.id, scope)
+            if running[scope] <= -limit[0] and key not in reached:
                 assert position.closed_at is not None
-                reached[rule.id] = (position.closed_at, version, params)
-            if running < -params.amount and rule.id not in passed:
-                passed[rule.id] = position
-    for rule_id, (moment, version, params) in reached.items():
+                reached[key] = (position.closed_at, version, limit[1])
+            if running[scope] < -limit[0] and key not in passed:
+                passed[key] = position
+    for key, (moment, version, allowed) in reached.items():
+        rule_id, scope = key
         after = [
             position
             for position in day_opened
             if position.opened_at >= moment
+            and scope in (None, position.account_id)
             and any(rule.id == rule_id for rule in _rules_at(by_version, position))
         ]
-        crossing = passed.get(rule_id)
+        crossing = passed.get(key)
         if crossing is None and not after:
             continue
         breaking = {position.id: position for position in after}
@@ -412,13 +490,27 @@ def _judge_day_loss(
                 position_id=anchor.id,
                 execution_id=None,
                 day=day,
-                observed=f"day's net {_plain(lowest)}"
+                observed=f"day's net {_plain(lowest[scope])}"
                 + (f", {len(after)} opened after the limit" if after else ""),
-                allowed=f"loss up to {_plain(params.amount or Decimal(0))}",
+                allowed=f"loss up to {allowed}",
                 cost=sum((position.pnl for position in breaking.values()), Decimal(0)),
                 currency=anchor.currency,
             )
         )
+
+
+def _day_starts(
+    day_opened: list[PositionFacts], day_closed: list[PositionFacts]
+) -> dict[uuid.UUID, dt.datetime]:
+    """Each account's first fill of the day: the first open or close among its positions."""
+    starts: dict[uuid.UUID, dt.datetime] = {}
+    for position in day_opened:
+        starts.setdefault(position.account_id, position.opened_at)
+    for position in day_closed:
+        assert position.closed_at is not None
+        account = position.account_id
+        starts[account] = min(starts.get(account, position.closed_at), position.closed_at)
+    return starts
 
 
 def _rules_at(by_version: VersionTimeline, position: PositionFacts) -> tuple[PlanRule, ...]:

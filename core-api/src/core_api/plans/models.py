@@ -22,6 +22,12 @@ class TradingPlanRecord(Entity):
         ForeignKey("users.id", ondelete="CASCADE"), unique=True
     )
     current_version: Mapped[int]
+    # Past trades are judged after the response (plans/judging.py): `evaluation` is
+    # "pending" until a judging that started at the current `judging_round` stores its
+    # result, "failed" when it raised; `judged_version` the version it judged.
+    evaluation: Mapped[str] = mapped_column(String(8), default="judged", server_default="judged")
+    judged_version: Mapped[int | None]
+    judging_round: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class PlanVersionRecord(Entity):

@@ -314,4 +314,5 @@ def _facts(row: Any, first_journal_at: dt.datetime | None) -> PositionFacts:
         opening_commission=row.commission,
         opening_fees=row.opening_fees,
         first_journal_at=first_journal_at,
+        instrument_currency=row.currency,
     )

@@ -31,6 +31,7 @@ from tradeloop_contracts import (
     Violation,
 )
 
+from core_api.accounts.balances import Ledger, ledgers
 from core_api.errors import AppError, FieldError
 from core_api.identity.models import UserRecord
 from core_api.kit.clock import utcnow
@@ -51,19 +52,20 @@ from core_api.plans.windows import window_problems
 from core_api.positions.models import PositionRecord
 
 logger = logging.getLogger(__name__)
+# How a loss or risk limit may be written: in currency, in percent of account, in R.
+_LIMIT_FIELDS = ("amount", "percent_of_account", "r_multiple")
 
 
 def save_plan(
     session: Session, user_id: uuid.UUID, body: TradingPlanUpdate, traceparent: str | None
-) -> PlanVersionRecord:
-    """A new version of the trader's plan, in force from now, and every day re-evaluated.
+) -> tuple[TradingPlanRecord, PlanVersionRecord]:
+    """The plan and its new version, in force from now, its past trades left to judge.
 
-    A rule keeps its id across versions while it keeps its name. Writes `plan.updated.v1`
-    only: it tells open pages to reload the plan's violations and adherence, so the
-    violations the re-evaluation finds are stored without one `rule.violated.v2` each
-    (a long history can hold hundreds of thousands). A 422
-    problem names every rule that cannot be used (impossible windows, percentages of an
-    account balance core does not hold, custom expressions that do not compile).
+    A rule keeps its id across versions while it keeps its name. The plan's `evaluation`
+    is "pending" until `plans.judging` has judged every day by it (after the response).
+    Writes `plan.updated.v1`. A 422 problem names every rule that cannot be used
+    (impossible windows, a limit given in none or several units, custom expressions that
+    do not compile).
     """
     check_rules(body)
     repository = PlanRepository(session, user_id)
@@ -80,6 +82,7 @@ def save_plan(
     if previous is not None and now <= previous.effective_from:
         now = previous.effective_from + dt.timedelta(microseconds=1)
     plan.current_version += 1
+    mark_pending(plan)
     record = PlanVersionRecord(
         plan_id=plan.id,
         user_id=user_id,
@@ -104,8 +107,39 @@ def save_plan(
         PlanUpdated(user_id=user_id, plan_id=plan.id, version=record.version),
         traceparent,
     )
-    evaluate_days(session, user_id, None, traceparent, announce=False)
-    return record
+    return plan, record
+
+
+def mark_pending(plan: TradingPlanRecord) -> None:
+    """The plan's past trades are to be judged again; a judging already running for an
+    earlier round will not store its result."""
+    plan.evaluation = "pending"
+    plan.judging_round += 1
+
+
+def holds_account_limits(versions: Iterable[VersionRules]) -> bool:
+    """Whether some rule reads an account's balance or risk unit (a limit in % or R)."""
+    return any(
+        isinstance(rule.params, MaxDailyLoss | MaxRiskPerTrade) and rule.params.amount is None
+        for version in versions
+        for rule in version.rules
+    )
+
+
+def account_ledgers(
+    session: Session, user_id: uuid.UUID, versions: Sequence[VersionRules]
+) -> dict[uuid.UUID, Ledger]:
+    """The accounts' ledgers the versions' limits read: none without a limit in % or R,
+    the balance history only with a limit in %."""
+    if not holds_account_limits(versions):
+        return {}
+    percent = any(
+        isinstance(rule.params, MaxDailyLoss | MaxRiskPerTrade)
+        and rule.params.percent_of_account is not None
+        for version in versions
+        for rule in version.rules
+    )
+    return ledgers(session, user_id, history=percent)
 
 
 def check_rules(body: TradingPlanUpdate) -> None:
@@ -121,16 +155,14 @@ def check_rules(body: TradingPlanUpdate) -> None:
         names.add(rule.name)
         params = rule.params
         if isinstance(params, MaxDailyLoss | MaxRiskPerTrade):
-            if params.percent_of_account is not None:
+            given = [name for name in _LIMIT_FIELDS if getattr(params, name) is not None]
+            if len(given) != 1:
                 errors.append(
                     FieldError(
-                        f"{where}.params.percent_of_account",
-                        "needs an account balance, which accounts do not record yet; "
-                        "give amount instead",
+                        f"{where}.params.{given[1] if given else 'amount'}",
+                        "give exactly one of amount, percent_of_account and r_multiple",
                     )
                 )
-            elif params.amount is None:
-                errors.append(FieldError(f"{where}.params.amount", "is required"))
         elif isinstance(params, TradingWindow):
             errors += (
                 FieldError(f"{where}.params.{field}", message)
@@ -182,12 +214,46 @@ def evaluate_days(
     records = repository.versions()
     if not records or days is not None and not days:
         return Evaluation()
+    evaluation = judge(session, user_id, records, days, now)
+    store_evaluation(session, repository, records, days, evaluation, traceparent, announce=announce)
+    return evaluation
+
+
+def judge(
+    session: Session,
+    user_id: uuid.UUID,
+    records: Sequence[PlanVersionRecord],
+    days: Collection[dt.date] | None,
+    now: dt.datetime | None = None,
+) -> Evaluation:
+    """The violations the plan's versions find on `days` (None: every day); nothing stored."""
     versions = [version_of(record) for record in records]
+    repository = PlanRepository(session, user_id)
     evaluation = evaluate(
-        versions, repository.positions(days), days, _time_zone(session, user_id), now or utcnow()
+        versions,
+        repository.positions(days),
+        days,
+        _time_zone(session, user_id),
+        now or utcnow(),
+        account_ledgers(session, user_id, versions),
     )
     # Account-history rules are judged over every day each time (see propfirm.py).
     evaluation.findings += _account_findings(repository, versions)
+    return evaluation
+
+
+def store_evaluation(
+    session: Session,
+    repository: PlanRepository,
+    records: Sequence[PlanVersionRecord],
+    days: Collection[dt.date] | None,
+    evaluation: Evaluation,
+    traceparent: str | None,
+    *,
+    announce: bool,
+) -> None:
+    """Stores what `evaluation` of `days` found (see `evaluate_days`) and its faults."""
+    versions = [version_of(record) for record in records]
     kinds = ACCOUNT_KINDS if holds_account_rules(versions) else frozenset()
     new = _store(session, repository, days, evaluation.findings, kinds)
     if announce:
@@ -201,7 +267,6 @@ def evaluate_days(
         if faults:
             record.faults = {**record.faults, **faults}
     session.flush()
-    return evaluation
 
 
 def evaluate_after_change(
@@ -354,7 +419,14 @@ def preview_plan(session: Session, user_id: uuid.UUID, body: TradingPlanUpdate) 
     repository = PlanRepository(session, user_id)
     positions = repository.positions(None)
     versions = [VersionRules(0, dt.datetime.min.replace(tzinfo=dt.UTC), tuple(rules))]
-    evaluation = evaluate(versions, positions, None, _time_zone(session, user_id), utcnow())
+    evaluation = evaluate(
+        versions,
+        positions,
+        None,
+        _time_zone(session, user_id),
+        utcnow(),
+        account_ledgers(session, user_id, versions),
+    )
     evaluation.findings += _account_findings(repository, versions)
     by_rule: dict[uuid.UUID, list[Finding]] = {rule.id: [] for rule in rules}
     for finding in evaluation.findings:
@@ -404,8 +476,15 @@ def version_of(record: PlanVersionRecord) -> VersionRules:
     )
 
 
-def to_plan(plan_id: uuid.UUID, record: PlanVersionRecord) -> TradingPlan:
-    return TradingPlan.model_validate(plan_fields(plan_id, record))
+def to_plan(plan: TradingPlanRecord, record: PlanVersionRecord) -> TradingPlan:
+    """The version, with whether the plan's past trades are judged by its current version."""
+    return TradingPlan.model_validate(
+        {
+            **plan_fields(plan.id, record),
+            "evaluation": plan.evaluation,
+            "judged_version": plan.judged_version,
+        }
+    )
 
 
 def to_versions(records: Sequence[PlanVersionRecord]) -> PlanVersionList:
