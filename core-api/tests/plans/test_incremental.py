@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tradeloop_contracts import ExecutionBatch, TradingPlanUpdate
 
-from core_api.accounts.models import AccountRecord
+from core_api.accounts.models import AccountRecord, CashMovementRecord
 from core_api.executions.service import record_batch
 from core_api.identity.models import UserRecord
 from core_api.plans.models import PlanVersionRecord, ViolationRecord
@@ -27,6 +27,9 @@ PLAN = TradingPlanUpdate.model_validate(
         "rules": [
             {"name": "trades", "params": {"kind": "max_trades_per_day", "count": 2}},
             {"name": "loss", "params": {"kind": "max_daily_loss", "amount": "40"}},
+            {"name": "loss %", "params": {"kind": "max_daily_loss", "percent_of_account": "2"}},
+            {"name": "loss R", "params": {"kind": "max_daily_loss", "r_multiple": "1.5"}},
+            {"name": "risk %", "params": {"kind": "max_risk_per_trade", "percent_of_account": "1"}},
             {"name": "cooldown", "params": {"kind": "cooldown_after_loss", "minutes": 90}},
             {"name": "streak", "params": {"kind": "max_consecutive_losses", "count": 2}},
             {"name": "size", "params": {"kind": "max_position_size", "quantity": "4"}},
@@ -117,8 +120,17 @@ def new_trader(session: Session) -> tuple[uuid.UUID, uuid.UUID]:
         time_zone="America/New_York",
         matching_method="fifo",
         breakeven_band=Decimal(0),
+        starting_balance=Decimal(2000),
+        risk_unit=Decimal(20),
     )
     session.add(account)
+    session.flush()
+    # A deposit in the middle of the trades moves every later percentage.
+    session.add(
+        CashMovementRecord(
+            account_id=account.id, occurred_at=START + dt.timedelta(days=2), amount=Decimal(500)
+        )
+    )
     session.flush()
     return user.id, account.id
 
