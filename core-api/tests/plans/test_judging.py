@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import uuid
@@ -18,6 +19,7 @@ from tradeloop_contracts import TradingPlanUpdate
 from core_api.plans import judging
 from core_api.plans.judging import BackgroundThread, PlanJudge, judge_plan
 from core_api.plans.models import TradingPlanRecord
+from core_api.plans import service
 from core_api.plans.service import save_plan
 from tests.conftest import Inline, Trader
 from tests.executions.test_endpoints import post_batch
@@ -100,7 +102,7 @@ class TestJudgingAfterTheResponse:
         with sessions() as writer:
             save_plan(writer, trader.id, first, None)
             writer.commit()
-        judge = judging.judge
+        judge = service.judge
 
         def judged_while_changed(*args: Any, **kwargs: Any) -> Any:
             with sessions() as writer:  # a second change commits while the first is judged
@@ -152,6 +154,10 @@ class TestAccountChanges:
         assert plan_state(session, trader.id) == before == ("judged", 1, 1)
 
 
+def remember(seen: list[tuple[int, str]], number: int) -> None:
+    seen.append((number, threading.current_thread().name))
+
+
 class Recording:
     def __init__(self) -> None:
         self.jobs: list[Callable[[], None]] = []
@@ -178,8 +184,6 @@ class TestPlanJudge:
         worker = BackgroundThread()
         seen: list[tuple[int, str]] = []
         for number in range(3):
-            worker.submit(
-                lambda number=number: seen.append((number, threading.current_thread().name))
-            )  # type: ignore[misc]
+            worker.submit(functools.partial(remember, seen, number))
         worker.join()
         assert seen == [(0, "plan-judge"), (1, "plan-judge"), (2, "plan-judge")]
