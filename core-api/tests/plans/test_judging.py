@@ -16,10 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tradeloop_contracts import TradingPlanUpdate
 
-from core_api.plans import judging
+from core_api.plans import judging, service
 from core_api.plans.judging import BackgroundThread, PlanJudge, judge_plan
 from core_api.plans.models import TradingPlanRecord
-from core_api.plans import service
 from core_api.plans.service import save_plan
 from tests.conftest import Inline, Trader
 from tests.executions.test_endpoints import post_batch
