@@ -18,6 +18,7 @@ from tradeloop_contracts import ProblemField
 from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport, metrics_app
 
 from web_ui import (
+    account_money,
     attachments,
     auth,
     brokers,
@@ -150,6 +151,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         auth.router,
         dashboard.router,
         positions.router,
+        account_money.router,
         import_mapping.router,
         imports.router,
         trades.router,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from tradeloop_contracts import (
+    Account,
     AccountList,
     Adherence,
     CustomRuleCheck,
@@ -136,6 +137,29 @@ async def _violation_page(
     return await edge.get(browser, "/api/v1/violations", ViolationPage, params=params)
 
 
+async def _unjudged(
+    edge: EdgeClient, browser: BrowserContext, plan: TradingPlan | None
+) -> list[str]:
+    """Why a limit in % or R is not judged for some account: "<rule>: <account> has no …"."""
+    wants = {
+        (rule.name, unit)
+        for rule in (plan.rules if plan else [])
+        if rule.kind in ("max_daily_loss", "max_risk_per_trade")
+        for unit in ("percent_of_account", "r_multiple")
+        if rule.params.get(unit) is not None
+    }
+    if not wants:
+        return []
+    accounts: list[Account] = (await edge.get(browser, "/api/v1/accounts", AccountList)).items
+    return [
+        f"{name}: {account.name} has no "
+        + ("starting balance" if unit == "percent_of_account" else "risk unit")
+        for name, unit in sorted(wants)
+        for account in accounts
+        if (account.starting_balance if unit == "percent_of_account" else account.risk_unit) is None
+    ]
+
+
 @router.get("/plan", response_class=HTMLResponse)
 async def plan_page(
     request: Request, browser: Browser, edge: Edge, violations_cursor: str | None = None
@@ -157,6 +181,7 @@ async def plan_page(
         "adherence": adherence,
         "limits": limits,
         "presets": presets,
+        "unjudged": await _unjudged(edge, browser, plan),
     }
     return render(request, "plan.html", context)
 
@@ -256,7 +281,12 @@ async def _plan_and_trader(
 async def plan_adherence(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The adherence summary alone, reloaded when the plan changes or a rule is broken."""
     plan, adherence = await asyncio.gather(current_plan(edge, browser), _adherence(edge, browser))
-    context = {"adherence": adherence, "plan": plan, "rule_kinds": RULE_KINDS}
+    context = {
+        "adherence": adherence,
+        "plan": plan,
+        "rule_kinds": RULE_KINDS,
+        "unjudged": await _unjudged(edge, browser, plan),
+    }
     return render(request, "fragments/plan_adherence.html", context)
 
 
@@ -304,7 +334,7 @@ async def save_plan(request: Request, browser: Browser, edge: Edge) -> HTMLRespo
         return render(request, "fragments/plan_editor.html", context, status_code=502)
     saved = parse(answer, TradingPlan)
     versions = await _versions(edge, browser)
-    notice = f"Saved: version {saved.version} is in force; every trade is being checked again."
+    notice = f"Saved: version {saved.version} is in force; your past trades are judged by it next."
     return render(
         request,
         "fragments/plan_editor.html",

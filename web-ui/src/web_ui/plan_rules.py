@@ -66,7 +66,16 @@ ASSET_CLASSES = (
     ("crypto", "Crypto"),
 )
 _PERCENT = ParamField(
-    "percent_of_account", "Or percent of the account", "amount", "Instead of an amount: 0–100."
+    "percent_of_account",
+    "Or percent of the account",
+    "amount",
+    "Instead of an amount: 0–100, of the account's balance (its starting balance is needed).",
+)
+_R = ParamField(
+    "r_multiple",
+    "Or in R",
+    "amount",
+    "Instead of an amount: multiples of the account's risk unit (set in Settings).",
 )
 
 # Every kind of contracts' `RuleParams`, in the order the editor offers them.
@@ -79,6 +88,7 @@ RULE_KINDS: dict[str, RuleKind] = {
             (
                 ParamField("amount", "Loss limit for the day", "amount", "In your base currency."),
                 _PERCENT,
+                _R,
             ),
         ),
         RuleKind(
@@ -105,6 +115,7 @@ RULE_KINDS: dict[str, RuleKind] = {
                     "amount", "Risk to the planned stop", "amount", "In the position's currency."
                 ),
                 _PERCENT,
+                _R,
             ),
         ),
         RuleKind(

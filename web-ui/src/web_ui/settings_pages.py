@@ -134,7 +134,15 @@ async def save_preferences(request: Request, browser: Browser, edge: Edge) -> HT
     return _section(request, "preferences", {"user": saved}, notice="Preferences saved.")
 
 
-ACCOUNT_FIELDS = ("name", "broker", "account_number", "base_currency", "time_zone")
+ACCOUNT_FIELDS = (
+    "name",
+    "broker",
+    "account_number",
+    "base_currency",
+    "time_zone",
+    "starting_balance",
+    "risk_unit",
+)
 
 
 @router.post("/settings/accounts", response_class=HTMLResponse)

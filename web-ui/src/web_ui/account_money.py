@@ -1,0 +1,197 @@
+"""An account's money: starting balance and risk unit, its balance now, and its cash movements."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from tradeloop_contracts import (
+    Account,
+    AccountBalance,
+    AccountList,
+    AccountUpdate,
+    CashMovementCreate,
+    CashMovementList,
+    ProblemField,
+)
+
+from web_ui.browser import Browser, BrowserContext
+from web_ui.edge import Edge, EdgeClient, EdgeProblemError, EdgeUnavailableError
+from web_ui.forms import errors_by_field, field_errors, form_values
+from web_ui.rendering import error_response, render
+
+router = APIRouter()
+
+UNREACHABLE = ProblemField(
+    location="form", message="Not saved: Tradeloop could not be reached. Try again."
+)
+
+
+async def _account(edge: EdgeClient, browser: BrowserContext, account_id: UUID) -> Account | None:
+    accounts = (await edge.get(browser, "/api/v1/accounts", AccountList)).items
+    return next((account for account in accounts if account.id == account_id), None)
+
+
+async def _balance(
+    edge: EdgeClient, browser: BrowserContext, account_id: UUID
+) -> AccountBalance | None:
+    """The balance now; None when the account has no starting balance (core answers 409)."""
+    try:
+        return await edge.get(browser, f"/api/v1/accounts/{account_id}/balance", AccountBalance)
+    except EdgeProblemError as exc:
+        if exc.problem.status == 409:
+            return None
+        raise
+
+
+async def _context(
+    edge: EdgeClient, browser: BrowserContext, account_id: UUID
+) -> dict[str, Any] | None:
+    account, balance, movements = await asyncio.gather(
+        _account(edge, browser, account_id),
+        _balance(edge, browser, account_id),
+        edge.get(browser, f"/api/v1/accounts/{account_id}/cash-movements", CashMovementList),
+    )
+    if account is None:
+        return None
+    return {"account": account, "balance": balance, "movements": movements.items}
+
+
+def _section(
+    request: Request,
+    context: dict[str, Any],
+    form: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: list[ProblemField] | None = None,
+    status_code: int = 200,
+    notice: str | None = None,
+    *,
+    page: bool = False,
+) -> HTMLResponse:
+    """The money section (or, with `page`, the whole page), `form` showing its outcome."""
+    errors = errors or []
+    forms = {
+        name: {"values": {}, "errors": {}, "form_errors": [], "notice": None}
+        for name in ("money", "movement")
+    }
+    if form is not None:
+        forms[form] = {
+            "values": values or {},
+            "errors": errors_by_field(errors),
+            "form_errors": [e.message for e in errors if e.location in ("", "form")],
+            "notice": notice,
+        }
+    return render(
+        request,
+        "account.html" if page else "fragments/account_money.html",
+        {**context, "forms": forms},
+        status_code=status_code,
+    )
+
+
+async def _send(
+    edge: EdgeClient, browser: BrowserContext, method: str, path: str, body: Any = None
+) -> tuple[list[ProblemField], int]:
+    """What edge refused of the change, with its status; nothing when it was made."""
+    try:
+        await edge.send(browser, method, path, body=body)
+    except EdgeProblemError as exc:
+        return exc.problem.errors or [
+            ProblemField(location="form", message=exc.problem.detail or exc.problem.title)
+        ], exc.problem.status
+    except EdgeUnavailableError:
+        return [UNREACHABLE], 502
+    return [], 200
+
+
+def _in_utc(typed: str) -> str:
+    """A `datetime-local` value (no offset) read as UTC, as the form's label says."""
+    try:
+        moment = dt.datetime.fromisoformat(typed)
+    except ValueError:
+        return typed  # refused by the model, named by its field
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
+
+
+def _not_found(request: Request) -> HTMLResponse:
+    return error_response(request, 404, "No such account", "None of your accounts has that id.")
+
+
+@router.get("/settings/accounts/{account_id}", response_class=HTMLResponse)
+async def account_page(
+    request: Request, account_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """One account: its starting balance and risk unit, its balance, its cash movements."""
+    context = await _context(edge, browser, account_id)
+    if context is None:
+        return _not_found(request)
+    return _section(request, context, page=True)
+
+
+@router.post("/settings/accounts/{account_id}", response_class=HTMLResponse)
+async def save_money(
+    request: Request, account_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """Set (or clear, left blank) the starting balance and the risk unit."""
+    values = form_values(await request.form(), ("starting_balance", "risk_unit"))
+    fields = {name: values.get(name) or None for name in ("starting_balance", "risk_unit")}
+    try:
+        body = AccountUpdate.model_validate(fields)
+    except ValidationError as exc:
+        errors, status = field_errors(exc), 422
+    else:
+        errors, status = await _send(edge, browser, "PATCH", f"/api/v1/accounts/{account_id}", body)
+    context = await _context(edge, browser, account_id)
+    if context is None:
+        return _not_found(request)
+    if errors:
+        return _section(request, context, "money", values, errors, status)
+    return _section(request, context, "money", notice="Saved. Limits in % and R are judged again.")
+
+
+@router.post("/settings/accounts/{account_id}/cash-movements", response_class=HTMLResponse)
+async def add_movement(
+    request: Request, account_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """Record a deposit or a withdrawal."""
+    values = form_values(await request.form(), ("occurred_at", "amount", "note"))
+    try:
+        body = CashMovementCreate.model_validate(
+            {**values, "occurred_at": _in_utc(values.get("occurred_at", ""))}
+        )
+    except ValidationError as exc:
+        errors, status = field_errors(exc), 422
+    else:
+        path = f"/api/v1/accounts/{account_id}/cash-movements"
+        errors, status = await _send(edge, browser, "POST", path, body)
+    context = await _context(edge, browser, account_id)
+    if context is None:
+        return _not_found(request)
+    if errors:
+        return _section(request, context, "movement", values, errors, status)
+    return _section(request, context, "movement", notice="Recorded.")
+
+
+@router.post(
+    "/settings/accounts/{account_id}/cash-movements/{movement_id}/delete",
+    response_class=HTMLResponse,
+)
+async def delete_movement(
+    request: Request, account_id: UUID, movement_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """Remove a deposit or withdrawal (one already gone is not an error)."""
+    path = f"/api/v1/accounts/{account_id}/cash-movements/{movement_id}"
+    errors, status = await _send(edge, browser, "DELETE", path)
+    if status == 404:
+        errors = []
+    context = await _context(edge, browser, account_id)
+    if context is None:
+        return _not_found(request)
+    if errors:
+        return _section(request, context, "movement", errors=errors, status_code=status)
+    return _section(request, context, "movement", notice="Removed.")
