@@ -15,15 +15,25 @@ import datetime as dt
 import json
 import random
 import statistics
+import tempfile
+import threading
 import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 from alembic import command
-from run_bench import SIZES, postgres_answers, postgres_database, sqlite_database
-from sqlalchemy import insert, select
+from run_bench import (
+    PASSWORD,
+    SIZES,
+    postgres_answers,
+    postgres_database,
+    served_core,
+    sqlite_database,
+)
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tradeloop_contracts import TradingPlanUpdate
 
@@ -32,12 +42,15 @@ from core_api.cli import alembic_config
 from core_api.db import make_engine, make_sessions
 from core_api.executions.models import ExecutionRecord
 from core_api.identity.models import UserRecord
-from core_api.plans.models import PlanVersionRecord
+from core_api.identity.passwords import hash_password
+from core_api.plans.models import PlanVersionRecord, TradingPlanRecord
 from core_api.plans.presets import PRESETS
 from core_api.plans.service import evaluate_days, save_plan
 from core_api.positions.models import PositionRecord
 
 SYMBOLS = [f"S{index:02d}" for index in range(20)]
+# A plan change is also timed against a served core from this many positions.
+SERVED_FROM = 10_000
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 RULES: list[dict[str, Any]] = [
     {"kind": "max_daily_loss", "amount": "500"},
@@ -202,6 +215,22 @@ def run(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
             session.rollback()
     out.append(line(f"plan evaluation of one day ({backend})", size, 0, "days", latencies))
     run_prop_firm(sessions, user_id, backend, size, out)
+    if size >= SERVED_FROM:
+        with sessions() as session:
+            email = session.scalars(select(UserRecord.email).where(UserRecord.id == user_id)).one()
+            session.execute(
+                update(UserRecord)
+                .where(UserRecord.id == user_id)
+                .values(password_hash=hash_password(PASSWORD))
+            )
+            # Judged above, so a served core starts without judging it again.
+            session.execute(
+                update(TradingPlanRecord)
+                .where(TradingPlanRecord.user_id == user_id)
+                .values(evaluation="judged", judged_version=TradingPlanRecord.current_version)
+            )
+            session.commit()
+        served_plan_change(url, backend, size, email, out)
     engine.dispose()
 
 
@@ -245,6 +274,55 @@ def run_prop_firm(
             latencies.append(time.perf_counter() - started)
             session.rollback()
     out.append(line(f"prop-firm preset, one day ({backend})", size, 0, "days", latencies))
+
+
+def served_plan_change(
+    url: str, backend: str, size: int, email: str, out: list[dict[str, Any]]
+) -> None:
+    """`PUT /v1/plan` to a served core: its answer, the judging after it (until `GET /v1/plan`
+    says judged), and /healthz polled every 20 ms meanwhile."""
+    with tempfile.TemporaryDirectory() as data, served_core(url, Path(data)) as base:
+        with httpx.Client(base_url=base, timeout=600) as client:
+            tokens = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+            headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+            health: list[float] = []
+            done = threading.Event()
+
+            def poll() -> None:
+                with httpx.Client(base_url=base, timeout=30) as poller:
+                    while not done.is_set():
+                        started = time.perf_counter()
+                        poller.get("/healthz").raise_for_status()
+                        health.append(time.perf_counter() - started)
+                        done.wait(0.02)
+
+            poller = threading.Thread(target=poll)
+            poller.start()
+            try:
+                started = time.perf_counter()
+                answer = client.put("/v1/plan", json=PLAN.model_dump(mode="json"), headers=headers)
+                answered = time.perf_counter() - started
+                assert answer.status_code == 200
+                assert answer.json()["evaluation"] == "pending"
+                while client.get("/v1/plan", headers=headers).json()["evaluation"] == "pending":
+                    time.sleep(0.2)
+                judged = time.perf_counter() - started
+                assert client.get("/v1/plan", headers=headers).json()["evaluation"] == "judged"
+            finally:
+                done.set()
+                poller.join()
+    out.append(
+        line(f"PUT /v1/plan answer, served ({backend})", size, size, "positions", [answered])
+    )
+    out.append(
+        line(f"plan judged after PUT, served ({backend})", size, size, "positions", [judged])
+    )
+    ordered = sorted(health)
+    for label, quantile in (("p50", 0.50), ("p99", 0.99)):
+        value = ordered[min(len(ordered) - 1, int(quantile * len(ordered)))]
+        out.append(
+            line(f"/healthz {label} during judging ({backend})", size, 1, "requests", [value])
+        )
 
 
 def line(workload: str, size: int, items: int, unit: str, seconds: list[float]) -> dict[str, Any]:

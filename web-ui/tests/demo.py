@@ -19,9 +19,12 @@ from tradeloop_contracts import (
 )
 
 from tests.factories import (
+    ACCOUNT_ID,
     a_broker_connection,
     a_broker_connection_list,
     a_calendar,
+    a_cash_movement,
+    a_cash_movement_list,
     a_csv_preview,
     a_dashboard,
     a_journal_entry,
@@ -41,6 +44,7 @@ from tests.factories import (
     a_weekly_review,
     a_weekly_review_list,
     an_account,
+    an_account_balance,
     an_account_list,
     an_adherence,
     an_analytics,
@@ -228,7 +232,20 @@ def serve_demo(
         content_type="image/png",
     )
     edge.answer("GET", f"/api/v1/journal/entries/{DAY_ENTRY}/attachments", an_attachment_list())
-    edge.answer("GET", "/api/v1/accounts", an_account_list(an_account()))
+    edge.answer(
+        "GET",
+        "/api/v1/accounts",
+        an_account_list(an_account(starting_balance=Decimal(25000), risk_unit=Decimal(250))),
+    )
+    edge.answer("GET", f"/api/v1/accounts/{ACCOUNT_ID}/balance", an_account_balance())
+    edge.answer(
+        "GET",
+        f"/api/v1/accounts/{ACCOUNT_ID}/cash-movements",
+        a_cash_movement_list(
+            a_cash_movement(amount=Decimal("-2500.00"), note="payout"),
+            a_cash_movement(occurred_at=dt.datetime(2026, 2, 2, 14, 0, tzinfo=dt.UTC)),
+        ),
+    )
     waiting = an_import(id=WAITING_IMPORT, status="failed", error=NEEDS_MAPPING)
     reasons = ["not a number: 'abc'", "a second header row", "no such side: 'hold'"]
     reported = an_import(

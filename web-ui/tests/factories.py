@@ -11,6 +11,7 @@ from typing import Any
 
 from tradeloop_contracts import (
     Account,
+    AccountBalance,
     AccountList,
     Adherence,
     Analytics,
@@ -18,6 +19,8 @@ from tradeloop_contracts import (
     AttachmentList,
     BrokerConnection,
     BrokerConnectionList,
+    CashMovement,
+    CashMovementList,
     ChatReply,
     CsvPreview,
     Dashboard,
@@ -81,6 +84,40 @@ def an_account(**overrides: Any) -> Account:
             **overrides,
         }
     )
+
+
+def an_account_balance(**overrides: Any) -> AccountBalance:
+    return AccountBalance.model_validate(
+        {
+            "account_id": ACCOUNT_ID,
+            "currency": "USD",
+            "as_of": OPENED,
+            "starting_balance": Decimal(25000),
+            "cash_movements": Decimal("2500.00"),
+            "realised_pnl_net": Decimal("1234.56"),
+            "balance": Decimal("28734.56"),
+            **overrides,
+        }
+    )
+
+
+def a_cash_movement(**overrides: Any) -> CashMovement:
+    return CashMovement.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "account_id": ACCOUNT_ID,
+            "occurred_at": dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC),
+            "amount": Decimal("5000.00"),
+            "currency": "USD",
+            "note": None,
+            "created_at": OPENED,
+            **overrides,
+        }
+    )
+
+
+def a_cash_movement_list(*movements: CashMovement) -> CashMovementList:
+    return CashMovementList(items=list(movements))
 
 
 def an_execution(position_id: uuid.UUID, **overrides: Any) -> dict[str, Any]:

@@ -24,8 +24,10 @@ from tests.demo import (
     serve_demo,
 )
 from tests.factories import (
+    ACCOUNT_ID,
     a_broker_connection,
     a_broker_connection_list,
+    a_cash_movement,
     a_chat_reply,
     a_journal_entry,
     a_plan_preview,
@@ -140,6 +142,7 @@ PAGES = {
     "plan-version": "/plan/versions/2",
     "settings": "/settings",
     "brokers": "/settings/brokers",
+    "account": f"/settings/accounts/{ACCOUNT_ID}",
     "delete-account": "/settings/delete",
     "login": "/login",
     "signup": "/signup",
@@ -942,4 +945,25 @@ def test_a_playbook_is_written_down_from_the_keyboard_alone(
             {"id": None, "text": "Holds the opening print"},
         ],
     }
+
+
+def test_a_cash_movement_is_recorded_from_the_account_page(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    path = f"/api/v1/accounts/{ACCOUNT_ID}/cash-movements"
+    edge.answer("POST", path, a_cash_movement(), status=201)
+    page = open_page(chromium, web_ui_url)
+    page.goto(f"/settings/accounts/{ACCOUNT_ID}")
+
+    page.get_by_label("When (UTC)").fill("2026-03-02T14:00")
+    page.get_by_label("Amount (USD)").fill("5000")
+    page.get_by_role("button", name="Record").click()
+
+    page.get_by_test_id("settings-notice").wait_for()
+    assert "Recorded" in page.get_by_test_id("settings-notice").inner_text()
+    [sent] = edge.received("POST", path)
+    assert json.loads(sent.body)["occurred_at"] == "2026-03-02T14:00:00Z"
+    assert sent.headers.get("idempotency-key")
+    screenshot(page, "account-cash-desktop")
     page.context.close()

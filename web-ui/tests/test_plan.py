@@ -688,3 +688,38 @@ def dict_of(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
         else:
             fields[name] = [*(held if isinstance(held, list) else [held]), value]
     return fields
+
+
+class TestJudgingState:
+    def test_a_pending_plan_says_its_past_trades_are_being_judged(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        serve_plan(edge)
+        assert all_by_testid(page(browser.get("/plan")), "plan-judging") == []  # judged
+        pending = demo_plan().model_copy(update={"evaluation": "pending", "judged_version": 2})
+        edge.answer("GET", "/api/v1/plan", pending)
+
+        soup = page(browser.get("/plan"))
+
+        assert "Judging your past trades by this version" in text_of(
+            by_testid(soup, "plan-judging")
+        )
+
+    def test_a_limit_in_percent_names_the_accounts_without_a_starting_balance(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        serve_plan(edge)
+        percent = a_rule("max_daily_loss", "Two percent", percent_of_account="2")
+        edge.answer("GET", "/api/v1/plan", a_plan(percent))
+        edge.answer(
+            "GET",
+            "/api/v1/accounts",
+            an_account_list(
+                an_account(), an_account(id=uuid.uuid4(), name="Funded", starting_balance=50000)
+            ),
+        )
+
+        soup = page(browser.get("/plan/adherence"))
+
+        [line] = all_by_testid(soup, "plan-limits-not-judged")[0].select("li")
+        assert text_of(line) == "Two percent: Main margin has no starting balance"

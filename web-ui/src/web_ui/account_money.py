@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from tradeloop_contracts import (
     Account,
@@ -20,6 +20,7 @@ from tradeloop_contracts import (
     ProblemField,
 )
 
+from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import Edge, EdgeClient, EdgeProblemError, EdgeUnavailableError
 from web_ui.forms import errors_by_field, field_errors, form_values
@@ -75,7 +76,7 @@ def _section(
 ) -> HTMLResponse:
     """The money section (or, with `page`, the whole page), `form` showing its outcome."""
     errors = errors or []
-    forms = {
+    forms: dict[str, dict[str, Any]] = {
         name: {"values": {}, "errors": {}, "form_errors": [], "notice": None}
         for name in ("money", "movement")
     }
@@ -118,25 +119,25 @@ def _in_utc(typed: str) -> str:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
 
 
-def _not_found(request: Request) -> HTMLResponse:
+def _not_found(request: Request) -> Response:
     return error_response(request, 404, "No such account", "None of your accounts has that id.")
 
 
 @router.get("/settings/accounts/{account_id}", response_class=HTMLResponse)
 async def account_page(
     request: Request, account_id: UUID, browser: Browser, edge: Edge
-) -> HTMLResponse:
+) -> Response:
     """One account: its starting balance and risk unit, its balance, its cash movements."""
-    context = await _context(edge, browser, account_id)
+    context, user = await asyncio.gather(
+        _context(edge, browser, account_id), signed_in_trader(edge, browser)
+    )
     if context is None:
         return _not_found(request)
-    return _section(request, context, page=True)
+    return _section(request, {**context, "user": user}, page=True)
 
 
 @router.post("/settings/accounts/{account_id}", response_class=HTMLResponse)
-async def save_money(
-    request: Request, account_id: UUID, browser: Browser, edge: Edge
-) -> HTMLResponse:
+async def save_money(request: Request, account_id: UUID, browser: Browser, edge: Edge) -> Response:
     """Set (or clear, left blank) the starting balance and the risk unit."""
     values = form_values(await request.form(), ("starting_balance", "risk_unit"))
     fields = {name: values.get(name) or None for name in ("starting_balance", "risk_unit")}
@@ -157,7 +158,7 @@ async def save_money(
 @router.post("/settings/accounts/{account_id}/cash-movements", response_class=HTMLResponse)
 async def add_movement(
     request: Request, account_id: UUID, browser: Browser, edge: Edge
-) -> HTMLResponse:
+) -> Response:
     """Record a deposit or a withdrawal."""
     values = form_values(await request.form(), ("occurred_at", "amount", "note"))
     try:
@@ -183,7 +184,7 @@ async def add_movement(
 )
 async def delete_movement(
     request: Request, account_id: UUID, movement_id: UUID, browser: Browser, edge: Edge
-) -> HTMLResponse:
+) -> Response:
     """Remove a deposit or withdrawal (one already gone is not an error)."""
     path = f"/api/v1/accounts/{account_id}/cash-movements/{movement_id}"
     errors, status = await _send(edge, browser, "DELETE", path)
