@@ -299,23 +299,30 @@ def served_plan_change(
             poller = threading.Thread(target=poll)
             poller.start()
             try:
-                started = time.perf_counter()
-                answer = client.put("/v1/plan", json=PLAN.model_dump(mode="json"), headers=headers)
-                answered = time.perf_counter() - started
-                assert answer.status_code == 200
-                assert answer.json()["evaluation"] == "pending"
-                while client.get("/v1/plan", headers=headers).json()["evaluation"] == "pending":
-                    time.sleep(0.2)
-                judged = time.perf_counter() - started
-                assert client.get("/v1/plan", headers=headers).json()["evaluation"] == "judged"
+                # The first change after a start also loads the XNYS calendar (pandas) and
+                # compiles the CEL rules; the second one is what a change costs after that.
+                answers: list[float] = []
+                judgings: list[float] = []
+                for _ in range(2):
+                    started = time.perf_counter()
+                    answer = client.put(
+                        "/v1/plan", json=PLAN.model_dump(mode="json"), headers=headers
+                    )
+                    answers.append(time.perf_counter() - started)
+                    assert answer.status_code == 200
+                    assert answer.json()["evaluation"] == "pending"
+                    while client.get("/v1/plan", headers=headers).json()["evaluation"] == "pending":
+                        time.sleep(0.2)
+                    judgings.append(time.perf_counter() - started)
+                    assert client.get("/v1/plan", headers=headers).json()["evaluation"] == "judged"
             finally:
                 done.set()
                 poller.join()
+    first, warm = answers
+    out.append(line(f"PUT /v1/plan first answer, served ({backend})", size, 0, "-", [first]))
+    out.append(line(f"PUT /v1/plan answer, served ({backend})", size, 0, "-", [warm]))
     out.append(
-        line(f"PUT /v1/plan answer, served ({backend})", size, size, "positions", [answered])
-    )
-    out.append(
-        line(f"plan judged after PUT, served ({backend})", size, size, "positions", [judged])
+        line(f"plan judged after PUT, served ({backend})", size, size, "positions", judgings)
     )
     ordered = sorted(health)
     for label, quantile in (("p50", 0.50), ("p99", 0.99)):
