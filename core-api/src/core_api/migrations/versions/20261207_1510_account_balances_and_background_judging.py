@@ -1,7 +1,7 @@
 """account balances, cash movements, plans judged in the background
 
 Revision ID: 5c1d7e9a2b40
-Revises: a51fa66763be
+Revises: 7c4e2a9b1d63
 Create Date: 2026-12-07 15:10:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import core_api.kit.types
 
 revision: str = "5c1d7e9a2b40"
-down_revision: str | None = "a51fa66763be"
+down_revision: str | None = "7c4e2a9b1d63"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
