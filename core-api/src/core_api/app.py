@@ -38,6 +38,7 @@ from core_api.positions import endpoints as positions
 from core_api.reviews import endpoints as reviews
 from core_api.state import CoreState
 from core_api.statistics import endpoints as statistics
+from core_api.strategies import endpoints as strategies
 from core_api.tags import endpoints as tags
 
 
@@ -101,6 +102,7 @@ def create_app(
         bars.public,
         bars.internal,
         statistics.router,
+        strategies.router,
         journal.public,
         journal.internal,
         tags.router,

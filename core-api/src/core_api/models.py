@@ -39,6 +39,7 @@ from core_api.positions.models import (
 )
 from core_api.reviews.models import WeeklyReviewRecord
 from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
+from core_api.strategies.models import StrategyRecord
 from core_api.tags.models import TagRecord
 
 metadata = Base.metadata
@@ -74,6 +75,7 @@ __all__ = [
     "PositionTagRecord",
     "RefreshTokenRecord",
     "SavedColumnMappingRecord",
+    "StrategyRecord",
     "TagRecord",
     "TradingPlanRecord",
     "UserRecord",

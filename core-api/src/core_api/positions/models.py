@@ -27,6 +27,8 @@ class PositionRecord(Entity):
             "closed_at",
         ),
         Index("ix_positions_user_opened_day", "user_id", "opened_day"),
+        # Strategies regroup an underlying's positions.
+        Index("ix_positions_account_underlying", "account_id", "underlying"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -67,6 +69,10 @@ class PositionRecord(Entity):
     mae_price: Mapped[Decimal | None]
     mfe_price: Mapped[Decimal | None]
     excursion_interval: Mapped[str | None] = mapped_column(String(8))
+    # The multi-leg strategy this position is a leg of (see strategies.grouping).
+    strategy_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("strategies.id", ondelete="SET NULL"), index=True
+    )
 
 
 class PositionFillRecord(Base):

@@ -57,6 +57,7 @@ from core_api.positions.models import (
 )
 from core_api.statistics import calculations
 from core_api.statistics.read_model import refresh_daily_pnl
+from core_api.strategies.service import regroup
 from core_api.tags.service import register_tags
 
 TAG_MAX_LENGTH = 50
@@ -177,6 +178,7 @@ def rematch(
         session.execute(insert(_POSITION_FILLS), shares)
     _expire_held(session, {row["position_id"] for row in changed} | set(gone))
     refresh_daily_pnl(session, account.user_id, account.id, days)
+    regroup(session, account, keys)
     record_events(session, "position.closed.v1", newly_closed, traceparent)
     return [event.position_id for event in newly_closed]
 
@@ -607,6 +609,7 @@ def position_fields(
         "mae_price": record.mae_price,
         "mfe_price": record.mfe_price,
         "playbook": playbook,
+        "strategy_id": record.strategy_id,
     }
 
 

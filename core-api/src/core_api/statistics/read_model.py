@@ -5,6 +5,8 @@ closed positions it changed, so the table always equals a full recomputation fro
 positions (tests check both ways). Each account's days are also kept summed over its
 instruments, which is all the dashboard statistics read. Amounts are in the account's
 base currency where the position has a base result, else in the instrument's currency.
+A multi-leg strategy counts as one trade: its legs are left out of their instruments'
+rows and the strategy has rows of its own (`refresh_strategy_days`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from sqlalchemy.orm import Session
 from core_api.positions.models import PositionRecord
 from core_api.statistics.calculations import DayTotals, r_multiple
 from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
+from core_api.strategies.models import StrategyRecord
 
 # Table inserts: the ORM's bulk path costs more than the write itself.
 _DAILY_PNL = DailyPnlRecord.metadata.tables["daily_pnl"]
 _DAILY_ACCOUNT_PNL = DailyAccountPnlRecord.metadata.tables["daily_account_pnl"]
+# The asset class of the rows that count each closed strategy as one trade.
+STRATEGY_ROWS = "strategy"
 
 
 def refresh_daily_pnl(
@@ -75,6 +80,8 @@ def refresh_daily_pnl(
         ).where(
             PositionRecord.account_id == account_id,
             PositionRecord.status == "closed",
+            # A strategy's legs count as one trade, in its own rows (refresh_strategy_days).
+            PositionRecord.strategy_id.is_(None),
             or_(*positions_to_read),
         )
     )
@@ -94,37 +101,17 @@ def refresh_daily_pnl(
         instrument,
     ) in closed:
         assert day is not None  # every closed position has its trading day
-        row = rows.get((asset_class, symbol, day))
-        if row is None:
-            row = rows[(asset_class, symbol, day)] = {
-                "account_id": account_id,
-                "asset_class": asset_class,
-                "symbol": symbol,
-                "day": day,
-                "user_id": user_id,
-                "trades": 0,
-                "wins": 0,
-                "losses": 0,
-                "net": Decimal(0),
-                "gross": Decimal(0),
-                "fees": Decimal(0),
-                "win_total": Decimal(0),
-                "loss_total": Decimal(0),
-                "trades_with_r": 0,
-                "r_total": Decimal(0),
-            }
-        # Base currency where the position has a base result.
-        amount = net_base if net_base is not None else net
-        row["trades"] += 1
-        row["net"] += amount
-        row["gross"] += gross
-        row["fees"] += fees
-        if outcome == "win":
-            row["wins"] += 1
-            row["win_total"] += amount
-        elif outcome == "loss":
-            row["losses"] += 1
-            row["loss_total"] += amount
+        row = _count_trade(
+            rows,
+            account_id,
+            user_id,
+            (asset_class, symbol, day),
+            net,
+            net_base,
+            gross,
+            fees,
+            outcome,
+        )
         if initial_stop is not None:
             multiplier = Decimal(str(instrument.get("multiplier", "1")))
             r = r_multiple(net, entry, initial_stop, size, multiplier)
@@ -134,6 +121,121 @@ def refresh_daily_pnl(
     if rows:
         session.execute(insert(_DAILY_PNL), list(rows.values()))
     _refresh_account_days(session, user_id, account_id, account_days | {day for *_, day in rows})
+
+
+def refresh_strategy_days(
+    session: Session,
+    user_id: uuid.UUID,
+    account_id: uuid.UUID,
+    days: Mapping[str, Collection[dt.date]],
+) -> None:
+    """Rebuilds the daily rows of one account's strategies on these underlyings and days.
+
+    A closed strategy is one trade on the trading day its last leg closed: its legs' net
+    P&L summed, its outcome judged on that sum; it has no R. Its rows sit beside the
+    instruments' under the asset class `strategy` and the underlying as symbol.
+    """
+    changed = {underlying: set(on) for underlying, on in days.items() if on}
+    if not changed:
+        return
+    session.execute(
+        delete(DailyPnlRecord)
+        .where(
+            DailyPnlRecord.account_id == account_id,
+            DailyPnlRecord.asset_class == STRATEGY_ROWS,
+            or_(
+                *(
+                    and_(DailyPnlRecord.symbol == underlying, DailyPnlRecord.day.in_(on))
+                    for underlying, on in changed.items()
+                )
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    closed = session.execute(
+        select(
+            StrategyRecord.underlying,
+            StrategyRecord.closed_day,
+            StrategyRecord.realised_pnl_net,
+            StrategyRecord.realised_pnl_net_base,
+            StrategyRecord.realised_pnl_gross,
+            StrategyRecord.fees,
+            StrategyRecord.outcome,
+        ).where(
+            StrategyRecord.account_id == account_id,
+            StrategyRecord.status == "closed",
+            or_(
+                *(
+                    and_(StrategyRecord.underlying == underlying, StrategyRecord.closed_day.in_(on))
+                    for underlying, on in changed.items()
+                )
+            ),
+        )
+    )
+    rows: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
+    for underlying, day, net, net_base, gross, fees, outcome in closed:
+        assert day is not None  # every closed strategy has its trading day
+        _count_trade(
+            rows,
+            account_id,
+            user_id,
+            (STRATEGY_ROWS, underlying, day),
+            net,
+            net_base,
+            gross,
+            fees,
+            outcome,
+        )
+    if rows:
+        session.execute(insert(_DAILY_PNL), list(rows.values()))
+    _refresh_account_days(session, user_id, account_id, set().union(*changed.values()))
+
+
+def _count_trade(
+    rows: dict[tuple[str, str, dt.date], dict[str, Any]],
+    account_id: uuid.UUID,
+    user_id: uuid.UUID,
+    key: tuple[str, str, dt.date],
+    net: Decimal,
+    net_base: Decimal | None,
+    gross: Decimal,
+    fees: Decimal,
+    outcome: str | None,
+) -> dict[str, Any]:
+    """Adds one closed trade to its day's row (created when missing); returns the row."""
+    row = rows.get(key)
+    if row is None:
+        asset_class, symbol, day = key
+        row = rows[key] = {
+            "account_id": account_id,
+            "asset_class": asset_class,
+            "symbol": symbol,
+            "day": day,
+            "user_id": user_id,
+            "trades": 0,
+            "wins": 0,
+            "losses": 0,
+            "net": Decimal(0),
+            "gross": Decimal(0),
+            "fees": Decimal(0),
+            "win_total": Decimal(0),
+            "loss_total": Decimal(0),
+            "trades_with_r": 0,
+            "r_total": Decimal(0),
+        }
+    # Base currency where the trade has a base result.
+    amount = net_base if net_base is not None else net
+    row["trades"] += 1
+    row["net"] += amount
+    row["gross"] += gross
+    row["fees"] += fees
+    if outcome == "win":
+        row["wins"] += 1
+        row["win_total"] += amount
+    elif outcome == "loss":
+        row["losses"] += 1
+        row["loss_total"] += amount
+    return row
 
 
 _SUMMED = (
