@@ -31,6 +31,7 @@ from tests.plans.test_endpoints import backdate_plan
 from tests.playbooks.test_endpoints import create as create_playbook
 from tests.positions.test_excursions import EXCURSIONS
 from tests.reviews.test_endpoints import review, store
+from tests.strategies.test_endpoints import vertical
 
 PNG = png()
 
@@ -61,6 +62,8 @@ def owned(client: TestClient, workers: dict[str, str], session: Session) -> Owne
         ],
     )
     [position] = client.get("/v1/positions", headers=headers).json()["items"]
+    post_batch(client, workers, owner, vertical())
+    [strategy] = client.get("/v1/strategies", headers=headers).json()["items"]
     entry = client.post(
         "/v1/journal/entries", json={"day": "2026-03-02", "body": "mine"}, headers=headers
     ).json()
@@ -119,6 +122,7 @@ def owned(client: TestClient, workers: dict[str, str], session: Session) -> Owne
             "mapping_id": save(client, owner).json()["id"],
             "playbook_id": playbook["id"],
             "movement_id": movement.json()["id"],
+            "strategy_id": strategy["id"],
         },
     )
 
@@ -178,9 +182,11 @@ PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/playbooks/{playbook_id}"): {"json": {"archived": True}},
     ("DELETE", "/v1/playbooks/{playbook_id}"): {},
     ("PUT", "/v1/positions/{position_id}/playbook"): {"json": {"playbook_id": None}},
+    ("GET", "/v1/strategies/{strategy_id}"): {},
     # Ids in the query or the body rather than the path.
     ("GET", "/v1/positions?account_id={account_id}"): {},
     ("GET", "/v1/statistics?account_id={account_id}"): {},
+    ("GET", "/v1/strategies?account_id={account_id}"): {},
     ("GET", "/v1/violations?position_id={position_id}"): {},
     ("GET", "/v1/column-mappings?account_id={account_id}"): {},
     ("GET", "/v1/positions?playbook_id={playbook_id}"): {},

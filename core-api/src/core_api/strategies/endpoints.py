@@ -23,9 +23,7 @@ from core_api.strategies.service import to_strategy
 router = APIRouter(tags=["strategies"])
 
 
-def _described(
-    repository: StrategyRepository, records: Sequence[StrategyRecord]
-) -> list[Strategy]:
+def _described(repository: StrategyRepository, records: Sequence[StrategyRecord]) -> list[Strategy]:
     ids = [record.id for record in records]
     legs = repository.legs(ids)
     rolled_to = repository.rolled_to(ids)

@@ -76,15 +76,16 @@ class StrategyRepository:
 
     def rolled_to(self, strategy_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
         """The strategy each of these was rolled into, where one was."""
-        return {
-            rolled_from: successor
-            for successor, rolled_from in self.session.execute(
-                select(StrategyRecord.id, StrategyRecord.rolled_from_id).where(
-                    StrategyRecord.rolled_from_id.in_(strategy_ids),
-                    StrategyRecord.user_id == self.user_id,
-                )
+        found: dict[uuid.UUID, uuid.UUID] = {}
+        for successor, rolled_from in self.session.execute(
+            select(StrategyRecord.id, StrategyRecord.rolled_from_id).where(
+                StrategyRecord.rolled_from_id.in_(strategy_ids),
+                StrategyRecord.user_id == self.user_id,
             )
-        }
+        ):
+            assert rolled_from is not None
+            found[rolled_from] = successor
+        return found
 
 
 def _conditions(filters: StrategyFilters) -> list[ColumnElement[bool]]:
