@@ -49,6 +49,32 @@ def playbook_trader(core: StubCore) -> uuid.UUID:
 
 
 class TestAnalytics:
+    def test_the_legs_of_a_strategy_count_as_one_trade_on_their_net(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id = uuid.uuid4()
+        call, put, stock = positions_of(
+            [
+                trade("300", 600, START),
+                trade("-400", 3600, START + dt.timedelta(minutes=50)),
+                trade("50", 600, START + dt.timedelta(days=1)),
+            ]
+        )
+        strategy_id = uuid.uuid4()
+        legs = [leg.model_copy(update={"strategy_id": strategy_id}) for leg in (call, put)]
+        core.positions[user_id] = [*legs, stock]
+        response = coach.get(
+            "/v1/analytics", params={"group_by": "week"}, headers=bearer(core.user_token(user_id))
+        )
+        assert response.status_code == 200, response.text
+        [usd] = response.json()["items"]
+        overall = usd["overall"]
+        # The straddle: one loss of 100 (its call won 300, its put lost 400), and one win.
+        assert (overall["trades"], overall["wins"], overall["losses"]) == (2, 1, 1)
+        assert overall["net_pnl"] == "-50"
+        # Held from the first leg's open (14:20) to the last leg's close (15:20).
+        assert overall["average_holding_seconds_losers"] == "3600"
+
     def test_groups_metrics_by_iso_week_with_decimals_as_strings(
         self, coach: httpx.Client, core: StubCore
     ) -> None:
