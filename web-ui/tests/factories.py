@@ -43,6 +43,7 @@ from tradeloop_contracts import (
     SavedColumnMapping,
     SavedColumnMappingList,
     Statistics,
+    Strategy,
     TradingPlan,
     User,
     Violation,
@@ -177,6 +178,59 @@ def a_position(**overrides: Any) -> PositionDetail:
 
 def a_position_page(*positions: PositionDetail) -> PositionPage:
     return PositionPage(items=list(positions))
+
+
+def an_option_leg(
+    strategy_id: uuid.UUID,
+    right: str,
+    strike: str,
+    direction: str,
+    prices: tuple[str, str],
+    net: str,
+) -> PositionDetail:
+    """A closed SPY option position, one leg of the strategy."""
+    return a_position(
+        instrument={
+            "asset_class": "option",
+            "symbol": f"SPY   260320{right[0].upper()}{int(strike) * 1000:08d}",
+            "underlying": "SPY",
+            "expiry": "2026-03-20",
+            "strike": strike,
+            "right": right,
+            "multiplier": "100",
+        },
+        direction=direction,
+        max_quantity=Decimal(1),
+        avg_entry_price=Decimal(prices[0]),
+        avg_exit_price=Decimal(prices[1]),
+        realised_pnl_net=Decimal(net),
+        strategy_id=strategy_id,
+    )
+
+
+def a_strategy(**overrides: Any) -> Strategy:
+    """A closed SPY 510/515 call vertical: its long leg won 208.70, its short lost 26.30."""
+    strategy_id = overrides.pop("id", None) or uuid.uuid4()
+    legs = [
+        an_option_leg(strategy_id, "call", "510", "long", ("4.10", "6.20"), "208.70"),
+        an_option_leg(strategy_id, "call", "515", "short", ("2.05", "2.30"), "-26.30"),
+    ]
+    return Strategy.model_validate(
+        {
+            "id": strategy_id,
+            "account_id": ACCOUNT_ID,
+            "kind": "vertical",
+            "underlying": "SPY",
+            "status": "closed",
+            "opened_at": OPENED,
+            "closed_at": CLOSED,
+            "realised_pnl_net": Decimal("182.40"),
+            "fees": Decimal("2.60"),
+            "currency": "USD",
+            "legs": [leg.model_dump() for leg in legs],
+            **overrides,
+        }
+    )
 
 
 def statistics(**overrides: Any) -> Statistics:

@@ -37,6 +37,7 @@ from tests.factories import (
     a_position_page,
     a_saved_mapping,
     a_saved_mapping_list,
+    a_strategy,
     a_user,
     an_account,
     an_account_list,
@@ -286,6 +287,33 @@ def test_the_trades_filters_work_from_the_keyboard(
     assert query["symbol"] == "NVDA"
     assert query["direction"] == "long"
     screenshot(page, "trades-filtered-desktop")
+    page.context.close()
+
+
+def test_a_strategy_row_opens_its_page_with_each_leg(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    strategy = a_strategy(rolled_from=uuid.uuid4())
+    edge.answer("GET", "/api/v1/positions", a_position_page(*strategy.legs))  # type: ignore[arg-type]
+    edge.answer("GET", f"/api/v1/strategies/{strategy.id}", strategy)
+    page = open_page(chromium, web_ui_url)
+    page.goto("/trades")
+
+    page.get_by_role("link", name="Vertical SPY").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert page.url.endswith(f"/strategies/{strategy.id}")
+    legs = page.get_by_test_id("strategy-leg")
+    assert legs.count() == 2
+    assert legs.nth(0).get_by_role("link").get_attribute("href") == (
+        f"/positions/{strategy.legs[0].id}"
+    )
+    assert page.get_by_test_id("rolled-from").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert serious_violations(page) == []
+    screenshot(page, "strategy-desktop")
     page.context.close()
 
 

@@ -32,6 +32,7 @@ from web_ui import (
     playbooks,
     positions,
     settings_pages,
+    strategies,
     trade_tags,
     trades,
 )
@@ -155,6 +156,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         import_mapping.router,
         imports.router,
         trades.router,
+        strategies.router,
         trade_tags.router,
         journal.router,
         plan.router,

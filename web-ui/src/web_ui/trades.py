@@ -19,6 +19,7 @@ from web_ui.edge import Edge, EdgeClient, EdgeError
 from web_ui.filters import TradeFilters, read_query
 from web_ui.plan import current_plan
 from web_ui.rendering import render
+from web_ui.strategies import KIND_NAMES, trade_rows
 
 router = APIRouter()
 logger = logging.getLogger("web_ui")
@@ -61,6 +62,7 @@ async def trades(request: Request, browser: Browser, edge: Edge) -> HTMLResponse
         current_plan(edge, browser),
         edge.get(browser, "/api/v1/playbooks", PlaybookList),
     )
+    rows = await trade_rows(edge, browser, page.items)
     next_href = None
     if page.next_cursor:
         next_href = "/trades?" + urlencode(
@@ -72,6 +74,8 @@ async def trades(request: Request, browser: Browser, edge: Edge) -> HTMLResponse
         {
             "filters": filters,
             "positions": page.items,
+            "rows": rows,
+            "kinds": KIND_NAMES,
             "accounts": accounts.items,
             # The filter offers the rules of the plan in force (a trade breaks those).
             "rules": [(str(rule.id), rule.name) for rule in plan.rules] if plan else [],
