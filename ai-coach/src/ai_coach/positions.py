@@ -113,8 +113,9 @@ def trades_by_currency(
     for position in positions:
         if position.strategy_id in strategies:
             legs = strategies.pop(position.strategy_id)
-            trade = strategy_trade(position.strategy_id, legs, playbooks)
-            by_currency[position.currency].append(trade)
+            by_currency[position.currency].append(
+                strategy_trade(position.strategy_id, legs, playbooks)
+            )
         elif position.strategy_id is None and (trade := to_trade(position, playbooks)) is not None:
             by_currency[position.currency].append(trade)
     return dict(sorted(by_currency.items()))

@@ -1,7 +1,7 @@
 """multi-leg strategies over positions, and each position's strategy
 
 Revision ID: 7c2e5a9d1b40
-Revises: 3f6c1d2e9a07
+Revises: 5c1d7e9a2b40
 Create Date: 2026-12-07 16:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import core_api.kit.types
 
 revision: str = "7c2e5a9d1b40"
-down_revision: str | None = "3f6c1d2e9a07"
+down_revision: str | None = "5c1d7e9a2b40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
