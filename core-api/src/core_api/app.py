@@ -28,6 +28,7 @@ from core_api.imports import endpoints as imports
 from core_api.insights import endpoints as insights
 from core_api.journal import endpoints as journal
 from core_api.kit.limits import BodySizeLimit
+from core_api.kit.offload import Offload
 from core_api.kit.telemetry import SERVICE, UNTRACED_PATHS, instrument
 from core_api.mappings import endpoints as mappings
 from core_api.outbox import endpoints as outbox
@@ -49,21 +50,34 @@ def create_app(
 ) -> FastAPI:
     """The app, wired to the database and object store the settings name.
 
-    `sessions` replaces the session factory (tests bind it to one rolled-back transaction),
-    `judge_worker` the background thread that judges plans after a change (tests run it
+    `sessions` replaces the session factory (tests bind it to one rolled-back transaction);
+    long work then runs in the app's threads rather than in `settle_processes` processes.
+    `judge_worker` is the background thread that judges plans after a change (tests run it
     inline). At start it judges the plans a stopped process left pending.
     Raises SigningKeyError when no usable signing key is configured, KeyRingError when the
     sealing key ring is unusable.
     """
     settings = settings or Settings()
     engine = make_engine(settings.resolved_database_url)
+    own_sessions = sessions is None
     sessions = sessions or make_sessions(engine)
+    # Given sessions (tests' rolled-back transaction) are out of another process's sight.
+    offload = Offload(
+        sessions,
+        settings.resolved_database_url,
+        settings.settle_processes if own_sessions else 0,
+        settings.log_level,
+    )
     judge = PlanJudge(sessions, judge_worker)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        offload.start()
         judge.resume()
-        yield
+        try:
+            yield
+        finally:
+            offload.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -82,6 +96,7 @@ def create_app(
         store=open_store(settings.resolved_object_store_url),
         sealing=sealing,
         judge=judge,
+        offload=offload,
     )
     instrument(engine, sealing)
     install_error_handlers(app)

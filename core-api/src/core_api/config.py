@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.1"],
         description="Peer addresses whose X-Forwarded-For names the client (edge's address).",
     )
+    settle_processes: int = Field(
+        default=1,
+        ge=0,
+        description="Processes that settle finished imports; 0 settles them in the serving "
+        "process's threads.",
+    )
     log_level: LogLevel = "INFO"
     traces_exporter: TracesExporter = "none"
     traces_endpoint: AnyHttpUrl | None = Field(

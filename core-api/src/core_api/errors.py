@@ -54,6 +54,18 @@ class AppError(Exception):
         self.keep_changes = keep_changes
         self.extensions = extensions or {}
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Raised in a work process (kit/offload.py), it comes back whole, whatever the
+        # subclass's own arguments.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[AppError], args: tuple[object, ...], state: dict[str, object]) -> AppError:
+    error = Exception.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class NotFoundError(AppError):
     """The thing does not exist, or belongs to someone else."""

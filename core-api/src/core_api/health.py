@@ -23,8 +23,9 @@ PROBE_KEY = "readyz-probe"
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """The process is alive."""
+    # On the event loop itself: it answers as fast as the loop turns, with no thread to wait for.
     return {"status": "ok"}
 
 

@@ -1,5 +1,5 @@
 """What the running app holds: settings, database sessions, the token issuer, object storage,
-the key ring that seals broker secrets, and the plan judge."""
+the key ring that seals broker secrets, the plan judge, and where long work runs."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tradeloop_contracts.sealing import KeyRing
 
 from core_api.config import Settings
 from core_api.identity.tokens import TokenIssuer
+from core_api.kit.offload import Offload
 from core_api.plans.judging import PlanJudge
 
 
@@ -26,6 +27,7 @@ class CoreState:
     store: ObjectStore
     sealing: KeyRing
     judge: PlanJudge
+    offload: Offload
 
 
 def _state(request: Request) -> CoreState:

@@ -8,7 +8,6 @@ first fill, so positions, both daily tables and the plan's verdicts follow at on
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 
@@ -22,8 +21,8 @@ from core_api.errors import AppError, FieldError, NotFoundError
 from core_api.executions.models import ExecutionRecord
 from core_api.instruments.futures import CONTRACT_SPECS, ContractSpec, specs_with_overrides
 from core_api.instruments.normalise import FUTURES_CLASSES, SPEC_FIELDS, spec_values
-from core_api.plans.service import affected_days, evaluate_after_change
-from core_api.positions.service import InstrumentKey, rematch
+from core_api.positions.service import InstrumentKey
+from core_api.positions.settle import settle_instruments
 
 
 def account_specs(session: Session, account_id: uuid.UUID) -> Mapping[str, ContractSpec]:
@@ -132,23 +131,17 @@ def _apply(session: Session, account: AccountRecord, root: str, traceparent: str
             func.upper(func.coalesce(ExecutionRecord.root, ExecutionRecord.underlying)) == root,
         )
     ).all()
-    earliest: dict[InstrumentKey, dt.datetime] = {}
+    touched: set[InstrumentKey] = set()
     for fill in fills:
         unsent = _unsent_fields(fill, root)
         fill.spec_fields = ",".join(unsent)
         if any(getattr(fill, name) != values[name] for name in unsent):
             for name in unsent:
                 setattr(fill, name, values[name])
-            key = InstrumentKey(fill.asset_class, fill.symbol)
-            earliest[key] = min(fill.executed_at, earliest.get(key, fill.executed_at))
+            touched.add(InstrumentKey(fill.asset_class, fill.symbol))
     session.flush()
-    if not earliest:
-        return
-    touched = sorted(earliest)
-    days = affected_days(session, account.id, touched)
-    rematch(session, account, touched, traceparent)
-    days |= affected_days(session, account.id, touched)
-    evaluate_after_change(session, account.user_id, days, traceparent)
+    if touched:
+        settle_instruments(session, account, touched, traceparent)
 
 
 def _unsent_fields(fill: ExecutionRecord, root: str) -> tuple[str, ...]:

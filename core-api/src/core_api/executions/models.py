@@ -19,11 +19,18 @@ class ExecutionRecord(Entity):
     __table_args__ = (
         UniqueConstraint("account_id", "broker_execution_id"),
         UniqueConstraint("account_id", "fingerprint"),
-        Index("ix_executions_account_instrument", "account_id", "asset_class", "symbol"),
         # A rematch reads an instrument's fills from a time on.
         Index(
             "ix_executions_account_instrument_time",
             "account_id",
+            "asset_class",
+            "symbol",
+            "executed_at",
+        ),
+        # An import settles from its instruments' earliest fills, read from this alone.
+        Index(
+            "ix_executions_import_instrument_time",
+            "import_id",
             "asset_class",
             "symbol",
             "executed_at",

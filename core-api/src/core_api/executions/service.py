@@ -1,4 +1,4 @@
-"""Upserting batches of executions idempotently, then rematching what they touched."""
+"""Storing batches of executions idempotently, and settling what they brought."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Uuid, any_, bindparam, select
+from sqlalchemy import ColumnElement, Insert, Uuid, any_, bindparam, delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
@@ -20,16 +20,19 @@ from tradeloop_contracts import (
     ExecutionsRecorded,
 )
 
+from core_api.accounts.models import AccountRecord
 from core_api.accounts.repository import AccountRepository
 from core_api.accounts.specs import account_specs
 from core_api.errors import AppError, FieldError
 from core_api.executions.models import ExecutionRecord
+from core_api.imports.models import FINISHED, ImportRecord
 from core_api.imports.repository import ImportRepository
 from core_api.instruments.futures import ContractSpec
 from core_api.instruments.normalise import normalise, unsent_spec_fields
 from core_api.outbox.service import record_event
-from core_api.plans.service import affected_days, evaluate_after_change
-from core_api.positions.service import InstrumentKey, rematch
+from core_api.positions.models import PositionFillRecord
+from core_api.positions.service import InstrumentKey
+from core_api.positions.settle import settle_instruments
 
 _order_lock = threading.Lock()
 _last_order = 0
@@ -46,23 +49,30 @@ def next_recorded_order() -> int:
 def record_batch(
     session: Session, user_id: uuid.UUID, batch: ExecutionBatch, traceparent: str | None
 ) -> ExecutionBatchResult:
-    """Stores the executions core does not hold yet and rematches the instruments they touch.
+    """Stores the executions core does not hold yet; settles them unless their import runs.
 
-    Writes `executions.recorded.v1` and one `position.closed.v1` per newly closed position.
-    NotFoundError for another trader's account or import; a 422 problem for a fill
-    without any id.
+    A batch of a running import (its `import_id`) is only stored: the import settles all it
+    stored at once when its outcome is reported (`settle_import`). Any other batch (a broker
+    sync, the demo, or a late one of a finished import) settles what it stored now (see
+    `settle_fills`). NotFoundError for another trader's account or import; a 422 problem
+    for a fill without any id.
     """
-    # Batches of one account rematch in turn, so two never build the same position.
-    account = AccountRepository(session, user_id).get(batch.account_id, for_update=True)
     missing = [
         FieldError(f"body.executions.{index}", "needs broker_execution_id or fingerprint")
         for index, execution in enumerate(batch.executions)
         if not execution.broker_execution_id and not execution.fingerprint
     ]
+    # The import is held against its outcome meanwhile, so a batch is either settled with
+    # the import or, arriving after it, on its own.
+    running = (
+        batch.import_id is not None
+        and ImportRepository(session, user_id).get(batch.import_id, for_share=True).status
+        not in FINISHED
+    )
+    # Batches that settle take turns per account, so two never build the same position.
+    account = AccountRepository(session, user_id).get(batch.account_id, for_update=not running)
     if missing:
         raise AppError(422, "Invalid request", errors=missing)
-    if batch.import_id is not None:
-        ImportRepository(session, user_id).get(batch.import_id)
     if not batch.executions:
         return ExecutionBatchResult(inserted=0, duplicates=0)
     specs = account_specs(session, account.id)
@@ -73,33 +83,98 @@ def record_batch(
             _one_of(session, _EXECUTIONS.c.id, [row["id"] for row in rows])
         )
     ).all()
-    # Each instrument rematches from its earliest new fill; earlier positions stand.
-    earliest: dict[InstrumentKey, dt.datetime] = {}
-    for asset_class, symbol, executed_at in inserted:
-        key = InstrumentKey(asset_class, symbol)
-        earliest[key] = min(executed_at, earliest.get(key, executed_at))
-    touched = sorted(earliest)
-    if inserted:
-        record_event(
-            session,
-            "executions.recorded.v1",
-            ExecutionsRecorded(
-                user_id=user_id,
-                account_id=account.id,
-                import_id=batch.import_id,
-                count=len(inserted),
-                symbols=sorted({key.symbol for key in touched}),
-            ),
-            traceparent,
-        )
-        # The plan is re-judged on the days the changed positions lay on, before and after.
-        days = affected_days(session, account.id, touched, earliest)
-        rematch(session, account, touched, traceparent, since=earliest)
-        days |= affected_days(session, account.id, touched, earliest)
-        evaluate_after_change(session, user_id, days, traceparent)
+    if inserted and not running:
+        earliest: dict[InstrumentKey, dt.datetime] = {}
+        for asset_class, symbol, executed_at in inserted:
+            key = InstrumentKey(asset_class, symbol)
+            earliest[key] = min(executed_at, earliest.get(key, executed_at))
+        settle_fills(session, account, batch.import_id, earliest, len(inserted), traceparent)
     return ExecutionBatchResult(
         inserted=len(inserted), duplicates=len(batch.executions) - len(inserted)
     )
+
+
+def settle_fills(
+    session: Session,
+    account: AccountRecord,
+    import_id: uuid.UUID | None,
+    earliest: Mapping[InstrumentKey, dt.datetime],
+    count: int,
+    traceparent: str | None,
+) -> None:
+    """Settles `count` new fills of the account: writes `executions.recorded.v1`, then
+    rematches each instrument from its earliest new fill (`earliest`; the positions that
+    closed before it stand) and re-judges the plan where that changed anything."""
+    record_event(
+        session,
+        "executions.recorded.v1",
+        ExecutionsRecorded(
+            user_id=account.user_id,
+            account_id=account.id,
+            import_id=import_id,
+            count=count,
+            symbols=sorted({key.symbol for key in earliest}),
+        ),
+        traceparent,
+    )
+    settle_instruments(session, account, earliest, traceparent, since=earliest)
+
+
+def settle_import(session: Session, record: ImportRecord, traceparent: str | None) -> None:
+    """Settles every execution the import stored, once, as `settle_fills` settles a batch.
+
+    What to settle is read from the stored executions (those carrying the import's id), so
+    batches sent by an earlier run of the import that died before its outcome count too.
+    """
+    account = AccountRepository(session, record.user_id).get(record.account_id, for_update=True)
+    earliest: dict[InstrumentKey, dt.datetime] = {}
+    count = 0
+    for asset_class, symbol, first, fills in _import_instruments(session, record):
+        earliest[InstrumentKey(asset_class, symbol)] = first
+        count += fills
+    if count:
+        settle_fills(session, account, record.id, earliest, count, traceparent)
+
+
+def discard_import(session: Session, record: ImportRecord, traceparent: str | None) -> None:
+    """Deletes every execution the import stored: an all-or-nothing import that failed
+    keeps nothing.
+
+    Its fills are not settled yet, unless a settle of the account in the meantime (a broker
+    sync) took some in; the instruments of those are rebuilt without them.
+    """
+    account = AccountRepository(session, record.user_id).get(record.account_id, for_update=True)
+    taken = session.scalar(
+        select(exists().where(PositionFillRecord.execution_id == ExecutionRecord.id, *_of(record)))
+    )
+    keys = [
+        InstrumentKey(asset_class, symbol)
+        for asset_class, symbol, *_ in (_import_instruments(session, record) if taken else ())
+    ]
+    session.execute(delete(ExecutionRecord).where(*_of(record)))
+    if keys:
+        # From their first fill (no `since`): positions the delete took with it leave daily
+        # rows that only a full rebuild finds.
+        settle_instruments(session, account, keys, traceparent)
+
+
+def _of(record: ImportRecord) -> tuple[ColumnElement[bool], ...]:
+    """The executions an import stored."""
+    return (ExecutionRecord.account_id == record.account_id, ExecutionRecord.import_id == record.id)
+
+
+def _import_instruments(session: Session, record: ImportRecord) -> Sequence[Any]:
+    """Per instrument the import stored fills of: its earliest fill's time and the count."""
+    return session.execute(
+        select(
+            ExecutionRecord.asset_class,
+            ExecutionRecord.symbol,
+            func.min(ExecutionRecord.executed_at),
+            func.count(),
+        )
+        .where(*_of(record))
+        .group_by(ExecutionRecord.asset_class, ExecutionRecord.symbol)
+    ).all()
 
 
 # A table insert: the ORM's bulk path costs more than the write itself.

@@ -158,14 +158,15 @@ def report_import_progress(
 
 
 @internal.post("/internal/users/{user_id}/imports/{import_id}/outcome", status_code=204)
-def report_import_outcome(
+async def report_import_outcome(
     user_id: uuid.UUID,
     import_id: uuid.UUID,
     body: ImportOutcome,
     _caller: ServiceCaller,
-    session: DbSession,
+    state: State,
     traceparent: Traceparent,
 ) -> Response:
-    """Finish an import as completed or failed."""
-    service.record_outcome(session, user_id, import_id, body, traceparent)
+    """Finish an import as completed or failed, once its executions are settled."""
+    # Settling a large import is seconds of CPU: it runs in a work process of its own.
+    await state.offload.run(service.record_outcome, user_id, import_id, body, traceparent)
     return Response(status_code=204)

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core_api.kit.models import Entity
 
+# An import in one of these states has settled; what it reports again changes nothing.
+FINISHED = ("completed", "failed")
+
 
 class ImportRecord(Entity):
     __tablename__ = "imports"

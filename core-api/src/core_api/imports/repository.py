@@ -19,13 +19,19 @@ class ImportRepository:
     session: Session
     user_id: uuid.UUID
 
-    def get(self, import_id: uuid.UUID, *, for_update: bool = False) -> ImportRecord:
-        """The trader's import; NotFoundError when it is missing or someone else's."""
+    def get(
+        self, import_id: uuid.UUID, *, for_update: bool = False, for_share: bool = False
+    ) -> ImportRecord:
+        """The trader's import; NotFoundError when it is missing or someone else's.
+
+        `for_update` holds the row until the transaction ends, `for_share` keeps only
+        writers out (PostgreSQL; SQLite's write lock already serialises writers).
+        """
         statement = select(ImportRecord).where(
             ImportRecord.id == import_id, ImportRecord.user_id == self.user_id
         )
-        if for_update:
-            statement = statement.with_for_update()
+        if for_update or for_share:
+            statement = statement.with_for_update(read=not for_update)
         record = self.session.scalar(statement)
         if record is None:
             raise NotFoundError("import")

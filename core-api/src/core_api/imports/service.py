@@ -23,14 +23,14 @@ from tradeloop_contracts import (
 from core_api.accounts.repository import AccountRepository
 from core_api.accounts.service import is_time_zone
 from core_api.errors import AppError, FieldError
-from core_api.imports.models import ImportRecord
+from core_api.executions.service import discard_import, settle_import
+from core_api.imports.models import FINISHED, ImportRecord
 from core_api.imports.repository import ImportRepository
 from core_api.kit.clock import utcnow
 from core_api.mappings.service import mapping_for_import
 from core_api.outbox.service import record_event
 
 CHUNK_BYTES = 1024 * 1024
-FINISHED = ("completed", "failed")
 
 
 def object_key(user_id: uuid.UUID, import_id: uuid.UUID) -> str:
@@ -142,18 +142,28 @@ def record_outcome(
     outcome: ImportOutcome,
     traceparent: str | None,
 ) -> None:
-    """Finishes the import and writes `import.completed.v1` or `import.failed.v1`.
+    """Settles what the import stored, then finishes it with `import.completed.v1` or
+    `import.failed.v1`, all in one transaction.
 
-    A repeated outcome for a finished import changes nothing, so workers may retry.
+    An all-or-nothing import that failed keeps none of its executions instead. Settling
+    takes seconds for a large import (see `settle_import`). A repeated outcome for a
+    finished import changes nothing, so workers may retry, also while the first is still
+    settling (it waits for it). NotFoundError for another trader's import.
     """
     record = ImportRepository(session, user_id).get(import_id, for_update=True)
     if record.status in FINISHED:
         return
+    counts = outcome.counts
+    if outcome.status == "failed" and record.mode == "all_or_nothing":
+        discard_import(session, record, traceparent)
+        counts = counts.model_copy(update={"new": 0})
+    else:
+        settle_import(session, record, traceparent)
     record.status = outcome.status
     record.detected_format = outcome.detected_format or record.detected_format
-    record.new_count = outcome.counts.new
-    record.duplicate_count = outcome.counts.duplicate
-    record.rejected_count = outcome.counts.rejected
+    record.new_count = counts.new
+    record.duplicate_count = counts.duplicate
+    record.rejected_count = counts.rejected
     record.rejected_rows = [row.model_dump(mode="json") for row in outcome.rejected_rows]
     record.error = outcome.error
     record.finished_at = utcnow()
@@ -165,7 +175,7 @@ def record_outcome(
                 user_id=user_id,
                 import_id=import_id,
                 detected_format=outcome.detected_format,
-                counts=outcome.counts,
+                counts=counts,
             ),
             traceparent,
         )

@@ -110,11 +110,17 @@ class PlanRepository:
             )
             .group_by(JournalEntryRecord.position_id)
         )
-        if position_ids is not None:
-            if not position_ids:
-                return {}
-            statement = statement.where(JournalEntryRecord.position_id.in_(position_ids))
-        return {row[0]: row[1] for row in self.session.execute(statement)}
+        if position_ids is None:
+            return {row[0]: row[1] for row in self.session.execute(statement)}
+        ordered = list(position_ids)
+        found: dict[uuid.UUID | None, dt.datetime] = {}
+        # In chunks: an import's days can hold more positions than a statement takes ids.
+        for start in range(0, len(ordered), _CHUNK):
+            chunk = statement.where(
+                JournalEntryRecord.position_id.in_(ordered[start : start + _CHUNK])
+            )
+            found.update((row[0], row[1]) for row in self.session.execute(chunk))
+        return found
 
     def violations_on(
         self, days: Collection[dt.date] | None, kinds: Collection[str] = ()

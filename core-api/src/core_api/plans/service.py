@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     Cost,
@@ -54,6 +54,8 @@ from core_api.positions.models import PositionRecord
 logger = logging.getLogger(__name__)
 # How a loss or risk limit may be written: in currency, in percent of account, in R.
 _LIMIT_FIELDS = ("amount", "percent_of_account", "r_multiple")
+# SQLite refuses an expression nested deeper than 1,000 (a long OR chain is one).
+_INSTRUMENTS_PER_STATEMENT = 200
 
 
 def save_plan(
@@ -365,6 +367,11 @@ def _values(finding: Finding) -> dict[str, Any]:
     return {name: getattr(finding, name) for name in FOUND_COLUMNS}
 
 
+def has_plan(session: Session, user_id: uuid.UUID) -> bool:
+    """Whether the trader has written a plan: without one an evaluation finds nothing."""
+    return PlanRepository(session, user_id).plan() is not None
+
+
 def affected_days(
     session: Session,
     account_id: uuid.UUID,
@@ -378,17 +385,24 @@ def affected_days(
     left out: a rematch from that time leaves them as they were.
     """
     days: set[dt.date] = set()
-    for key in keys:
-        asset_class, symbol = key
-        statement = select(PositionRecord.opened_day, PositionRecord.closed_day).where(
-            PositionRecord.account_id == account_id,
-            PositionRecord.asset_class == asset_class,
-            PositionRecord.symbol == symbol,
-        )
-        if since is not None and key in since:
-            statement = statement.where(
-                or_(PositionRecord.closed_at.is_(None), PositionRecord.closed_at >= since[key])
+    ordered = sorted(keys)
+    # A statement per group of instruments: an import can touch thousands of them.
+    for start in range(0, len(ordered), _INSTRUMENTS_PER_STATEMENT):
+        conditions = []
+        for key in ordered[start : start + _INSTRUMENTS_PER_STATEMENT]:
+            asset_class, symbol = key
+            condition = and_(
+                PositionRecord.asset_class == asset_class, PositionRecord.symbol == symbol
             )
+            if since is not None and key in since:
+                condition = and_(
+                    condition,
+                    or_(PositionRecord.closed_at.is_(None), PositionRecord.closed_at >= since[key]),
+                )
+            conditions.append(condition)
+        statement = select(PositionRecord.opened_day, PositionRecord.closed_day).where(
+            PositionRecord.account_id == account_id, or_(*conditions)
+        )
         for opened_day, closed_day in session.execute(statement):
             if opened_day is not None:
                 days.add(opened_day)

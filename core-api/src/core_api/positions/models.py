@@ -17,7 +17,6 @@ class PositionRecord(Entity):
     __tablename__ = "positions"
     __table_args__ = (
         Index("ix_positions_user_opened", "user_id", "opened_at", "id"),
-        Index("ix_positions_account_instrument", "account_id", "asset_class", "symbol"),
         # A rematch finds an instrument's positions closed before its earliest new fill.
         Index(
             "ix_positions_account_instrument_closed",
