@@ -35,6 +35,7 @@ from core_api.accounts.balances import Ledger, ledgers
 from core_api.errors import AppError, FieldError
 from core_api.identity.models import UserRecord
 from core_api.kit.clock import utcnow
+from core_api.kit.lookup import BEGINNING, KEYS_PER_STATEMENT, instrument_times, of_instruments
 from core_api.outbox.service import record_event, record_events
 from core_api.plans import propfirm
 from core_api.plans.custom_rules import CustomRuleError, compile_rule
@@ -54,8 +55,6 @@ from core_api.positions.models import PositionRecord
 logger = logging.getLogger(__name__)
 # How a loss or risk limit may be written: in currency, in percent of account, in R.
 _LIMIT_FIELDS = ("amount", "percent_of_account", "r_multiple")
-# SQLite refuses an expression nested deeper than 1,000 (a long OR chain is one).
-_INSTRUMENTS_PER_STATEMENT = 200
 
 
 def save_plan(
@@ -386,22 +385,29 @@ def affected_days(
     """
     days: set[dt.date] = set()
     ordered = sorted(keys)
-    # A statement per group of instruments: an import can touch thousands of them.
-    for start in range(0, len(ordered), _INSTRUMENTS_PER_STATEMENT):
-        conditions = []
-        for key in ordered[start : start + _INSTRUMENTS_PER_STATEMENT]:
-            asset_class, symbol = key
-            condition = and_(
-                PositionRecord.asset_class == asset_class, PositionRecord.symbol == symbol
+    for start in range(0, len(ordered), KEYS_PER_STATEMENT):
+        wanted = instrument_times(
+            session,
+            "wanted",
+            account_id,
+            [
+                (asset_class, symbol, (since or {}).get((asset_class, symbol), BEGINNING))
+                for asset_class, symbol in ordered[start : start + KEYS_PER_STATEMENT]
+            ],
+        )
+        statement = (
+            select(PositionRecord.opened_day, PositionRecord.closed_day)
+            .select_from(wanted)
+            .join(
+                PositionRecord,
+                and_(
+                    of_instruments(PositionRecord, wanted),
+                    or_(
+                        PositionRecord.closed_at.is_(None),
+                        PositionRecord.closed_at >= wanted.c.at,
+                    ),
+                ),
             )
-            if since is not None and key in since:
-                condition = and_(
-                    condition,
-                    or_(PositionRecord.closed_at.is_(None), PositionRecord.closed_at >= since[key]),
-                )
-            conditions.append(condition)
-        statement = select(PositionRecord.opened_day, PositionRecord.closed_day).where(
-            PositionRecord.account_id == account_id, or_(*conditions)
         )
         for opened_day, closed_day in session.execute(statement):
             if opened_day is not None:

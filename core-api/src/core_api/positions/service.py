@@ -5,23 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ColumnElement,
+    FromClause,
     Row,
+    Select,
     and_,
     bindparam,
     delete,
-    false,
     func,
     insert,
-    literal,
-    not_,
     or_,
     select,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -40,6 +38,7 @@ from core_api.errors import AppError, FieldError
 from core_api.executions.models import ExecutionRecord, instrument_of
 from core_api.instruments.sessions import trading_day
 from core_api.kit.clock import utcnow
+from core_api.kit.lookup import BEGINNING, KEYS_PER_STATEMENT, instrument_times, of_instruments
 from core_api.outbox.service import record_event, record_events
 from core_api.positions.matching import (
     Fill,
@@ -83,27 +82,44 @@ def rematch(
     Positions keep their ids while the same fill opens them. Returns the ids of the
     positions that closed now and writes `position.closed.v1` for each.
 
-    It reads and writes plain rows, a few statements in all: an ORM object per position
-    cost more than matching it. Positions the session holds that it rewrites are expired.
+    It reads and writes plain rows, a few statements per group of instruments: an ORM
+    object per position cost more than matching it. Groups hold up to a few hundred
+    instruments and about `_FILLS_PER_GROUP` fills, so an import of any size fits in
+    memory. Positions the session holds that it rewrites are expired.
     """
     keys = sorted(set(keys))
     if not keys:
         return []
     # Pending changes (such as fills given new contract specs) must be in what it reads.
     session.flush()
-    scope = _Scope(session, account, keys, {k: t for k, t in (since or {}).items() if k in keys})
+    since = {key: at for key, at in (since or {}).items() if key in keys}
+    # Per instrument, the trading days whose closed positions change (None: any day may).
+    days: dict[tuple[str, str], set[dt.date] | None] = {
+        key: set() if key in since else None for key in keys
+    }
+    closed: list[uuid.UUID] = []
+    for start in range(0, len(keys), KEYS_PER_STATEMENT):
+        scope = _Scope.of(session, account, keys[start : start + KEYS_PER_STATEMENT], since)
+        for group in scope.groups(_FILLS_PER_GROUP):
+            closed += _rebuild(group, days, traceparent)
+    refresh_daily_pnl(session, account.user_id, account.id, days)
+    regroup(session, account, keys)
+    return closed
+
+
+def _rebuild(
+    scope: _Scope, days: dict[tuple[str, str], set[dt.date] | None], traceparent: str | None
+) -> list[uuid.UUID]:
+    """Rematches the instruments of one group and writes their positions, fill shares and
+    `position.closed.v1` events; adds the trading days whose closed positions changed."""
+    session, account = scope.session, scope.account
     executions: dict[uuid.UUID, FillRow] = {
-        row.id: row
-        for row in session.execute(select(*_EXECUTION_COLUMNS).where(scope.executions_to_match()))
+        row.id: row for row in session.execute(scope.executions(*_EXECUTION_COLUMNS))
     }
     fills = scope.unsettled_fills(executions.values())
     existing = {
         row.opening_execution_id: row
-        for row in session.execute(select(*_POSITION_COLUMNS).where(scope.positions_to_rebuild()))
-    }
-    # Per instrument, the trading days whose closed positions change (None: any day may).
-    days: dict[tuple[str, str], set[dt.date] | None] = {
-        key: set() if key in scope.since else None for key in keys
+        for row in session.execute(scope.positions_to_rebuild(*_POSITION_COLUMNS))
     }
     for replaced in existing.values():
         _add_day(days, (replaced.asset_class, replaced.symbol), replaced.closed_day)
@@ -120,7 +136,7 @@ def rematch(
     changed: list[dict[str, Any]] = []
     shares: list[dict[str, Any]] = []
     newly_closed: list[PositionClosed] = []
-    for key in keys:
+    for key in scope.keys:
         for result in match(fills.get(key, []), method):
             opening = executions[result.opening_fill_id]  # type: ignore[index]
             before = existing.pop(opening.id, None)
@@ -177,12 +193,12 @@ def rematch(
     if shares:
         session.execute(insert(_POSITION_FILLS), shares)
     _expire_held(session, {row["position_id"] for row in changed} | set(gone))
-    refresh_daily_pnl(session, account.user_id, account.id, days)
-    regroup(session, account, keys)
     record_events(session, "position.closed.v1", newly_closed, traceparent)
     return [event.position_id for event in newly_closed]
 
 
+# About this many fills matched at once (one instrument with more is matched alone).
+_FILLS_PER_GROUP = 50_000
 _POSITIONS = PositionRecord.metadata.tables["positions"]
 _POSITION_FILLS = PositionFillRecord.metadata.tables["position_fills"]
 # A row of _EXECUTION_COLUMNS: what matching and a position's instrument need of a fill.
@@ -331,73 +347,135 @@ def _add_day(
         changed.add(closed_day)
 
 
-def _of_instrument(model: type[PositionRecord | ExecutionRecord], key: InstrumentKey) -> Any:
-    return and_(model.asset_class == key.asset_class, model.symbol == key.symbol)
-
-
+@dataclass(frozen=True)
 class _Scope:
-    """What one rematch reads: every instrument in one statement per step.
+    """What one rematch of some instruments reads: each step one statement for all of them.
 
     Positions are consecutive stretches of an instrument's fills in time order, so those
     that closed before the instrument's earliest new fill come first and cannot change:
-    they are settled, and only the fills after them are matched again.
+    they are settled, and only the fills after them are matched again. Each statement
+    joins the instruments as a lookup table: one index lookup per instrument.
     """
 
-    def __init__(
-        self,
+    session: Session
+    account: AccountRecord
+    keys: Sequence[InstrumentKey]
+    since: Mapping[InstrumentKey, dt.datetime]
+    # Per instrument with settled positions, when the last of them closed.
+    settled_until: Mapping[InstrumentKey, dt.datetime]
+
+    @classmethod
+    def of(
+        cls,
         session: Session,
         account: AccountRecord,
         keys: Sequence[InstrumentKey],
         since: Mapping[InstrumentKey, dt.datetime],
-    ) -> None:
-        self.session = session
-        self.account = account
-        self.keys = keys
-        self.since = since
-        self.settled = or_(
-            false(),
-            *(
-                and_(_of_instrument(PositionRecord, key), PositionRecord.closed_at < at)
-                for key, at in since.items()
-            ),
-        )
-        self.settled_until: dict[InstrumentKey, dt.datetime] = {}
-        if since:
+    ) -> _Scope:
+        bounded = [(key.asset_class, key.symbol, since[key]) for key in keys if key in since]
+        settled_until: dict[InstrumentKey, dt.datetime] = {}
+        if bounded:
+            wanted = instrument_times(session, "bounded", account.id, bounded)
             # One MAX per instrument, each answered from the instrument-and-close index
             # without reading the instrument's earlier positions.
-            instruments = list(since.items())
-            latest = union_all(
-                *(
-                    select(literal(index), func.max(PositionRecord.closed_at)).where(
-                        PositionRecord.account_id == account.id,
-                        _of_instrument(PositionRecord, key),
-                        PositionRecord.closed_at < at,
-                    )
-                    for index, (key, at) in enumerate(instruments)
+            latest = (
+                select(func.max(PositionRecord.closed_at))
+                .where(
+                    of_instruments(PositionRecord, wanted), PositionRecord.closed_at < wanted.c.at
                 )
+                .scalar_subquery()
             )
-            self.settled_until = {
-                instruments[index][0]: until
-                for index, until in session.execute(latest)
+            settled_until = {
+                InstrumentKey(asset_class, symbol): until
+                for asset_class, symbol, until in session.execute(
+                    select(wanted.c.asset_class, wanted.c.symbol, latest)
+                )
                 if until is not None
             }
+        return cls(session, account, keys, since, settled_until)
 
-    def executions_to_match(self) -> ColumnElement[bool]:
-        """The fills from the close of each instrument's last settled position on."""
-        per_instrument = []
+    def groups(self, fills: int) -> list[_Scope]:
+        """The instruments split into groups of about `fills` fills to match."""
+        wanted = self._fills_from()
+        # Counted per instrument (a correlated count, one index range each): grouped in
+        # SQL, SQLite would rather walk the account's whole index in group order.
+        count = (
+            select(func.count())
+            .where(
+                of_instruments(ExecutionRecord, wanted), ExecutionRecord.executed_at >= wanted.c.at
+            )
+            .scalar_subquery()
+        )
+        counts = {
+            InstrumentKey(asset_class, symbol): held
+            for asset_class, symbol, held in self.session.execute(
+                select(wanted.c.asset_class, wanted.c.symbol, count)
+            )
+        }
+        groups: list[list[InstrumentKey]] = [[]]
+        held = 0
         for key in self.keys:
-            condition = _of_instrument(ExecutionRecord, key)
-            if key in self.settled_until:
-                condition = and_(condition, ExecutionRecord.executed_at >= self.settled_until[key])
-            per_instrument.append(condition)
-        return and_(ExecutionRecord.account_id == self.account.id, or_(*per_instrument))
+            if groups[-1] and held + counts[key] > fills:
+                groups.append([])
+                held = 0
+            groups[-1].append(key)
+            held += counts[key]
+        return [
+            replace(
+                self,
+                keys=group,
+                settled_until={k: self.settled_until[k] for k in group if k in self.settled_until},
+            )
+            for group in groups
+        ]
 
-    def positions_to_rebuild(self) -> ColumnElement[bool]:
-        return and_(
-            PositionRecord.account_id == self.account.id,
-            or_(*(_of_instrument(PositionRecord, key) for key in self.keys)),
-            # closed_at < since is NULL, not false, for an open position.
-            or_(PositionRecord.closed_at.is_(None), not_(self.settled)),
+    def _fills_from(self) -> FromClause:
+        """Each instrument with the close of its last settled position (else BEGINNING)."""
+        return instrument_times(
+            self.session,
+            "wanted",
+            self.account.id,
+            [
+                (key.asset_class, key.symbol, self.settled_until.get(key, BEGINNING))
+                for key in self.keys
+            ],
+        )
+
+    def executions(self, *columns: Any) -> Select[Any]:
+        """`columns` of the fills from the close of each instrument's last settled position on."""
+        wanted = self._fills_from()
+        return (
+            select(*columns)
+            .select_from(wanted)
+            .join(
+                ExecutionRecord,
+                and_(
+                    of_instruments(ExecutionRecord, wanted),
+                    ExecutionRecord.executed_at >= wanted.c.at,
+                ),
+            )
+        )
+
+    def positions_to_rebuild(self, *columns: Any) -> Select[Any]:
+        """`columns` of the positions open or closed from each instrument's `since` on."""
+        wanted = instrument_times(
+            self.session,
+            "wanted",
+            self.account.id,
+            [(key.asset_class, key.symbol, self.since.get(key, BEGINNING)) for key in self.keys],
+        )
+        return (
+            select(*columns)
+            .select_from(wanted)
+            .join(
+                PositionRecord,
+                and_(
+                    of_instruments(PositionRecord, wanted),
+                    or_(
+                        PositionRecord.closed_at.is_(None), PositionRecord.closed_at >= wanted.c.at
+                    ),
+                ),
+            )
         )
 
     def unsettled_fills(self, executions: Iterable[FillRow]) -> dict[InstrumentKey, list[Fill]]:
@@ -410,22 +488,25 @@ class _Scope:
         if self.settled_until:
             # The positions closed at that time are settled ones (it is the latest settled
             # close), found by the instrument-and-close index however many closed before.
-            at_the_boundary = or_(
-                *(
-                    and_(
-                        PositionRecord.account_id == self.account.id,
-                        _of_instrument(PositionRecord, key),
-                        PositionRecord.closed_at == at,
-                        ExecutionRecord.executed_at == at,
-                    )
-                    for key, at in self.settled_until.items()
-                )
+            boundary = instrument_times(
+                self.session,
+                "boundary",
+                self.account.id,
+                [(key.asset_class, key.symbol, at) for key, at in self.settled_until.items()],
             )
             for execution_id, quantity in self.session.execute(
                 select(PositionFillRecord.execution_id, PositionFillRecord.quantity)
-                .join(PositionRecord, PositionRecord.id == PositionFillRecord.position_id)
+                .select_from(boundary)
+                .join(
+                    PositionRecord,
+                    and_(
+                        of_instruments(PositionRecord, boundary),
+                        PositionRecord.closed_at == boundary.c.at,
+                    ),
+                )
+                .join(PositionFillRecord, PositionFillRecord.position_id == PositionRecord.id)
                 .join(ExecutionRecord, ExecutionRecord.id == PositionFillRecord.execution_id)
-                .where(at_the_boundary)
+                .where(ExecutionRecord.executed_at == boundary.c.at)
             ):
                 taken[execution_id] = taken.get(execution_id, Decimal(0)) + quantity
         fills: dict[InstrumentKey, list[Fill]] = {}

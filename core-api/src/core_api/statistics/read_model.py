@@ -17,9 +17,23 @@ from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, or_, select
+from sqlalchemy import (
+    Date,
+    Select,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
+from core_api.kit.lookup import KEYS_PER_STATEMENT, lookup_table, of_instruments
 from core_api.positions.models import PositionRecord
 from core_api.statistics.calculations import DayTotals, r_multiple
 from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
@@ -42,48 +56,104 @@ def refresh_daily_pnl(
 
     `days` names, per instrument, the trading days to rebuild, or None for all of them.
     """
-    rows_to_rebuild = []
-    positions_to_read = []
-    for (asset_class, symbol), changed in days.items():
-        if changed is not None and not changed:
-            continue
-        of_rows = and_(DailyPnlRecord.asset_class == asset_class, DailyPnlRecord.symbol == symbol)
-        of_positions = and_(
-            PositionRecord.asset_class == asset_class, PositionRecord.symbol == symbol
+    changed = [(key, chosen) for key, chosen in days.items() if chosen is None or chosen]
+    account_days: set[dt.date] = set()
+    for start in range(0, len(changed), KEYS_PER_STATEMENT):
+        account_days |= _refresh_instrument_days(
+            session, user_id, account_id, dict(changed[start : start + KEYS_PER_STATEMENT])
         )
-        if changed is not None:
-            of_rows = and_(of_rows, DailyPnlRecord.day.in_(changed))
-            of_positions = and_(of_positions, PositionRecord.closed_day.in_(changed))
-        rows_to_rebuild.append(of_rows)
-        positions_to_read.append(of_positions)
-    if not rows_to_rebuild:
-        return
-    rebuilt = and_(DailyPnlRecord.account_id == account_id, or_(*rows_to_rebuild))
-    account_days = set(session.scalars(select(DailyPnlRecord.day).where(rebuilt).distinct()))
-    session.execute(
-        delete(DailyPnlRecord).where(rebuilt).execution_options(synchronize_session=False)
+    _refresh_account_days(session, user_id, account_id, account_days)
+
+
+def _refresh_instrument_days(
+    session: Session,
+    user_id: uuid.UUID,
+    account_id: uuid.UUID,
+    days: Mapping[tuple[str, str], Collection[dt.date] | None],
+) -> set[dt.date]:
+    """Rebuilds the rows of these instruments' days; returns every day it touched.
+
+    Rows and positions are read from each instrument's first day to rebuild on (one
+    lookup per instrument); those of days in between that did not change are skipped.
+    """
+    # The account is a column of the table joined, not a condition of its own: see
+    # `instrument_times`.
+    wanted = lookup_table(
+        session,
+        "wanted",
+        (
+            column("account_id", Uuid()),
+            column("asset_class", String),
+            column("symbol", String),
+            column("first_day", Date()),
+        ),
+        [
+            (account_id, asset_class, symbol, min(chosen) if chosen else dt.date.min)
+            for (asset_class, symbol), chosen in days.items()
+        ],
     )
-    closed = session.execute(
-        select(
-            PositionRecord.asset_class,
-            PositionRecord.symbol,
-            PositionRecord.closed_day,
-            PositionRecord.realised_pnl_net,
-            PositionRecord.realised_pnl_net_base,
-            PositionRecord.realised_pnl_gross,
-            PositionRecord.fees,
-            PositionRecord.outcome,
-            PositionRecord.initial_stop,
-            PositionRecord.avg_entry_price,
-            PositionRecord.max_quantity,
-            PositionRecord.instrument,
-        ).where(
-            PositionRecord.account_id == account_id,
-            PositionRecord.status == "closed",
-            # A strategy's legs count as one trade, in its own rows (refresh_strategy_days).
-            PositionRecord.strategy_id.is_(None),
-            or_(*positions_to_read),
+
+    def rebuilt(asset_class: str, symbol: str, day: dt.date) -> bool:
+        chosen = days[(asset_class, symbol)]
+        return chosen is None or day in chosen
+
+    stale: list[dict[str, Any]] = [
+        {"asset_class": asset_class, "symbol": symbol, "day": day}
+        for asset_class, symbol, day in session.execute(
+            select(DailyPnlRecord.asset_class, DailyPnlRecord.symbol, DailyPnlRecord.day)
+            .select_from(wanted)
+            .join(
+                DailyPnlRecord,
+                and_(
+                    of_instruments(DailyPnlRecord, wanted),
+                    DailyPnlRecord.day >= wanted.c.first_day,
+                ),
+            )
         )
+        if rebuilt(asset_class, symbol, day)
+    ]
+    if stale:
+        session.execute(
+            delete(_DAILY_PNL).where(
+                _DAILY_PNL.c.account_id == account_id,
+                _DAILY_PNL.c.asset_class == bindparam("asset_class"),
+                _DAILY_PNL.c.symbol == bindparam("symbol"),
+                _DAILY_PNL.c.day == bindparam("day"),
+            ),
+            stale,
+        )
+    closed = (
+        row
+        for row in session.execute(
+            select(
+                PositionRecord.asset_class,
+                PositionRecord.symbol,
+                PositionRecord.closed_day,
+                PositionRecord.realised_pnl_net,
+                PositionRecord.realised_pnl_net_base,
+                PositionRecord.realised_pnl_gross,
+                PositionRecord.fees,
+                PositionRecord.outcome,
+                PositionRecord.initial_stop,
+                PositionRecord.avg_entry_price,
+                PositionRecord.max_quantity,
+                PositionRecord.instrument,
+            )
+            .select_from(wanted)
+            .join(
+                PositionRecord,
+                and_(
+                    of_instruments(PositionRecord, wanted),
+                    PositionRecord.closed_day >= wanted.c.first_day,
+                ),
+            )
+            .where(
+                PositionRecord.status == "closed",
+                # A strategy's legs count as one trade, in its own rows (refresh_strategy_days).
+                PositionRecord.strategy_id.is_(None),
+            )
+        )
+        if rebuilt(row.asset_class, row.symbol, row.closed_day)
     )
     rows: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
     for (
@@ -120,7 +190,8 @@ def refresh_daily_pnl(
                 row["r_total"] += r
     if rows:
         session.execute(insert(_DAILY_PNL), list(rows.values()))
-    _refresh_account_days(session, user_id, account_id, account_days | {day for *_, day in rows})
+    touched: set[dt.date] = {row["day"] for row in stale}
+    return touched | {day for *_, day in rows}
 
 
 def refresh_strategy_days(
