@@ -9,8 +9,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Uuid, any_, bindparam, delete, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, delete, exists, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     Execution,
@@ -29,6 +29,7 @@ from core_api.imports.models import FINISHED, ImportRecord
 from core_api.imports.repository import ImportRepository
 from core_api.instruments.futures import ContractSpec
 from core_api.instruments.normalise import normalise, unsent_spec_fields
+from core_api.kit.bulk import insert_rows
 from core_api.outbox.service import record_event
 from core_api.positions.models import PositionFillRecord
 from core_api.positions.service import InstrumentKey
@@ -77,7 +78,9 @@ def record_batch(
         return ExecutionBatchResult(inserted=0, duplicates=0)
     specs = account_specs(session, account.id)
     rows = [_row(user_id, batch, execution, specs) for execution in batch.executions]
-    session.execute(_insert_ignoring_duplicates(session), rows)
+    # A fill already held (same broker id or fingerprint in the account) is skipped; the
+    # ones kept are read back by id.
+    insert_rows(session, _EXECUTIONS, rows, skip_conflicts=True)
     inserted = session.execute(
         select(_EXECUTIONS.c.asset_class, _EXECUTIONS.c.symbol, _EXECUTIONS.c.executed_at).where(
             _one_of(session, _EXECUTIONS.c.id, [row["id"] for row in rows])
@@ -177,7 +180,6 @@ def _import_instruments(session: Session, record: ImportRecord) -> Sequence[Any]
     ).all()
 
 
-# A table insert: the ORM's bulk path costs more than the write itself.
 _EXECUTIONS = ExecutionRecord.metadata.tables["executions"]
 
 
@@ -189,15 +191,6 @@ def _one_of(
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Uuid())))
     return column.in_(ids)
-
-
-def _insert_ignoring_duplicates(session: Session) -> Insert:
-    # A fill already held (same broker id or fingerprint in the account) is skipped. Plain
-    # executemany: the rows it kept are read back by id, since RETURNING over many rows
-    # makes one huge statement per page that psycopg parses again each time.
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(_EXECUTIONS).on_conflict_do_nothing()
-    return sqlite.insert(_EXECUTIONS).on_conflict_do_nothing()
 
 
 def _row(

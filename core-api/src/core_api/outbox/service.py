@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 from tradeloop_contracts import UserEventData, make_event
 
+from core_api.kit.bulk import insert_rows
 from core_api.kit.clock import utcnow
 from core_api.outbox.models import OutboxRecord
 
@@ -52,8 +53,7 @@ def record_events(
             row = _outbox_row(event_type, data.user_id, envelope)
         rows.append(row)
     if rows:
-        # A table insert: the ORM's bulk path costs more than the write itself.
-        session.execute(insert(OutboxRecord.metadata.tables["outbox"]), rows)
+        insert_rows(session, OutboxRecord.metadata.tables["outbox"], rows)
 
 
 def _row(event_type: str, data: UserEventData, traceparent: str | None) -> dict[str, Any]:

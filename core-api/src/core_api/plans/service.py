@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     Cost,
@@ -34,6 +34,7 @@ from tradeloop_contracts import (
 from core_api.accounts.balances import Ledger, ledgers
 from core_api.errors import AppError, FieldError
 from core_api.identity.models import UserRecord
+from core_api.kit.bulk import insert_rows
 from core_api.kit.clock import utcnow
 from core_api.kit.lookup import BEGINNING, KEYS_PER_STATEMENT, instrument_times, of_instruments
 from core_api.outbox.service import record_event, record_events
@@ -333,8 +334,7 @@ def _store(
         # Updated by primary key in one executemany.
         session.execute(update(ViolationRecord), changed)
     if new:
-        # A table insert: the ORM bulk path spends longer preparing rows than writing them.
-        session.execute(insert(ViolationRecord.metadata.tables["violations"]), new)
+        insert_rows(session, ViolationRecord.metadata.tables["violations"], new)
     return new
 
 

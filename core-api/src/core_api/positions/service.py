@@ -37,6 +37,7 @@ from core_api.accounts.models import AccountRecord
 from core_api.errors import AppError, FieldError
 from core_api.executions.models import ExecutionRecord, instrument_of
 from core_api.instruments.sessions import trading_day
+from core_api.kit.bulk import insert_rows
 from core_api.kit.clock import utcnow
 from core_api.kit.lookup import BEGINNING, KEYS_PER_STATEMENT, instrument_times, of_instruments
 from core_api.outbox.service import record_event, record_events
@@ -189,9 +190,9 @@ def _rebuild(
             update(_POSITIONS).where(_POSITIONS.c.id == bindparam("position_id")), changed
         )
     if created:
-        session.execute(insert(_POSITIONS), created)
+        insert_rows(session, _POSITIONS, created)
     if shares:
-        session.execute(insert(_POSITION_FILLS), shares)
+        insert_rows(session, _POSITION_FILLS, shares)
     _expire_held(session, {row["position_id"] for row in changed} | set(gone))
     record_events(session, "position.closed.v1", newly_closed, traceparent)
     return [event.position_id for event in newly_closed]
@@ -201,48 +202,56 @@ def _rebuild(
 _FILLS_PER_GROUP = 50_000
 _POSITIONS = PositionRecord.metadata.tables["positions"]
 _POSITION_FILLS = PositionFillRecord.metadata.tables["position_fills"]
+_EXECUTIONS = ExecutionRecord.metadata.tables["executions"]
 # A row of _EXECUTION_COLUMNS: what matching and a position's instrument need of a fill.
+# Table columns, not the ORM's: rows come back through SQLAlchemy Core, without ORM loading.
 FillRow = Row[*tuple[Any, ...]]
-_EXECUTION_COLUMNS = (
-    ExecutionRecord.id,
-    ExecutionRecord.asset_class,
-    ExecutionRecord.symbol,
-    ExecutionRecord.executed_at,
-    ExecutionRecord.side,
-    ExecutionRecord.quantity,
-    ExecutionRecord.price,
-    ExecutionRecord.commission,
-    ExecutionRecord.fees,
-    ExecutionRecord.multiplier,
-    ExecutionRecord.currency,
-    ExecutionRecord.fx_rate_to_base,
-    ExecutionRecord.broker_execution_id,
-    ExecutionRecord.recorded_order,
-    ExecutionRecord.underlying,
-    ExecutionRecord.expiry,
-    ExecutionRecord.strike,
-    ExecutionRecord.option_right,
-    ExecutionRecord.root,
-    ExecutionRecord.exchange,
-    ExecutionRecord.tick_size,
+_EXECUTION_COLUMNS = tuple(
+    _EXECUTIONS.c[name]
+    for name in (
+        "id",
+        "asset_class",
+        "symbol",
+        "executed_at",
+        "side",
+        "quantity",
+        "price",
+        "commission",
+        "fees",
+        "multiplier",
+        "currency",
+        "fx_rate_to_base",
+        "broker_execution_id",
+        "recorded_order",
+        "underlying",
+        "expiry",
+        "strike",
+        "option_right",
+        "root",
+        "exchange",
+        "tick_size",
+    )
 )
 # What a rematch needs of a position it rebuilds.
-_POSITION_COLUMNS = (
-    PositionRecord.id,
-    PositionRecord.opening_execution_id,
-    PositionRecord.asset_class,
-    PositionRecord.symbol,
-    PositionRecord.status,
-    PositionRecord.closed_at,
-    PositionRecord.closed_day,
-    PositionRecord.execution_count,
-    PositionRecord.max_quantity,
-    PositionRecord.instrument,
-    PositionRecord.mae,
-    PositionRecord.mfe,
-    PositionRecord.mae_price,
-    PositionRecord.mfe_price,
-    PositionRecord.excursion_interval,
+_POSITION_COLUMNS = tuple(
+    _POSITIONS.c[name]
+    for name in (
+        "id",
+        "opening_execution_id",
+        "asset_class",
+        "symbol",
+        "status",
+        "closed_at",
+        "closed_day",
+        "execution_count",
+        "max_quantity",
+        "instrument",
+        "mae",
+        "mfe",
+        "mae_price",
+        "mfe_price",
+        "excursion_interval",
+    )
 )
 _EXCURSION_FIELDS = ("mae", "mfe", "mae_price", "mfe_price", "excursion_interval")
 _NO_EXCURSIONS: dict[str, Any] = dict.fromkeys(_EXCURSION_FIELDS)
@@ -379,10 +388,8 @@ class _Scope:
             # One MAX per instrument, each answered from the instrument-and-close index
             # without reading the instrument's earlier positions.
             latest = (
-                select(func.max(PositionRecord.closed_at))
-                .where(
-                    of_instruments(PositionRecord, wanted), PositionRecord.closed_at < wanted.c.at
-                )
+                select(func.max(_POSITIONS.c.closed_at))
+                .where(of_instruments(_POSITIONS.c, wanted), _POSITIONS.c.closed_at < wanted.c.at)
                 .scalar_subquery()
             )
             settled_until = {
@@ -401,9 +408,7 @@ class _Scope:
         # SQL, SQLite would rather walk the account's whole index in group order.
         count = (
             select(func.count())
-            .where(
-                of_instruments(ExecutionRecord, wanted), ExecutionRecord.executed_at >= wanted.c.at
-            )
+            .where(of_instruments(_EXECUTIONS.c, wanted), _EXECUTIONS.c.executed_at >= wanted.c.at)
             .scalar_subquery()
         )
         counts = {
@@ -448,10 +453,10 @@ class _Scope:
             select(*columns)
             .select_from(wanted)
             .join(
-                ExecutionRecord,
+                _EXECUTIONS,
                 and_(
-                    of_instruments(ExecutionRecord, wanted),
-                    ExecutionRecord.executed_at >= wanted.c.at,
+                    of_instruments(_EXECUTIONS.c, wanted),
+                    _EXECUTIONS.c.executed_at >= wanted.c.at,
                 ),
             )
         )
@@ -468,12 +473,10 @@ class _Scope:
             select(*columns)
             .select_from(wanted)
             .join(
-                PositionRecord,
+                _POSITIONS,
                 and_(
-                    of_instruments(PositionRecord, wanted),
-                    or_(
-                        PositionRecord.closed_at.is_(None), PositionRecord.closed_at >= wanted.c.at
-                    ),
+                    of_instruments(_POSITIONS.c, wanted),
+                    or_(_POSITIONS.c.closed_at.is_(None), _POSITIONS.c.closed_at >= wanted.c.at),
                 ),
             )
         )
@@ -495,18 +498,18 @@ class _Scope:
                 [(key.asset_class, key.symbol, at) for key, at in self.settled_until.items()],
             )
             for execution_id, quantity in self.session.execute(
-                select(PositionFillRecord.execution_id, PositionFillRecord.quantity)
+                select(_POSITION_FILLS.c.execution_id, _POSITION_FILLS.c.quantity)
                 .select_from(boundary)
                 .join(
-                    PositionRecord,
+                    _POSITIONS,
                     and_(
-                        of_instruments(PositionRecord, boundary),
-                        PositionRecord.closed_at == boundary.c.at,
+                        of_instruments(_POSITIONS.c, boundary),
+                        _POSITIONS.c.closed_at == boundary.c.at,
                     ),
                 )
-                .join(PositionFillRecord, PositionFillRecord.position_id == PositionRecord.id)
-                .join(ExecutionRecord, ExecutionRecord.id == PositionFillRecord.execution_id)
-                .where(ExecutionRecord.executed_at == boundary.c.at)
+                .join(_POSITION_FILLS, _POSITION_FILLS.c.position_id == _POSITIONS.c.id)
+                .join(_EXECUTIONS, _EXECUTIONS.c.id == _POSITION_FILLS.c.execution_id)
+                .where(_EXECUTIONS.c.executed_at == boundary.c.at)
             ):
                 taken[execution_id] = taken.get(execution_id, Decimal(0)) + quantity
         fills: dict[InstrumentKey, list[Fill]] = {}

@@ -33,13 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from core_api.kit.bulk import insert_rows
 from core_api.kit.lookup import KEYS_PER_STATEMENT, lookup_table, of_instruments
 from core_api.positions.models import PositionRecord
 from core_api.statistics.calculations import DayTotals, r_multiple
 from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 from core_api.strategies.models import StrategyRecord
 
-# Table inserts: the ORM's bulk path costs more than the write itself.
 _DAILY_PNL = DailyPnlRecord.metadata.tables["daily_pnl"]
 _DAILY_ACCOUNT_PNL = DailyAccountPnlRecord.metadata.tables["daily_account_pnl"]
 # The asset class of the rows that count each closed strategy as one trade.
@@ -189,7 +189,7 @@ def _refresh_instrument_days(
                 row["trades_with_r"] += 1
                 row["r_total"] += r
     if rows:
-        session.execute(insert(_DAILY_PNL), list(rows.values()))
+        insert_rows(session, _DAILY_PNL, list(rows.values()))
     touched: set[dt.date] = {row["day"] for row in stale}
     return touched | {day for *_, day in rows}
 
@@ -352,7 +352,7 @@ def _refresh_account_days(
             for name in _SUMMED:
                 row[name] += getattr(found, name)
     if rows:
-        session.execute(insert(_DAILY_ACCOUNT_PNL), list(rows.values()))
+        insert_rows(session, _DAILY_ACCOUNT_PNL, list(rows.values()))
 
 
 def day_totals(
