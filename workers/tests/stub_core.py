@@ -71,6 +71,8 @@ class StubCore:
     rejected_imports: set[UUID] = field(default_factory=set)
     unavailable_until: float = 0.0
     batch_delay_seconds: float = 0.0
+    # The next outcome calls take this long each, as core settling a large import does.
+    outcome_delays: list[float] = field(default_factory=list)
     connections: dict[UUID, SealedBrokerCredentials] = field(default_factory=dict)
     connection_status: dict[UUID, BrokerSyncUpdate] = field(default_factory=dict)
     sync_updates: list[dict[str, Any]] = field(default_factory=list)
@@ -92,6 +94,11 @@ class StubCore:
         """Take `seconds` over every batch of executions, so an import is caught in flight."""
         with self.lock:
             self.batch_delay_seconds = seconds
+
+    def slow_down_outcomes(self, *seconds: float) -> None:
+        """Take `seconds[i]` over the i-th next outcome call, as core settling an import."""
+        with self.lock:
+            self.outcome_delays = list(seconds)
 
     def reject_import(self, import_id: UUID, *, rejected: bool = True) -> None:
         """Answer 422 to every read of the import: a message no worker can handle."""
@@ -234,6 +241,10 @@ def create_stub_app(state: StubCore) -> FastAPI:
 
     @app.post("/internal/users/{user_id}/imports/{import_id}/outcome", dependencies=service)
     def outcome(user_id: UUID, import_id: UUID, body: ImportOutcome) -> Response:
+        with state.lock:
+            delay = state.outcome_delays.pop(0) if state.outcome_delays else 0.0
+        # Outside the lock, like a batch: core settles while it answers other calls.
+        time.sleep(delay)
         with state.lock:
             detail = import_of(user_id, import_id)
             state.outcomes.append(body)

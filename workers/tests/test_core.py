@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import socket
 
+import anyio
 import httpx
 import pytest
 from pydantic import SecretStr
-from tradeloop_contracts import OutboxClaim
+from tradeloop_contracts import ImportCounts, ImportOutcome, OutboxClaim
 
 from tests.factories import import_requested
 from tests.stub_core import CLIENT_SECRET, StubCore
-from workers.core import CoreClient, CoreRejectedError, CoreUnavailableError
+from workers.core import CoreClient, CoreRejectedError, CoreUnavailableError, core_http
 
 pytestmark = pytest.mark.anyio
+COMPLETED = ImportOutcome(status="completed", counts=ImportCounts(new=3))
 
 
 class TestCoreClient:
@@ -64,3 +66,37 @@ class TestCoreClient:
         stub_core.add_import(request)
         assert await core.get_import(request.user_id, request.import_id) is not None
         assert await core.get_import(request.account_id, request.import_id) is None
+
+    async def test_an_outcome_waits_for_core_to_settle_longer_than_other_calls(
+        self, stub_core: StubCore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        stub_core.slow_down_outcomes(1.0)
+        async with core_http(stub_core.url, timeout=0.3) as http:
+            client = CoreClient(
+                http,
+                client_secret=SecretStr(CLIENT_SECRET),
+                retry_seconds=5,
+                settle_timeout_seconds=5,
+            )
+            await client.report_outcome(request.user_id, request.import_id, COMPLETED)
+        assert stub_core.outcomes == [COMPLETED]
+
+    async def test_an_outcome_whose_answer_times_out_is_sent_again(
+        self, stub_core: StubCore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        stub_core.slow_down_outcomes(1.5)
+        async with core_http(stub_core.url, timeout=0.3) as http:
+            client = CoreClient(
+                http,
+                client_secret=SecretStr(CLIENT_SECRET),
+                retry_seconds=5,
+                settle_timeout_seconds=0.5,
+            )
+            await client.report_outcome(request.user_id, request.import_id, COMPLETED)
+        # The first call still lands when its settle ends; core takes an outcome once.
+        await anyio.sleep(1.5)
+        assert stub_core.outcomes == [COMPLETED, COMPLETED]

@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .core import DEFAULT_SETTLE_TIMEOUT_SECONDS
 from .imports.job import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OFX_BYTES
 
 DEVELOPMENT_CLIENT_SECRET = "dev-workers-secret"
@@ -30,6 +31,11 @@ class WorkersSettings(BaseSettings):
     core_timeout_seconds: float = Field(default=10.0, gt=0)
     core_retry_seconds: float = Field(
         default=60.0, gt=0, description="How long one call keeps retrying while core is down."
+    )
+    core_settle_timeout_seconds: float = Field(
+        default=DEFAULT_SETTLE_TIMEOUT_SECONDS,
+        gt=0,
+        description="Timeout of an import's outcome call, while core settles the import.",
     )
     bus_url: str = "sqlite:///.data/bus.db"
     object_store_url: str = Field(default_factory=_default_object_store_url)

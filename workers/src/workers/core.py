@@ -42,6 +42,8 @@ from tradeloop_contracts import (
 from tradeloop_contracts.telemetry import TracedTransport
 
 CLIENT_ID = "workers"
+# How long an import's outcome may take: core settles the import before it answers.
+DEFAULT_SETTLE_TIMEOUT_SECONDS = 900.0
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 logger = logging.getLogger(__name__)
@@ -75,7 +77,10 @@ class CoreClient:
     The service token is cached until shortly before it expires and fetched again
     when core answers 401. Every call retries with capped exponential backoff for
     `retry_seconds` while core is unreachable or answers 429/5xx, then raises
-    CoreUnavailableError; a 4xx answer raises CoreRejectedError at once.
+    CoreUnavailableError; a 4xx answer raises CoreRejectedError at once. Each call
+    waits for its answer as long as the `http` client's timeout, except an import's
+    outcome: core settles the import (rematch, statistics, plan) before it answers,
+    which takes seconds for a large one, so that call waits `settle_timeout_seconds`.
     """
 
     def __init__(
@@ -84,11 +89,13 @@ class CoreClient:
         *,
         client_secret: SecretStr,
         retry_seconds: float,
+        settle_timeout_seconds: float = DEFAULT_SETTLE_TIMEOUT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
         self._credentials = ServiceTokenRequest(client_id=CLIENT_ID, client_secret=client_secret)
         self._retry_seconds = retry_seconds
+        self._settle_timeout = httpx.Timeout(settle_timeout_seconds)
         self._clock = clock
         self._token: str | None = None
         self._token_renew_at = 0.0
@@ -121,9 +128,11 @@ class CoreClient:
         await self._call("POST", path, progress)
 
     async def report_outcome(self, user_id: UUID, import_id: UUID, outcome: ImportOutcome) -> None:
-        """Tell core how an import ended; core emits import.completed or import.failed."""
+        """Tell core how an import ended; core settles what the import stored, then emits
+        import.completed or import.failed. A retry after a timeout waits for the settle
+        in progress and changes nothing more."""
         path = f"/internal/users/{user_id}/imports/{import_id}/outcome"
-        await self._call("POST", path, outcome)
+        await self._call("POST", path, outcome, timeout=self._settle_timeout)
 
     async def store_import_preview(
         self, user_id: UUID, import_id: UUID, preview: CsvPreview
@@ -218,7 +227,12 @@ class CoreClient:
         return response.status_code == 200
 
     async def _call(
-        self, method: str, path: str, body: BaseModel | dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        body: BaseModel | dict[str, Any] | None = None,
+        *,
+        timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(CoreUnavailableError),
@@ -228,28 +242,41 @@ class CoreClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._call_once(method, path, body)
+                return await self._call_once(method, path, body, timeout)
         raise AssertionError("tenacity re-raises the last error")  # pragma: no cover
 
     async def _call_once(
-        self, method: str, path: str, body: BaseModel | dict[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        body: BaseModel | dict[str, Any] | None,
+        timeout: httpx.Timeout | None,
     ) -> httpx.Response:
         payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
         token = await self._current_token()
-        response = await self._send(method, path, payload, token)
+        response = await self._send(method, path, payload, token, timeout)
         if response.status_code == 401:
             # The token may have been revoked or core's signing key rotated: fetch a new one once.
             token = await self._current_token(stale=token)
-            response = await self._send(method, path, payload, token)
+            response = await self._send(method, path, payload, token, timeout)
         _raise_for_status(response)
         return response
 
     async def _send(
-        self, method: str, path: str, payload: dict[str, Any] | None, token: str
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None,
+        token: str,
+        timeout: httpx.Timeout | None,
     ) -> httpx.Response:
         try:
             return await self._http.request(
-                method, path, json=payload, headers={"Authorization": f"Bearer {token}"}
+                method,
+                path,
+                json=payload,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
             )
         except httpx.HTTPError as error:
             raise CoreUnavailableError(f"core did not answer {method} {path}: {error}") from error

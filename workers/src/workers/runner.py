@@ -78,6 +78,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                 http,
                 client_secret=settings.core_client_secret,
                 retry_seconds=settings.core_retry_seconds,
+                settle_timeout_seconds=settings.core_settle_timeout_seconds,
             )
             relay = OutboxRelay(
                 core,
