@@ -4,7 +4,7 @@ SERVICES := core-api edge-bff workers ai-coach web-ui
 export TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: up test bench lock bump-contracts uv index browser
+.PHONY: up test bench bench-import-1m lock bump-contracts uv index browser
 
 ## up: install everything, then run the whole system with the demo account
 up: uv
@@ -18,6 +18,10 @@ test: index browser
 ## bench: the benchmark suite; writes docs/performance.md
 bench: index
 	$(MAKE) --no-print-directory -C bench run
+
+## bench-import-1m: the whole stack imports 1,000,000 executions, in both modes (minutes)
+bench-import-1m: index
+	$(MAKE) --no-print-directory -C bench import-1m
 
 ## lock: re-lock every folder (after a dependency change)
 lock: index

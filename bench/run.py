@@ -10,6 +10,7 @@ items 0 marks a latency: its seconds are the latency itself.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import subprocess
@@ -18,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from harness import Result, measure, write_report
-from system import import_end_to_end
+from system import MODES, import_end_to_end
 from workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,8 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=REPORT)
     parser.add_argument(
         "--system-sizes",
-        default="10000",
+        default="100000",
         help="comma-separated import sizes for the whole-stack benchmark ('' to skip)",
+    )
+    parser.add_argument(
+        "--system-modes",
+        default=",".join(MODES),
+        help="comma-separated modes of the whole-stack benchmark: embedded, distributed",
     )
     args = parser.parse_args(argv)
     results: list[Result] = []
@@ -97,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"{result.workload} @ {result.size:,}: median {result.median:.3f} s\n"
                 )
                 results.append(result)
-    for size in [int(s) for s in args.system_sizes.split(",") if s.strip()]:
-        for result in import_end_to_end(size):
+    sizes = [int(size) for size in args.system_sizes.split(",") if size.strip()]
+    for size, mode in itertools.product(sizes, args.system_modes.split(",")):
+        for result in import_end_to_end(size, mode):
             sys.stdout.write(f"{result.workload} @ {result.size:,}: {result.median:.3f} s\n")
             results.append(result)
     write_report(args.report, results)

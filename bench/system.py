@@ -1,14 +1,26 @@
-"""System benchmarks: the whole embedded stack, driven like a client would drive it.
+"""System benchmarks: the whole stack, driven like a client would drive it.
 
 **import end to end**: a generic CSV of N executions uploaded through edge (bearer
 token, Idempotency-Key) until core reports the import completed; meanwhile every
 service's `/healthz` is polled, and its p99 is reported, because heavy work must never
-block an event loop. The peak resident memory of each service process is read from
+block an event loop. The peak resident memory of each service's processes (the kernel's
+high-water mark of each process, the work processes core starts included) is read from
 /proc while the import runs.
+
+Two modes: **embedded** (SQLite, the embedded bus, as `make up` runs it) and
+**distributed** (PostgreSQL and Redis, as the integration compose file runs it): a fresh
+database `bench_stack_<random>` on `TEST_DATABASE_URL`'s server, dropped afterwards, and
+the bus and edge's sessions on two Redis databases of `TEST_REDIS_URL`'s server
+(`BENCH_REDIS_BUS_DB`, default 13, and the next one), emptied first: keep them for the
+benchmark alone.
+
+    python system.py 1000000 --modes embedded   # one run, printed, no report written
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -17,9 +29,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
+import redis
+from psycopg import sql
 
 from generators import write_csv
 from harness import Result
@@ -29,20 +45,73 @@ from dev import SERVICES, Stack
 
 PORT_BASE = 19000
 PASSWORD = "bench-password-2026"
-IMPORT_TIMEOUT_SECONDS = 1800.0
+IMPORT_TIMEOUT_SECONDS = 3600.0
+MODES = ("embedded", "distributed")
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_BUS_DB = int(os.environ.get("BENCH_REDIS_BUS_DB", "13"))
+
+
+@dataclass
+class BenchStack(Stack):
+    """The stack, with settings of its own winning over the embedded ones."""
+
+    settings: dict[str, str] = field(default_factory=dict)
+
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), **self.settings}
 
 
 @contextmanager
-def running_stack() -> Iterator[Stack]:
-    with tempfile.TemporaryDirectory(prefix="tradeloop-bench-") as data:
-        log = open(Path(data) / "stack.log", "w", encoding="utf-8")
-        stack = Stack(port_base=PORT_BASE, data_dir=Path(data), log=log)
+def running_stack(mode: str) -> Iterator[Stack]:
+    with (
+        tempfile.TemporaryDirectory(prefix="tradeloop-bench-") as data,
+        open(Path(data) / "stack.log", "w", encoding="utf-8") as log,
+        _settings(mode) as settings,
+    ):
+        stack = BenchStack(port_base=PORT_BASE, data_dir=Path(data), log=log, settings=settings)
         try:
             stack.start()
             yield stack
         finally:
             stack.stop()
-            log.close()
+
+
+@contextmanager
+def _settings(mode: str) -> Iterator[dict[str, str]]:
+    """What the stack runs on besides its embedded defaults: nothing, or PostgreSQL and Redis."""
+    if mode == "embedded":
+        yield {}
+        return
+    with _postgres_database() as database:
+        bus = _empty_redis(REDIS_BUS_DB)
+        yield {
+            "CORE_DATABASE_URL": database,
+            "WORKERS_BUS_URL": bus,
+            "EDGE_BUS_URL": bus,
+            "EDGE_SESSION_STORE_URL": _empty_redis(REDIS_BUS_DB + 1),
+        }
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str]:
+    name = f"bench_stack_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield TEST_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def _empty_redis(database: int) -> str:
+    url = f"{TEST_REDIS_URL.rsplit('/', 1)[0]}/{database}"
+    with redis.Redis.from_url(url) as client:
+        client.flushdb()
+    return url
 
 
 def _bearer(stack: Stack) -> str:
@@ -59,16 +128,31 @@ def _bearer(stack: Stack) -> str:
 
 
 class _Watch:
-    """Polls every service's /healthz and reads its memory until stopped."""
+    """Polls every service's /healthz (every 50 ms) and its processes' memory (every
+    second) until stopped."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.latencies: dict[str, list[float]] = {s.name: [] for s in SERVICES}
-        self.peak_rss: dict[str, int] = {s.name: 0 for s in SERVICES}
+        # Per service, per process id: the process's peak resident bytes (VmHWM).
+        self.peaks: dict[str, dict[int, int]] = {s.name: {} for s in SERVICES}
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.threads = [
+            threading.Thread(target=self._poll_health, daemon=True),
+            threading.Thread(target=self._read_memory, daemon=True),
+        ]
 
-    def _run(self) -> None:
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+        self._sample_memory()
+
+    def _poll_health(self) -> None:
         with httpx.Client(timeout=5) as client:
             while not self.stop.is_set():
                 for service in SERVICES:
@@ -78,30 +162,57 @@ class _Watch:
                         self.latencies[service.name].append(time.perf_counter() - started)
                     except httpx.HTTPError:
                         self.latencies[service.name].append(5.0)
-                    self.peak_rss[service.name] = max(
-                        self.peak_rss[service.name], self._rss(service.name)
-                    )
                 self.stop.wait(0.05)
 
-    def _rss(self, service: str) -> int:
-        """Resident bytes of the service's process tree (uv's runner and the server)."""
-        root = self.stack.processes[service].pid
-        total = 0
-        for status in Path("/proc").glob("[0-9]*/status"):
-            try:
-                text = status.read_text()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-            pid, ppid = int(status.parent.name), int(fields.get("PPid", "0").strip())
-            if pid == root or ppid == root:
-                total += int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
-        return total
+    def _read_memory(self) -> None:
+        while not self.stop.is_set():
+            self._sample_memory()
+            self.stop.wait(1.0)
+
+    def _sample_memory(self) -> None:
+        children = _children()
+        for service in SERVICES:
+            for pid in _tree(self.stack.processes[service.name].pid, children):
+                peak = _peak_resident_bytes(pid)
+                known = self.peaks[service.name]
+                known[pid] = max(known.get(pid, 0), peak)
 
 
-def import_end_to_end(size: int) -> list[Result]:
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name (field 2) may hold spaces; the parent follows its ")".
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    return children
+
+
+def _tree(root: int, children: dict[int, list[int]]) -> list[int]:
+    found, waiting = [], [root]
+    while waiting:
+        pid = waiting.pop()
+        found.append(pid)
+        waiting += children.get(pid, [])
+    return found
+
+
+def _peak_resident_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def import_end_to_end(size: int, mode: str = "embedded") -> list[Result]:
     """Upload → import.completed for `size` executions, with /healthz p99 and peak memory."""
-    with running_stack() as stack, tempfile.TemporaryDirectory() as scratch:
+    with running_stack(mode) as stack, tempfile.TemporaryDirectory() as scratch:
         token = _bearer(stack)
         headers = {"authorization": f"Bearer {token}"}
         csv_path = Path(scratch) / "executions.csv"
@@ -109,7 +220,7 @@ def import_end_to_end(size: int) -> list[Result]:
         with httpx.Client(base_url=stack.url("edge"), headers=headers, timeout=600) as client:
             account = client.get("/api/v1/accounts").json()["items"][0]["id"]
             watch = _Watch(stack)
-            watch.thread.start()
+            watch.start()
             started = time.perf_counter()
             with csv_path.open("rb") as upload:
                 created = client.post(
@@ -127,16 +238,34 @@ def import_end_to_end(size: int) -> list[Result]:
                 time.sleep(0.1)
                 status = client.get(f"/api/v1/imports/{import_id}").json()["status"]
             took = time.perf_counter() - started
-            watch.stop.set()
-            watch.thread.join()
+            watch.finish()
         if status != "completed":
             raise RuntimeError(f"import of {size} executions ended {status}")
-    results = [Result("import end to end (embedded)", size, size, "executions", (took,))]
+    results = [Result(f"import end to end ({mode})", size, size, "executions", (took,))]
     for service, latencies in watch.latencies.items():
         p99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) > 1 else latencies[0]
-        results.append(Result(f"/healthz p99 during import: {service}", size, 0, "", (p99,)))
-    for service, peak in watch.peak_rss.items():
+        results.append(
+            Result(f"/healthz p99 during import ({mode}): {service}", size, 0, "", (p99,))
+        )
+    for service, peaks in watch.peaks.items():
         sys.stdout.write(
-            f"peak memory during import of {size:,}: {service} {peak / 2**20:.0f} MiB\n"
+            f"peak memory during import of {size:,} ({mode}): {service} "
+            f"largest process {max(peaks.values(), default=0) / 2**20:.0f} MiB, "
+            f"{len(peaks)} processes {sum(peaks.values()) / 2**20:.0f} MiB\n"
         )
     return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="system", description=__doc__.split("\n\n")[0])
+    parser.add_argument("size", type=int)
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated modes")
+    args = parser.parse_args(argv)
+    for mode in args.modes.split(","):
+        for result in import_end_to_end(args.size, mode):
+            sys.stdout.write(f"{result.workload} @ {result.size:,}: {result.median:.3f} s\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
