@@ -7,7 +7,7 @@ and instrument-and-close indexes, which answer the same lookups: each was one mo
 to write per stored fill and position.
 
 Revision ID: c3e1b7a90d24
-Revises: a51fa66763be
+Revises: 7c2e5a9d1b40
 Create Date: 2026-12-07 15:00:00
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "c3e1b7a90d24"
-down_revision: str | None = "a51fa66763be"
+down_revision: str | None = "7c2e5a9d1b40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
