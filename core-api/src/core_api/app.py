@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core_api import coach_schedule, health
 from core_api.accounts import endpoints as accounts
+from core_api.archive import endpoints as archive
 from core_api.attachments import endpoints as attachments
 from core_api.bars import endpoints as bars
 from core_api.brokers import endpoints as brokers
@@ -135,6 +136,7 @@ def create_app(
         mappings.public,
         mappings.internal,
         outbox.router,
+        archive.router,
     ):
         app.include_router(router)
     app.router.routes.append(Route("/metrics", metrics_app(), include_in_schema=False))

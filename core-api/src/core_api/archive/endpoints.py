@@ -1,0 +1,93 @@
+"""Downloading everything as one archive, and restoring one into an empty account."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+
+import obstore
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from tradeloop_contracts import ArchiveRestoreResult
+
+from core_api.archive import service
+from core_api.archive.format import CHUNK_BYTES
+from core_api.db import DbSession
+from core_api.identity.dependencies import CurrentUser
+from core_api.imports.upload import receive_upload
+from core_api.kit.clock import utcnow
+from core_api.kit.tracing import Traceparent
+from core_api.state import State
+
+router = APIRouter(tags=["archive"])
+
+_ARCHIVE = {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}
+_UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("/v1/export", response_class=StreamingResponse, responses={200: _ARCHIVE})
+def export_archive(user: CurrentUser, session: DbSession, state: State) -> StreamingResponse:
+    """Everything the trader holds as one zip of JSON Lines and CSV files."""
+    archive = service.export_archive(session, state.store, user.id)
+    size = archive.seek(0, 2)
+    archive.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with archive:
+            while chunk := archive.read(CHUNK_BYTES):
+                yield chunk
+
+    name = f"tradeloop-{utcnow():%Y-%m-%d}.zip"
+    return StreamingResponse(
+        chunks(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Length": str(size),
+        },
+    )
+
+
+@router.post("/v1/import-archive", openapi_extra=_UPLOAD_FORM)
+async def import_archive(
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    state: State,
+    traceparent: Traceparent,
+) -> ArchiveRestoreResult:
+    """Restore an exported archive into an account that holds nothing yet."""
+    key = f"archives/{user.id}/{uuid.uuid4()}.zip"
+    limit = state.settings.max_upload_bytes
+    await receive_upload(request, state.store, key, limit)
+    try:
+        with tempfile.SpooledTemporaryFile(max_size=service.SPOOL_BYTES) as archive:
+            async for chunk in await obstore.get_async(state.store, key):
+                archive.write(chunk)
+            archive.seek(0)
+            return await run_in_threadpool(
+                service.restore_archive,
+                session,
+                state.store,
+                user.id,
+                archive,
+                limit,
+                traceparent,
+            )
+    finally:
+        await obstore.delete_async(state.store, key)

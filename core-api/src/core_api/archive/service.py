@@ -1,0 +1,141 @@
+"""Exporting everything a trader holds as one archive, and restoring one into an empty account."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from typing import IO, Any
+
+import obstore
+from obstore.store import ObjectStore
+from sqlalchemy import Select, delete, exists, select
+from sqlalchemy.orm import Session
+from tradeloop_contracts import ArchiveRestoreResult
+
+from core_api.accounts.models import AccountRecord, ContractSpecOverrideRecord
+from core_api.archive.format import ArchiveReader, ArchiveWriter
+from core_api.archive.kinds import KINDS, Restore, Source
+from core_api.attachments.models import AttachmentRecord
+from core_api.brokers.models import BrokerConnectionRecord
+from core_api.errors import AppError
+from core_api.executions.models import ExecutionRecord
+from core_api.identity.models import UserRecord
+from core_api.imports.models import ImportRecord
+from core_api.insights.models import InsightRecord
+from core_api.journal.models import JournalEntryRecord
+from core_api.mappings.models import SavedColumnMappingRecord
+from core_api.plans.models import TradingPlanRecord
+from core_api.reviews.models import WeeklyReviewRecord
+from core_api.tags.models import TagRecord
+
+logger = logging.getLogger(__name__)
+
+# The archive is built here before it is sent: in memory up to this size, then on disk.
+SPOOL_BYTES = 8 * 1024 * 1024
+# A zip may unpack to at most this many times the upload limit (raw CSVs compress well).
+EXPANSION_FACTOR = 20
+
+
+def export_archive(session: Session, store: ObjectStore, user_id: uuid.UUID) -> IO[bytes]:
+    """The trader's archive in a temporary file, rewound; the caller closes it.
+
+    Rows are read a batch at a time and written straight into the zip, so memory stays
+    bounded whatever the account holds. No secret is written: no password hash, token,
+    session or broker credential is among the kinds.
+    """
+    target = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    try:
+        writer = ArchiveWriter(target)
+        source = Source(session, store, user_id)
+        for kind in KINDS:
+            kind.write(source, writer)
+        writer.close()
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return target
+
+
+class AccountNotEmptyError(AppError):
+    def __init__(self, held: list[str]) -> None:
+        super().__init__(
+            409,
+            "Account not empty",
+            "An archive is restored only into an account that holds nothing yet; this one "
+            f"holds {', '.join(held)}. Restore into a new account instead.",
+        )
+
+
+def restore_archive(
+    session: Session,
+    store: ObjectStore,
+    user_id: uuid.UUID,
+    archive: IO[bytes],
+    max_bytes: int,
+    traceparent: str | None,
+) -> ArchiveRestoreResult:
+    """Restores the archive into the trader's account, all of it or nothing.
+
+    Every record gets a new id, and the records naming it the same new id. The trader's
+    accounts and tags (a new trader's defaults) give way to the archive's. Positions are
+    matched again from the executions, as after an import, and get back what the trader
+    set on them. AccountNotEmptyError (409) when the trader holds data already;
+    ArchiveError (422) naming the file, record and field of what is wrong;
+    ArchiveTooLargeError (413). Files stored before a failure are removed again.
+    """
+    # Two restores of one trader run in turn, so the second finds the first's data.
+    session.execute(select(UserRecord.id).where(UserRecord.id == user_id).with_for_update())
+    held = _held(session, user_id)
+    if held:
+        raise AccountNotEmptyError(held)
+    reader = ArchiveReader(archive, max_bytes * EXPANSION_FACTOR)
+    restore = Restore(session, store, user_id, reader, traceparent)
+    try:
+        session.execute(delete(AccountRecord).where(AccountRecord.user_id == user_id))
+        session.execute(delete(TagRecord).where(TagRecord.user_id == user_id))
+        restored = {kind.name: kind.restore(restore) for kind in KINDS}
+        session.flush()
+    except BaseException:
+        if restore.stored:
+            obstore.delete(store, restore.stored)
+        raise
+    return ArchiveRestoreResult(restored=restored)
+
+
+def _held(session: Session, user_id: uuid.UUID) -> list[str]:
+    """What the trader holds beyond empty accounts and tags, in their words."""
+    owned: list[tuple[str, Select[Any]]] = [
+        ("executions", select(ExecutionRecord.id).where(ExecutionRecord.user_id == user_id)),
+        ("imports", select(ImportRecord.id).where(ImportRecord.user_id == user_id)),
+        (
+            "journal entries",
+            select(JournalEntryRecord.id).where(JournalEntryRecord.user_id == user_id),
+        ),
+        ("attachments", select(AttachmentRecord.id).where(AttachmentRecord.user_id == user_id)),
+        (
+            "a trading plan",
+            select(TradingPlanRecord.id).where(TradingPlanRecord.user_id == user_id),
+        ),
+        ("insights", select(InsightRecord.id).where(InsightRecord.user_id == user_id)),
+        (
+            "weekly reviews",
+            select(WeeklyReviewRecord.id).where(WeeklyReviewRecord.user_id == user_id),
+        ),
+        (
+            "column mappings",
+            select(SavedColumnMappingRecord.id).where(SavedColumnMappingRecord.user_id == user_id),
+        ),
+        (
+            "contract specs",
+            select(ContractSpecOverrideRecord.id)
+            .join(AccountRecord, AccountRecord.id == ContractSpecOverrideRecord.account_id)
+            .where(AccountRecord.user_id == user_id),
+        ),
+        (
+            "broker connections",
+            select(BrokerConnectionRecord.id).where(BrokerConnectionRecord.user_id == user_id),
+        ),
+    ]
+    return [what for what, statement in owned if session.scalar(select(exists(statement)))]

@@ -1,0 +1,470 @@
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import obstore
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core_api.app import create_app
+from core_api.config import Settings
+from core_api.identity.models import UserRecord
+from tests.attachments.test_endpoints import png
+from tests.brokers.test_endpoints import SECRET, connect
+from tests.conftest import Trader, execution, make_trader, service_headers
+from tests.imports.test_endpoints import CSV, upload
+from tests.insights.test_endpoints import INSIGHT
+from tests.mappings.test_endpoints import save
+from tests.plans.test_endpoints import backdate_plan
+from tests.positions.test_excursions import EXCURSIONS
+from tests.reviews.test_endpoints import review, store
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+OPTION = {
+    "asset_class": "option",
+    "symbol": "AAPL  260320C00150000",
+    "underlying": "AAPL",
+    "expiry": "2026-03-20",
+    "strike": "150",
+    "right": "call",
+}
+FUTURE = {"asset_class": "future", "symbol": "MESH6", "root": "MES", "expiry": "2026-03-20"}
+
+
+def batch(
+    client: TestClient,
+    workers: dict[str, str],
+    trader: Trader,
+    account_id: str,
+    fills: list[dict[str, Any]],
+    import_id: str | None = None,
+) -> None:
+    response = client.post(
+        f"/internal/users/{trader.id}/executions/batch",
+        json={"account_id": account_id, "import_id": import_id, "executions": fills},
+        headers=workers,
+    )
+    assert response.status_code == 200, response.text
+
+
+def rich_account(
+    client: TestClient, workers: dict[str, str], session: Session, trader: Trader
+) -> None:
+    """Two accounts with stocks, options and futures, tags, stops, a journal with pictures,
+    a plan of two versions with violations, insights, a review and an import with its file."""
+    headers = trader.headers
+    main = str(trader.account_id)
+    futures = client.post(
+        "/v1/accounts",
+        json={
+            "name": "Futures",
+            "broker": "tradovate",
+            "account_number": "88881234",
+            "base_currency": "USD",
+            "time_zone": "America/Chicago",
+            "matching_method": "lifo",
+            "breakeven_band": "2.5",
+        },
+        headers=headers,
+    ).json()["id"]
+    spec = client.put(
+        f"/v1/accounts/{futures}/contract-specs/MES",
+        json={"root": "MES", "point_value": "5", "tick_size": "0.25", "exchange": "CME"},
+        headers=headers,
+    )
+    assert spec.status_code == 200, spec.text
+    assert save(client, trader).status_code == 201
+    plan = {"rules": [{"name": "small", "params": {"kind": "max_position_size", "quantity": "5"}}]}
+    assert client.put("/v1/plan", json=plan, headers=headers).status_code == 200
+    plan["rules"].append(
+        {"name": "two a day", "params": {"kind": "max_trades_per_day", "count": 2}}
+    )
+    assert client.put("/v1/plan", json=plan, headers=headers).status_code == 200
+    backdate_plan(session, trader)
+    job = upload(client, trader, CSV, format="generic_csv").json()
+    outcome = client.post(
+        f"/internal/users/{trader.id}/imports/{job['id']}/outcome",
+        json={
+            "status": "completed",
+            "counts": {"new": 4, "duplicate": 0, "rejected": 1},
+            "rejected_rows": [{"file": "a.csv", "line": 3, "field": "qty", "reason": "empty"}],
+        },
+        headers=workers,
+    )
+    assert outcome.status_code == 204, outcome.text
+    batch(
+        client,
+        workers,
+        trader,
+        main,
+        [
+            execution("a1", "buy", "10", "100", "2026-03-02T15:00:00Z"),
+            execution("a2", "sell", "10", "104.5", "2026-03-02T16:00:00Z"),
+            # Crosses zero: closes a long, opens a short.
+            execution("a3", "buy", "3", "101", "2026-03-03T15:00:00Z"),
+            execution("a4", "sell", "5", "102", "2026-03-03T15:30:00Z", commission="1.25"),
+            execution("a5", "buy", "2", "99", "2026-03-03T16:00:00Z"),
+        ],
+        import_id=job["id"],
+    )
+    batch(
+        client,
+        workers,
+        trader,
+        main,
+        [
+            execution("o1", "buy", "2", "3.10", "2026-03-04T15:00:00Z", instrument=OPTION),
+            execution("o2", "sell", "2", "4.05", "2026-03-05T15:00:00Z", instrument=OPTION),
+        ],
+    )
+    batch(
+        client,
+        workers,
+        trader,
+        futures,
+        [
+            execution("f1", "sell", "2", "5000", "2026-03-04T14:00:00Z", instrument=FUTURE),
+            execution("f2", "buy", "2", "4990.25", "2026-03-04T14:45:00Z", instrument=FUTURE),
+            execution("f3", "buy", "1", "4995", "2026-03-06T14:00:00Z", instrument=FUTURE),
+        ],
+    )
+    positions = client.get("/v1/positions?sort=opened_at", headers=headers).json()["items"]
+    first = positions[0]
+    for stop in ("98", "99"):
+        patched = client.patch(
+            f"/v1/positions/{first['id']}",
+            json={"initial_stop": stop, "tags": ["Breakout", "fomo"]},
+            headers=headers,
+        )
+        assert patched.status_code == 200, patched.text
+    excursions = client.put(
+        f"/internal/users/{trader.id}/positions/{first['id']}/excursions",
+        json=EXCURSIONS,
+        headers=workers,
+    )
+    assert excursions.status_code == 204, excursions.text
+    entry = client.post(
+        "/v1/journal/entries",
+        json={
+            "position_id": first["id"],
+            "body": "Waited for the *break*.",
+            "mood": 4,
+            "tags": ["patience"],
+        },
+        headers=headers,
+    ).json()
+    client.post(
+        "/v1/journal/entries", json={"day": "2026-03-03", "body": "=1+1 chased"}, headers=headers
+    )
+    for owner in (f"/v1/journal/entries/{entry['id']}", f"/v1/positions/{positions[1]['id']}"):
+        attached = client.post(
+            f"{owner}/attachments",
+            files={"file": ("chart.png", png(40, 30), "image/png")},
+            headers=headers,
+        )
+        assert attached.status_code == 201, attached.text
+    coach = service_headers(client, "ai-coach")
+    insight = client.post(
+        f"/internal/users/{trader.id}/insights",
+        json={
+            **INSIGHT,
+            "evidence": {"metrics": {}, "sample_size": 1, "position_ids": [first["id"]]},
+        },
+        headers=coach,
+    ).json()
+    assert store(client, trader.id, review(insight_ids=[insight["id"]])).status_code == 201
+
+
+def export(client: TestClient, trader: Trader) -> zipfile.ZipFile:
+    response = client.get("/v1/export", headers=trader.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"].startswith('attachment; filename="tradeloop-')
+    return zipfile.ZipFile(io.BytesIO(response.content))
+
+
+def restore(client: TestClient, trader: Trader, data: bytes) -> Any:
+    return client.post(
+        "/v1/import-archive",
+        files={"file": ("archive.zip", data, "application/zip")},
+        headers=trader.headers,
+    )
+
+
+def contents(archive: zipfile.ZipFile) -> list[tuple[str, Any]]:
+    """Every file in manifest order, each id replaced by the order it first appears in."""
+    manifest = json.loads(archive.read("manifest.json"))
+    seen: dict[str, str] = {}
+
+    def normal(text: str) -> str:
+        return UUID.sub(lambda match: seen.setdefault(match[0], f"<id {len(seen)}>"), text)
+
+    files: list[tuple[str, Any]] = []
+    for file in manifest["files"]:
+        data = archive.read(file["name"])
+        assert hashlib.sha256(data).hexdigest() == file["sha256"]
+        if file["name"].endswith(".jsonl"):
+            lines = data.decode().splitlines()
+            assert len(lines) == file["records"]
+            body: Any = [json.loads(normal(line)) for line in lines]
+        elif file["name"].endswith(".csv"):
+            body = list(csv.reader(io.StringIO(normal(data.decode()))))
+        else:
+            body = hashlib.sha256(data).hexdigest()
+        files.append((normal(file["name"]), body))
+    return files
+
+
+def records(archive: zipfile.ZipFile, name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in archive.read(name).decode().splitlines()]
+
+
+def rewritten(archive: zipfile.ZipFile, name: str, content: bytes) -> bytes:
+    """The archive with one file's content replaced and the manifest telling the truth."""
+    manifest = json.loads(archive.read("manifest.json"))
+    for file in manifest["files"]:
+        if file["name"] == name:
+            file["sha256"] = hashlib.sha256(content).hexdigest()
+            file["records"] = len(content.splitlines())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for info in archive.infolist():
+            if info.filename == "manifest.json":
+                out.writestr(info.filename, json.dumps(manifest))
+            else:
+                out.writestr(
+                    info.filename, content if info.filename == name else archive.read(info)
+                )
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def exported(
+    client: TestClient, workers: dict[str, str], session: Session, trader: Trader
+) -> zipfile.ZipFile:
+    rich_account(client, workers, session, trader)
+    return export(client, trader)
+
+
+class TestRoundTrip:
+    def test_an_archive_restored_into_a_new_trader_exports_the_same_contents(
+        self, client: TestClient, exported: zipfile.ZipFile, trader: Trader
+    ) -> None:
+        fresh = make_trader(client)
+        response = restore(client, fresh, _bytes(exported))
+        assert response.status_code == 200, response.text
+        assert response.json()["restored"] == {
+            "tags": len(records(exported, "tags.jsonl")),
+            "accounts": 2,
+            "contract_specs": 1,
+            "column_mappings": 1,
+            "imports": 1,
+            "executions": 10,
+            "positions": 6,
+            "journal_entries": 2,
+            "attachments": 2,
+            "plan_versions": 2,
+            "violations": len(records(exported, "violations.jsonl")),
+            "insights": 1,
+            "weekly_reviews": 1,
+        }
+        again = export(client, fresh)
+        assert contents(again) == contents(exported)
+        # What matching builds from the restored fills is what the trader had.
+        assert records(again, "positions.jsonl") != []
+        assert [p["realised_pnl_net"] for p in records(again, "positions.jsonl")] == [
+            p["realised_pnl_net"] for p in records(exported, "positions.jsonl")
+        ]
+        mine = client.get("/v1/positions", headers=trader.headers).json()["items"]
+        theirs = client.get("/v1/positions", headers=fresh.headers).json()["items"]
+        assert [(p["instrument"]["symbol"], p["realised_pnl_net"]) for p in theirs] == [
+            (p["instrument"]["symbol"], p["realised_pnl_net"]) for p in mine
+        ]
+        assert (
+            client.get("/v1/statistics", headers=fresh.headers).json()
+            == client.get("/v1/statistics", headers=trader.headers).json()
+        )
+
+    def test_the_archive_holds_every_kind_with_csv_for_the_tables(
+        self, exported: zipfile.ZipFile
+    ) -> None:
+        names = exported.namelist()
+        for name in ("executions", "positions", "journal_entries"):
+            assert f"{name}.jsonl" in names
+            assert f"{name}.csv" in names
+        assert any(re.fullmatch(r"imports/[0-9a-f-]+/march_trades\.csv", n) for n in names)
+        raw = next(n for n in names if n.startswith("imports/"))
+        assert exported.read(raw) == CSV
+        assert len([n for n in names if n.startswith("attachments/")]) == 2
+        manifest = json.loads(exported.read("manifest.json"))
+        assert (manifest["format"], manifest["format_version"]) == ("tradeloop-archive", 1)
+        assert manifest["contracts_version"] == "1.4.0"
+        rows = list(csv.DictReader(io.StringIO(exported.read("executions.csv").decode())))
+        assert rows[0]["instrument.symbol"] == "AAPL"
+        assert rows[0]["price"] == "100"
+        journal = list(csv.DictReader(io.StringIO(exported.read("journal_entries.csv").decode())))
+        # A spreadsheet does not run a cell that starts like a formula.
+        assert "'=1+1 chased" in [row["body"] for row in journal]
+        [future] = [
+            p
+            for p in records(exported, "positions.jsonl")
+            if p["instrument"]["symbol"] == "MESH6" and p["status"] == "closed"
+        ]
+        assert future["realised_pnl_gross"] == "97.5"
+        [stopped] = [p for p in records(exported, "positions.jsonl") if p["stops"]]
+        assert [s["stop"] for s in stopped["stops"]] == ["98", "99"]
+
+    def test_no_secret_is_in_the_archive(
+        self,
+        client: TestClient,
+        workers: dict[str, str],
+        session: Session,
+        trader: Trader,
+    ) -> None:
+        rich_account(client, workers, session, trader)
+        assert connect(client, trader).status_code == 201
+        token = client.post(
+            "/v1/api-tokens", json={"name": "cli", "scopes": ["read"]}, headers=trader.headers
+        ).json()["token"]
+        password_hash = session.scalars(
+            select(UserRecord.password_hash).where(UserRecord.id == trader.id)
+        ).one()
+        archive = export(client, trader)
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+        for secret in (
+            SECRET,
+            token,
+            password_hash,
+            trader.token,
+            trader.refresh_token,
+            "88881234",
+        ):
+            assert secret.encode() not in everything
+        assert b"****1234" in everything
+
+
+class TestRefusals:
+    def test_an_account_that_holds_data_is_not_restored_into(
+        self, client: TestClient, exported: zipfile.ZipFile, trader: Trader
+    ) -> None:
+        response = restore(client, trader, _bytes(exported))
+        assert response.status_code == 409
+        assert "holds executions, imports, journal entries" in response.json()["detail"]
+
+    def test_a_bad_record_is_named_by_file_record_and_field_and_nothing_is_kept(
+        self, app: FastAPI, client: TestClient, exported: zipfile.ZipFile
+    ) -> None:
+        fresh = make_trader(client)
+        lines = exported.read("journal_entries.jsonl").splitlines()
+        broken = json.loads(lines[1])
+        broken["mood"] = "great"
+        content = b"\n".join([lines[0], json.dumps(broken).encode()]) + b"\n"
+        response = restore(client, fresh, rewritten(exported, "journal_entries.jsonl", content))
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["location"] == "journal_entries.jsonl:2:mood"
+        # All or nothing: the fresh account is as it was, no file stays stored.
+        assert [
+            a["name"] for a in client.get("/v1/accounts", headers=fresh.headers).json()["items"]
+        ] == ["Main"]
+        assert client.get("/v1/positions", headers=fresh.headers).json()["items"] == []
+        assert list(obstore.list(app.state.core.store, f"imports/{fresh.id}/")) == []
+        assert list(obstore.list(app.state.core.store, f"attachments/{fresh.id}/")) == []
+
+    def test_a_changed_file_fails_its_checksum(
+        self, client: TestClient, exported: zipfile.ZipFile
+    ) -> None:
+        fresh = make_trader(client)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as out:
+            for info in exported.infolist():
+                data = exported.read(info)
+                out.writestr(
+                    info.filename,
+                    data.replace(b'"100"', b'"1"') if info.filename == "executions.jsonl" else data,
+                )
+        response = restore(client, fresh, buffer.getvalue())
+        assert response.status_code == 422
+        assert response.json()["errors"] == [
+            {
+                "location": "executions.jsonl",
+                "message": "does not match its SHA-256 in manifest.json",
+            }
+        ]
+
+    @pytest.mark.parametrize(
+        ("manifest", "location"),
+        [
+            (None, "manifest.json"),
+            (
+                {
+                    "format": "tradeloop-archive",
+                    "format_version": 2,
+                    "contracts_version": "1.4.0",
+                    "exported_at": "2026-03-02T18:00:00Z",
+                    "files": [],
+                },
+                "manifest.json:format_version",
+            ),
+            ({"format": "other", "format_version": 1}, "manifest.json:format"),
+        ],
+    )
+    def test_a_missing_or_foreign_manifest_is_refused(
+        self, client: TestClient, trader: Trader, manifest: Any, location: str
+    ) -> None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as out:
+            out.writestr("tags.jsonl", b"")
+            if manifest is not None:
+                out.writestr("manifest.json", json.dumps(manifest))
+        response = restore(client, trader, buffer.getvalue())
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["location"] == location
+
+    def test_a_file_that_is_not_a_zip_is_refused(self, client: TestClient, trader: Trader) -> None:
+        response = restore(client, trader, b"date,symbol\n")
+        assert response.status_code == 422
+        assert response.json()["errors"] == [
+            {"location": "file", "message": "is not a zip archive"}
+        ]
+
+
+def _bytes(archive: zipfile.ZipFile) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for info in archive.infolist():
+            out.writestr(info.filename, archive.read(info))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def small_app(
+    database_url: str, tmp_path: Path, sessions: sessionmaker[Session]
+) -> Iterator[FastAPI]:
+    app = create_app(
+        Settings(database_url=database_url, data_dir=tmp_path, max_upload_bytes=1000),
+        sessions=sessions,
+    )
+    yield app
+    app.state.core.engine.dispose()
+
+
+class TestSizeLimit:
+    def test_an_archive_over_the_upload_limit_gets_413(self, small_app: FastAPI) -> None:
+        with TestClient(small_app, raise_server_exceptions=False) as client:
+            trader = make_trader(client)
+            response = restore(client, trader, uuid.uuid4().bytes * 100)
+            assert response.status_code == 413
+            assert response.headers["content-type"] == "application/problem+json"
