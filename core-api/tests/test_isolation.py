@@ -8,8 +8,10 @@ it is added to one of them.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import uuid
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -434,3 +436,34 @@ class TestUserTokensOnInternalRoutes:
             url = re.sub(r"\{(\w+)\}", lambda _: str(uuid.uuid4()), url)
             response = client.request(method, url, json={}, headers=trader.headers)
             assert response.status_code == 401, (method, path, response.text)
+
+
+class TestArchives:
+    def test_an_export_holds_nothing_of_another_trader(
+        self, client: TestClient, owned: Owned, trader: Trader
+    ) -> None:
+        response = client.get("/v1/export", headers=trader.headers)
+        assert response.status_code == 200
+        archive = zipfile.ZipFile(io.BytesIO(response.content))
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+        for name, owned_id in owned.ids.items():
+            if name not in ("root", "version"):
+                assert owned_id.encode() not in everything, name
+        assert str(owned.owner.account_id).encode() not in everything
+        assert b"mine" not in everything
+
+    def test_a_restore_changes_the_acting_trader_only(
+        self, client: TestClient, owned: Owned
+    ) -> None:
+        archive = client.get("/v1/export", headers=owned.owner.headers).content
+        before = client.get("/v1/positions", headers=owned.owner.headers).json()
+        fresh = make_trader(client)
+        restored = client.post(
+            "/v1/import-archive",
+            files={"file": ("a.zip", archive, "application/zip")},
+            headers=fresh.headers,
+        )
+        assert restored.status_code == 200, restored.text
+        assert client.get("/v1/positions", headers=owned.owner.headers).json() == before
+        theirs = client.get("/v1/positions", headers=fresh.headers).json()["items"]
+        assert {p["id"] for p in theirs}.isdisjoint({p["id"] for p in before["items"]})

@@ -8,6 +8,7 @@ anything.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -120,6 +121,11 @@ class ArchiveWriter:
         self._zip.writestr(MANIFEST, manifest.model_dump_json(indent=2))
         self._zip.close()
         return manifest
+
+    def abandon(self) -> None:
+        """Gives up a half-written archive."""
+        with contextlib.suppress(Exception):
+            self._zip.close()
 
     def _add(self, name: str, records: int, member: _Member) -> None:
         self._files.append(

@@ -678,8 +678,8 @@ def _read_plan_versions(source: Source) -> Iterator[PlanVersion]:
         .where(PlanVersionRecord.user_id == source.user_id)
         .order_by(PlanVersionRecord.version)
     ).all()
-    until = [later.effective_from for later in records[1:]] + [None]
-    for record, end in zip(records, until, strict=True):
+    until: list[Any] = [later.effective_from for later in records[1:]]
+    for record, end in itertools.zip_longest(records, until):
         yield PlanVersion.model_validate(
             {**plan_fields(record.plan_id, record), "effective_until": end}
         )

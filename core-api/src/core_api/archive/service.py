@@ -45,13 +45,14 @@ def export_archive(session: Session, store: ObjectStore, user_id: uuid.UUID) -> 
     session or broker credential is among the kinds.
     """
     target = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    writer = ArchiveWriter(target)
     try:
-        writer = ArchiveWriter(target)
         source = Source(session, store, user_id)
         for kind in KINDS:
             kind.write(source, writer)
         writer.close()
     except BaseException:
+        writer.abandon()
         target.close()
         raise
     target.seek(0)
