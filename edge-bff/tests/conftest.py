@@ -116,6 +116,8 @@ def core(core_stub: tuple[CoreStub, str]) -> CoreStub:
     stub.create_started.clear()
     stub.release_creates.clear()
     stub.bus_url = None
+    stub.release_export.clear()
+    stub.export_finished.clear()
     return stub
 
 

@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from tradeloop_contracts import ImportFailed, make_event
 from tradeloop_contracts.bus import open_bus
@@ -121,6 +121,9 @@ class CoreStub:
     bus_url: str | None = None
     # Personal API tokens core would accept, and whose they are.
     api_tokens: dict[str, str] = field(default_factory=dict)
+    # An export sends its first chunk, then the rest only once `release_export` is set.
+    release_export: threading.Event = field(default_factory=threading.Event)
+    export_finished: threading.Event = field(default_factory=threading.Event)
 
     def add_api_token(self, user_id: str) -> str:
         token = f"tlp_{secrets.token_urlsafe(16)}"
@@ -258,6 +261,15 @@ class CoreStub:
                 return JSONResponse({"event_id": event.id}, status_code=202)
             return await echo(request)
 
+        async def export(_: Request) -> Response:
+            async def chunks() -> AsyncIterator[bytes]:
+                yield b"PK first chunk"
+                await asyncio.to_thread(self.release_export.wait, 10)
+                self.export_finished.set()
+                yield b" and the rest"
+
+            return StreamingResponse(chunks(), media_type="application/zip")
+
         async def echo(request: Request) -> Response:
             body = await request.body()
             response = JSONResponse(
@@ -287,6 +299,7 @@ class CoreStub:
                 Route("/v1/positions", positions),
                 Route("/v1/accounts", create_account, methods=["POST"]),
                 Route("/v1/imports", upload, methods=["POST"]),
+                Route("/v1/export", export),
                 Route("/v1/{path:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             ]
         )

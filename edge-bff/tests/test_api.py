@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import threading
 
+import httpx
 from starlette.testclient import TestClient
 
-from .conftest import Browser
-from .stubs import CoreStub
+from edge_bff.app import create_app
+from edge_bff.config import Settings
+
+from .conftest import Browser, FakeBus, FakeClock
+from .stubs import CoreStub, serve
 
 
 class TestDashboard:
@@ -147,3 +151,29 @@ class TestProxy:
 
         assert "x-secret" not in response.json()["headers"]
         assert "x-csrf-token" not in response.json()["headers"]
+
+
+class TestDownloads:
+    def test_an_export_is_streamed_through_not_buffered(
+        self,
+        settings: Settings,
+        clock: FakeClock,
+        bus: FakeBus,
+        core: CoreStub,
+        user: tuple[str, str],
+    ) -> None:
+        app = create_app(settings, clock=clock, bus_factory=lambda _url: bus)
+        headers = {"authorization": f"Bearer {core.issuer.sign(user[1])}"}
+        with serve(app, lifespan=True) as url, httpx.Client(base_url=url) as http:
+            with http.stream("GET", "/api/v1/export", headers=headers) as response:
+                chunks = response.iter_raw()
+                first = next(chunks)
+                # Core has not sent the rest yet: the edge passed on what it had.
+                assert not core.export_finished.is_set()
+                core.release_export.set()
+                rest = b"".join(chunks)
+
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/zip"
+        assert first + rest == b"PK first chunk and the rest"
+        assert first == b"PK first chunk"

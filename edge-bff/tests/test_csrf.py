@@ -132,6 +132,7 @@ class TestCsrf:
         [
             "/api/v1/positions/0b9d7a52-3f4e-4f59-9a57-0c6f1f1f2a10/attachments",
             "/api/v1/journal/entries/0b9d7a52-3f4e-4f59-9a57-0c6f1f1f2a10/attachments",
+            "/api/v1/import-archive",
         ],
     )
     def test_screenshot_uploads_may_be_multipart(self, logged_in: Browser, path: str) -> None:

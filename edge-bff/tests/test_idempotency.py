@@ -56,6 +56,7 @@ class TestIdempotencyKeys:
             f"/api/v1/positions/{SOME_ID}/attachments",
             f"/api/v1/journal/entries/{SOME_ID}/attachments",
             f"/api/v1/accounts/{SOME_ID}/cash-movements",
+            "/api/v1/import-archive",
             "/api/v1/coach/chat",
         ],
     )

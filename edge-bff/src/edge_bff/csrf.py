@@ -16,9 +16,10 @@ from .errors import send_problem
 from .sessions.store import Session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# API routes whose bodies are files, not JSON: imports and screenshots.
+# API routes whose bodies are files, not JSON: imports, archives and screenshots.
 MULTIPART_ROUTES = re.compile(
-    r"^/api/v1/(imports|positions/[^/]+/attachments|journal/entries/[^/]+/attachments)$"
+    r"^/api/v1/(imports|import-archive"
+    r"|positions/[^/]+/attachments|journal/entries/[^/]+/attachments)$"
 )
 
 

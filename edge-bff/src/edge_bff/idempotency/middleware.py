@@ -21,10 +21,12 @@ from .store import Claimed, Completed, IdempotencyStore, InFlight, StoredRespons
 
 # Non-idempotent creates and actions: a retry without a key could create a second import,
 # account, entry, tag, mapping, playbook, broker connection, attachment or cash movement,
-# start a second sync or import run, or ask the coach twice, so the key is required there.
+# start a second sync or import run, restore an archive twice, or ask the coach twice, so
+# the key is required there.
 REQUIRED_ROUTES = re.compile(
     r"^POST /api/v1/("
     r"imports|imports/[^/]+/mapping|accounts|journal/entries|tags|column-mappings|playbooks"
+    r"|import-archive"
     r"|broker-connections|broker-connections/[^/]+/sync"
     r"|(positions|journal/entries)/[^/]+/attachments"
     r"|accounts/[^/]+/cash-movements"
