@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import uuid
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, WebSocketRoute, sync_playwright
-from tradeloop_contracts import InsightList, Problem, ProblemField
+from tradeloop_contracts import ArchiveRestoreResult, InsightList, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import (
@@ -994,4 +996,56 @@ def test_a_cash_movement_is_recorded_from_the_account_page(
     assert json.loads(sent.body)["occurred_at"] == "2026-03-02T14:00:00Z"
     assert sent.headers.get("idempotency-key")
     screenshot(page, "account-cash-desktop")
+
+
+def test_all_data_is_downloaded_then_restored_into_a_fresh_account(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("manifest.json", '{"format": "tradeloop-archive", "format_version": 1}')
+    edge.answer(
+        "GET",
+        "/api/v1/export",
+        archive.getvalue(),
+        content_type="application/zip",
+        headers={"content-disposition": 'attachment; filename="tradeloop-2026-03-02.zip"'},
+    )
+    page = open_page(chromium, web_ui_url)
+    page.goto("/trades")
+    trades = page.get_by_test_id("trade-row").all_inner_texts()
+    assert trades
+    page.goto("/settings")
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Download all my data").click()
+    download = downloading.value
+    assert download.suggested_filename == "tradeloop-2026-03-02.zip"
+    assert Path(download.path()).read_bytes() == archive.getvalue()
+
+    # A fresh account: no trades until the archive is restored into it.
+    held = {key: answer for key, answer in edge.answers.items() if key[1] == "/api/v1/positions"}
+    edge.answer("GET", "/api/v1/positions", a_position_page())
+    page.goto("/trades")
+    assert page.get_by_test_id("trades-empty").is_visible()
+    edge.answer(
+        "POST",
+        "/api/v1/import-archive",
+        ArchiveRestoreResult(restored={"accounts": 1, "executions": 24, "positions": 12}),
+    )
+    page.goto("/settings")
+    page.get_by_label("Archive (.zip)").set_input_files(download.path())
+    page.get_by_role("button", name="Restore").click()
+    restored = page.get_by_test_id("archive-restored")
+    assert "executions: 24" in restored.inner_text()
+    [call] = edge.received("POST", "/api/v1/import-archive")
+    assert archive.getvalue() in call.body
+    assert serious_violations(page) == []
+    page.get_by_test_id("settings-archive").scroll_into_view_if_needed()
+    screenshot(page, "settings-archive-desktop")
+    edge.answers.update(held)
+
+    page.get_by_role("link", name="See your trades").click()
+    page.wait_for_url("**/trades")
+    assert page.get_by_test_id("trade-row").all_inner_texts() == trades
     page.context.close()

@@ -2,7 +2,7 @@ import json
 import uuid
 
 import httpx
-from tradeloop_contracts import ApiTokenCreated, Problem
+from tradeloop_contracts import ApiTokenCreated, ArchiveRestoreResult, Problem
 
 from tests.conftest import HTMX
 from tests.factories import a_user, an_account, an_api_token
@@ -280,3 +280,89 @@ class TestDeleteAccount:
         error = page(response).select_one("#delete-password-error")
         assert error is not None
         assert "does not match" in text_of(error)
+
+
+ARCHIVE = b"PK\x03\x04 an archive"
+
+
+class TestArchive:
+    def test_the_settings_page_offers_the_download_and_the_restore(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/me", a_user())
+        tokens_answer(edge)
+
+        soup = page(browser.get("/settings"))
+
+        assert by_testid(soup, "export-link")["href"] == "/settings/export"
+        form = by_testid(soup, "archive-form")
+        assert form["hx-post"] == "/settings/archive"
+        assert form["hx-encoding"] == "multipart/form-data"
+
+    def test_the_download_is_edge_s_archive_as_a_file(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer(
+            "GET",
+            "/api/v1/export",
+            ARCHIVE,
+            content_type="application/zip",
+            headers={"content-disposition": 'attachment; filename="tradeloop-2026-03-02.zip"'},
+        )
+
+        response = browser.get("/settings/export")
+
+        assert response.status_code == 200
+        assert response.content == ARCHIVE
+        assert response.headers["content-type"] == "application/zip"
+        assert response.headers["content-disposition"] == (
+            'attachment; filename="tradeloop-2026-03-02.zip"'
+        )
+        assert response.headers["cache-control"] == "private, no-store"
+
+    def test_a_restore_sends_the_file_as_uploaded_and_lists_what_came_back(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer(
+            "POST",
+            "/api/v1/import-archive",
+            ArchiveRestoreResult(restored={"accounts": 2, "executions": 120, "insights": 0}),
+        )
+
+        response = browser.post(
+            "/settings/archive",
+            files={"file": ("mine.zip", ARCHIVE, "application/zip")},
+            headers=HTMX,
+        )
+
+        assert response.status_code == 200
+        items = [
+            text_of(item) for item in page(response).select("[data-testid=archive-restored] li")
+        ]
+        assert items == ["accounts: 2", "executions: 120"]
+        [call] = edge.received("POST", "/api/v1/import-archive")
+        assert ARCHIVE in call.body
+        assert call.headers["content-type"].startswith("multipart/form-data")
+        assert call.headers["idempotency-key"]
+
+    def test_a_refused_archive_shows_where_it_is_wrong(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.refuse(
+            "POST",
+            "/api/v1/import-archive",
+            Problem(
+                title="Account not empty",
+                status=409,
+                detail="An archive is restored only into an account that holds nothing yet.",
+            ),
+        )
+
+        response = browser.post(
+            "/settings/archive",
+            files={"file": ("mine.zip", ARCHIVE, "application/zip")},
+            headers=HTMX,
+        )
+
+        assert response.status_code == 409
+        assert "holds nothing yet" in text_of(by_testid(page(response), "problem"))

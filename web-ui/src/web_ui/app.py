@@ -19,6 +19,7 @@ from tradeloop_contracts.telemetry import TelemetryMiddleware, TracedTransport, 
 
 from web_ui import (
     account_money,
+    archive,
     attachments,
     auth,
     brokers,
@@ -165,6 +166,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         settings_pages.router,
         brokers.router,
         attachments.router,
+        archive.router,
     ):
         app.include_router(router)
     app.router.routes.append(Route("/metrics", metrics_app()))

@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 import httpx
 from fastapi import Depends, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, SecretStr, ValidationError
 from tradeloop_contracts import Problem, RequestBody
 
@@ -178,3 +179,30 @@ def edge_client(request: Request) -> EdgeClient:
 
 
 Edge = Annotated[EdgeClient, Depends(edge_client)]
+
+
+def download(answer: httpx.Response, media_type: str) -> StreamingResponse:
+    """edge's streamed answer (from `EdgeClient.stream`) passed on chunk by chunk as a file
+    to save, never shown in the page's origin whatever it holds."""
+    disposition = answer.headers.get("content-disposition", "")
+    headers = {
+        "content-disposition": disposition
+        if disposition.startswith("attachment")
+        else "attachment",
+        "x-content-type-options": "nosniff",
+        "cache-control": "private, no-store",
+    }
+    if "content-encoding" not in answer.headers and (
+        length := answer.headers.get("content-length")
+    ):
+        headers["content-length"] = length
+
+    async def chunks() -> AsyncIterator[bytes]:
+        # Closed however the download ends, the browser going away included.
+        try:
+            async for chunk in answer.aiter_bytes():
+                yield chunk
+        finally:
+            await answer.aclose()
+
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import zoneinfo
-from collections.abc import AsyncIterator
 from typing import get_args
 from uuid import UUID
 
@@ -22,7 +21,7 @@ from tradeloop_contracts import (
 
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser
-from web_ui.edge import Edge, EdgeProblemError, parse
+from web_ui.edge import Edge, EdgeProblemError, download, parse
 from web_ui.rendering import render
 
 router = APIRouter()
@@ -140,26 +139,4 @@ async def get_import(
 async def download_import_file(import_id: UUID, browser: Browser, edge: Edge) -> StreamingResponse:
     """The file as it was uploaded, streamed from edge chunk by chunk."""
     answer = await edge.stream(browser, f"/api/v1/imports/{import_id}/raw")
-    disposition = answer.headers.get("content-disposition", "")
-    headers = {
-        # Always a download, never shown in the page's origin, whatever the file holds.
-        "content-disposition": disposition
-        if disposition.startswith("attachment")
-        else "attachment",
-        "x-content-type-options": "nosniff",
-        "cache-control": "private, no-store",
-    }
-    if "content-encoding" not in answer.headers and (
-        length := answer.headers.get("content-length")
-    ):
-        headers["content-length"] = length
-
-    async def chunks() -> AsyncIterator[bytes]:
-        # Closed however the download ends, the browser going away included.
-        try:
-            async for chunk in answer.aiter_bytes():
-                yield chunk
-        finally:
-            await answer.aclose()
-
-    return StreamingResponse(chunks(), media_type="application/octet-stream", headers=headers)
+    return download(answer, "application/octet-stream")
