@@ -383,6 +383,18 @@ class TestRefusals:
         assert list(obstore.list(app.state.core.store, f"imports/{fresh.id}/")) == []
         assert list(obstore.list(app.state.core.store, f"attachments/{fresh.id}/")) == []
 
+    def test_a_record_the_database_refuses_is_named_by_its_file(
+        self, client: TestClient, exported: zipfile.ZipFile
+    ) -> None:
+        fresh = make_trader(client)
+        [mapping] = records(exported, "column_mappings.jsonl")
+        twin = {**mapping, "id": str(uuid.uuid4())}
+        content = b"".join(json.dumps(m).encode() + b"\n" for m in (mapping, twin))
+        response = restore(client, fresh, rewritten(exported, "column_mappings.jsonl", content))
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["location"] == "column_mappings"
+        assert client.get("/v1/positions", headers=fresh.headers).json()["items"] == []
+
     def test_a_changed_file_fails_its_checksum(
         self, client: TestClient, exported: zipfile.ZipFile
     ) -> None:

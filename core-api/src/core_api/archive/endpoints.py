@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from tradeloop_contracts import ArchiveRestoreResult
 
 from core_api.archive import service
-from core_api.archive.format import CHUNK_BYTES
+from core_api.archive.format import CHUNK_BYTES, SPOOL_BYTES
 from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser
 from core_api.imports.upload import receive_upload
@@ -76,7 +76,7 @@ async def import_archive(
     limit = state.settings.max_upload_bytes
     await receive_upload(request, state.store, key, limit)
     try:
-        with tempfile.SpooledTemporaryFile(max_size=service.SPOOL_BYTES) as archive:
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as archive:
             async for chunk in await obstore.get_async(state.store, key):
                 archive.write(chunk)
             archive.seek(0)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import hashlib
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, TypeVar, get_args, get_origin
@@ -27,6 +29,9 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 MAX_LINE_BYTES = 16 * 1024 * 1024
+# Files being built (an archive, a CSV beside its JSON Lines) stay in memory up to this
+# size, then go to disk.
+SPOOL_BYTES = 8 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 # Spreadsheets run a cell that starts like a formula; such text is written with a quote first.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -72,43 +77,35 @@ class ArchiveWriter:
         self._zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED)
         self._files: list[ArchiveFile] = []
 
-    def records(self, name: str, records: Iterable[BaseModel]) -> None:
-        """`name` as JSON Lines, one record a line."""
-        with self._zip.open(name, "w", force_zip64=True) as target:
+    def records(self, name: str, records: Iterable[BaseModel], table: str | None = None) -> None:
+        """`name` as JSON Lines, one record a line; with `table`, the same records as CSV
+        there too (written aside while the records stream, then added): one column per
+        field (nested ones as `instrument.symbol`), lists of values joined by `; `, lists
+        of records left out (they are in files of their own)."""
+        with contextlib.ExitStack() as stack:
+            aside = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES))
+            target = stack.enter_context(self._zip.open(name, "w", force_zip64=True))
             member = _Member(target)
+            rows = _Table(aside) if table is not None else None
             count = 0
             for record in records:
                 member.write(record.model_dump_json().encode() + b"\n")
+                if rows is not None:
+                    rows.write(record)
                 count += 1
-        self._add(name, count, member)
+            target.close()
+            self._add(name, count, member)
+            if table is not None:
+                aside.seek(0)
+                self.blob(table, iter(lambda: aside.read(CHUNK_BYTES), b""), records=count)
 
-    def table(self, name: str, records: Iterable[BaseModel]) -> None:
-        """`name` as CSV: one column per field (nested ones as `instrument.symbol`), lists of
-        values joined by `; `, lists of records left out (they are in files of their own)."""
-        with self._zip.open(name, "w", force_zip64=True) as target:
-            member = _Member(target)
-            line = io.StringIO()
-            writer: csv.DictWriter[str] | None = None
-            count = 0
-            for record in records:
-                row = _flat(record.model_dump(mode="json", exclude=_record_lists(type(record))))
-                if writer is None:
-                    writer = csv.DictWriter(line, fieldnames=list(row))
-                    writer.writeheader()
-                writer.writerow(row)
-                member.write(line.getvalue().encode())
-                line.seek(0)
-                line.truncate()
-                count += 1
-        self._add(name, count, member)
-
-    def blob(self, name: str, chunks: Iterable[bytes]) -> None:
-        """A stored file (a picture, a raw import) byte for byte; it counts no records."""
+    def blob(self, name: str, chunks: Iterable[bytes], records: int = 0) -> None:
+        """A file byte for byte: a stored picture or raw import (no records), or a table."""
         with self._zip.open(name, "w", force_zip64=True) as target:
             member = _Member(target)
             for chunk in chunks:
                 member.write(chunk)
-        self._add(name, 0, member)
+        self._add(name, records, member)
 
     def close(self) -> ArchiveManifest:
         """Writes `manifest.json` and finishes the zip."""
@@ -133,6 +130,26 @@ class ArchiveWriter:
         )
 
 
+class _Table:
+    """CSV rows of records, written to `target` as they come."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self._target = target
+        self._line = io.StringIO()
+        self._writer: csv.DictWriter[str] | None = None
+
+    def write(self, record: BaseModel) -> None:
+        row = _flat(record.model_dump(mode="json", exclude=_record_lists(type(record))))
+        if self._writer is None:
+            self._writer = csv.DictWriter(self._line, fieldnames=list(row))
+            self._writer.writeheader()
+        self._writer.writerow(row)
+        self._target.write(self._line.getvalue().encode())
+        self._line.seek(0)
+        self._line.truncate()
+
+
+@functools.cache
 def _record_lists(model: type[BaseModel]) -> set[str]:
     """The fields holding lists of records, such as a position's executions."""
     return {

@@ -50,7 +50,7 @@ from core_api.errors import AppError
 from core_api.executions.models import ExecutionRecord
 from core_api.executions.service import next_recorded_order, to_execution
 from core_api.imports.models import ImportRecord
-from core_api.imports.service import object_key, to_detail
+from core_api.imports.service import object_key, safe_filename, to_detail
 from core_api.insights.models import InsightRecord
 from core_api.insights.service import to_insight
 from core_api.journal.models import JournalEntryRecord
@@ -148,9 +148,8 @@ class _RecordsKind(Generic[Model]):
     files: Callable[[Source, Model], Iterable[tuple[str, Iterable[bytes]]]] | None
 
     def write_files(self, source: Source, writer: ArchiveWriter) -> None:
-        writer.records(f"{self.name}.jsonl", self.read(source))
-        if self.tabular:
-            writer.table(f"{self.name}.csv", self.read(source))
+        table = f"{self.name}.csv" if self.tabular else None
+        writer.records(f"{self.name}.jsonl", self.read(source), table)
         if self.files is not None:
             for record in self.read(source):
                 for name, chunks in self.files(source, record):
@@ -364,7 +363,7 @@ def _restore_imports(restore: Restore, records: Iterator[tuple[str, ImportDetail
                 id=import_id,
                 user_id=restore.user_id,
                 account_id=restore.id_of("accounts", job.account_id, f"{where}:account_id"),
-                filename=job.filename,
+                filename=safe_filename(job.filename),
                 object_key=key,
                 format=job.format,
                 detected_format=job.detected_format,

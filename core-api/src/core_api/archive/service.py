@@ -10,12 +10,13 @@ from typing import IO, Any
 import obstore
 from obstore.store import ObjectStore
 from sqlalchemy import Select, delete, exists, select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from tradeloop_contracts import ArchiveRestoreResult
 
 from core_api.accounts.models import AccountRecord, ContractSpecOverrideRecord
-from core_api.archive.format import ArchiveReader, ArchiveWriter
-from core_api.archive.kinds import KINDS, Restore, Source
+from core_api.archive.format import SPOOL_BYTES, ArchiveError, ArchiveReader, ArchiveWriter
+from core_api.archive.kinds import KINDS, Kind, Restore, Source
 from core_api.attachments.models import AttachmentRecord
 from core_api.brokers.models import BrokerConnectionRecord
 from core_api.errors import AppError
@@ -31,8 +32,6 @@ from core_api.tags.models import TagRecord
 
 logger = logging.getLogger(__name__)
 
-# The archive is built here before it is sent: in memory up to this size, then on disk.
-SPOOL_BYTES = 8 * 1024 * 1024
 # A zip may unpack to at most this many times the upload limit (raw CSVs compress well).
 EXPANSION_FACTOR = 20
 
@@ -96,13 +95,25 @@ def restore_archive(
     try:
         session.execute(delete(AccountRecord).where(AccountRecord.user_id == user_id))
         session.execute(delete(TagRecord).where(TagRecord.user_id == user_id))
-        restored = {kind.name: kind.restore(restore) for kind in KINDS}
-        session.flush()
+        restored = {kind.name: _restored(restore, kind) for kind in KINDS}
     except BaseException:
         if restore.stored:
             obstore.delete(store, restore.stored)
         raise
     return ArchiveRestoreResult(restored=restored)
+
+
+def _restored(restore: Restore, kind: Kind) -> int:
+    try:
+        count = kind.restore(restore)
+        restore.session.flush()
+    except (DataError, IntegrityError) as error:
+        # What the contracts' response models do not bound, the columns do (lengths, repeats).
+        logger.info("restoring %s refused by the database: %s", kind.name, type(error).__name__)
+        raise ArchiveError(
+            kind.name, "holds a value too long or repeated where it must be unique"
+        ) from None
+    return count
 
 
 def _held(session: Session, user_id: uuid.UUID) -> list[str]:
