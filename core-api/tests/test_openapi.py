@@ -21,6 +21,8 @@ EXCEPTIONS = {
     ("get", "/readyz", "response"): "readiness probe, {status}; not part of the API contract",
     ("get", "/.well-known/jwks.json", "response"): "an RFC 7517 JWK Set, a standard shape",
     ("post", "/v1/imports", "request"): "multipart upload: the file plus ImportOptions fields",
+    ("get", "/v1/export", "response"): "a zip archive; manifest.json inside is ArchiveManifest",
+    ("post", "/v1/import-archive", "request"): "multipart upload of one archive",
     **{
         (method, f"{owner}/attachments{tail}", which): reason
         for owner in ("/v1/positions/{owner_id}", "/v1/journal/entries/{owner_id}")
