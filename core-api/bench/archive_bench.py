@@ -35,7 +35,7 @@ from sqlalchemy import insert, select
 
 from core_api.accounts.models import AccountRecord
 from core_api.app import create_app
-from core_api.archive.service import export_archive, restore_archive
+from core_api.archive.service import restore_archive, stream_archive
 from core_api.cli import alembic_config
 from core_api.config import Settings
 from core_api.executions.models import ExecutionRecord
@@ -78,8 +78,11 @@ def run(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
                 session.commit()
 
             def export() -> IO[bytes]:
-                with sessions() as session:
-                    return export_archive(session, store, owner)
+                # What the route streams, written to a file here so restore can read it.
+                archive = tempfile.TemporaryFile()
+                for chunk in stream_archive(sessions, store, owner):
+                    archive.write(chunk)
+                return archive
 
             seconds, peak, archive = measured(export)
             archive_bytes = archive.seek(0, 2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Iterator
 
 import obstore
 from fastapi import APIRouter, Request
@@ -13,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from tradeloop_contracts import ArchiveRestoreResult
 
 from core_api.archive import service
-from core_api.archive.format import CHUNK_BYTES, SPOOL_BYTES
+from core_api.archive.format import SPOOL_BYTES
 from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser
 from core_api.imports.upload import receive_upload
@@ -41,25 +40,13 @@ _UPLOAD_FORM = {
 
 
 @router.get("/v1/export", response_class=StreamingResponse, responses={200: _ARCHIVE})
-def export_archive(user: CurrentUser, session: DbSession, state: State) -> StreamingResponse:
+def export_archive(user: CurrentUser, state: State) -> StreamingResponse:
     """Everything the trader holds as one zip of JSON Lines and CSV files."""
-    archive = service.export_archive(session, state.store, user.id)
-    size = archive.seek(0, 2)
-    archive.seek(0)
-
-    def chunks() -> Iterator[bytes]:
-        with archive:
-            while chunk := archive.read(CHUNK_BYTES):
-                yield chunk
-
     name = f"tradeloop-{utcnow():%Y-%m-%d}.zip"
     return StreamingResponse(
-        chunks(),
+        service.stream_archive(state.sessions, state.store, user.id),
         media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Content-Length": str(size),
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

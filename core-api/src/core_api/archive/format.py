@@ -16,7 +16,7 @@ import io
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
-from typing import IO, Any, TypeVar, get_args, get_origin
+from typing import IO, Any, Protocol, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from tradeloop_contracts import ArchiveFile, ArchiveManifest
@@ -37,6 +37,14 @@ CHUNK_BYTES = 1024 * 1024
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class Writable(Protocol):
+    """Where an archive is written: a file, or a pipe to the client (it need not seek)."""
+
+    def write(self, data: bytes, /) -> int: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class ArchiveError(AppError):
@@ -73,7 +81,7 @@ class _Member:
 class ArchiveWriter:
     """Writes the archive's files one after another into `target`, then the manifest."""
 
-    def __init__(self, target: IO[bytes]) -> None:
+    def __init__(self, target: Writable) -> None:
         self._zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED)
         self._files: list[ArchiveFile] = []
 

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import logging
-import tempfile
+import queue
+import threading
 import uuid
+from collections.abc import Generator, Iterator
 from typing import IO, Any
 
 import obstore
 from obstore.store import ObjectStore
 from sqlalchemy import Select, delete, exists, select
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from tradeloop_contracts import ArchiveRestoreResult
 
 from core_api.accounts.models import AccountRecord, ContractSpecOverrideRecord
-from core_api.archive.format import SPOOL_BYTES, ArchiveError, ArchiveReader, ArchiveWriter
+from core_api.archive.format import (
+    CHUNK_BYTES,
+    ArchiveError,
+    ArchiveReader,
+    ArchiveWriter,
+    Writable,
+)
 from core_api.archive.kinds import KINDS, Kind, Restore, Source
 from core_api.attachments.models import AttachmentRecord
 from core_api.brokers.models import BrokerConnectionRecord
@@ -32,18 +40,21 @@ from core_api.tags.models import TagRecord
 
 logger = logging.getLogger(__name__)
 
+# Chunks of a download written but not yet sent, at most.
+PIPE_CHUNKS = 8
 # A zip may unpack to at most this many times the upload limit (raw CSVs compress well).
 EXPANSION_FACTOR = 20
 
 
-def export_archive(session: Session, store: ObjectStore, user_id: uuid.UUID) -> IO[bytes]:
-    """The trader's archive in a temporary file, rewound; the caller closes it.
+def export_archive(
+    session: Session, store: ObjectStore, user_id: uuid.UUID, target: Writable
+) -> None:
+    """Writes the trader's archive into `target`, which need not seek.
 
     Rows are read a batch at a time and written straight into the zip, so memory stays
     bounded whatever the account holds. No secret is written: no password hash, token,
     session or broker credential is among the kinds.
     """
-    target = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     writer = ArchiveWriter(target)
     try:
         source = Source(session, store, user_id)
@@ -52,10 +63,90 @@ def export_archive(session: Session, store: ObjectStore, user_id: uuid.UUID) -> 
         writer.close()
     except BaseException:
         writer.abandon()
-        target.close()
         raise
-    target.seek(0)
-    return target
+
+
+def stream_archive(
+    sessions: sessionmaker[Session], store: ObjectStore, user_id: uuid.UUID
+) -> Generator[bytes]:
+    """The trader's archive as it is written, in chunks of about CHUNK_BYTES.
+
+    A thread writes it in a session of its own while the caller sends what is ready, so
+    the first bytes leave at once however long the whole takes, and at most PIPE_CHUNKS
+    chunks wait in memory. Closing the iterator early (the client went away) stops the
+    thread; an error while writing ends the iterator with that error.
+    """
+    pipe = _Pipe()
+
+    def write() -> None:
+        try:
+            with sessions() as session:
+                export_archive(session, store, user_id, pipe)
+                pipe.flush()
+        except BaseException as error:
+            pipe.fail(error)
+        else:
+            pipe.finish()
+
+    writer = threading.Thread(target=write, name="archive-export", daemon=True)
+    writer.start()
+    try:
+        yield from pipe.chunks()
+    finally:
+        pipe.cancel()
+        writer.join()
+
+
+class _Cancelled(Exception):
+    """The reader went away; the writer stops."""
+
+
+class _Pipe:
+    """A write-only file whose bytes a reader takes from a bounded queue, in chunks."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(PIPE_CHUNKS)
+        self._buffer = bytearray()
+        self._cancelled = threading.Event()
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        if len(self._buffer) >= CHUNK_BYTES:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._put(bytes(self._buffer))
+            self._buffer.clear()
+
+    def close(self) -> None:
+        """Nothing to release: `finish` or `fail` ends what the reader gets."""
+
+    def finish(self) -> None:
+        self._put(None)
+
+    def fail(self, error: BaseException) -> None:
+        if not isinstance(error, _Cancelled):
+            self._put(error)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def chunks(self) -> Iterator[bytes]:
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def _put(self, item: bytes | BaseException | None) -> None:
+        while not self._cancelled.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise _Cancelled()
 
 
 class AccountNotEmptyError(AppError):
