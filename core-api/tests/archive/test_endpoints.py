@@ -13,6 +13,7 @@ from typing import Any
 
 import obstore
 import pytest
+import tradeloop_contracts
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -310,7 +311,7 @@ class TestRoundTrip:
         assert len([n for n in names if n.startswith("attachments/")]) == 2
         manifest = json.loads(exported.read("manifest.json"))
         assert (manifest["format"], manifest["format_version"]) == ("tradeloop-archive", 1)
-        assert manifest["contracts_version"] == "1.4.0"
+        assert manifest["contracts_version"] == tradeloop_contracts.__version__
         rows = list(csv.DictReader(io.StringIO(exported.read("executions.csv").decode())))
         assert rows[0]["instrument.symbol"] == "AAPL"
         assert rows[0]["price"] == "100"

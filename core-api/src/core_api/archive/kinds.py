@@ -256,6 +256,8 @@ def _restore_accounts(restore: Restore, records: Iterator[tuple[str, Account]]) 
                 time_zone=account.time_zone,
                 matching_method=account.matching_method,
                 breakeven_band=account.breakeven_band,
+                starting_balance=account.starting_balance,
+                risk_unit=account.risk_unit,
                 created_at=account.created_at,
             )
         )
@@ -376,6 +378,7 @@ def _restore_imports(restore: Restore, records: Iterator[tuple[str, ImportDetail
                 rejected_rows=[row.model_dump(mode="json") for row in job.rejected_rows],
                 error=job.error,
                 mapping=stored(job.mapping) if job.mapping else None,
+                time_zone=job.time_zone,
                 created_at=job.created_at,
                 finished_at=job.finished_at,
             )
