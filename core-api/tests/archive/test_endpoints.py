@@ -8,6 +8,7 @@ import re
 import uuid
 import zipfile
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,9 @@ def batch(
 def rich_account(
     client: TestClient, workers: dict[str, str], session: Session, trader: Trader
 ) -> None:
-    """Two accounts with stocks, options and futures, tags, stops, a journal with pictures,
-    a plan of two versions with violations, insights, a review and an import with its file."""
+    """Two accounts with stocks, options and futures, a starting balance and a cash movement,
+    tags, stops, a playbook ticked on a position, a journal with pictures, a plan of two
+    versions with violations, insights, a review and an import with its file."""
     headers = trader.headers
     main = str(trader.account_id)
     futures = client.post(
@@ -77,9 +79,17 @@ def rich_account(
             "time_zone": "America/Chicago",
             "matching_method": "lifo",
             "breakeven_band": "2.5",
+            "starting_balance": "50000",
+            "risk_unit": "250",
         },
         headers=headers,
     ).json()["id"]
+    deposit = client.post(
+        f"/v1/accounts/{futures}/cash-movements",
+        json={"occurred_at": "2026-03-01T12:00:00Z", "amount": "-1500.00", "note": "payout"},
+        headers=headers,
+    )
+    assert deposit.status_code == 201, deposit.text
     spec = client.put(
         f"/v1/accounts/{futures}/contract-specs/MES",
         json={"root": "MES", "point_value": "5", "tick_size": "0.25", "exchange": "CME"},
@@ -150,6 +160,17 @@ def rich_account(
             headers=headers,
         )
         assert patched.status_code == 200, patched.text
+    playbook = client.post(
+        "/v1/playbooks",
+        json={"name": "ORB", "criteria": [{"text": "Above VWAP"}, {"text": "Volume 2x"}]},
+        headers=headers,
+    ).json()
+    followed = client.put(
+        f"/v1/positions/{first['id']}/playbook",
+        json={"playbook_id": playbook["id"], "criteria_met": [playbook["criteria"][1]["id"]]},
+        headers=headers,
+    )
+    assert followed.status_code == 200, followed.text
     excursions = client.put(
         f"/internal/users/{trader.id}/positions/{first['id']}/excursions",
         json=EXCURSIONS,
@@ -269,6 +290,8 @@ class TestRoundTrip:
         assert response.json()["restored"] == {
             "tags": len(records(exported, "tags.jsonl")),
             "accounts": 2,
+            "cash_movements": 1,
+            "playbooks": 1,
             "contract_specs": 1,
             "column_mappings": 1,
             "imports": 1,
@@ -297,6 +320,26 @@ class TestRoundTrip:
             client.get("/v1/statistics", headers=fresh.headers).json()
             == client.get("/v1/statistics", headers=trader.headers).json()
         )
+        # The playbook's ticks and the account's money came back with new ids.
+        [followed] = [p for p in theirs if p["playbook"] is not None]
+        [playbook] = client.get("/v1/playbooks", headers=fresh.headers).json()["items"]
+        assert followed["playbook"]["criteria_met"] == [playbook["criteria"][1]["id"]]
+        assert (playbook["positions"], playbook["adherence_rate"]) == (1, "0.5000")
+        futures = next(
+            a
+            for a in client.get("/v1/accounts", headers=fresh.headers).json()["items"]
+            if a["name"] == "Futures"
+        )
+        assert (futures["starting_balance"], futures["risk_unit"]) == ("50000", "250")
+        balance = client.get(f"/v1/accounts/{futures['id']}/balance", headers=fresh.headers)
+        [mine_futures] = [
+            a
+            for a in client.get("/v1/accounts", headers=trader.headers).json()["items"]
+            if a["name"] == "Futures"
+        ]
+        original = client.get(f"/v1/accounts/{mine_futures['id']}/balance", headers=trader.headers)
+        assert balance.json()["balance"] == original.json()["balance"]
+        assert Decimal(balance.json()["cash_movements"]) == Decimal("-1500")
 
     def test_the_archive_holds_every_kind_with_csv_for_the_tables(
         self, exported: zipfile.ZipFile

@@ -149,7 +149,11 @@ class _Table:
     def write(self, record: BaseModel) -> None:
         row = _flat(record.model_dump(mode="json", exclude=_record_lists(type(record))))
         if self._writer is None:
-            self._writer = csv.DictWriter(self._line, fieldnames=list(row))
+            # Columns come from the model, so a nested record absent from the first row
+            # (a position under no playbook) still has its columns, left empty.
+            self._writer = csv.DictWriter(
+                self._line, fieldnames=_columns(type(record)), restval="", extrasaction="ignore"
+            )
             self._writer.writeheader()
         self._writer.writerow(row)
         self._target.write(self._line.getvalue().encode())
@@ -169,6 +173,25 @@ def _record_lists(model: type[BaseModel]) -> set[str]:
             for arg in get_args(field.annotation)
         )
     }
+
+
+@functools.cache
+def _columns(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """The CSV columns of a model: nested records (optional ones too) flattened as `a.b`."""
+    columns: list[str] = []
+    for name, field in model.model_fields.items():
+        if name in _record_lists(model):
+            continue
+        nested = [
+            arg
+            for arg in (field.annotation, *get_args(field.annotation))
+            if isinstance(arg, type) and issubclass(arg, BaseModel)
+        ]
+        if nested:
+            columns += _columns(nested[0], f"{prefix}{name}.")
+        else:
+            columns.append(prefix + name)
+    return columns
 
 
 def _flat(value: dict[str, Any], prefix: str = "") -> dict[str, str]:

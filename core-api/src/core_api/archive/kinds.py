@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     Account,
     Attachment,
+    CashMovement,
     ContractSpecOverride,
     Execution,
     ImportDetail,
     Insight,
     JournalEntry,
     PlanVersion,
+    Playbook,
     PositionDetail,
     PositionStop,
     RuleCreate,
@@ -38,7 +40,8 @@ from tradeloop_contracts import (
     WeeklyReview,
 )
 
-from core_api.accounts.models import AccountRecord, ContractSpecOverrideRecord
+from core_api.accounts.balances import to_movement
+from core_api.accounts.models import AccountRecord, CashMovementRecord, ContractSpecOverrideRecord
 from core_api.accounts.service import is_time_zone, to_account
 from core_api.accounts.specs import to_override
 from core_api.archive.format import CHUNK_BYTES, ArchiveError, ArchiveReader, ArchiveWriter
@@ -60,6 +63,13 @@ from core_api.mappings.models import SavedColumnMappingRecord
 from core_api.mappings.service import stored, to_saved_mapping
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
 from core_api.plans.service import plan_fields, to_violation
+from core_api.playbooks.models import (
+    PlaybookCriterionRecord,
+    PlaybookRecord,
+    PositionCriterionRecord,
+    PositionPlaybookRecord,
+)
+from core_api.playbooks.service import list_playbooks, position_playbooks
 from core_api.positions.models import (
     PositionFillRecord,
     PositionRecord,
@@ -260,6 +270,69 @@ def _restore_accounts(restore: Restore, records: Iterator[tuple[str, Account]]) 
                 risk_unit=account.risk_unit,
                 created_at=account.created_at,
             )
+        )
+    restore.session.flush()
+
+
+def _read_cash_movements(source: Source) -> Iterator[CashMovement]:
+    statement = (
+        select(CashMovementRecord, AccountRecord.base_currency)
+        .join(AccountRecord, AccountRecord.id == CashMovementRecord.account_id)
+        .where(AccountRecord.user_id == source.user_id)
+        .order_by(CashMovementRecord.occurred_at, CashMovementRecord.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for record, currency in source.session.execute(statement):
+        yield to_movement(record, currency)
+
+
+def _restore_cash_movements(restore: Restore, records: Iterator[tuple[str, CashMovement]]) -> None:
+    for where, movement in records:
+        if movement.amount == 0:
+            raise ArchiveError(f"{where}:amount", "must not be zero")
+        restore.session.add(
+            CashMovementRecord(
+                id=restore.new_id("cash_movements", movement.id, where),
+                account_id=restore.id_of("accounts", movement.account_id, f"{where}:account_id"),
+                occurred_at=movement.occurred_at,
+                amount=movement.amount,
+                note=movement.note,
+                created_at=movement.created_at,
+            )
+        )
+    restore.session.flush()
+
+
+# Playbooks: restored before positions, whose ticks name their criteria.
+
+
+def _read_playbooks(source: Source) -> Iterator[Playbook]:
+    yield from list_playbooks(source.session, source.user_id)
+
+
+def _restore_playbooks(restore: Restore, records: Iterator[tuple[str, Playbook]]) -> None:
+    for where, playbook in records:
+        record = PlaybookRecord(
+            id=restore.new_id("playbooks", playbook.id, where),
+            user_id=restore.user_id,
+            name=playbook.name,
+            key=playbook.name.lower(),
+            description=playbook.description,
+            archived=playbook.archived,
+            created_at=playbook.created_at,
+            updated_at=playbook.updated_at,
+        )
+        restore.session.add(record)
+        # Without an ORM relationship the flush would not order the playbook first.
+        restore.session.flush()
+        restore.session.add_all(
+            PlaybookCriterionRecord(
+                id=restore.new_id("playbook_criteria", item.id, f"{where}:criteria:{rank}"),
+                playbook_id=record.id,
+                text=item.text,
+                rank=rank,
+            )
+            for rank, item in enumerate(playbook.criteria)
         )
     restore.session.flush()
 
@@ -504,10 +577,11 @@ def _read_positions(source: Source) -> Iterator[PositionDetail]:
             .order_by(PositionStopRecord.created_at, PositionStopRecord.id)
         ):
             stops[stop.position_id].append(PositionStop(stop=stop.stop, set_at=stop.created_at))
+        followed = position_playbooks(source.session, source.user_id, ids)
         for record in batch:
             yield PositionDetail.model_validate(
                 {
-                    **position_fields(record),
+                    **position_fields(record, followed.get(record.id)),
                     "executions": fills[record.id],
                     "stops": stops[record.id],
                 }
@@ -530,10 +604,30 @@ def _restore_positions(restore: Restore, records: Iterator[tuple[str, PositionDe
     changes: list[dict[str, Any]] = []
     tag_rows: list[dict[str, Any]] = []
     stop_rows: list[dict[str, Any]] = []
+    playbook_rows: list[dict[str, Any]] = []
+    tick_rows: list[dict[str, Any]] = []
     tags: set[str] = set()
     for where, position in records:
         position_id = _matched(restore, opened_by, position, where)
         restore.ids["positions"][position.id] = position_id
+        if (followed := position.playbook) is not None:
+            playbook_rows.append(
+                {
+                    "position_id": position_id,
+                    "playbook_id": restore.id_of(
+                        "playbooks", followed.playbook_id, f"{where}:playbook:playbook_id"
+                    ),
+                }
+            )
+            tick_rows += (
+                {
+                    "position_id": position_id,
+                    "criterion_id": restore.id_of(
+                        "playbook_criteria", criterion, f"{where}:playbook:criteria_met"
+                    ),
+                }
+                for criterion in followed.criteria_met
+            )
         position_tags = clean_tags(position.tags, f"{where}:tags")
         tags.update(position_tags)
         tag_rows += ({"position_id": position_id, "name": tag.lower()} for tag in position_tags)
@@ -569,6 +663,10 @@ def _restore_positions(restore: Restore, records: Iterator[tuple[str, PositionDe
         session.execute(insert(PositionTagRecord), tag_rows)
     if stop_rows:
         session.execute(insert(PositionStopRecord), stop_rows)
+    if playbook_rows:
+        session.execute(insert(PositionPlaybookRecord), playbook_rows)
+    if tick_rows:
+        session.execute(insert(PositionCriterionRecord), tick_rows)
     register_tags(session, restore.user_id, tags)
     # The days' R sums read the stops just restored.
     for account_id, keys in restore.instruments.items():
@@ -866,6 +964,8 @@ def _restore_reviews(restore: Restore, records: Iterator[tuple[str, WeeklyReview
 KINDS: tuple[Kind, ...] = (
     records_kind("tags", Tag, _read_tags, _restore_tags),
     records_kind("accounts", Account, _read_accounts, _restore_accounts),
+    records_kind("cash_movements", CashMovement, _read_cash_movements, _restore_cash_movements),
+    records_kind("playbooks", Playbook, _read_playbooks, _restore_playbooks),
     Kind("contract_specs", _write_contract_specs, _restore_contract_specs),
     records_kind("column_mappings", SavedColumnMapping, _read_mappings, _restore_mappings),
     records_kind("imports", ImportDetail, _read_imports, _restore_imports, files=_import_files),
