@@ -69,7 +69,7 @@ def create_app(
         settings.settle_processes if own_sessions else 0,
         settings.log_level,
     )
-    judge = PlanJudge(sessions, judge_worker)
+    judge = PlanJudge(sessions, offload, judge_worker)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -6,8 +6,10 @@ import datetime as dt
 import functools
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,12 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tradeloop_contracts import TradingPlanUpdate
 
+from core_api.kit.offload import Offload
 from core_api.plans import judging, service
 from core_api.plans.judging import BackgroundThread, PlanJudge, judge_plan
 from core_api.plans.models import TradingPlanRecord
 from core_api.plans.service import save_plan
-from tests.conftest import Inline, Trader
+from tests.conftest import Inline, Trader, make_trader
 from tests.executions.test_endpoints import post_batch
+from tests.imports.test_settle import served_by_a_work_process
 from tests.plans.test_endpoints import MAX_ONE_TRADE, MONDAY, backdate_plan, put_plan, round_trip
 
 TWO_PERCENT = {
@@ -123,7 +127,7 @@ class TestJudgingAfterTheResponse:
             save_plan(writer, trader.id, TradingPlanUpdate(rules=[]), None)
             writer.commit()
         assert plan_state(session, trader.id) == ("pending", None, 1)
-        PlanJudge(sessions, Inline()).resume()
+        PlanJudge(sessions, here(sessions), Inline()).resume()
         assert plan_state(session, trader.id) == ("judged", 1, 1)
 
 
@@ -153,6 +157,26 @@ class TestAccountChanges:
         assert plan_state(session, trader.id) == before == ("judged", 1, 1)
 
 
+def here(sessions: sessionmaker[Session]) -> Offload:
+    """Work run on these sessions in this process, as the app's tests run it."""
+    return Offload(sessions, "", processes=0, log_level="INFO")
+
+
+class TestInAWorkProcess:
+    def test_a_plan_change_is_judged_by_a_work_process(self, tmp_path: Path) -> None:
+        with served_by_a_work_process("sqlite", tmp_path) as client:
+            trader = make_trader(client)
+            answer = client.put("/v1/plan", json={"rules": [MAX_ONE_TRADE]}, headers=trader.headers)
+            assert answer.json()["evaluation"] == "pending"
+            deadline = time.monotonic() + 60
+            while (plan := client.get("/v1/plan", headers=trader.headers).json())[
+                "evaluation"
+            ] == "pending":
+                assert time.monotonic() < deadline, "the judging did not end"
+                time.sleep(0.05)
+            assert (plan["evaluation"], plan["judged_version"]) == ("judged", 1)
+
+
 def remember(seen: list[tuple[int, str]], number: int) -> None:
     seen.append((number, threading.current_thread().name))
 
@@ -170,7 +194,7 @@ class TestPlanJudge:
         self, sessions: sessionmaker[Session]
     ) -> None:
         worker = Recording()
-        judge = PlanJudge(sessions, worker)
+        judge = PlanJudge(sessions, here(sessions), worker)
         someone = uuid.uuid4()
         judge.request(someone)
         judge.request(someone)

@@ -68,6 +68,14 @@ class Offload:
                 503, "Service Unavailable", "The work process stopped; try again."
             ) from error
 
+    def call(self, work: Callable[..., T], *args: object) -> T:
+        """`work(sessions, *args)` from a thread that may wait for it: in a work process with
+        that process's sessions, or, without processes, here on the serving sessions. Work
+        that manages its own transactions (several, or none) comes through here."""
+        if not self._processes:
+            return work(self._sessions, *args)
+        return self._executor().submit(_with_sessions, work, *args).result()
+
     def close(self) -> None:
         """Waits for the work in progress, then stops the processes."""
         if self._pool is not None:
@@ -115,3 +123,8 @@ def _ready() -> None:
 def _in_process(work: Callable[..., T], *args: object) -> T:
     assert _sessions is not None, "the work process was started without its sessions"
     return transaction(_sessions, work, *args)
+
+
+def _with_sessions(work: Callable[..., T], *args: object) -> T:
+    assert _sessions is not None, "the work process was started without its sessions"
+    return work(_sessions, *args)

@@ -1,4 +1,4 @@
-"""Judging a trader's past trades by their plan after the response, on a background thread.
+"""Judging a trader's past trades by their plan after the response, in a work process.
 
 A plan change (or a change to what its limits in % or R read) marks the plan "pending"
 and bumps its `judging_round` in the request's transaction; once that commits the
@@ -28,6 +28,7 @@ from tradeloop_contracts import PlanUpdated
 
 from core_api.accounts.models import AccountRecord
 from core_api.journal.models import JournalEntryRecord
+from core_api.kit.offload import Offload
 from core_api.outbox.service import record_event
 from core_api.plans.models import TradingPlanRecord
 from core_api.plans.repository import PlanRepository
@@ -81,10 +82,17 @@ class BackgroundThread:
 
 class PlanJudge:
     """Judges traders' plans one after another; a trader asked for twice before their
-    judging starts is judged once, by the plan as it stands then."""
+    judging starts is judged once, by the plan as it stands then.
 
-    def __init__(self, sessions: sessionmaker[Session], worker: Worker | None = None) -> None:
+    The background thread only waits: the judging runs through `offload`, in one of core's
+    work processes when it has them, so its CPU never holds up the event loop.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], offload: Offload, worker: Worker | None = None
+    ) -> None:
         self.sessions = sessions
+        self.offload = offload
         self.worker = worker or BackgroundThread()
         self._waiting: set[uuid.UUID] = set()
         self._lock = threading.Lock()
@@ -116,7 +124,11 @@ class PlanJudge:
     def _run(self, user_id: uuid.UUID) -> None:
         with self._lock:
             self._waiting.discard(user_id)
-        judge_plan(self.sessions, user_id)
+        try:
+            self.offload.call(judge_plan, user_id)
+        except Exception:
+            # The work process died: the plan stays pending, judged at the next start.
+            logger.exception("a plan's judging did not run to its end")
 
 
 def _judge(request: Request) -> PlanJudge:
