@@ -64,6 +64,7 @@ def owned(client: TestClient, workers: dict[str, str], session: Session) -> Owne
         ],
     )
     [position] = client.get("/v1/positions", headers=headers).json()["items"]
+    fill = client.get(f"/v1/positions/{position['id']}", headers=headers).json()["executions"][0]
     post_batch(client, workers, owner, vertical())
     [strategy] = client.get("/v1/strategies", headers=headers).json()["items"]
     entry = client.post(
@@ -113,6 +114,7 @@ def owned(client: TestClient, workers: dict[str, str], session: Session) -> Owne
             "root": "MES",
             "import_id": import_id,
             "position_id": position["id"],
+            "execution_id": fill["id"],
             "entry_id": entry["id"],
             "position_attachment_id": attachments[f"/v1/positions/{position['id']}"],
             "entry_attachment_id": attachments[f"/v1/journal/entries/{entry['id']}"],
@@ -154,6 +156,29 @@ PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/imports/{import_id}/preview"): {},
     ("POST", "/v1/imports/{import_id}/mapping"): {"json": MAPPING},
     ("GET", "/v1/positions/{position_id}"): {},
+    ("DELETE", "/v1/positions/{position_id}"): {},
+    ("POST", "/v1/positions"): {
+        "json": {
+            "account_id": "{account_id}",
+            "instrument": {"asset_class": "stock", "symbol": "AAPL"},
+            "direction": "long",
+            "quantity": "1",
+            "entry_at": "2026-03-02T15:00:00Z",
+            "entry_price": "10",
+        }
+    },
+    ("POST", "/v1/executions"): {
+        "json": {
+            "account_id": "{account_id}",
+            "executed_at": "2026-03-02T15:00:00Z",
+            "instrument": {"asset_class": "stock", "symbol": "AAPL"},
+            "side": "buy",
+            "quantity": "1",
+            "price": "10",
+        }
+    },
+    ("PATCH", "/v1/executions/{execution_id}"): {"json": {"price": "11"}},
+    ("DELETE", "/v1/executions/{execution_id}"): {},
     ("PATCH", "/v1/positions/{position_id}"): {"json": {"initial_stop": "9.5"}},
     ("GET", "/v1/positions/{position_id}/bars"): {},
     ("POST", "/v1/positions/{owner_id}/attachments"): attachment_upload(),

@@ -111,6 +111,7 @@ def create_app(
         accounts.router,
         imports.public,
         imports.internal,
+        executions.public,
         executions.internal,
         positions.public,
         positions.internal,

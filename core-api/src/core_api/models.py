@@ -10,7 +10,7 @@ from core_api.accounts.models import (
 from core_api.attachments.models import AttachmentRecord
 from core_api.bars.models import PositionBarsRecord
 from core_api.brokers.models import BrokerConnectionRecord, BrokerSecretRecord
-from core_api.executions.models import ExecutionRecord
+from core_api.executions.models import ExecutionEditRecord, ExecutionRecord
 from core_api.identity.models import (
     ApiTokenRecord,
     AuditLineRecord,
@@ -55,6 +55,7 @@ __all__ = [
     "ContractSpecOverrideRecord",
     "DailyAccountPnlRecord",
     "DailyPnlRecord",
+    "ExecutionEditRecord",
     "ExecutionRecord",
     "ImportPreviewRecord",
     "ImportRecord",

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Row, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Row, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from tradeloop_contracts import Instrument
 
@@ -74,10 +74,52 @@ class ExecutionRecord(Entity):
     open_close: Mapped[str | None] = mapped_column(String(5))
     kind: Mapped[str] = mapped_column(String(16))
     source_line: Mapped[int | None]
+    # import, broker (a broker sync) or manual (entered by hand).
+    source: Mapped[str] = mapped_column(String(8), default="import")
+    note: Mapped[str | None] = mapped_column(Text)
 
     def instrument(self) -> Instrument:
         """What was traded, as the contracts describe it."""
         return instrument_of(self)
+
+    def key(self) -> FillKey:
+        """The fill's identity in its account (see `FillKey`)."""
+        return fill_key(self.broker_execution_id, self.fingerprint)
+
+
+FillKey = tuple[str | None, str | None]
+
+
+def fill_key(broker_execution_id: str | None, fingerprint: str | None) -> FillKey:
+    """A fill's identity in its account, as its source reports it again on a re-import:
+    the broker's id when there is one, otherwise the fingerprint."""
+    return (broker_execution_id, None) if broker_execution_id else (None, fingerprint)
+
+
+class ExecutionEditRecord(Entity):
+    """The trader's changes over one fill, kept by the fill's identity rather than its row,
+    so they outlive the row: a re-import of the fill gets them back, and a fill deleted by
+    hand (`deleted`) is not imported again."""
+
+    __tablename__ = "execution_edits"
+    __table_args__ = (
+        UniqueConstraint("account_id", "broker_execution_id"),
+        UniqueConstraint("account_id", "fingerprint"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    broker_execution_id: Mapped[str | None] = mapped_column(String(128))
+    fingerprint: Mapped[str | None] = mapped_column(String(128))
+    # Per edited field: {"original": as the source reported it, "value": the trader's}, both
+    # as strings (decimals, ISO times with their offset) or null.
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    deleted: Mapped[bool] = mapped_column(default=False)
+
+    def key(self) -> FillKey:
+        return (self.broker_execution_id, self.fingerprint)
 
 
 def instrument_of(fill: ExecutionRecord | Row[*tuple[Any, ...]]) -> Instrument:

@@ -16,6 +16,7 @@ from tradeloop_contracts import (
     Execution,
     ExecutionBatch,
     ExecutionBatchResult,
+    ExecutionCreate,
     ExecutionIn,
     ExecutionsRecorded,
 )
@@ -24,14 +25,20 @@ from core_api.accounts.models import AccountRecord
 from core_api.accounts.repository import AccountRepository
 from core_api.accounts.specs import account_specs
 from core_api.errors import AppError, FieldError
-from core_api.executions.models import ExecutionRecord
+from core_api.executions.edits import account_edits, apply_to_row, edits_of, field_edits
+from core_api.executions.models import (
+    ExecutionEditRecord,
+    ExecutionRecord,
+    FillKey,
+    fill_key,
+)
 from core_api.imports.models import FINISHED, ImportRecord
 from core_api.imports.repository import ImportRepository
 from core_api.instruments.futures import ContractSpec
 from core_api.instruments.normalise import normalise, unsent_spec_fields
 from core_api.kit.bulk import insert_rows
 from core_api.outbox.service import record_event
-from core_api.positions.models import PositionFillRecord
+from core_api.positions.models import PositionFillRecord, PositionRecord
 from core_api.positions.service import InstrumentKey
 from core_api.positions.settle import settle_instruments
 
@@ -77,7 +84,16 @@ def record_batch(
     if not batch.executions:
         return ExecutionBatchResult(inserted=0, duplicates=0)
     specs = account_specs(session, account.id)
-    rows = [_row(user_id, batch, execution, specs) for execution in batch.executions]
+    source = "import" if batch.import_id else "broker"
+    rows = [
+        _row(user_id, batch.account_id, batch.import_id, execution, specs, source)
+        for execution in batch.executions
+    ]
+    # The trader's edits go over the source's values; fills deleted by hand stay deleted
+    # (and count as duplicates).
+    edits = account_edits(session, account.id)
+    if edits:
+        rows = _edited(rows, edits)
     # A fill already held (same broker id or fingerprint in the account) is skipped; the
     # ones kept are read back by id.
     insert_rows(session, _EXECUTIONS, rows, skip_conflicts=True)
@@ -193,19 +209,35 @@ def _one_of(
     return column.in_(ids)
 
 
+def _edited(
+    rows: list[dict[str, Any]], edits: Mapping[FillKey, ExecutionEditRecord]
+) -> list[dict[str, Any]]:
+    kept = []
+    for row in rows:
+        edit = edits.get(fill_key(row["broker_execution_id"], row["fingerprint"]))
+        if edit is not None and edit.deleted:
+            continue
+        if edit is not None:
+            apply_to_row(row, edit)
+        kept.append(row)
+    return kept
+
+
 def _row(
     user_id: uuid.UUID,
-    batch: ExecutionBatch,
+    account_id: uuid.UUID,
+    import_id: uuid.UUID | None,
     execution: ExecutionIn,
     specs: Mapping[str, ContractSpec],
+    source: str,
 ) -> dict[str, Any]:
     instrument = normalise(execution.instrument, specs)
     offset = execution.executed_at.utcoffset()
     return {
         "id": uuid.uuid4(),
         "user_id": user_id,
-        "account_id": batch.account_id,
-        "import_id": batch.import_id,
+        "account_id": account_id,
+        "import_id": import_id,
         "broker_execution_id": execution.broker_execution_id,
         "fingerprint": execution.fingerprint,
         "recorded_order": next_recorded_order(),
@@ -233,10 +265,62 @@ def _row(
         "open_close": execution.open_close,
         "kind": execution.kind,
         "source_line": execution.source_line,
+        "source": source,
+        "note": None,
     }
 
 
-def to_execution(record: ExecutionRecord, position_id: uuid.UUID | None = None) -> Execution:
+def create_executions(
+    session: Session,
+    user_id: uuid.UUID,
+    account_id: uuid.UUID,
+    fills: Sequence[ExecutionCreate],
+    traceparent: str | None,
+) -> list[ExecutionRecord]:
+    """Stores fills entered by hand in one account (`manual`, a fingerprint `manual:<uuid>`)
+    and settles them at once, as a batch that is not an import's settles.
+
+    NotFoundError for another trader's account; the instruments are normalised as an
+    imported fill's are.
+    """
+    account = AccountRepository(session, user_id).get(account_id, for_update=True)
+    specs = account_specs(session, account.id)
+    records = []
+    for fill in fills:
+        execution = ExecutionIn.model_validate(
+            {
+                **fill.model_dump(exclude={"account_id", "note"}),
+                "fingerprint": f"manual:{uuid.uuid4()}",
+            }
+        )
+        row = _row(user_id, account.id, None, execution, specs, "manual")
+        records.append(ExecutionRecord(**{**row, "note": fill.note}))
+    session.add_all(records)
+    session.flush()
+    earliest: dict[InstrumentKey, dt.datetime] = {}
+    for record in records:
+        key = InstrumentKey(record.asset_class, record.symbol)
+        earliest[key] = min(record.executed_at, earliest.get(key, record.executed_at))
+    settle_fills(session, account, None, earliest, len(records), traceparent)
+    return records
+
+
+def position_of(session: Session, execution_id: uuid.UUID) -> uuid.UUID | None:
+    """The (first) position a fill belongs to, if it is matched yet."""
+    return session.scalar(
+        select(PositionFillRecord.position_id)
+        .join(PositionRecord, PositionRecord.id == PositionFillRecord.position_id)
+        .where(PositionFillRecord.execution_id == execution_id)
+        .order_by(PositionRecord.opened_at)
+        .limit(1)
+    )
+
+
+def to_execution(
+    record: ExecutionRecord,
+    position_id: uuid.UUID | None = None,
+    edit: ExecutionEditRecord | None = None,
+) -> Execution:
     return Execution.model_validate(
         {
             "id": record.id,
@@ -256,11 +340,16 @@ def to_execution(record: ExecutionRecord, position_id: uuid.UUID | None = None) 
             "order_id": record.order_id,
             "kind": record.kind,
             "source_line": record.source_line,
+            "source": record.source,
+            "note": record.note,
+            "edits": field_edits(edit),
         }
     )
 
 
 def to_executions(
-    records: Sequence[ExecutionRecord], position_id: uuid.UUID | None = None
+    session: Session, records: Sequence[ExecutionRecord], position_id: uuid.UUID | None = None
 ) -> list[Execution]:
-    return [to_execution(record, position_id) for record in records]
+    """The fills as the API shows them, with their edits."""
+    edits = edits_of(session, records)
+    return [to_execution(record, position_id, edits.get(record.key())) for record in records]

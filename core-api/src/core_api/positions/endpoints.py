@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from tradeloop_contracts import (
     AssetClass,
     Direction,
     Outcome,
     Position,
+    PositionCreate,
     PositionDetail,
     PositionExcursions,
     PositionPage,
@@ -23,6 +24,7 @@ from tradeloop_contracts import (
 
 from core_api.accounts.repository import AccountRepository
 from core_api.db import DbSession
+from core_api.executions.edits import delete_executions
 from core_api.executions.service import to_executions
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
 from core_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -30,6 +32,7 @@ from core_api.kit.tracing import Traceparent
 from core_api.playbooks.repository import PlaybookRepository
 from core_api.playbooks.service import position_playbooks
 from core_api.positions.listing import DEFAULT_SORT, PositionCursor, PositionFilters, Sort
+from core_api.positions.manual import create_position
 from core_api.positions.models import PositionRecord
 from core_api.positions.repository import PositionRepository
 from core_api.positions.service import (
@@ -111,7 +114,7 @@ def _positions(repository: PositionRepository, records: Sequence[PositionRecord]
 
 
 def _detail(repository: PositionRepository, record: PositionRecord) -> PositionDetail:
-    executions = to_executions(repository.executions(record.id), record.id)
+    executions = to_executions(repository.session, repository.executions(record.id), record.id)
     playbook = position_playbooks(repository.session, repository.user_id, [record.id])
     fields = position_fields(record, playbook.get(record.id))
     return PositionDetail.model_validate({**fields, "executions": executions})
@@ -128,6 +131,15 @@ def list_positions(
 ) -> PositionPage:
     """The trader's positions, filtered, most recently opened first unless sorted otherwise."""
     return _page(PositionRepository(session, user.id), filters, sort, cursor, limit)
+
+
+@public.post("/v1/positions", status_code=201)
+def add_position(
+    body: PositionCreate, user: CurrentUser, session: DbSession, traceparent: Traceparent
+) -> PositionDetail:
+    """Enter a round trip by hand: its entry and optional exit become two manual fills."""
+    record = create_position(session, user.id, body, traceparent)
+    return _detail(PositionRepository(session, user.id), record)
 
 
 @public.post("/v1/positions/tags")
@@ -155,6 +167,18 @@ def patch_position(
     """Set a position's initial stop or tags."""
     repository = PositionRepository(session, user.id)
     return _detail(repository, update_position(session, repository.get(position_id), body))
+
+
+@public.delete("/v1/positions/{position_id}", status_code=204)
+def delete_position(
+    position_id: uuid.UUID, user: CurrentUser, session: DbSession, traceparent: Traceparent
+) -> Response:
+    """Delete a position's fills (imported ones are not imported again) and rebuild."""
+    repository = PositionRepository(session, user.id)
+    delete_executions(
+        session, user.id, repository.executions(repository.get(position_id).id), traceparent
+    )
+    return Response(status_code=204)
 
 
 @internal.get("/internal/users/{user_id}/positions")
