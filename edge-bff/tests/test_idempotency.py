@@ -57,6 +57,8 @@ class TestIdempotencyKeys:
             f"/api/v1/journal/entries/{SOME_ID}/attachments",
             f"/api/v1/accounts/{SOME_ID}/cash-movements",
             "/api/v1/import-archive",
+            "/api/v1/executions",
+            "/api/v1/positions",
             "/api/v1/coach/chat",
         ],
     )
@@ -85,9 +87,11 @@ class TestIdempotencyKeys:
     ) -> None:
         response = client.post("/api/v1/notes", json={}, headers=_bearer(core, user[1]))
         preview = client.post("/api/v1/plan/preview", json={}, headers=_bearer(core, user[1]))
+        tags = client.post("/api/v1/positions/tags", json={}, headers=_bearer(core, user[1]))
 
         assert response.status_code == 200
         assert preview.status_code == 200
+        assert tags.status_code == 200
 
     def test_a_new_personal_api_token_is_never_stored_for_a_replay(
         self, client: TestClient, core: CoreStub, user: tuple[str, str]

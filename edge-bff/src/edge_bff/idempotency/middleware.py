@@ -20,9 +20,9 @@ from ..runtime import runtime_of
 from .store import Claimed, Completed, IdempotencyStore, InFlight, StoredResponse
 
 # Non-idempotent creates and actions: a retry without a key could create a second import,
-# account, entry, tag, mapping, playbook, broker connection, attachment or cash movement,
-# start a second sync or import run, restore an archive twice, or ask the coach twice, so
-# the key is required there.
+# account, entry, tag, mapping, playbook, broker connection, attachment, cash movement, or
+# fill or position entered by hand, start a second sync or import run, restore an archive
+# twice, or ask the coach twice, so the key is required there.
 REQUIRED_ROUTES = re.compile(
     r"^POST /api/v1/("
     r"imports|imports/[^/]+/mapping|accounts|journal/entries|tags|column-mappings|playbooks"
@@ -30,6 +30,7 @@ REQUIRED_ROUTES = re.compile(
     r"|broker-connections|broker-connections/[^/]+/sync"
     r"|(positions|journal/entries)/[^/]+/attachments"
     r"|accounts/[^/]+/cash-movements"
+    r"|executions|positions"
     r"|coach/chat"
     r")$"
 )
