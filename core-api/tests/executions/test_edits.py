@@ -22,7 +22,8 @@ def the_position(client: TestClient, trader: Trader) -> dict[str, Any]:
 
 def fill_of(position: dict[str, Any], broker_id: str) -> dict[str, Any]:
     [fill] = [e for e in position["executions"] if e["broker_execution_id"] == broker_id]
-    return fill
+    found: dict[str, Any] = fill
+    return found
 
 
 def patch(client: TestClient, trader: Trader, fill_id: str, body: dict[str, Any]) -> Any:
