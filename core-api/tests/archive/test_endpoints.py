@@ -64,7 +64,8 @@ def batch(
 def rich_account(
     client: TestClient, workers: dict[str, str], session: Session, trader: Trader
 ) -> None:
-    """Two accounts with stocks, options and futures, a starting balance and a cash movement,
+    """Two accounts with stocks, options and futures, a fill entered by hand and one edited,
+    a starting balance and a cash movement,
     tags, stops, a playbook ticked on a position, a journal with pictures, a plan of two
     versions with violations, insights, a review and an import with its file."""
     headers = trader.headers
@@ -151,8 +152,27 @@ def rich_account(
             execution("f3", "buy", "1", "4995", "2026-03-06T14:00:00Z", instrument=FUTURE),
         ],
     )
+    manual = client.post(
+        "/v1/executions",
+        json={
+            "account_id": main,
+            "executed_at": "2026-03-09T15:00:00Z",
+            "instrument": {"asset_class": "stock", "symbol": "MSFT"},
+            "side": "buy",
+            "quantity": "4",
+            "price": "410.5",
+            "note": "entered by hand",
+        },
+        headers=headers,
+    )
+    assert manual.status_code == 201, manual.text
     positions = client.get("/v1/positions?sort=opened_at", headers=headers).json()["items"]
     first = positions[0]
+    opening = client.get(f"/v1/positions/{first['id']}", headers=headers).json()["executions"][0]
+    edited = client.patch(
+        f"/v1/executions/{opening['id']}", json={"commission": "0.35"}, headers=headers
+    )
+    assert edited.status_code == 200, edited.text
     for stop in ("98", "99"):
         patched = client.patch(
             f"/v1/positions/{first['id']}",
@@ -295,8 +315,8 @@ class TestRoundTrip:
             "contract_specs": 1,
             "column_mappings": 1,
             "imports": 1,
-            "executions": 10,
-            "positions": 6,
+            "executions": 11,
+            "positions": 7,
             "journal_entries": 2,
             "attachments": 2,
             "plan_versions": 2,

@@ -50,7 +50,7 @@ from core_api.attachments.images import ImageRefusedError
 from core_api.attachments.models import AttachmentRecord
 from core_api.attachments.service import Owner, add_attachment, to_attachment
 from core_api.errors import AppError
-from core_api.executions.models import ExecutionRecord
+from core_api.executions.models import ExecutionEditRecord, ExecutionRecord
 from core_api.executions.service import next_recorded_order, to_execution
 from core_api.imports.models import ImportRecord
 from core_api.imports.service import object_key, safe_filename, to_detail
@@ -488,6 +488,7 @@ _EXECUTIONS = ExecutionRecord.metadata.tables["executions"]
 def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution]]) -> None:
     broker_ids: set[tuple[uuid.UUID, str]] = set()
     rows: list[dict[str, Any]] = []
+    edits: list[dict[str, Any]] = []
     for where, fill in records:
         account_id = restore.id_of("accounts", fill.account_id, f"{where}:account_id")
         if fill.broker_execution_id is not None:
@@ -500,16 +501,35 @@ def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution
         restore.instruments[account_id].add(
             InstrumentKey(instrument.asset_class, instrument.symbol)
         )
+        execution_id = restore.new_id("executions", fill.id, where)
+        # A fill entered by hand is known by its fingerprint, which names it.
+        fingerprint = f"manual:{execution_id}" if fill.source == "manual" else None
+        if fill.edits:
+            # The trader's layer, kept by the fill's identity as when it was edited.
+            edits.append(
+                {
+                    "id": uuid.uuid4(),
+                    "user_id": restore.user_id,
+                    "account_id": account_id,
+                    "broker_execution_id": fill.broker_execution_id,
+                    "fingerprint": None if fill.broker_execution_id else fingerprint,
+                    "changes": {
+                        edit.field: {"original": edit.original, "value": edit.value}
+                        for edit in fill.edits
+                    },
+                    "deleted": False,
+                }
+            )
         rows.append(
             {
-                "id": restore.new_id("executions", fill.id, where),
+                "id": execution_id,
                 "user_id": restore.user_id,
                 "account_id": account_id,
                 "import_id": restore.id_of("imports", fill.import_id, f"{where}:import_id")
                 if fill.import_id is not None
                 else None,
                 "broker_execution_id": fill.broker_execution_id,
-                "fingerprint": None,
+                "fingerprint": fingerprint,
                 # In file order, so fills at the same time keep the order they had.
                 "recorded_order": next_recorded_order(),
                 "executed_at": fill.executed_at,
@@ -536,6 +556,8 @@ def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution
                 "open_close": None,
                 "kind": fill.kind,
                 "source_line": fill.source_line,
+                "source": fill.source,
+                "note": fill.note,
             }
         )
         if len(rows) == BATCH:
@@ -543,6 +565,8 @@ def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution
             rows = []
     if rows:
         restore.session.execute(insert(_EXECUTIONS), rows)
+    if edits:
+        restore.session.execute(insert(ExecutionEditRecord), edits)
     # Positions are built again by matching, as after an import.
     for account_id, keys in restore.instruments.items():
         account = restore.session.get_one(AccountRecord, account_id)
