@@ -151,6 +151,10 @@ PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"root": "MES", "point_value": "50", "tick_size": "0.25"}
     },
     ("DELETE", "/v1/accounts/{account_id}/contract-specs/{root}"): {},
+    ("GET", "/v1/accounts/{account_id}/fee-schedule"): {},
+    ("PUT", "/v1/accounts/{account_id}/fee-schedule"): {
+        "json": {"rules": [{"asset_class": "stock", "per_share": "0.01"}]}
+    },
     ("GET", "/v1/imports/{import_id}"): {},
     ("GET", "/v1/imports/{import_id}/raw"): {},
     ("GET", "/v1/imports/{import_id}/preview"): {},

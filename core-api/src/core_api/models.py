@@ -6,6 +6,7 @@ from core_api.accounts.models import (
     AccountRecord,
     CashMovementRecord,
     ContractSpecOverrideRecord,
+    FeeRuleRecord,
 )
 from core_api.attachments.models import AttachmentRecord
 from core_api.bars.models import PositionBarsRecord
@@ -57,6 +58,7 @@ __all__ = [
     "DailyPnlRecord",
     "ExecutionEditRecord",
     "ExecutionRecord",
+    "FeeRuleRecord",
     "ImportPreviewRecord",
     "ImportRecord",
     "InsightRecord",

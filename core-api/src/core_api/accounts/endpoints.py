@@ -18,9 +18,11 @@ from tradeloop_contracts import (
     CashMovementList,
     ContractSpecOverride,
     ContractSpecOverrideList,
+    FeeSchedule,
+    FeeScheduleUpdate,
 )
 
-from core_api.accounts import balances, specs
+from core_api.accounts import balances, fees, specs
 from core_api.accounts.repository import AccountRepository
 from core_api.accounts.service import create_account, to_account, update_account
 from core_api.db import DbSession
@@ -162,3 +164,21 @@ def delete_contract_spec(
     """Go back to the built-in spec of the root; its positions are recomputed."""
     specs.delete_override(session, user.id, account_id, root, traceparent)
     return Response(status_code=204)
+
+
+@router.get("/v1/accounts/{account_id}/fee-schedule")
+def get_fee_schedule(account_id: uuid.UUID, user: CurrentUser, session: DbSession) -> FeeSchedule:
+    """The account's costs for fills whose source reported none."""
+    return fees.get_schedule(session, user.id, account_id)
+
+
+@router.put("/v1/accounts/{account_id}/fee-schedule")
+def put_fee_schedule(
+    account_id: uuid.UUID,
+    body: FeeScheduleUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    traceparent: Traceparent,
+) -> FeeSchedule:
+    """Replace the account's fee schedule; the fills it prices and their positions follow."""
+    return fees.put_schedule(session, user.id, account_id, body, traceparent)

@@ -1,4 +1,4 @@
-"""Accounts, and the futures contract specs an account sets for itself."""
+"""Accounts, and the futures contract specs and fee schedule an account sets for itself."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ class AccountRecord(Entity):
     # Cash before the first recorded trade, and one R; limits in % and R read them.
     starting_balance: Mapped[Decimal | None]
     risk_unit: Mapped[Decimal | None]
+    # When the fee schedule (`FeeRuleRecord`) was last saved; None while it has never been.
+    fee_schedule_updated_at: Mapped[dt.datetime | None]
 
 
 class CashMovementRecord(Entity):
@@ -55,3 +57,20 @@ class ContractSpecOverrideRecord(Entity):
     currency: Mapped[str] = mapped_column(String(3))
     exchange: Mapped[str | None] = mapped_column(String(16))
     session: Mapped[str | None] = mapped_column(String(16))
+
+
+class FeeRuleRecord(Entity):
+    """One rule of an account's fee schedule: costs of an asset class, or of one root in it."""
+
+    __tablename__ = "fee_rules"
+    __table_args__ = (Index("ix_fee_rules_account_rank", "account_id", "rank"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # The rule's place in the schedule as the trader gave it.
+    rank: Mapped[int]
+    asset_class: Mapped[str] = mapped_column(String(16))
+    root: Mapped[str | None] = mapped_column(String(32))
+    per_contract: Mapped[Decimal]
+    per_share: Mapped[Decimal]
+    per_order: Mapped[Decimal]
+    minimum: Mapped[Decimal]

@@ -69,6 +69,9 @@ class ExecutionRecord(Entity):
     price: Mapped[Decimal]
     commission: Mapped[Decimal]
     fees: Mapped[Decimal]
+    # broker: commission and fees as reported; schedule: the source reported none and
+    # `commission` is the account's fee schedule's cost; none: no costs reported or scheduled.
+    fee_source: Mapped[str] = mapped_column(String(8), default="broker", server_default="broker")
     fx_rate_to_base: Mapped[Decimal | None]
     order_id: Mapped[str | None] = mapped_column(String(128))
     open_close: Mapped[str | None] = mapped_column(String(5))

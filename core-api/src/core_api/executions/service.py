@@ -21,6 +21,7 @@ from tradeloop_contracts import (
     ExecutionsRecorded,
 )
 
+from core_api.accounts.fees import FeeTable, fee_root, fee_table, reprice_import
 from core_api.accounts.models import AccountRecord
 from core_api.accounts.repository import AccountRepository
 from core_api.accounts.specs import account_specs
@@ -85,8 +86,9 @@ def record_batch(
         return ExecutionBatchResult(inserted=0, duplicates=0)
     specs = account_specs(session, account.id)
     source = "import" if batch.import_id else "broker"
+    fees = fee_table(session, account.id)
     rows = [
-        _row(user_id, batch.account_id, batch.import_id, execution, specs, source)
+        _row(user_id, batch.account_id, batch.import_id, execution, specs, source, fees)
         for execution in batch.executions
     ]
     # The trader's edits go over the source's values; fills deleted by hand stay deleted
@@ -140,12 +142,14 @@ def settle_fills(
 
 
 def settle_import(session: Session, record: ImportRecord, traceparent: str | None) -> None:
-    """Settles every execution the import stored, once, as `settle_fills` settles a batch.
+    """Settles every execution the import stored, once, as `settle_fills` settles a batch,
+    priced by the fee schedule in place now.
 
     What to settle is read from the stored executions (those carrying the import's id), so
     batches sent by an earlier run of the import that died before its outcome count too.
     """
     account = AccountRepository(session, record.user_id).get(record.account_id, for_update=True)
+    reprice_import(session, account, record)
     earliest: dict[InstrumentKey, dt.datetime] = {}
     count = 0
     for asset_class, symbol, first, fills in _import_instruments(session, record):
@@ -230,9 +234,16 @@ def _row(
     execution: ExecutionIn,
     specs: Mapping[str, ContractSpec],
     source: str,
+    fees: FeeTable,
 ) -> dict[str, Any]:
     instrument = normalise(execution.instrument, specs)
     offset = execution.executed_at.utcoffset()
+    root = fee_root(
+        instrument.asset_class, instrument.symbol, instrument.root, instrument.underlying
+    )
+    commission, fee_source = fees.price(
+        instrument.asset_class, root, execution.quantity, execution.commission, execution.fees
+    )
     return {
         "id": uuid.uuid4(),
         "user_id": user_id,
@@ -258,8 +269,9 @@ def _row(
         "side": execution.side,
         "quantity": execution.quantity,
         "price": execution.price,
-        "commission": execution.commission,
+        "commission": commission,
         "fees": execution.fees,
+        "fee_source": fee_source,
         "fx_rate_to_base": execution.fx_rate_to_base,
         "order_id": execution.order_id,
         "open_close": execution.open_close,
@@ -285,6 +297,7 @@ def create_executions(
     """
     account = AccountRepository(session, user_id).get(account_id, for_update=True)
     specs = account_specs(session, account.id)
+    fees = fee_table(session, account.id)
     records = []
     for fill in fills:
         execution = ExecutionIn.model_validate(
@@ -293,7 +306,7 @@ def create_executions(
                 "fingerprint": f"manual:{uuid.uuid4()}",
             }
         )
-        row = _row(user_id, account.id, None, execution, specs, "manual")
+        row = _row(user_id, account.id, None, execution, specs, "manual", fees)
         records.append(ExecutionRecord(**{**row, "note": fill.note}))
     session.add_all(records)
     session.flush()
@@ -335,6 +348,7 @@ def to_execution(
             "price": record.price,
             "commission": record.commission,
             "fees": record.fees,
+            "fee_source": record.fee_source,
             "currency": record.currency,
             "fx_rate_to_base": record.fx_rate_to_base,
             "order_id": record.order_id,
