@@ -8,7 +8,14 @@ from bs4 import Tag
 from tradeloop_contracts import PositionBars, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, HTMX, NONCE, SESSION_COOKIE
-from tests.factories import a_journal_entry, a_journal_page, a_position, a_position_bars
+from tests.factories import (
+    CLOSED,
+    a_journal_entry,
+    a_journal_page,
+    a_position,
+    a_position_bars,
+    an_execution,
+)
 from tests.html import (
     all_by_testid,
     by_testid,
@@ -63,9 +70,25 @@ class TestPositionPage:
         rows = all_by_testid(page(browser.get(f"/positions/{position_id}")), "execution-row")
 
         assert [text_of(row) for row in rows] == [
-            "2026-03-02 14:30 UTC buy 100 187.25 1 0.02",
-            "2026-03-02 16:45 UTC sell 100 189.1 1 0.02",
+            "2026-03-02 14:30 UTC buy 100 187.25 1 0.02 reported",
+            "2026-03-02 16:45 UTC sell 100 189.1 1 0.02 reported",
         ]
+
+    def test_each_execution_says_whether_its_costs_were_reported_or_scheduled(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = uuid.uuid4()
+        free = {"commission": Decimal("0"), "fees": Decimal("0")}
+        executions = [
+            an_execution(position_id, commission=Decimal("0.65"), fee_source="schedule"),
+            an_execution(position_id, executed_at=CLOSED, side="sell", fee_source="none", **free),
+        ]
+        serve_position(edge, id=position_id, executions=executions)
+
+        page_soup = page(browser.get(f"/positions/{position_id}"))
+
+        sources = all_by_testid(page_soup, "execution-fee-source")
+        assert [text_of(cell) for cell in sources] == ["fee schedule", "none known"]
 
     def test_journal_entries_of_the_position_are_rendered_from_markdown(
         self, browser: httpx.Client, edge: StubEdge
