@@ -27,6 +27,7 @@ from tests.factories import (
     a_cash_movement_list,
     a_csv_preview,
     a_dashboard,
+    a_fee_schedule,
     a_journal_entry,
     a_journal_page,
     a_plan,
@@ -238,6 +239,7 @@ def serve_demo(
         an_account_list(an_account(starting_balance=Decimal(25000), risk_unit=Decimal(250))),
     )
     edge.answer("GET", f"/api/v1/accounts/{ACCOUNT_ID}/balance", an_account_balance())
+    edge.answer("GET", f"/api/v1/accounts/{ACCOUNT_ID}/fee-schedule", a_fee_schedule())
     edge.answer(
         "GET",
         f"/api/v1/accounts/{ACCOUNT_ID}/cash-movements",

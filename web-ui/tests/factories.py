@@ -24,6 +24,7 @@ from tradeloop_contracts import (
     ChatReply,
     CsvPreview,
     Dashboard,
+    FeeSchedule,
     ImportDetail,
     ImportJob,
     ImportPage,
@@ -119,6 +120,22 @@ def a_cash_movement(**overrides: Any) -> CashMovement:
 
 def a_cash_movement_list(*movements: CashMovement) -> CashMovementList:
     return CashMovementList(items=list(movements))
+
+
+def a_fee_schedule(*rules: dict[str, str]) -> FeeSchedule:
+    """An account's schedule: the rules given, or an ES rule, futures and stocks."""
+    return FeeSchedule.model_validate(
+        {
+            "account_id": ACCOUNT_ID,
+            "rules": list(rules)
+            or [
+                {"asset_class": "future", "root": "ES", "per_contract": "2.25"},
+                {"asset_class": "future", "per_contract": "2.50"},
+                {"asset_class": "stock", "per_share": "0.005", "minimum": "1.00"},
+            ],
+            "updated_at": "2026-03-02T18:00:00Z",
+        }
+    )
 
 
 def an_execution(position_id: uuid.UUID, **overrides: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from tests.factories import (
     a_broker_connection_list,
     a_cash_movement,
     a_chat_reply,
+    a_fee_schedule,
     a_journal_entry,
     a_plan_preview,
     a_playbook,
@@ -1048,4 +1049,38 @@ def test_all_data_is_downloaded_then_restored_into_a_fresh_account(
     page.get_by_role("link", name="See your trades").click()
     page.wait_for_url("**/trades")
     assert page.get_by_test_id("trade-row").all_inner_texts() == trades
+    page.context.close()
+
+
+def test_a_fee_schedule_rule_is_added_from_the_account_page(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    path = f"/api/v1/accounts/{ACCOUNT_ID}/fee-schedule"
+    options = {"asset_class": "option", "per_contract": "0.65"}
+    edge.answer("PUT", path, a_fee_schedule(*a_fee_schedule().model_dump()["rules"], options))
+    page = open_page(chromium, web_ui_url)
+    page.goto(f"/settings/accounts/{ACCOUNT_ID}")
+
+    page.get_by_test_id("fee-schedule-form").wait_for()
+    page.get_by_label("Asset class of rule 4").select_option("option")
+    page.get_by_label("Per contract of rule 4").fill("0.65")
+    page.get_by_role("button", name="Save fee schedule").click()
+
+    page.get_by_test_id("fee-schedule-notice").wait_for()
+    [sent] = edge.received("PUT", path)
+    rules = json.loads(sent.body)["rules"]
+    assert len(rules) == 4
+    assert rules[3] == {
+        "asset_class": "option",
+        "root": None,
+        "per_contract": "0.65",
+        "per_share": "0",
+        "per_order": "0",
+        "minimum": "0",
+    }
+    assert len(page.get_by_test_id("fee-rule").all()) == 6
+    assert serious_violations(page) == []
+    page.get_by_test_id("fee-schedule").scroll_into_view_if_needed()
+    screenshot(page, "fee-schedule-desktop")
     page.context.close()

@@ -4,21 +4,15 @@ from typing import Any
 
 import httpx
 import pytest
-from tradeloop_contracts import FeeSchedule, Problem, ProblemField
+from tradeloop_contracts import Problem, ProblemField
 
 from tests.conftest import HTMX
-from tests.factories import ACCOUNT_ID
+from tests.factories import ACCOUNT_ID, a_fee_schedule
 from tests.html import all_by_testid, by_testid, page, text_of
 from tests.stub_edge import StubEdge
 
 PATH = f"/api/v1/accounts/{ACCOUNT_ID}/fee-schedule"
 SECTION = f"/settings/accounts/{ACCOUNT_ID}/fee-schedule"
-
-
-def a_fee_schedule(*rules: dict[str, str]) -> FeeSchedule:
-    return FeeSchedule.model_validate(
-        {"account_id": ACCOUNT_ID, "rules": list(rules), "updated_at": "2026-03-02T18:00:00Z"}
-    )
 
 
 ES = {"asset_class": "future", "root": "ES", "per_contract": "2.25"}
@@ -94,7 +88,7 @@ class TestFeeSchedule:
             errors=[ProblemField(location="body.rules.1.root", message="a second rule")],
         )
         edge.refuse("PUT", PATH, problem)
-        edge.answer("GET", PATH, a_fee_schedule())
+        edge.answer("GET", PATH, a_fee_schedule(ES))
 
         response = save(
             browser,
@@ -117,7 +111,7 @@ class TestFeeSchedule:
     def test_a_negative_amount_is_refused_before_edge_is_asked(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
-        edge.answer("GET", PATH, a_fee_schedule())
+        edge.answer("GET", PATH, a_fee_schedule(ES))
 
         response = save(browser, row(0, per_share="-1"))
 
