@@ -12,12 +12,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, Engine, MetaData, Table, func, insert, inspect, select
+from sqlalchemy import JSON, Engine, MetaData, Table, func, insert, inspect, select, text
 
 from core_api.cli import alembic_config
 from core_api.db import make_engine
 from core_api.kit.clock import utcnow
-from core_api.models import AccountRecord, UserRecord, metadata
+from core_api.models import AccountRecord, ExecutionRecord, UserRecord, metadata
 from tests.conftest import fresh_postgres_database
 
 
@@ -230,3 +230,22 @@ class TestEveryMigrationOnTheDataBeforeIt:
             engine.dispose()
         assert set(metadata.tables) <= set(held)
         assert all(count == 1 for count in held.values())
+
+
+class TestFeeSourceBackfill:
+    def test_fills_stored_before_without_costs_report_none_and_the_others_broker(
+        self, empty_database: str
+    ) -> None:
+        config = alembic_config(empty_database)
+        command.upgrade(config, "c3e1b7a90d24")
+        engine = make_engine(empty_database)
+        try:
+            fill_empty_tables(engine)
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE executions SET commission = 0, fees = 0"))
+            command.upgrade(config, "head")
+            with engine.connect() as connection:
+                before = connection.execute(select(ExecutionRecord.fee_source)).scalar_one()
+        finally:
+            engine.dispose()
+        assert before == "none"
