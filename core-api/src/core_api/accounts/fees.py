@@ -234,4 +234,4 @@ def _problems(rules: list[FeeRule]) -> list[FieldError]:
 
 
 def _upper(root: str | None) -> str | None:
-    return root.strip().upper() if root else None
+    return (root or "").strip().upper() or None
