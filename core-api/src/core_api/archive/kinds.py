@@ -557,6 +557,7 @@ def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution
                 "kind": fill.kind,
                 "source_line": fill.source_line,
                 "source": fill.source,
+                "fee_source": fill.fee_source,
                 "note": fill.note,
             }
         )

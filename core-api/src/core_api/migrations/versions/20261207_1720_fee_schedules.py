@@ -1,7 +1,7 @@
 """fee schedules per account, and where each execution's costs came from
 
 Revision ID: 9e4b2c7d1a58
-Revises: c3e1b7a90d24
+Revises: 3e8b1f6a9c52
 Create Date: 2026-12-07 17:20:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import core_api.kit.types
 
 revision: str = "9e4b2c7d1a58"
-down_revision: str | None = "c3e1b7a90d24"
+down_revision: str | None = "3e8b1f6a9c52"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
