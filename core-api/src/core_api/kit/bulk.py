@@ -2,8 +2,8 @@
 
 An executemany through SQLAlchemy builds each row's parameters one by one (defaults,
 bind processors, dictionaries) and costs more than the database's own work for a table
-of thirty columns. Here each column's bind processor and default are looked up once per
-table, and the driver gets plain tuples.
+of thirty columns. Here each column's bind processor is looked up once per table, a
+default is computed once per call, and the driver gets plain tuples.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Dialect, Table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
-Getter = Callable[[Mapping[str, Any]], Any]
+Processor = Callable[[Any], Any]
 
 
 def insert_rows(
@@ -30,80 +29,86 @@ def insert_rows(
 ) -> None:
     """Inserts `rows` into `table` in one executemany, in the session's transaction.
 
-    Every row names the same columns; a column a row leaves out gets its Python default
-    (`default=`), or else the database's. With `skip_conflicts` a row that would break a
-    unique constraint is skipped (`ON CONFLICT DO NOTHING`, SQLite and PostgreSQL alike).
+    Every row names the same columns, its primary key among them. A column the rows leave
+    out gets its Python default (`default=`), computed once for the call (one
+    `created_at` for all the rows), or else the database's. With `skip_conflicts` a row
+    that would break a unique constraint is skipped (`ON CONFLICT DO NOTHING`, SQLite and
+    PostgreSQL alike).
     """
     if not rows:
         return
     connection = session.connection()
     writer = _writer(table, connection.dialect, frozenset(rows[0]), skip_conflicts)
-    getters = writer.getters
-    connection.exec_driver_sql(writer.sql, [tuple([get(row) for get in getters]) for row in rows])
+    names, processors = writer.names, writer.processors
+    defaults = tuple(
+        value if process is None else process(value)
+        for value, process in ((default(), process) for default, process in writer.defaults)
+    )
+    connection.exec_driver_sql(
+        writer.sql,
+        [
+            tuple(
+                [
+                    value if process is None or value is None else process(value)
+                    for value, process in zip(map(row.__getitem__, names), processors, strict=True)
+                ]
+            )
+            + defaults
+            for row in rows
+        ],
+    )
 
 
 @dataclass(frozen=True)
 class _Writer:
     sql: str
-    getters: tuple[Getter, ...]
+    # The columns the rows name, each with its bind processor (None: passed as it is).
+    names: tuple[str, ...]
+    processors: tuple[Processor | None, ...]
+    # The columns they leave out that have a default, computed once per call.
+    defaults: tuple[tuple[Callable[[], Any], Processor | None], ...]
 
 
 @lru_cache(maxsize=256)
 def _writer(table: Table, dialect: Dialect, given: frozenset[str], skip_conflicts: bool) -> _Writer:
     names: list[str] = []
-    getters: list[Getter] = []
+    processors: list[Processor | None] = []
+    defaulted: list[str] = []
+    defaults: list[tuple[Callable[[], Any], Processor | None]] = []
     for column in table.columns:
-        getter = _getter(column, dialect, given)
-        if getter is not None:
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if column.name in given:
             names.append(column.name)
-            getters.append(getter)
+            processors.append(process)
+            continue
+        default = _default(column)
+        if default is not None:
+            defaulted.append(column.name)
+            defaults.append((default, process))
     quote = dialect.identifier_preparer.quote
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    columns = [*names, *defaulted]
     sql = (
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-        f"({', '.join(quote(name) for name in names)}) VALUES ({', '.join([marker] * len(names))})"
+        f"({', '.join(quote(name) for name in columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})"
     )
     if skip_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    return _Writer(sql, tuple(getters))
+    return _Writer(sql, tuple(names), tuple(processors), tuple(defaults))
 
 
-def _getter(column: Column[Any], dialect: Dialect, given: frozenset[str]) -> Getter | None:
-    """How a row's value of `column` is found and bound; None leaves it to the database."""
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+def _default(column: Column[Any]) -> Callable[[], Any] | None:
+    """The column's Python default as a function of nothing; None when it has none."""
     default = column.default
-    read: Getter
-    if column.name in given:
-        read = itemgetter(column.name)
-    elif isinstance(default, ScalarElementColumnDefault):
-        read = _constant(default.arg)
-    elif isinstance(default, CallableColumnDefault):
-        read = _called(default.arg)
-    else:
-        return None
-    if process is None:
-        return read
-    return _processed(read, process)
-
-
-def _constant(value: Any) -> Getter:
-    def read(_row: Mapping[str, Any]) -> Any:
-        return value
-
-    return read
-
-
-def _called(function: Callable[[Any], Any]) -> Getter:
-    def read(_row: Mapping[str, Any]) -> Any:
+    if isinstance(default, ScalarElementColumnDefault):
+        value = default.arg
+        return lambda: value
+    if isinstance(default, CallableColumnDefault):
+        if column.primary_key:
+            raise ValueError(f"rows for {column.table.name} must give {column.name}")
         # SQLAlchemy wraps a default function to take the execution context, which the
         # functions of this service's models ignore.
-        return function(None)
-
-    return read
-
-
-def _processed(read: Getter, process: Callable[[Any], Any]) -> Getter:
-    def bound(row: Mapping[str, Any]) -> Any:
-        return process(read(row))
-
-    return bound
+        function: Callable[[Any], Any] = default.arg
+        return lambda: function(None)
+    return None

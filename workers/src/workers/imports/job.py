@@ -311,11 +311,23 @@ class ImportJob:
         mapping: ColumnMapping | None,
         time_zone: ZoneInfo,
     ) -> AsyncIterator[list[ParsedRow | RowProblem]]:
-        # Parsing is CPU work: it runs in a thread, a batch at a time, so the loop stays free.
+        # Parsing is CPU work: it runs in a thread, a batch at a time, so the loop stays free;
+        # the next batch is parsed while the caller sends this one to core.
         rows = _parse_file(raw, encoding, file_format, time_zone, mapping)
         with closing(rows):
-            while chunk := await asyncio.to_thread(_take, rows, self._batch_size):
-                yield chunk
+            parsing = asyncio.ensure_future(asyncio.to_thread(_take, rows, self._batch_size))
+            try:
+                while chunk := await parsing:
+                    parsing = asyncio.ensure_future(
+                        asyncio.to_thread(_take, rows, self._batch_size)
+                    )
+                    yield chunk
+            finally:
+                # The thread cannot be stopped: the file is closed once it is done, and
+                # what it raised is dropped, since the caller has stopped reading.
+                await asyncio.wait([parsing])
+                if not parsing.cancelled():
+                    parsing.exception()
 
 
 def _measure(outcome: ImportOutcome, requested: ImportFormat, seconds: float) -> None:
