@@ -79,13 +79,16 @@ def running_stack(mode: str) -> Iterator[Stack]:
 
 @contextmanager
 def _settings(mode: str) -> Iterator[dict[str, str]]:
-    """What the stack runs on besides its embedded defaults: nothing, or PostgreSQL and Redis."""
+    """What the stack runs on besides its embedded defaults: PostgreSQL and Redis in the
+    distributed mode, and in both a visibility timeout above the longest import (workers'
+    README): a worker would otherwise be handed an import it is still running."""
+    settings = {"WORKERS_VISIBILITY_TIMEOUT_SECONDS": str(IMPORT_TIMEOUT_SECONDS)}
     if mode == "embedded":
-        yield {}
+        yield settings
         return
     with _postgres_database() as database:
         bus = _empty_redis(REDIS_BUS_DB)
-        yield {
+        yield settings | {
             "CORE_DATABASE_URL": database,
             "WORKERS_BUS_URL": bus,
             "EDGE_BUS_URL": bus,

@@ -36,7 +36,7 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(PLACES, rounding=ROUND_HALF_EVEN)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fill:
     """One execution as matching sees it. `costs` is commission plus fees, a positive cost."""
 
@@ -56,7 +56,7 @@ class Fill:
         return self.quantity if self.side == "buy" else -self.quantity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FillShare:
     """The part of a fill that belongs to a position (all of it, unless it crossed zero)."""
 

@@ -93,7 +93,8 @@ def rematch(
         return []
     # Pending changes (such as fills given new contract specs) must be in what it reads.
     session.flush()
-    since = {key: at for key, at in (since or {}).items() if key in keys}
+    wanted = set(keys)
+    since = {key: at for key, at in (since or {}).items() if key in wanted}
     # Per instrument, the trading days whose closed positions change (None: any day may).
     days: dict[tuple[str, str], set[dt.date] | None] = {
         key: set() if key in since else None for key in keys

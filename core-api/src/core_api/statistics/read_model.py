@@ -41,6 +41,8 @@ from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 from core_api.strategies.models import StrategyRecord
 
 _DAILY_PNL = DailyPnlRecord.metadata.tables["daily_pnl"]
+# Table columns, not the ORM's: rows come back through SQLAlchemy Core, without ORM loading.
+_POSITIONS = PositionRecord.metadata.tables["positions"]
 _DAILY_ACCOUNT_PNL = DailyAccountPnlRecord.metadata.tables["daily_account_pnl"]
 # The asset class of the rows that count each closed strategy as one trade.
 STRATEGY_ROWS = "strategy"
@@ -100,13 +102,13 @@ def _refresh_instrument_days(
     stale: list[dict[str, Any]] = [
         {"asset_class": asset_class, "symbol": symbol, "day": day}
         for asset_class, symbol, day in session.execute(
-            select(DailyPnlRecord.asset_class, DailyPnlRecord.symbol, DailyPnlRecord.day)
+            select(_DAILY_PNL.c.asset_class, _DAILY_PNL.c.symbol, _DAILY_PNL.c.day)
             .select_from(wanted)
             .join(
-                DailyPnlRecord,
+                _DAILY_PNL,
                 and_(
-                    of_instruments(DailyPnlRecord, wanted),
-                    DailyPnlRecord.day >= wanted.c.first_day,
+                    of_instruments(_DAILY_PNL.c, wanted),
+                    _DAILY_PNL.c.day >= wanted.c.first_day,
                 ),
             )
         )
@@ -126,31 +128,36 @@ def _refresh_instrument_days(
         row
         for row in session.execute(
             select(
-                PositionRecord.asset_class,
-                PositionRecord.symbol,
-                PositionRecord.closed_day,
-                PositionRecord.realised_pnl_net,
-                PositionRecord.realised_pnl_net_base,
-                PositionRecord.realised_pnl_gross,
-                PositionRecord.fees,
-                PositionRecord.outcome,
-                PositionRecord.initial_stop,
-                PositionRecord.avg_entry_price,
-                PositionRecord.max_quantity,
-                PositionRecord.instrument,
+                *(
+                    _POSITIONS.c[name]
+                    for name in (
+                        "asset_class",
+                        "symbol",
+                        "closed_day",
+                        "realised_pnl_net",
+                        "realised_pnl_net_base",
+                        "realised_pnl_gross",
+                        "fees",
+                        "outcome",
+                        "initial_stop",
+                        "avg_entry_price",
+                        "max_quantity",
+                        "instrument",
+                    )
+                )
             )
             .select_from(wanted)
             .join(
-                PositionRecord,
+                _POSITIONS,
                 and_(
-                    of_instruments(PositionRecord, wanted),
-                    PositionRecord.closed_day >= wanted.c.first_day,
+                    of_instruments(_POSITIONS.c, wanted),
+                    _POSITIONS.c.closed_day >= wanted.c.first_day,
                 ),
             )
             .where(
-                PositionRecord.status == "closed",
+                _POSITIONS.c.status == "closed",
                 # A strategy's legs count as one trade, in its own rows (refresh_strategy_days).
-                PositionRecord.strategy_id.is_(None),
+                _POSITIONS.c.strategy_id.is_(None),
             )
         )
         if rebuilt(row.asset_class, row.symbol, row.closed_day)
@@ -336,8 +343,8 @@ def _refresh_account_days(
     )
     rows: dict[dt.date, dict[str, Any]] = {}
     for found in session.execute(
-        select(DailyPnlRecord.day, *(getattr(DailyPnlRecord, name) for name in _SUMMED)).where(
-            DailyPnlRecord.account_id == account_id, DailyPnlRecord.day.in_(days)
+        select(_DAILY_PNL.c.day, *(_DAILY_PNL.c[name] for name in _SUMMED)).where(
+            _DAILY_PNL.c.account_id == account_id, _DAILY_PNL.c.day.in_(days)
         )
     ):
         row = rows.get(found.day)
