@@ -159,6 +159,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/imports/{import_id}/raw"): {},
     ("GET", "/v1/imports/{import_id}/preview"): {},
     ("POST", "/v1/imports/{import_id}/mapping"): {"json": MAPPING},
+    ("POST", "/v1/imports/{import_id}/undo"): {},
     ("GET", "/v1/positions/{position_id}"): {},
     ("DELETE", "/v1/positions/{position_id}"): {},
     ("POST", "/v1/positions"): {

@@ -9,7 +9,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, any_, bindparam, delete, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
@@ -19,6 +30,7 @@ from tradeloop_contracts import (
     ExecutionCreate,
     ExecutionIn,
     ExecutionsRecorded,
+    ImportUndo,
 )
 
 from core_api.accounts.fees import FeeTable, fee_root, fee_table, reprice_import
@@ -33,14 +45,14 @@ from core_api.executions.models import (
     FillKey,
     fill_key,
 )
-from core_api.imports.models import FINISHED, ImportRecord
+from core_api.imports.models import FINISHED, ImportDuplicateRecord, ImportRecord
 from core_api.imports.repository import ImportRepository
 from core_api.instruments.futures import ContractSpec
 from core_api.instruments.normalise import normalise, unsent_spec_fields
 from core_api.kit.bulk import insert_rows
 from core_api.outbox.service import record_event
 from core_api.positions.models import PositionFillRecord, PositionRecord
-from core_api.positions.service import InstrumentKey
+from core_api.positions.service import InstrumentKey, positions_from
 from core_api.positions.settle import settle_instruments
 
 _order_lock = threading.Lock()
@@ -100,13 +112,21 @@ def record_batch(
     # ones kept are read back by id.
     insert_rows(session, _EXECUTIONS, rows, skip_conflicts=True)
     inserted = session.execute(
-        select(_EXECUTIONS.c.asset_class, _EXECUTIONS.c.symbol, _EXECUTIONS.c.executed_at).where(
-            _one_of(session, _EXECUTIONS.c.id, [row["id"] for row in rows])
-        )
+        select(
+            _EXECUTIONS.c.id,
+            _EXECUTIONS.c.asset_class,
+            _EXECUTIONS.c.symbol,
+            _EXECUTIONS.c.executed_at,
+        ).where(_one_of(session, _EXECUTIONS.c.id, [row["id"] for row in rows]))
     ).all()
+    if batch.import_id is not None and len(inserted) < len(rows):
+        kept = {row.id for row in inserted}
+        _record_duplicates(
+            session, batch.account_id, batch.import_id, [r for r in rows if r["id"] not in kept]
+        )
     if inserted and not running:
         earliest: dict[InstrumentKey, dt.datetime] = {}
-        for asset_class, symbol, executed_at in inserted:
+        for _, asset_class, symbol, executed_at in inserted:
             key = InstrumentKey(asset_class, symbol)
             earliest[key] = min(executed_at, earliest.get(key, executed_at))
         settle_fills(session, account, batch.import_id, earliest, len(inserted), traceparent)
@@ -181,6 +201,122 @@ def discard_import(session: Session, record: ImportRecord, traceparent: str | No
         settle_instruments(session, account, keys, traceparent)
 
 
+def _record_duplicates(
+    session: Session,
+    account_id: uuid.UUID,
+    import_id: uuid.UUID,
+    duplicates: Sequence[Mapping[str, Any]],
+) -> None:
+    """Notes which held execution each duplicate row of the import matched (one it did not
+    bring itself, such as a row the file holds twice), so undoing the import that brought
+    it keeps it."""
+    broker_ids = [row["broker_execution_id"] for row in duplicates if row["broker_execution_id"]]
+    fingerprints = [row["fingerprint"] for row in duplicates if row["fingerprint"]]
+    matched = session.scalars(
+        select(_EXECUTIONS.c.id).where(
+            _EXECUTIONS.c.account_id == account_id,
+            or_(
+                _one_of(session, _EXECUTIONS.c.broker_execution_id, broker_ids, "broker_ids"),
+                _one_of(session, _EXECUTIONS.c.fingerprint, fingerprints, "fingerprints"),
+            ),
+            or_(_EXECUTIONS.c.import_id.is_(None), _EXECUTIONS.c.import_id != import_id),
+        )
+    ).all()
+    insert_rows(
+        session,
+        _DUPLICATES,
+        [{"import_id": import_id, "execution_id": execution_id} for execution_id in matched],
+        skip_conflicts=True,
+    )
+
+
+def undo_executions(
+    session: Session, record: ImportRecord, traceparent: str | None, *, dry_run: bool
+) -> ImportUndo:
+    """Removes the executions only this import brought and rebuilds the positions they
+    were in from the earliest removed fill on (positions, daily rows, the plan's verdicts).
+
+    One another import also brought stays, credited to that import (the earliest); the
+    import's own notes of executions it matched are dropped. With `dry_run` it only counts.
+    """
+    account = AccountRepository(session, record.user_id).get(
+        record.account_id, for_update=not dry_run
+    )
+    also_brought = exists().where(
+        ImportDuplicateRecord.execution_id == ExecutionRecord.id,
+        ImportDuplicateRecord.import_id != record.id,
+    )
+    kept = session.scalar(select(func.count()).where(*_of(record), also_brought)) or 0
+    earliest: dict[InstrumentKey, dt.datetime] = {}
+    removed = 0
+    for asset_class, symbol, first, fills in session.execute(
+        select(
+            ExecutionRecord.asset_class,
+            ExecutionRecord.symbol,
+            func.min(ExecutionRecord.executed_at),
+            func.count(),
+        )
+        .where(*_of(record), ~also_brought)
+        .group_by(ExecutionRecord.asset_class, ExecutionRecord.symbol)
+    ):
+        earliest[InstrumentKey(asset_class, symbol)] = first
+        removed += fills
+    keys = sorted(earliest)
+    affected = sum(
+        count for (count,) in positions_from(session, account, keys, earliest, func.count())
+    )
+    if not dry_run:
+        _credit_shared(session, record, also_brought)
+        settle_instruments(
+            session,
+            account,
+            keys,
+            traceparent,
+            since=earliest,
+            removing=delete(ExecutionRecord).where(*_of(record)),
+        )
+    return ImportUndo(
+        import_id=record.id,
+        dry_run=dry_run,
+        executions_removed=removed,
+        executions_kept=kept,
+        positions_affected=affected,
+    )
+
+
+def _credit_shared(session: Session, record: ImportRecord, also_brought: Exists) -> None:
+    """Credits each execution of the import another import also brought to the earliest of
+    those, which then brought it itself; drops the import's notes of what it matched."""
+    earliest_other = (
+        select(ImportDuplicateRecord.import_id)
+        .join(ImportRecord, ImportRecord.id == ImportDuplicateRecord.import_id)
+        .where(
+            ImportDuplicateRecord.execution_id == ExecutionRecord.id,
+            ImportDuplicateRecord.import_id != record.id,
+        )
+        .order_by(ImportRecord.created_at, ImportRecord.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(ExecutionRecord)
+        .where(*_of(record), also_brought)
+        .values(import_id=earliest_other)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(ImportDuplicateRecord).where(
+            or_(
+                ImportDuplicateRecord.import_id == record.id,
+                exists().where(
+                    ExecutionRecord.id == ImportDuplicateRecord.execution_id,
+                    ExecutionRecord.import_id == ImportDuplicateRecord.import_id,
+                ),
+            )
+        )
+    )
+
+
 def _of(record: ImportRecord) -> tuple[ColumnElement[bool], ...]:
     """The executions an import stored."""
     return (ExecutionRecord.account_id == record.account_id, ExecutionRecord.import_id == record.id)
@@ -201,16 +337,18 @@ def _import_instruments(session: Session, record: ImportRecord) -> Sequence[Any]
 
 
 _EXECUTIONS = ExecutionRecord.metadata.tables["executions"]
+_DUPLICATES = ImportDuplicateRecord.metadata.tables["import_duplicates"]
+_POSITIONS = PositionRecord.metadata.tables["positions"]
 
 
 def _one_of(
-    session: Session, column: ColumnElement[uuid.UUID], ids: list[uuid.UUID]
+    session: Session, column: ColumnElement[Any], values: list[Any], name: str = "ids"
 ) -> ColumnElement[bool]:
-    # On PostgreSQL one array parameter: a statement with a placeholder per id costs more
-    # to prepare than to run.
+    # On PostgreSQL one array parameter: a statement with a placeholder per value costs
+    # more to prepare than to run.
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Uuid())))
-    return column.in_(ids)
+        return column == any_(bindparam(name, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _edited(

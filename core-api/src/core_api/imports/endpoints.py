@@ -18,6 +18,7 @@ from tradeloop_contracts import (
     ImportOutcome,
     ImportPage,
     ImportProgress,
+    ImportUndo,
 )
 
 from core_api.db import DbSession
@@ -133,6 +134,20 @@ def download_import(
         media_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{record.filename}"'},
     )
+
+
+@public.post("/v1/imports/{import_id}/undo")
+async def undo_import(
+    import_id: uuid.UUID,
+    user: CurrentUser,
+    state: State,
+    traceparent: Traceparent,
+    dry_run: bool = False,
+) -> ImportUndo:
+    """Remove the executions only this import brought and rebuild their positions
+    (`dry_run=true`: only say what would go)."""
+    # Rebuilding after a large import's removal is seconds of CPU, as settling it was.
+    return await state.offload.run(service.undo_import, user.id, import_id, dry_run, traceparent)
 
 
 @internal.get("/internal/users/{user_id}/imports/{import_id}")

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core_api.kit.models import Entity
+from core_api.kit.models import Base, Entity
 
 # An import in one of these states has settled; what it reports again changes nothing.
 FINISHED = ("completed", "failed")
@@ -43,3 +43,22 @@ class ImportRecord(Entity):
     # before imports recorded one; the workers' default zone applied).
     time_zone: Mapped[str | None] = mapped_column(String(64))
     finished_at: Mapped[dt.datetime | None]
+    # When the trader undid it: the executions only it brought are gone.
+    undone_at: Mapped[dt.datetime | None]
+
+
+class ImportDuplicateRecord(Base):
+    """A row of an import that matched an execution another import (or a sync) brought:
+    the execution stays while any import that brought it is not undone.
+
+    Written only for duplicates, where a batch's insert skips a fill already held.
+    """
+
+    __tablename__ = "import_duplicates"
+
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

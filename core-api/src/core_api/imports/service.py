@@ -17,13 +17,15 @@ from tradeloop_contracts import (
     ImportProgress,
     ImportProgressed,
     ImportRequested,
+    ImportUndo,
+    ImportUndone,
     RejectedRow,
 )
 
 from core_api.accounts.repository import AccountRepository
 from core_api.accounts.service import is_time_zone
 from core_api.errors import AppError, FieldError
-from core_api.executions.service import discard_import, settle_import
+from core_api.executions.service import discard_import, settle_import, undo_executions
 from core_api.imports.models import FINISHED, ImportRecord
 from core_api.imports.repository import ImportRepository
 from core_api.kit.clock import utcnow
@@ -190,6 +192,41 @@ def record_outcome(
         )
 
 
+def undo_import(
+    session: Session,
+    user_id: uuid.UUID,
+    import_id: uuid.UUID,
+    dry_run: bool,
+    traceparent: str | None,
+) -> ImportUndo:
+    """Removes what only the import brought (see `undo_executions`), marks it undone and
+    writes `import.undone.v1`; its raw file and its row in the history stay.
+
+    With `dry_run` it says what undo would remove and changes nothing. A 409 problem for
+    an import still running or already undone; NotFoundError for another trader's import.
+    """
+    record = ImportRepository(session, user_id).get(import_id, for_update=not dry_run)
+    if record.status not in FINISHED:
+        raise AppError(409, "Conflict", "The import is still running; undo it once it finished.")
+    if record.undone_at is not None:
+        raise AppError(409, "Conflict", "The import was already undone.")
+    undo = undo_executions(session, record, traceparent, dry_run=dry_run)
+    if not dry_run:
+        record.undone_at = utcnow()
+        record_event(
+            session,
+            "import.undone.v1",
+            ImportUndone(
+                user_id=user_id,
+                import_id=import_id,
+                account_id=record.account_id,
+                executions_removed=undo.executions_removed,
+            ),
+            traceparent,
+        )
+    return undo
+
+
 def to_job(record: ImportRecord) -> ImportJob:
     return ImportJob.model_validate(_job_fields(record))
 
@@ -224,4 +261,5 @@ def _job_fields(record: ImportRecord) -> dict[str, object]:
         "time_zone": (record.mapping or {}).get("time_zone") or record.time_zone,
         "created_at": record.created_at,
         "finished_at": record.finished_at,
+        "undone_at": record.undone_at,
     }

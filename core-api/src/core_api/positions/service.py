@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Executable,
     FromClause,
     Row,
     Select,
@@ -74,6 +75,7 @@ def rematch(
     keys: Iterable[InstrumentKey],
     traceparent: str | None,
     since: Mapping[InstrumentKey, dt.datetime] | None = None,
+    removing: Executable | None = None,
 ) -> list[uuid.UUID]:
     """Rebuilds the positions of the given instruments of one account from their fills.
 
@@ -87,6 +89,9 @@ def rematch(
     object per position cost more than matching it. Groups hold up to a few hundred
     instruments and about `_FILLS_PER_GROUP` fills, so an import of any size fits in
     memory. Positions the session holds that it rewrites are expired.
+
+    `removing` deletes fills of these instruments first (none before their `since`): the
+    positions it takes with it are among those rebuilt, and their days are rebuilt too.
     """
     keys = sorted(set(keys))
     if not keys:
@@ -99,6 +104,19 @@ def rematch(
     days: dict[tuple[str, str], set[dt.date] | None] = {
         key: set() if key in since else None for key in keys
     }
+    if removing is not None:
+        # A fill's delete takes the positions it opened with it: their days are noted first.
+        for asset_class, symbol, closed_day in positions_from(
+            session,
+            account,
+            keys,
+            since,
+            _POSITIONS.c.asset_class,
+            _POSITIONS.c.symbol,
+            _POSITIONS.c.closed_day,
+        ):
+            _add_day(days, (asset_class, symbol), closed_day)
+        session.execute(removing)
     closed: list[uuid.UUID] = []
     for start in range(0, len(keys), KEYS_PER_STATEMENT):
         scope = _Scope.of(session, account, keys[start : start + KEYS_PER_STATEMENT], since)
@@ -107,6 +125,20 @@ def rematch(
     refresh_daily_pnl(session, account.user_id, account.id, days)
     regroup(session, account, keys)
     return closed
+
+
+def positions_from(
+    session: Session,
+    account: AccountRecord,
+    keys: Sequence[InstrumentKey],
+    since: Mapping[InstrumentKey, dt.datetime],
+    *columns: Any,
+) -> Iterator[Row[*tuple[Any, ...]]]:
+    """`columns` of the positions a rematch from `since` rebuilds: those of the account's
+    instruments open, or closed from the instrument's `since` on (from the start without)."""
+    for start in range(0, len(keys), KEYS_PER_STATEMENT):
+        scope = _Scope(session, account, keys[start : start + KEYS_PER_STATEMENT], since, {})
+        yield from session.execute(scope.positions_to_rebuild(*columns))
 
 
 def _rebuild(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from sqlalchemy import Executable
 from sqlalchemy.orm import Session
 
 from core_api.accounts.models import AccountRecord
@@ -23,19 +24,21 @@ def settle_instruments(
     keys: Iterable[InstrumentKey],
     traceparent: str | None,
     since: Mapping[InstrumentKey, dt.datetime] | None = None,
+    removing: Executable | None = None,
 ) -> None:
-    """Rematches the account's instruments (from `since`, see `rematch`) and re-judges the
-    trader's plan on every day whose verdicts the rematch can change.
+    """Rematches the account's instruments (from `since`, see `rematch`; after deleting
+    the fills `removing` deletes) and re-judges the trader's plan on every day whose
+    verdicts the rematch can change.
 
     Writes `position.closed.v1` for each newly closed position and `rule.violated.v1` for
     each new violation; a failing plan evaluation is logged and never raised.
     """
     keys = sorted(set(keys))
     if not has_plan(session, account.user_id):
-        rematch(session, account, keys, traceparent, since=since)
+        rematch(session, account, keys, traceparent, since=since, removing=removing)
         return
     # The days the changed positions lay on, before and after the rematch.
     days = affected_days(session, account.id, keys, since)
-    rematch(session, account, keys, traceparent, since=since)
+    rematch(session, account, keys, traceparent, since=since, removing=removing)
     days |= affected_days(session, account.id, keys, since)
     evaluate_after_change(session, account.user_id, days, traceparent)
