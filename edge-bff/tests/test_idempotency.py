@@ -46,6 +46,8 @@ class TestIdempotencyKeys:
         [
             "/api/v1/imports",
             f"/api/v1/imports/{SOME_ID}/mapping",
+            f"/api/v1/imports/{SOME_ID}/undo",
+            f"/api/v1/imports/{SOME_ID}/undo?dry_run=true",
             "/api/v1/accounts",
             "/api/v1/journal/entries",
             "/api/v1/tags",

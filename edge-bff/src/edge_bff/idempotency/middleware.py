@@ -22,10 +22,11 @@ from .store import Claimed, Completed, IdempotencyStore, InFlight, StoredRespons
 # Non-idempotent creates and actions: a retry without a key could create a second import,
 # account, entry, tag, mapping, playbook, broker connection, attachment, cash movement, or
 # fill or position entered by hand, start a second sync or import run, restore an archive
-# twice, or ask the coach twice, so the key is required there.
+# twice, answer an undo's retry with a 409, or ask the coach twice, so the key is required
+# there.
 REQUIRED_ROUTES = re.compile(
     r"^POST /api/v1/("
-    r"imports|imports/[^/]+/mapping|accounts|journal/entries|tags|column-mappings|playbooks"
+    r"imports|imports/[^/]+/(mapping|undo)|accounts|journal/entries|tags|column-mappings|playbooks"
     r"|import-archive"
     r"|broker-connections|broker-connections/[^/]+/sync"
     r"|(positions|journal/entries)/[^/]+/attachments"
