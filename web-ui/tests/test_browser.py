@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, WebSocketRoute, sync_playwright
-from tradeloop_contracts import ArchiveRestoreResult, InsightList, Problem, ProblemField
+from tradeloop_contracts import ArchiveRestoreResult, ImportUndo, InsightList, Problem, ProblemField
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import (
@@ -849,6 +849,42 @@ def test_an_imports_report_lists_its_rejected_rows_and_gives_back_the_file(
     download = downloading.value
     assert download.suggested_filename == "degiro-2026-02.csv"
     assert Path(download.path()).read_bytes() == REPORTED_FILE
+    page.context.close()
+
+
+def test_an_import_is_undone_after_its_dry_run_is_confirmed(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    path = f"/api/v1/imports/{REPORTED_IMPORT}/undo"
+    counts = {"import_id": str(REPORTED_IMPORT), "executions_kept": 2, "positions_affected": 11}
+    dry_run = ImportUndo.model_validate({**counts, "dry_run": True, "executions_removed": 38})
+    edge.answer("POST", path, dry_run, when={"dry_run": "true"})
+    edge.answer(
+        "POST", path, dry_run.model_copy(update={"dry_run": False}), when={"dry_run": "false"}
+    )
+    page = open_page(chromium, web_ui_url)
+    page.goto(f"/imports/{REPORTED_IMPORT}")
+
+    page.get_by_role("button", name="Undo this import").click()
+
+    confirmation = page.get_by_test_id("undo-confirmation")
+    confirmation.wait_for()
+    assert "removes 38 executions" in confirmation.inner_text()
+    assert edge.received("POST", path)[0].query == {"dry_run": "true"}
+    assert serious_violations(page) == []
+    screenshot(page, "import-undo-desktop")
+    reported = edge.answers[("GET", f"/api/v1/imports/{REPORTED_IMPORT}", frozenset())]
+    undone = json.loads(reported.body) | {"undone_at": "2026-03-04T15:00:00Z"}
+    edge.answer("GET", f"/api/v1/imports/{REPORTED_IMPORT}", json.dumps(undone).encode())
+
+    page.get_by_role("button", name="Undo the import").click()
+
+    page.get_by_test_id("import-undone").wait_for()
+    [_, undo] = edge.received("POST", path)
+    assert undo.query == {"dry_run": "false"}
+    assert undo.headers.get("idempotency-key")
+    assert page.get_by_role("button", name="Undo this import").count() == 0
     page.context.close()
 
 

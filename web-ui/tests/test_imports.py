@@ -2,7 +2,7 @@ import uuid
 
 import httpx
 import pytest
-from tradeloop_contracts import Problem, ProblemField, RejectedRow
+from tradeloop_contracts import ImportUndo, Problem, ProblemField, RejectedRow
 
 from tests.conftest import CSRF_TOKEN, HTMX, SESSION_COOKIE
 from tests.factories import (
@@ -350,3 +350,88 @@ class TestUploadedFile:
             assert link["href"] == f"/imports/{job.id}/raw"
             assert link.has_attr("download")
         assert text_of(by_testid(history, "raw-file")) == "Download flex-2026-03.csv"
+
+
+class TestUndo:
+    def test_the_report_of_a_finished_import_offers_undo_and_an_undone_one_says_so(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        finished = an_import()
+        undone = an_import(undone_at="2026-03-04T15:00:00Z")
+        running = an_import(status="running", finished_at=None)
+        for job in (finished, undone, running):
+            edge.answer("GET", f"/api/v1/imports/{job.id}", job)
+
+        offered = page(browser.get(f"/imports/{finished.id}"))
+        marked = page(browser.get(f"/imports/{undone.id}"))
+        still_running = page(browser.get(f"/imports/{running.id}"))
+
+        assert by_testid(offered, "undo-import")["hx-get"] == f"/imports/{finished.id}/undo"
+        assert not all_by_testid(marked, "undo-import")
+        assert text_of(by_testid(marked, "import-undone")).startswith("Undone ")
+        assert not all_by_testid(still_running, "undo-import")
+
+    def test_the_confirmation_shows_the_dry_runs_counts(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        job = an_import()
+        path = f"/api/v1/imports/{job.id}/undo"
+        counts = ImportUndo(
+            import_id=job.id,
+            dry_run=True,
+            executions_removed=38,
+            executions_kept=2,
+            positions_affected=11,
+        )
+        edge.answer("POST", path, counts, when={"dry_run": "true"})
+
+        soup = page(browser.get(f"/imports/{job.id}/undo", headers=HTMX))
+
+        text = text_of(by_testid(soup, "undo-confirmation"))
+        assert "removes 38 executions only this import brought" in text
+        assert "rebuilds 11 positions" in text
+        assert "2 executions another import also brought stay" in text
+        assert by_testid(soup, "undo-confirm")["hx-post"] == f"/imports/{job.id}/undo"
+        [sent] = edge.received("POST", path)
+        assert sent.query == {"dry_run": "true"}
+
+    def test_confirming_undoes_and_goes_back_to_the_report(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        job = an_import()
+        path = f"/api/v1/imports/{job.id}/undo"
+        done = ImportUndo(
+            import_id=job.id,
+            dry_run=False,
+            executions_removed=38,
+            executions_kept=2,
+            positions_affected=11,
+        )
+        edge.answer("POST", path, done, when={"dry_run": "false"})
+
+        response = browser.post(f"/imports/{job.id}/undo", headers=HTMX)
+
+        assert response.status_code == 204
+        assert response.headers["hx-redirect"] == f"/imports/{job.id}"
+        [sent] = edge.received("POST", path)
+        assert sent.query == {"dry_run": "false"}
+        assert sent.headers["idempotency-key"]
+
+    def test_a_refused_undo_says_why(self, browser: httpx.Client, edge: StubEdge) -> None:
+        job = an_import()
+        refusal = Problem(title="Conflict", status=409, detail="The import was already undone.")
+        edge.refuse("POST", f"/api/v1/imports/{job.id}/undo", refusal)
+
+        response = browser.post(f"/imports/{job.id}/undo", headers=HTMX)
+
+        assert response.status_code == 409
+        assert "The import was already undone." in text_of(by_testid(page(response), "problem"))
+
+    def test_the_history_marks_undone_imports(self, browser: httpx.Client, edge: StubEdge) -> None:
+        kept, undone = an_import(), an_import(undone_at="2026-03-04T15:00:00Z")
+        edge.answer("GET", "/api/v1/imports", an_import_page(kept, undone))
+
+        soup = page(browser.get("/imports/history", headers=HTMX))
+
+        rows = all_by_testid(soup, "import-row")
+        assert [bool(row.select('[data-testid="undone"]')) for row in rows] == [False, True]

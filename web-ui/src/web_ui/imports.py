@@ -8,7 +8,7 @@ from typing import get_args
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from tradeloop_contracts import (
     AccountList,
     ImportDetail,
@@ -16,6 +16,7 @@ from tradeloop_contracts import (
     ImportJob,
     ImportMode,
     ImportPage,
+    ImportUndo,
     SavedColumnMappingList,
 )
 
@@ -133,6 +134,39 @@ async def get_import(
         signed_in_trader(edge, browser),
     )
     return render(request, "import_detail.html", {"job": job, "user": user})
+
+
+@router.get("/imports/{import_id}/undo", response_class=HTMLResponse)
+async def undo_confirmation(
+    request: Request, import_id: UUID, browser: Browser, edge: Edge
+) -> HTMLResponse:
+    """What undoing the import would remove (a dry run), and the button that does it."""
+    return await _undo(request, import_id, browser, edge, dry_run=True)
+
+
+@router.post("/imports/{import_id}/undo")
+async def undo_import(request: Request, import_id: UUID, browser: Browser, edge: Edge) -> Response:
+    """Undo the import, then show its report again, marked undone."""
+    return await _undo(request, import_id, browser, edge, dry_run=False)
+
+
+async def _undo(
+    request: Request, import_id: UUID, browser: Browser, edge: Edge, *, dry_run: bool
+) -> HTMLResponse:
+    path = f"/api/v1/imports/{import_id}/undo"
+    try:
+        answer = await edge.send(browser, "POST", path, params={"dry_run": str(dry_run).lower()})
+    except EdgeProblemError as exc:
+        return render(
+            request,
+            "fragments/problem.html",
+            {"problem": exc.problem},
+            status_code=exc.problem.status,
+        )
+    undo = parse(answer, ImportUndo)
+    if dry_run:
+        return render(request, "fragments/import_undo.html", {"undo": undo})
+    return HTMLResponse(status_code=204, headers={"hx-redirect": f"/imports/{import_id}"})
 
 
 @router.get("/imports/{import_id}/raw")
