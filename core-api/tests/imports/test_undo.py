@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,6 +13,8 @@ from core_api.executions.models import ExecutionRecord
 from tests.conftest import Trader, assert_valid_event, events_of, execution, make_trader
 from tests.imports.test_endpoints import upload
 from tests.imports.test_settle import ROUND_TRIPS, post_batch, report
+from tests.mappings.test_endpoints import MAPPING, waiting_import
+from tests.plans.test_endpoints import MAX_ONE_TRADE, MONDAY, backdate_plan, put_plan, round_trip
 
 # A and B share a2, m1 and m2: a1 is A's alone, a3 and a4 are B's alone.
 FILE_A = ROUND_TRIPS[:4]
@@ -212,3 +215,34 @@ class TestUndo:
 
         assert response.status_code == 422
         assert [error["location"] for error in response.json()["errors"]] == ["query.dry_run"]
+
+    def test_an_undone_import_waiting_for_its_columns_waits_no_more(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        import_id = waiting_import(client, trader, workers)
+
+        body = undo(client, trader, import_id).json()
+
+        assert (body["executions_removed"], body["positions_affected"]) == (0, 0)
+        mapped = client.post(
+            f"/v1/imports/{import_id}/mapping", json=MAPPING, headers=trader.headers
+        )
+        assert mapped.status_code == 409
+        job = client.get(f"/v1/imports/{import_id}", headers=trader.headers).json()
+        assert (job["status"], job["undone_at"] is not None) == ("failed", True)
+
+    def test_the_plan_is_judged_again_without_the_removed_trades(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        put_plan(client, trader, [MAX_ONE_TRADE])
+        backdate_plan(session, trader)
+        first = imported(client, workers, trader, round_trip("x", MONDAY, 1))
+        imported(client, workers, trader, round_trip("y", MONDAY + dt.timedelta(hours=1), 1))
+        [broken] = client.get("/v1/violations", headers=trader.headers).json()["items"]
+        assert broken["rule_kind"] == "max_trades_per_day"
+
+        undo(client, trader, first)
+
+        # The later trade, still held, is the day's only one now.
+        assert client.get("/v1/violations", headers=trader.headers).json()["items"] == []
+        assert held(session, trader).keys() == {"y-in", "y-out"}

@@ -131,6 +131,7 @@ def get_waiting_preview(session: Session, record: ImportRecord) -> CsvPreview:
     preview = session.scalar(
         select(ImportPreviewRecord).where(ImportPreviewRecord.import_id == record.id)
     )
-    if preview is None or record.status != "failed":
+    # An undone import waits for nothing: choosing its columns would import it again.
+    if preview is None or record.status != "failed" or record.undone_at is not None:
         raise AppError(409, "Conflict", "The import does not wait for a column mapping.")
     return CsvPreview.model_validate(preview.preview)
