@@ -31,14 +31,17 @@ import psycopg
 from alembic import command
 from fastapi.testclient import TestClient
 from psycopg import sql
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from core_api.accounts.models import AccountRecord
 from core_api.app import create_app
 from core_api.cli import alembic_config
 from core_api.config import Settings, to_sqlalchemy_url
 from core_api.executions.models import ExecutionRecord
+from core_api.imports.models import ImportRecord
+from core_api.imports.service import undo_import
 from core_api.positions.service import InstrumentKey, rematch
 
 SIZES = (1_000, 10_000, 100_000)
@@ -315,7 +318,55 @@ def run(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
                 out.append(
                     _line(f"dashboard statistics {label} ({backend})", size, 1, "requests", [value])
                 )
+            undo_latest_import(sessions, user_id, account_id, backend, size, out)
         app.state.core.engine.dispose()
+
+
+def undo_latest_import(
+    sessions: sessionmaker[Session],
+    user_id: uuid.UUID,
+    account_id: uuid.UUID,
+    backend: str,
+    size: int,
+    out: list[dict[str, Any]],
+) -> None:
+    """The account's latest tenth of fills as one finished import, undone after a dry run:
+    removing them and rebuilding every instrument from its earliest removed fill."""
+    brought = size // 10
+    with sessions() as session:
+        record = ImportRecord(
+            user_id=user_id,
+            account_id=account_id,
+            filename="latest.csv",
+            object_key="bench",
+            format="auto",
+            mode="valid_only",
+            status="completed",
+            size_bytes=0,
+        )
+        session.add(record)
+        session.flush()
+        latest = (
+            select(ExecutionRecord.id)
+            .where(ExecutionRecord.account_id == account_id)
+            .order_by(ExecutionRecord.executed_at.desc())
+            .limit(brought)
+        )
+        session.execute(
+            update(ExecutionRecord)
+            .where(ExecutionRecord.id.in_(latest.scalar_subquery()))
+            .values(import_id=record.id)
+        )
+        session.commit()
+        import_id = record.id
+    for dry_run, workload in ((True, "undo import dry run"), (False, "undo import")):
+        with sessions() as session:
+            started = time.perf_counter()
+            undo = undo_import(session, user_id, import_id, dry_run, None)
+            session.commit()
+            elapsed = time.perf_counter() - started
+        assert undo.executions_removed == brought, undo
+        out.append(_line(f"{workload} ({backend})", size, brought, "executions", [elapsed]))
 
 
 def _line(workload: str, size: int, items: int, unit: str, seconds: list[float]) -> dict[str, Any]:
