@@ -51,7 +51,7 @@ from core_api.instruments.futures import ContractSpec
 from core_api.instruments.normalise import normalise, unsent_spec_fields
 from core_api.kit.bulk import insert_rows
 from core_api.outbox.service import record_event
-from core_api.positions.models import PositionFillRecord, PositionRecord
+from core_api.positions.models import PositionFillRecord
 from core_api.positions.service import InstrumentKey, positions_from
 from core_api.positions.settle import settle_instruments
 
@@ -286,7 +286,8 @@ def undo_executions(
 
 def _credit_shared(session: Session, record: ImportRecord, also_brought: Exists) -> None:
     """Credits each execution of the import another import also brought to the earliest of
-    those, which then brought it itself; drops the import's notes of what it matched."""
+    those (its note of it stays true and is never counted for it); drops the import's own
+    notes of what it matched."""
     earliest_other = (
         select(ImportDuplicateRecord.import_id)
         .join(ImportRecord, ImportRecord.id == ImportDuplicateRecord.import_id)
@@ -305,15 +306,7 @@ def _credit_shared(session: Session, record: ImportRecord, also_brought: Exists)
         .execution_options(synchronize_session=False)
     )
     session.execute(
-        delete(ImportDuplicateRecord).where(
-            or_(
-                ImportDuplicateRecord.import_id == record.id,
-                exists().where(
-                    ExecutionRecord.id == ImportDuplicateRecord.execution_id,
-                    ExecutionRecord.import_id == ImportDuplicateRecord.import_id,
-                ),
-            )
-        )
+        delete(ImportDuplicateRecord).where(ImportDuplicateRecord.import_id == record.id)
     )
 
 
@@ -338,7 +331,6 @@ def _import_instruments(session: Session, record: ImportRecord) -> Sequence[Any]
 
 _EXECUTIONS = ExecutionRecord.metadata.tables["executions"]
 _DUPLICATES = ImportDuplicateRecord.metadata.tables["import_duplicates"]
-_POSITIONS = PositionRecord.metadata.tables["positions"]
 
 
 def _one_of(
