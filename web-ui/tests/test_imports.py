@@ -435,3 +435,18 @@ class TestUndo:
 
         rows = all_by_testid(soup, "import-row")
         assert [bool(row.select('[data-testid="undone"]')) for row in rows] == [False, True]
+
+    def test_an_undone_import_that_waited_for_its_columns_offers_no_mapping(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        needs_mapping = "needs_mapping: choose which column holds each field"
+        job = an_import(status="failed", error=needs_mapping, undone_at="2026-03-04T15:00:00Z")
+        edge.answer("GET", f"/api/v1/imports/{job.id}", job)
+        edge.answer("GET", "/api/v1/imports", an_import_page(job))
+
+        report = page(browser.get(f"/imports/{job.id}"))
+        history = page(browser.get("/imports/history", headers=HTMX))
+
+        assert not all_by_testid(report, "needs-mapping")
+        assert not all_by_testid(history, "choose-columns")
+        assert by_testid(history, "undone")
