@@ -51,7 +51,7 @@ from core_api.instruments.futures import ContractSpec
 from core_api.instruments.normalise import normalise, unsent_spec_fields
 from core_api.kit.bulk import insert_rows
 from core_api.outbox.service import record_event
-from core_api.positions.models import PositionFillRecord
+from core_api.positions.models import PositionFillRecord, PositionRecord
 from core_api.positions.service import InstrumentKey, positions_from
 from core_api.positions.settle import settle_instruments
 

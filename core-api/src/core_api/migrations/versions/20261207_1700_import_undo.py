@@ -1,7 +1,7 @@
 """undoing an import: when it was undone, and the executions each import also brought
 
 Revision ID: 9e4b2c7d1f83
-Revises: c3e1b7a90d24
+Revises: 9e4b2c7d1a58
 Create Date: 2026-12-07 17:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import core_api.kit.types
 
 revision: str = "9e4b2c7d1f83"
-down_revision: str | None = "c3e1b7a90d24"
+down_revision: str | None = "9e4b2c7d1a58"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
