@@ -69,9 +69,10 @@ class TestPositionPage:
 
         rows = all_by_testid(page(browser.get(f"/positions/{position_id}")), "execution-row")
 
-        assert [text_of(row) for row in rows] == [
-            "2026-03-02 14:30 UTC buy 100 187.25 1 0.02 reported",
-            "2026-03-02 16:45 UTC sell 100 189.1 1 0.02 reported",
+        # The last cell holds the fill's edit form and delete button (tests/test_manual_entry.py).
+        assert [" ".join(text_of(cell) for cell in row.select("td")[:-1]) for row in rows] == [
+            "2026-03-02 14:30 UTC buy 100 187.25 1 0.02 reported imported",
+            "2026-03-02 16:45 UTC sell 100 189.1 1 0.02 reported imported",
         ]
 
     def test_each_execution_says_whether_its_costs_were_reported_or_scheduled(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +22,7 @@ from tradeloop_contracts import (
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import Edge, EdgeClient, EdgeProblemError, EdgeUnavailableError
-from web_ui.forms import errors_by_field, field_errors, form_values
+from web_ui.forms import errors_by_field, field_errors, form_values, in_utc
 from web_ui.rendering import error_response, render
 
 router = APIRouter()
@@ -110,15 +109,6 @@ async def _send(
     return [], 200
 
 
-def _in_utc(typed: str) -> str:
-    """A `datetime-local` value (no offset) read as UTC, as the form's label says."""
-    try:
-        moment = dt.datetime.fromisoformat(typed)
-    except ValueError:
-        return typed  # refused by the model, named by its field
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
-
-
 def _not_found(request: Request) -> Response:
     return error_response(request, 404, "No such account", "None of your accounts has that id.")
 
@@ -163,7 +153,7 @@ async def add_movement(
     values = form_values(await request.form(), ("occurred_at", "amount", "note"))
     try:
         body = CashMovementCreate.model_validate(
-            {**values, "occurred_at": _in_utc(values.get("occurred_at", ""))}
+            {**values, "occurred_at": in_utc(values.get("occurred_at", ""))}
         )
     except ValidationError as exc:
         errors, status = field_errors(exc), 422

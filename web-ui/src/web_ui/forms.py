@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from pydantic import ValidationError
@@ -47,6 +48,10 @@ def _message(field: str, error: ErrorDetails) -> str:
             return f"Use {context.get('le')} or less"
         case "int_parsing":
             return "Enter a whole number"
+        case "decimal_parsing":
+            return "Enter a number"
+        case "greater_than":
+            return f"Use more than {context.get('gt')}"
         case "uuid_parsing":
             return "Choose one of the options"
         case _:
@@ -73,3 +78,12 @@ def errors_by_field(errors: Iterable[ProblemField]) -> dict[str, str]:
         name = error.location.strip("/").split("/")[-1].split(".")[-1]
         by_field.setdefault(name, error.message)
     return by_field
+
+
+def in_utc(typed: str) -> str:
+    """A `datetime-local` value (no offset) read as UTC, as the form's label says."""
+    try:
+        moment = dt.datetime.fromisoformat(typed)
+    except ValueError:
+        return typed  # refused by the model, named by its field
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()

@@ -83,6 +83,11 @@ def when(value: dt.datetime | dt.date | None, time_zone: str = "UTC") -> str:
     return value.isoformat()
 
 
+def utc_local(value: dt.datetime) -> str:
+    """A moment as a `datetime-local` input's value in UTC, to the second."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def duration(seconds: int | None) -> str:
     """A holding time such as `2d 3h`, `1h 5m` or `42s`, or an em dash."""
     if seconds is None:
@@ -123,6 +128,7 @@ def _environment() -> jinja2.Environment:
         percent=percent,
         ratio=ratio,
         when=when,
+        utc_local=utc_local,
         duration=duration,
         sign_class=sign_class,
     )
