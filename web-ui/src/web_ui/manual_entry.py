@@ -252,12 +252,10 @@ async def revert_field(
 
 @router.post("/positions/{position_id}/executions/{execution_id}/delete")
 async def delete_fill(
-    request: Request, position_id: UUID, execution_id: UUID, browser: Browser, edge: Edge
+    position_id: UUID, execution_id: UUID, browser: Browser, edge: Edge
 ) -> Response:
     """HTMX, after a confirmation: delete a fill. The page reloads; when the position went
     with its opening fill, the trades page opens."""
-    if await _fill(edge, browser, position_id, execution_id) is None:
-        return _no_fill(request)
     await edge.send(browser, "DELETE", f"/api/v1/executions/{execution_id}")
     try:
         await edge.get(browser, f"/api/v1/positions/{position_id}", PositionDetail)
