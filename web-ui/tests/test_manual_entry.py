@@ -261,7 +261,9 @@ class TestAFillsEdits:
         assert sources == ["imported", "entered by hand"]
         (edited,) = all_by_testid(soup, "fill-edited")
         assert text_of(edited).startswith("price edited, was 187.25 Revert")
-        assert json.loads(str(edited.select_one("button")["hx-vals"])) == {"field": "price"}
+        revert = edited.select_one("button")
+        assert revert is not None
+        assert json.loads(str(revert["hx-vals"])) == {"field": "price"}
         price = soup.select_one(f"#fill-{position.executions[0].id}-price")
         assert price is not None
         assert price["value"] == "187.30"
