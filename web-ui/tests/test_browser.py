@@ -13,8 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, WebSocketRoute, sync_playwright
-from tradeloop_contracts import ArchiveRestoreResult, ImportUndo, InsightList, Problem, ProblemField
+from playwright.sync_api import (
+    Browser,
+    Page,
+    Playwright,
+    Route,
+    WebSocketRoute,
+    sync_playwright,
+)
+from tradeloop_contracts import (
+    ArchiveRestoreResult,
+    ImportUndo,
+    InsightList,
+    Problem,
+    ProblemField,
+)
 
 from tests.conftest import CSRF_TOKEN, NONCE, SESSION_COOKIE
 from tests.demo import (
@@ -46,6 +59,7 @@ from tests.factories import (
     an_account_list,
     an_attachment,
     an_attachment_list,
+    an_execution,
     an_import,
     an_insight,
     some_limits,
@@ -132,6 +146,7 @@ def screenshot(page: Page, name: str) -> None:
 PAGES = {
     "dashboard": "/",
     "trades": "/trades",
+    "trade-new": "/trades/new",
     "position": "/positions/{position}",
     "day": f"/days/{DAY}",
     "journal": "/journal?month=2026-03",
@@ -776,6 +791,83 @@ def test_an_imports_progress_bar_follows_the_socket_until_it_completes(
 
     page.get_by_role("link", name="See the report").first.wait_for()
     assert "40 new" in page.get_by_test_id("import-status").inner_text()
+    page.context.close()
+
+
+def test_a_trade_is_added_by_hand_and_a_fills_price_edited(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    added = uuid.uuid4()
+    entry = an_execution(added, source="manual", price=Decimal("410.50"), quantity=Decimal(50))
+    opened = {
+        "instrument": {"asset_class": "stock", "symbol": "MSFT"},
+        "status": "open",
+        "closed_at": None,
+        "open_quantity": Decimal(50),
+        "max_quantity": Decimal(50),
+        "avg_exit_price": None,
+        "realised_pnl_gross": Decimal(0),
+        "fees": Decimal("1.02"),
+        "realised_pnl_net": Decimal("-1.02"),
+        "holding_seconds": None,
+        "initial_stop": None,
+        "r_multiple": None,
+        "outcome": None,
+    }
+    position = a_position(id=added, avg_entry_price=Decimal("410.50"), executions=[entry], **opened)
+    edge.answer("POST", "/api/v1/positions", position, status=201)
+    edge.answer("GET", f"/api/v1/positions/{added}/attachments", an_attachment_list())
+    edge.answer("GET", f"/api/v1/positions/{added}", position)
+    page = open_page(chromium, web_ui_url)
+    page.goto("/trades")
+
+    page.get_by_role("link", name="Add a trade").click()
+    page.get_by_label("Symbol").fill("MSFT")
+    page.get_by_label("Quantity").fill("50")
+    page.get_by_label("Entry time (UTC)").fill("2026-03-02T14:30:00")
+    page.get_by_label("Entry price").fill("410.50")
+    page.get_by_role("button", name="Add the trade").click()
+    page.wait_for_url(f"**/positions/{added}")
+
+    sent = json.loads(edge.received("POST", "/api/v1/positions")[0].body)
+    assert (sent["instrument"]["symbol"], sent["quantity"], sent["entry_price"]) == (
+        "MSFT",
+        "50",
+        "410.50",
+    )
+    assert page.get_by_test_id("fill-source").inner_text() == "entered by hand"
+    edited = a_position(
+        id=added,
+        avg_entry_price=Decimal("410.25"),
+        **opened,
+        executions=[
+            {
+                **entry,
+                "price": Decimal("410.25"),
+                "edits": [{"field": "price", "original": "410.50", "value": "410.25"}],
+            }
+        ],
+    )
+    edge.answer("PATCH", f"/api/v1/executions/{entry['id']}", edited.executions[0])
+
+    def saved_then_reloaded(route: Route) -> None:
+        # Core has the edit once the save is answered: the reloaded page shows it.
+        answer = route.fetch()
+        edge.answer("GET", f"/api/v1/positions/{added}", edited)
+        route.fulfill(response=answer)
+
+    page.route(f"**/positions/{added}/executions/**", saved_then_reloaded)
+    page.get_by_test_id("edit-fill").click()
+    page.get_by_label("Price", exact=True).fill("410.25")
+    page.get_by_role("button", name="Save fill").click()
+
+    page.get_by_test_id("fill-edited").wait_for()
+    assert page.get_by_test_id("fill-edited").inner_text().startswith("price edited, was 410.50")
+    patch = json.loads(edge.received("PATCH", f"/api/v1/executions/{entry['id']}")[0].body)
+    assert patch == {"price": "410.25"}
+    assert serious_violations(page) == []
+    screenshot(page, "manual-trade-desktop")
     page.context.close()
 
 
