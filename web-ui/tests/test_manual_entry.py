@@ -327,6 +327,9 @@ class TestAFillsEdits:
         assert response.status_code == 422
         assert errors_of(response) == {"price": "This field is required"}
         assert edge.received("PATCH", f"/api/v1/executions/{fill.id}") == []
+        price = page(response).select_one(f"#fill-{fill.id}-price")
+        assert price is not None
+        assert price["value"] == ""
 
         response = browser.post(
             f"/positions/{position.id}/executions/{fill.id}",

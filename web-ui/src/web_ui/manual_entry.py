@@ -205,7 +205,8 @@ async def edit_fill(
     execution = await _fill(edge, browser, position_id, execution_id)
     if execution is None:
         return _no_fill(request)
-    values = form_values(await request.form(), EDIT_FIELDS)
+    form = await request.form()
+    values = form_values(form, EDIT_FIELDS)
     try:
         body = execution_edit(execution, values)
     except ValidationError as exc:
@@ -227,7 +228,8 @@ async def edit_fill(
         {
             "position_id": position_id,
             "execution": execution,
-            "values": values,
+            # Shown as typed, blanks too, rather than the fill's values.
+            "values": {name: str(form.get(name, "")) for name in EDIT_FIELDS},
             "open": True,
             **_by_field(errors, EDIT_FIELDS),
         },
