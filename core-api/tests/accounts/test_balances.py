@@ -72,6 +72,26 @@ class TestAccountFields:
         assert response.status_code == 422
         assert response.json()["errors"][0]["location"] == "body.matching_method"
 
+    def test_a_default_stop_is_refused_rather_than_ignored(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        stop = {"kind": "points", "distance": "2"}
+        created = client.post(
+            "/v1/accounts",
+            json={"name": "Futures", "broker": "tradovate", "default_stop": stop},
+            headers=trader.headers,
+        )
+        patched = client.patch(
+            f"/v1/accounts/{trader.account_id}", json={"default_stop": stop}, headers=trader.headers
+        )
+        for response in (created, patched):
+            assert response.status_code == 422
+            assert [e["location"] for e in response.json()["errors"]] == ["body.default_stop"]
+        names = [
+            a["name"] for a in client.get("/v1/accounts", headers=trader.headers).json()["items"]
+        ]
+        assert "Futures" not in names
+
 
 class TestCashMovements:
     def test_movements_are_listed_newest_first_and_deleted(

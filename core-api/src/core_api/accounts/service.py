@@ -13,6 +13,12 @@ from core_api.accounts.models import AccountRecord
 from core_api.accounts.repository import AccountRepository
 from core_api.errors import AppError, FieldError
 
+# Contracts 1.5.0 carry an account's default stop for R; core does not apply one yet, and
+# a setting it would silently ignore is refused instead.
+_NO_DEFAULT_STOP = FieldError(
+    "body.default_stop", "is not offered yet: R reads only the stops set on positions"
+)
+
 
 def create_account(session: Session, user_id: uuid.UUID, body: AccountCreate) -> AccountRecord:
     """The new account; a 422 problem for an unknown time zone or a negative breakeven band."""
@@ -21,6 +27,8 @@ def create_account(session: Session, user_id: uuid.UUID, body: AccountCreate) ->
         problems.append(FieldError("body.time_zone", "not an IANA time zone"))
     if body.breakeven_band < 0:
         problems.append(FieldError("body.breakeven_band", "must not be negative"))
+    if body.default_stop is not None:
+        problems.append(_NO_DEFAULT_STOP)
     if problems:
         raise AppError(422, "Invalid request", errors=problems)
     return AccountRepository(session, user_id).add(
@@ -56,6 +64,8 @@ def update_account(
     ]
     if "name" in sent and body.name is None:
         problems.append(FieldError("body.name", "cannot be emptied"))
+    if body.default_stop is not None:
+        problems.append(_NO_DEFAULT_STOP)
     if problems:
         raise AppError(422, "Invalid request", errors=problems)
     account = AccountRepository(session, user_id).get(account_id, for_update=True)
