@@ -103,11 +103,14 @@ class RedisBus(GroupBus[StreamRef]):
         needed: list[str] = []
         groups: Any = await self._client.xinfo_groups(key)
         for group in groups:
+            last_read = _text(group["last-delivered-id"])
             if int(group["pending"]):
                 summary: Any = await self._client.xpending(key, group["name"])
-                needed.append(_text(summary["min"]))
+                # Acknowledged between the two reads: then the last one it read is needed.
+                oldest = summary["min"]
+                needed.append(last_read if oldest is None else _text(oldest))
             else:
-                needed.append(_text(group["last-delivered-id"]))
+                needed.append(last_read)
         return min(needed, key=_stream_id, default=None)
 
     async def _join(self, sub: Subscription) -> None:
