@@ -17,6 +17,9 @@ class ChatRequest(RequestBody):
 
     message: str = Field(min_length=1, max_length=4000)
     conversation_id: UUID | None = None
+    account_id: UUID | None = Field(
+        default=None, description="Answer from this account's trades alone; absent: every account."
+    )
 
 
 class NumberUsed(ResponseBody):

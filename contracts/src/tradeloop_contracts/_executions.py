@@ -91,6 +91,11 @@ class Execution(ResponseBody):
     kind: ExecutionKind = "trade"
     source_line: int | None = None
     source: ExecutionSource = "import"
+    fingerprint: str | None = Field(
+        default=None,
+        description="The source's identity of a fill without a broker id; re-imports match on it.",
+    )
+    open_close: OpenClose | None = None
     fee_source: FeeSource = Field(
         default="broker",
         description="broker: reported in the file or by the API; schedule: the account's fee "

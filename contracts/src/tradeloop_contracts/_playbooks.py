@@ -6,7 +6,13 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ._accounts import DefaultStop
 from ._base import Amount, RequestBody, ResponseBody, Timestamp
+
+_DEFAULT_STOP = (
+    "The stop R assumes for a position of this playbook with no stop set by the trader; "
+    "it comes before the account's default stop."
+)
 
 
 class PlaybookCriterionIn(RequestBody):
@@ -22,6 +28,7 @@ class PlaybookCreate(RequestBody):
     name: str = Field(min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=4000, description="Markdown.")
     criteria: list[PlaybookCriterionIn] = Field(default_factory=list, max_length=30)
+    default_stop: DefaultStop | None = Field(default=None, description=_DEFAULT_STOP)
 
 
 class PlaybookUpdate(RequestBody):
@@ -31,6 +38,7 @@ class PlaybookUpdate(RequestBody):
     description: str | None = Field(default=None, max_length=4000)
     criteria: list[PlaybookCriterionIn] | None = Field(default=None, max_length=30)
     archived: bool | None = None
+    default_stop: DefaultStop | None = Field(default=None, description=_DEFAULT_STOP)
 
 
 class PlaybookCriterion(ResponseBody):
@@ -48,6 +56,7 @@ class Playbook(ResponseBody):
     description: str | None = None
     criteria: list[PlaybookCriterion]
     archived: bool = False
+    default_stop: DefaultStop | None = Field(default=None, description=_DEFAULT_STOP)
     positions: int = Field(ge=0)
     adherence_rate: Amount | None = Field(
         default=None, description="Criteria met over criteria checked, 0..1; absent if none."

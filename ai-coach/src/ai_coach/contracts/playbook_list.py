@@ -1,14 +1,23 @@
-# Generated from tradeloop-contracts-schemas-1.5.1.tar.gz (responses/PlaybookList.json) by
+# Generated from tradeloop-contracts-schemas-1.6.0.tar.gz (responses/PlaybookList.json) by
 # tools/generate_contracts.py with datamodel-code-generator. Do not edit by hand:
 # change the pinned version in pyproject.toml and run `make generate`.
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class DefaultStop(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+    )
+    distance: Annotated[Decimal, Field(title="Distance")]
+    kind: Annotated[Literal["points", "percent", "ticks"], Field(title="Kind")]
 
 
 class PlaybookCriterion(BaseModel):
@@ -33,6 +42,12 @@ class Playbook(BaseModel):
     archived: Annotated[bool, Field(title="Archived")] = False
     created_at: Annotated[AwareDatetime, Field(title="Created At")]
     criteria: Annotated[list[PlaybookCriterion], Field(title="Criteria")]
+    default_stop: Annotated[
+        DefaultStop | None,
+        Field(
+            description="The stop R assumes for a position of this playbook with no stop set by the trader; it comes before the account's default stop."
+        ),
+    ] = None
     description: Annotated[str | None, Field(title="Description")] = None
     id: Annotated[UUID, Field(title="Id")]
     name: Annotated[str, Field(title="Name")]

@@ -1,4 +1,4 @@
-# Generated from tradeloop-contracts-schemas-1.5.1.tar.gz (requests/ServiceTokenRequest.json) by
+# Generated from tradeloop-contracts-schemas-1.6.0.tar.gz (requests/ServiceTokenRequest.json) by
 # tools/generate_contracts.py with datamodel-code-generator. Do not edit by hand:
 # change the pinned version in pyproject.toml and run `make generate`.
 
