@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -146,6 +147,7 @@ class TestManualEntry:
                 "quantity": "100",
                 "price": "187.12",
                 "commission": "1.00",
+                "open_close": "open",
                 "note": "from the phone app",
             },
             headers=trader.headers,
@@ -153,6 +155,9 @@ class TestManualEntry:
         assert response.status_code == 201, response.text
         fill = response.json()
         assert fill["source"] == "manual"
+        # Its identity, as an import's fingerprint is: edits are kept by it.
+        assert re.fullmatch(r"manual:[0-9a-f-]{36}", fill["fingerprint"])
+        assert fill["open_close"] == "open"
         assert fill["note"] == "from the phone app"
         assert fill["position_id"] == the_position(client, trader)["id"]
 

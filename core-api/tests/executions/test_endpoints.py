@@ -70,6 +70,28 @@ class TestExecutionBatch:
         assert record.executed_at.isoformat() == "2026-03-02T14:31:00+00:00"
         assert record.utc_offset_minutes == -300
 
+    def test_a_fill_shows_its_fingerprint_and_open_close_as_stored(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        fills = [
+            {**ROUND_TRIP[0], "broker_execution_id": None, "fingerprint": "fp-1"},
+            {**ROUND_TRIP[1], "open_close": "close"},
+        ]
+        post_batch(client, workers, trader, fills)
+        [position] = client.get("/v1/positions", headers=trader.headers).json()["items"]
+        detail = client.get(f"/v1/positions/{position['id']}", headers=trader.headers).json()
+        assert [
+            (e["broker_execution_id"], e["fingerprint"], e["open_close"])
+            for e in detail["executions"]
+        ] == [(None, "fp-1", None), ("e2", None, "close")]
+        edited = client.patch(
+            f"/v1/executions/{detail['executions'][0]['id']}",
+            json={"note": "early"},
+            headers=trader.headers,
+        )
+        assert edited.status_code == 200, edited.text
+        assert (edited.json()["fingerprint"], edited.json()["open_close"]) == ("fp-1", None)
+
     def test_closing_a_position_writes_recorded_and_closed_events(
         self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
     ) -> None:

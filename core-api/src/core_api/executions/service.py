@@ -485,6 +485,8 @@ def to_execution(
             "kind": record.kind,
             "source_line": record.source_line,
             "source": record.source,
+            "fingerprint": record.fingerprint,
+            "open_close": record.open_close,
             "note": record.note,
             "edits": field_edits(edit),
         }
