@@ -61,6 +61,11 @@ def batch(
     assert response.status_code == 200, response.text
 
 
+def without_id(fill: dict[str, Any]) -> dict[str, Any]:
+    """The fill as an importer sends a row without a broker id: known by its fingerprint."""
+    return {**fill, "broker_execution_id": None, "fingerprint": f"fp-{fill['broker_execution_id']}"}
+
+
 def rich_account(
     client: TestClient, workers: dict[str, str], session: Session, trader: Trader
 ) -> None:
@@ -122,10 +127,11 @@ def rich_account(
         trader,
         main,
         [
-            execution("a1", "buy", "10", "100", "2026-03-02T15:00:00Z"),
-            execution("a2", "sell", "10", "104.5", "2026-03-02T16:00:00Z"),
+            # A generic CSV's rows have no broker id: the importer sends a fingerprint.
+            without_id(execution("a1", "buy", "10", "100", "2026-03-02T15:00:00Z")),
+            execution("a2", "sell", "10", "104.5", "2026-03-02T16:00:00Z", open_close="close"),
             # Crosses zero: closes a long, opens a short.
-            execution("a3", "buy", "3", "101", "2026-03-03T15:00:00Z"),
+            without_id(execution("a3", "buy", "3", "101", "2026-03-03T10:00:00-05:00")),
             execution("a4", "sell", "5", "102", "2026-03-03T15:30:00Z", commission="1.25"),
             execution("a5", "buy", "2", "99", "2026-03-03T16:00:00Z"),
         ],
@@ -147,7 +153,7 @@ def rich_account(
         trader,
         futures,
         [
-            execution("f1", "sell", "2", "5000", "2026-03-04T14:00:00Z", instrument=FUTURE),
+            execution("f1", "sell", "2", "5000", "2026-03-04T08:00:00-06:00", instrument=FUTURE),
             execution("f2", "buy", "2", "4990.25", "2026-03-04T14:45:00Z", instrument=FUTURE),
             execution("f3", "buy", "1", "4995", "2026-03-06T14:00:00Z", instrument=FUTURE),
         ],
@@ -390,6 +396,46 @@ class TestRoundTrip:
         [stopped] = [p for p in records(exported, "positions.jsonl") if p["stops"]]
         assert [s["stop"] for s in stopped["stops"]] == ["98", "99"]
 
+    def test_fills_keep_their_identity_open_close_offset_and_edits(
+        self, client: TestClient, exported: zipfile.ZipFile
+    ) -> None:
+        fills = {
+            fill["broker_execution_id"] or fill["fingerprint"]: fill
+            for fill in records(exported, "executions.jsonl")
+        }
+        assert (fills["fp-a1"]["broker_execution_id"], fills["fp-a1"]["open_close"]) == (
+            None,
+            None,
+        )
+        assert (fills["a2"]["fingerprint"], fills["a2"]["open_close"]) == (None, "close")
+        # Each time at the offset its source reported it in.
+        assert fills["fp-a3"]["executed_at"] == "2026-03-03T10:00:00-05:00"
+        assert fills["f1"]["executed_at"] == "2026-03-04T08:00:00-06:00"
+        assert fills["a2"]["executed_at"] == "2026-03-02T16:00:00Z"
+        assert fills["fp-a1"]["edits"] == [
+            {"field": "commission", "original": "0", "value": "0.35"}
+        ]
+        [manual] = [f for f in fills.values() if f["source"] == "manual"]
+        assert re.fullmatch(r"manual:[0-9a-f-]{36}", manual["fingerprint"])
+        positions = records(exported, "positions.jsonl")
+        [opening] = [e for p in positions for e in p["executions"] if e["fingerprint"] == "fp-a1"]
+        assert (opening["edits"], opening["executed_at"]) == (
+            fills["fp-a1"]["edits"],
+            fills["fp-a1"]["executed_at"],
+        )
+        # Restored: the same identities, so the trader's layer and re-imports find them.
+        fresh = make_trader(client)
+        assert restore(client, fresh, _bytes(exported)).status_code == 200
+        restored = export(client, fresh)
+        again = {
+            fill["broker_execution_id"] or fill["fingerprint"]: fill
+            for fill in records(restored, "executions.jsonl")
+        }
+        assert again.keys() == fills.keys()
+        for key, fill in fills.items():
+            for field in ("fingerprint", "open_close", "executed_at", "edits", "fee_source"):
+                assert again[key][field] == fill[field], (key, field)
+
     def test_no_secret_is_in_the_archive(
         self,
         client: TestClient,
@@ -417,6 +463,102 @@ class TestRoundTrip:
         ):
             assert secret.encode() not in everything
         assert b"****1234" in everything
+
+
+GENERIC = (
+    b"date,symbol,side,qty,price\n"
+    b"2026-03-02T10:00:00-05:00,AAPL,BUY,10,187.12\n"
+    b"2026-03-02T11:00:00-05:00,AAPL,SELL,10,188.40\n"
+    b"2026-03-02T11:00:00-05:00,AAPL,SELL,10,188.40\n"
+)
+# The rows of GENERIC as an importer sends them: no broker id, a fingerprint per row.
+GENERIC_FILLS = [
+    without_id(execution("r2", "buy", "10", "187.12", "2026-03-02T10:00:00-05:00")),
+    without_id(execution("r3", "sell", "10", "188.40", "2026-03-02T11:00:00-05:00")),
+    without_id(execution("r4", "sell", "10", "188.40", "2026-03-02T11:00:00-05:00")),
+]
+
+
+def imported_file(
+    client: TestClient, workers: dict[str, str], trader: Trader, account_id: str
+) -> dict[str, Any]:
+    """GENERIC imported into the account; the batch's result."""
+    job = client.post(
+        "/v1/imports",
+        files={"file": ("generic.csv", GENERIC, "text/csv")},
+        data={"account_id": account_id, "format": "generic_csv"},
+        headers=trader.headers,
+    ).json()
+    response = client.post(
+        f"/internal/users/{trader.id}/executions/batch",
+        json={"account_id": account_id, "import_id": job["id"], "executions": GENERIC_FILLS},
+        headers=workers,
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    outcome = client.post(
+        f"/internal/users/{trader.id}/imports/{job['id']}/outcome",
+        json={
+            "status": "completed",
+            "counts": {"new": result["inserted"], "duplicate": result["duplicates"], "rejected": 0},
+        },
+        headers=workers,
+    )
+    assert outcome.status_code == 204, outcome.text
+    return result
+
+
+def positions_of(client: TestClient, trader: Trader) -> list[tuple[Any, ...]]:
+    items = client.get("/v1/positions", headers=trader.headers).json()["items"]
+    return [(p["direction"], p["status"], p["realised_pnl_net"]) for p in items]
+
+
+class TestReimportAfterRestore:
+    def test_the_same_file_imported_into_the_restored_account_adds_nothing(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        assert imported_file(client, workers, trader, str(trader.account_id)) == {
+            "inserted": 3,
+            "duplicates": 0,
+        }
+        fresh = make_trader(client)
+        assert restore(client, fresh, _bytes(export(client, trader))).status_code == 200
+        [account] = client.get("/v1/accounts", headers=fresh.headers).json()["items"]
+        before = positions_of(client, fresh)
+        assert before == positions_of(client, trader)
+        assert imported_file(client, workers, fresh, account["id"]) == {
+            "inserted": 0,
+            "duplicates": 3,
+        }
+        assert positions_of(client, fresh) == before
+
+    def test_an_archive_written_before_fills_showed_their_identity_still_restores(
+        self, client: TestClient, exported: zipfile.ZipFile
+    ) -> None:
+        def older(name: str) -> bytes:
+            lines = []
+            for record in records(exported, name):
+                for fill in record.get("executions", [record]):
+                    del fill["fingerprint"], fill["open_close"]
+                lines.append(json.dumps(record).encode() + b"\n")
+            return b"".join(lines)
+
+        archive = zipfile.ZipFile(
+            io.BytesIO(rewritten(exported, "executions.jsonl", older("executions.jsonl")))
+        )
+        archive = zipfile.ZipFile(
+            io.BytesIO(rewritten(archive, "positions.jsonl", older("positions.jsonl")))
+        )
+        fresh = make_trader(client)
+        response = restore(client, fresh, _bytes(archive))
+        assert response.status_code == 200, response.text
+        fills = records(export(client, fresh), "executions.jsonl")
+        assert len(fills) == 11
+        # A fill entered by hand gets a fingerprint of its own; others have none to get.
+        assert {f["source"]: f["fingerprint"] for f in fills if f["fingerprint"]}.keys() == {
+            "manual"
+        }
+        assert [f["open_close"] for f in fills] == [None] * 11
 
 
 class TestRefusals:

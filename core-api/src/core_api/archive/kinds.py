@@ -8,10 +8,11 @@ stored files of each record.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -28,6 +29,7 @@ from tradeloop_contracts import (
     Execution,
     ImportDetail,
     Insight,
+    Instrument,
     JournalEntry,
     PlanVersion,
     Playbook,
@@ -43,19 +45,22 @@ from tradeloop_contracts import (
 from core_api.accounts.balances import to_movement
 from core_api.accounts.models import AccountRecord, CashMovementRecord, ContractSpecOverrideRecord
 from core_api.accounts.service import is_time_zone, to_account
-from core_api.accounts.specs import to_override
+from core_api.accounts.specs import account_specs, to_override
 from core_api.archive.format import CHUNK_BYTES, ArchiveError, ArchiveReader, ArchiveWriter
 from core_api.attachments.images import MAX_BYTES as MAX_PICTURE_BYTES
 from core_api.attachments.images import ImageRefusedError
 from core_api.attachments.models import AttachmentRecord
 from core_api.attachments.service import Owner, add_attachment, to_attachment
 from core_api.errors import AppError
-from core_api.executions.models import ExecutionEditRecord, ExecutionRecord
+from core_api.executions.edits import edits_of
+from core_api.executions.models import ExecutionEditRecord, ExecutionRecord, fill_key
 from core_api.executions.service import next_recorded_order, to_execution
 from core_api.imports.models import ImportRecord
 from core_api.imports.service import object_key, safe_filename, to_detail
 from core_api.insights.models import InsightRecord
 from core_api.insights.service import to_insight
+from core_api.instruments.futures import ContractSpec
+from core_api.instruments.normalise import SPEC_FIELDS, futures_root, spec_values
 from core_api.journal.models import JournalEntryRecord
 from core_api.journal.repository import JournalRepository
 from core_api.journal.service import to_entry
@@ -86,6 +91,8 @@ from core_api.tags.service import register_tags, to_tag
 Model = TypeVar("Model", bound=BaseModel)
 # Rows read (and written) per statement: memory stays bounded whatever the account holds.
 BATCH = 1000
+# The longest broker id or fingerprint an execution holds.
+MAX_IDENTITY = 128
 
 
 @dataclass(frozen=True)
@@ -454,6 +461,7 @@ def _restore_imports(restore: Restore, records: Iterator[tuple[str, ImportDetail
                 time_zone=job.time_zone,
                 created_at=job.created_at,
                 finished_at=job.finished_at,
+                undone_at=job.undone_at,
             )
         )
     restore.session.flush()
@@ -478,41 +486,71 @@ def _read_executions(source: Source) -> Iterator[Execution]:
         .order_by(ExecutionRecord.executed_at, ExecutionRecord.recorded_order)
         .execution_options(yield_per=BATCH)
     )
-    for record, position_id in source.session.execute(statement):
-        yield to_execution(record, position_id)
+    for rows in source.session.execute(statement).partitions():
+        yield from _archived(
+            source.session, [(record, position_id) for record, position_id in rows]
+        )
+
+
+def _archived(
+    session: Session, fills: Sequence[tuple[ExecutionRecord, uuid.UUID | None]]
+) -> list[Execution]:
+    """The fills as the archive keeps them: with the trader's edits, and each time at the
+    offset its source reported it in, so a restore keeps the offset too."""
+    edits = edits_of(session, [record for record, _ in fills])
+    archived = []
+    for record, position_id in fills:
+        fill = to_execution(record, position_id, edits.get(record.key()))
+        zone = dt.timezone(dt.timedelta(minutes=record.utc_offset_minutes))
+        archived.append(
+            fill.model_copy(update={"executed_at": record.executed_at.astimezone(zone)})
+        )
+    return archived
 
 
 _EXECUTIONS = ExecutionRecord.metadata.tables["executions"]
 
 
 def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution]]) -> None:
-    broker_ids: set[tuple[uuid.UUID, str]] = set()
+    identities: set[tuple[uuid.UUID, str, str]] = set()
+    specs: dict[uuid.UUID, Mapping[str, ContractSpec]] = {}
     rows: list[dict[str, Any]] = []
     edits: list[dict[str, Any]] = []
     for where, fill in records:
         account_id = restore.id_of("accounts", fill.account_id, f"{where}:account_id")
-        if fill.broker_execution_id is not None:
-            if (account_id, fill.broker_execution_id) in broker_ids:
-                raise ArchiveError(
-                    f"{where}:broker_execution_id", "repeats another execution of the account"
-                )
-            broker_ids.add((account_id, fill.broker_execution_id))
+        # Archives written before fills showed their fingerprint lack it: a fill entered by
+        # hand gets a new one; an imported fill without a broker id stays without.
+        fingerprint = fill.fingerprint
+        if fingerprint is None and fill.source == "manual":
+            fingerprint = f"manual:{uuid.uuid4()}"
+        for name, identity in (
+            ("broker_execution_id", fill.broker_execution_id),
+            ("fingerprint", fingerprint),
+        ):
+            if identity is None:
+                continue
+            if len(identity) > MAX_IDENTITY:
+                raise ArchiveError(f"{where}:{name}", f"is longer than {MAX_IDENTITY} characters")
+            if (account_id, name, identity) in identities:
+                raise ArchiveError(f"{where}:{name}", "repeats another execution of the account")
+            identities.add((account_id, name, identity))
         instrument = fill.instrument
         restore.instruments[account_id].add(
             InstrumentKey(instrument.asset_class, instrument.symbol)
         )
+        if account_id not in specs:
+            specs[account_id] = account_specs(restore.session, account_id)
         execution_id = restore.new_id("executions", fill.id, where)
-        # A fill entered by hand is known by its fingerprint, which names it.
-        fingerprint = f"manual:{execution_id}" if fill.source == "manual" else None
         if fill.edits:
             # The trader's layer, kept by the fill's identity as when it was edited.
+            broker_id, fill_fingerprint = fill_key(fill.broker_execution_id, fingerprint)
             edits.append(
                 {
                     "id": uuid.uuid4(),
                     "user_id": restore.user_id,
                     "account_id": account_id,
-                    "broker_execution_id": fill.broker_execution_id,
-                    "fingerprint": None if fill.broker_execution_id else fingerprint,
+                    "broker_execution_id": broker_id,
+                    "fingerprint": fill_fingerprint,
                     "changes": {
                         edit.field: {"original": edit.original, "value": edit.value}
                         for edit in fill.edits
@@ -533,7 +571,7 @@ def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution
                 # In file order, so fills at the same time keep the order they had.
                 "recorded_order": next_recorded_order(),
                 "executed_at": fill.executed_at,
-                "utc_offset_minutes": 0,
+                "utc_offset_minutes": _offset_minutes(fill.executed_at),
                 "asset_class": instrument.asset_class,
                 "symbol": instrument.symbol,
                 "currency": fill.currency,
@@ -545,7 +583,7 @@ def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution
                 "root": instrument.root,
                 "exchange": instrument.exchange,
                 "tick_size": instrument.tick_size,
-                "spec_fields": None,
+                "spec_fields": _spec_fields(instrument, specs[account_id]),
                 "side": fill.side,
                 "quantity": fill.quantity,
                 "price": fill.price,
@@ -553,7 +591,7 @@ def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution
                 "fees": fill.fees,
                 "fx_rate_to_base": fill.fx_rate_to_base,
                 "order_id": fill.order_id,
-                "open_close": None,
+                "open_close": fill.open_close,
                 "kind": fill.kind,
                 "source_line": fill.source_line,
                 "source": fill.source,
@@ -574,6 +612,23 @@ def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution
         rematch(restore.session, account, keys, restore.traceparent)
 
 
+def _offset_minutes(at: dt.datetime) -> int:
+    offset = at.utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0
+
+
+def _spec_fields(instrument: Instrument, specs: Mapping[str, ContractSpec]) -> str:
+    """The instrument fields taken as left to the account's contract specs: those holding
+    what the spec of the fill's root gives. A field left to the specs always holds it (a
+    spec change rewrites them); one the importer sent with the same value is taken for one,
+    as the archive does not say which were sent."""
+    root = futures_root(instrument)
+    if root is None:
+        return ""
+    values = spec_values(specs.get(root))
+    return ",".join(name for name in SPEC_FIELDS if getattr(instrument, name) == values[name])
+
+
 # Positions: matched again from the executions; what the trader set on them is restored.
 
 
@@ -588,13 +643,16 @@ def _read_positions(source: Source) -> Iterator[PositionDetail]:
     for batch in source.session.scalars(statement).partitions():
         ids = [record.id for record in batch]
         fills: defaultdict[uuid.UUID, list[Execution]] = defaultdict(list)
-        for position_id, execution in source.session.execute(
-            select(PositionFillRecord.position_id, ExecutionRecord)
+        held = source.session.execute(
+            select(ExecutionRecord, PositionFillRecord.position_id)
+            .select_from(PositionFillRecord)
             .join(ExecutionRecord, ExecutionRecord.id == PositionFillRecord.execution_id)
             .where(PositionFillRecord.position_id.in_(ids))
             .order_by(ExecutionRecord.executed_at, ExecutionRecord.recorded_order)
-        ):
-            fills[position_id].append(to_execution(execution, position_id))
+        ).all()
+        for fill in _archived(source.session, [(record, position) for record, position in held]):
+            assert fill.position_id is not None
+            fills[fill.position_id].append(fill)
         stops: defaultdict[uuid.UUID, list[PositionStop]] = defaultdict(list)
         for stop in source.session.scalars(
             select(PositionStopRecord)
