@@ -175,6 +175,56 @@ class TestUndo:
         post_batch(client, workers, fresh, None, synced)
         assert snapshot(client, trader) == snapshot(client, fresh)
 
+    def test_fills_a_broker_sync_also_brought_stay_credited_to_the_sync(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        import_id = imported(client, workers, trader, ROUND_TRIPS)
+        synced = ROUND_TRIPS[:2]
+        assert post_batch(client, workers, trader, None, synced)["duplicates"] == 2
+
+        dry_run = undo(client, trader, import_id, dry_run=True).json()
+        assert (dry_run["executions_removed"], dry_run["executions_kept"]) == (3, 2)
+        body = undo(client, trader, import_id).json()
+
+        assert (body["executions_removed"], body["executions_kept"]) == (3, 2)
+        assert held(session, trader) == {"a1": None, "a2": None}
+        sources = session.scalars(
+            select(ExecutionRecord.source).where(ExecutionRecord.user_id == trader.id)
+        ).all()
+        assert sources == ["broker", "broker"]
+        fresh = make_trader(client)
+        post_batch(client, workers, fresh, None, synced)
+        assert snapshot(client, trader) == snapshot(client, fresh)
+
+    def test_an_edited_fill_is_removed_and_comes_back_edited_with_its_file(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        import_id = imported(client, workers, trader, ROUND_TRIPS)
+        fill_id = session.scalars(
+            select(ExecutionRecord.id).where(ExecutionRecord.broker_execution_id == "a1")
+        ).one()
+        edited = client.patch(
+            f"/v1/executions/{fill_id}", json={"price": "9.5"}, headers=trader.headers
+        )
+        assert edited.status_code == 200, edited.text
+
+        assert undo(client, trader, import_id, dry_run=True).json()["executions_removed"] == 5
+        assert undo(client, trader, import_id).json()["executions_removed"] == 5
+
+        assert held(session, trader) == {}
+        imported(client, workers, trader, ROUND_TRIPS)
+        [position] = [
+            p
+            for p in client.get("/v1/positions", headers=trader.headers).json()["items"]
+            if p["opened_at"] == "2026-03-02T15:00:00Z"
+        ]
+        detail = client.get(f"/v1/positions/{position['id']}", headers=trader.headers).json()
+        [entry] = [e for e in detail["executions"] if e["broker_execution_id"] == "a1"]
+        assert (entry["price"], entry["edits"]) == (
+            "9.5",
+            [{"field": "price", "original": "10", "value": "9.5"}],
+        )
+
     def test_the_same_file_imported_again_brings_the_fills_back(
         self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
     ) -> None:

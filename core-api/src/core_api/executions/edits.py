@@ -189,6 +189,9 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, dt.datetime):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        # Positional: a stored 10 may read back as Decimal("1E+1").
+        return format(value, "f")
     return str(value)
 
 

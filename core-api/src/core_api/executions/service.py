@@ -14,6 +14,7 @@ from sqlalchemy import (
     Exists,
     any_,
     bindparam,
+    case,
     delete,
     exists,
     func,
@@ -45,7 +46,12 @@ from core_api.executions.models import (
     FillKey,
     fill_key,
 )
-from core_api.imports.models import FINISHED, ImportDuplicateRecord, ImportRecord
+from core_api.imports.models import (
+    FINISHED,
+    ImportDuplicateRecord,
+    ImportRecord,
+    SyncDuplicateRecord,
+)
 from core_api.imports.repository import ImportRepository
 from core_api.instruments.futures import ContractSpec
 from core_api.instruments.normalise import normalise, unsent_spec_fields
@@ -119,7 +125,7 @@ def record_batch(
             _EXECUTIONS.c.executed_at,
         ).where(_one_of(session, _EXECUTIONS.c.id, [row["id"] for row in rows]))
     ).all()
-    if batch.import_id is not None and len(inserted) < len(rows):
+    if len(inserted) < len(rows):
         kept = {row.id for row in inserted}
         _record_duplicates(
             session, batch.account_id, batch.import_id, [r for r in rows if r["id"] not in kept]
@@ -204,14 +210,19 @@ def discard_import(session: Session, record: ImportRecord, traceparent: str | No
 def _record_duplicates(
     session: Session,
     account_id: uuid.UUID,
-    import_id: uuid.UUID,
+    import_id: uuid.UUID | None,
     duplicates: Sequence[Mapping[str, Any]],
 ) -> None:
-    """Notes which held execution each duplicate row of the import matched (one it did not
-    bring itself, such as a row the file holds twice), so undoing the import that brought
-    it keeps it."""
+    """Notes which held execution each duplicate row matched, so undoing the import that
+    brought it keeps it: for an import's batch (`import_id`) one the import did not bring
+    itself (such as a row the file holds twice), for a broker sync's one an import brought."""
     broker_ids = [row["broker_execution_id"] for row in duplicates if row["broker_execution_id"]]
     fingerprints = [row["fingerprint"] for row in duplicates if row["fingerprint"]]
+    brought_by_another = (
+        _EXECUTIONS.c.import_id.is_not(None)
+        if import_id is None
+        else or_(_EXECUTIONS.c.import_id.is_(None), _EXECUTIONS.c.import_id != import_id)
+    )
     matched = session.scalars(
         select(_EXECUTIONS.c.id).where(
             _EXECUTIONS.c.account_id == account_id,
@@ -219,15 +230,15 @@ def _record_duplicates(
                 _one_of(session, _EXECUTIONS.c.broker_execution_id, broker_ids, "broker_ids"),
                 _one_of(session, _EXECUTIONS.c.fingerprint, fingerprints, "fingerprints"),
             ),
-            or_(_EXECUTIONS.c.import_id.is_(None), _EXECUTIONS.c.import_id != import_id),
+            brought_by_another,
         )
     ).all()
-    insert_rows(
-        session,
-        _DUPLICATES,
-        [{"import_id": import_id, "execution_id": execution_id} for execution_id in matched],
-        skip_conflicts=True,
-    )
+    if import_id is None:
+        notes = [{"execution_id": execution_id} for execution_id in matched]
+        insert_rows(session, _SYNC_DUPLICATES, notes, skip_conflicts=True)
+    else:
+        notes = [{"import_id": import_id, "execution_id": id_} for id_ in matched]
+        insert_rows(session, _DUPLICATES, notes, skip_conflicts=True)
 
 
 def undo_executions(
@@ -236,15 +247,17 @@ def undo_executions(
     """Removes the executions only this import brought and rebuilds the positions they
     were in from the earliest removed fill on (positions, daily rows, the plan's verdicts).
 
-    One another import also brought stays, credited to that import (the earliest); the
-    import's own notes of executions it matched are dropped. With `dry_run` it only counts.
+    One another import or a broker sync also brought stays, credited to that import (the
+    earliest), else to the sync; the import's own notes of executions it matched are
+    dropped. A fill the trader edited is removed like any other (its edits stay, kept by
+    its identity, for when the file is imported again). With `dry_run` it only counts.
     """
     account = AccountRepository(session, record.user_id).get(
         record.account_id, for_update=not dry_run
     )
-    also_brought = exists().where(
-        ImportDuplicateRecord.execution_id == ExecutionRecord.id,
-        ImportDuplicateRecord.import_id != record.id,
+    also_brought = or_(
+        _another_import_brought(record),
+        exists().where(SyncDuplicateRecord.execution_id == ExecutionRecord.id),
     )
     kept = session.scalar(select(func.count()).where(*_of(record), also_brought)) or 0
     earliest: dict[InstrumentKey, dt.datetime] = {}
@@ -284,10 +297,19 @@ def undo_executions(
     )
 
 
-def _credit_shared(session: Session, record: ImportRecord, also_brought: Exists) -> None:
+def _another_import_brought(record: ImportRecord) -> Exists:
+    return exists().where(
+        ImportDuplicateRecord.execution_id == ExecutionRecord.id,
+        ImportDuplicateRecord.import_id != record.id,
+    )
+
+
+def _credit_shared(
+    session: Session, record: ImportRecord, also_brought: ColumnElement[bool]
+) -> None:
     """Credits each execution of the import another import also brought to the earliest of
-    those (its note of it stays true and is never counted for it); drops the import's own
-    notes of what it matched."""
+    those (its note of it stays true and is never counted for it), one only a broker sync
+    also brought to the sync; drops the import's own notes of what it matched."""
     earliest_other = (
         select(ImportDuplicateRecord.import_id)
         .join(ImportRecord, ImportRecord.id == ImportDuplicateRecord.import_id)
@@ -302,7 +324,10 @@ def _credit_shared(session: Session, record: ImportRecord, also_brought: Exists)
     session.execute(
         update(ExecutionRecord)
         .where(*_of(record), also_brought)
-        .values(import_id=earliest_other)
+        .values(
+            import_id=earliest_other,
+            source=case((_another_import_brought(record), "import"), else_="broker"),
+        )
         .execution_options(synchronize_session=False)
     )
     session.execute(
@@ -331,6 +356,7 @@ def _import_instruments(session: Session, record: ImportRecord) -> Sequence[Any]
 
 _EXECUTIONS = ExecutionRecord.metadata.tables["executions"]
 _DUPLICATES = ImportDuplicateRecord.metadata.tables["import_duplicates"]
+_SYNC_DUPLICATES = SyncDuplicateRecord.metadata.tables["sync_duplicates"]
 
 
 def _one_of(

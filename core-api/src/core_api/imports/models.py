@@ -62,3 +62,14 @@ class ImportDuplicateRecord(Base):
     execution_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class SyncDuplicateRecord(Base):
+    """An execution an import brought that a broker sync then reported again: undoing the
+    import keeps it, credited to the sync unless another import also brought it."""
+
+    __tablename__ = "sync_duplicates"
+
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True
+    )
