@@ -211,6 +211,156 @@ class TestAddATrade:
         assert errors_of(response) == {"exit_at": "The exit is before the entry"}
 
 
+A_FILL = {
+    "account_id": str(ACCOUNT_ID),
+    # The account trades in New York: 09:45 there is 14:45 UTC in March 2026.
+    "executed_at": "2026-03-09T09:45:00",
+    "asset_class": "future",
+    "symbol": "ESH6",
+    "root": "ES",
+    "expiry": "2026-03-20",
+    "multiplier": "50",
+    "side": "sell",
+    "quantity": "2",
+    "price": "5131.25",
+    "commission": "2.50",
+    "fees": "0.70",
+    "note": "Missing from the file",
+    # Fields of other asset classes are left out of a future's instrument.
+    "strike": "5000",
+}
+
+
+class TestAddAFill:
+    def test_the_trade_pages_link_to_the_form_with_each_account_s_zone(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/positions", b'{"items": []}')
+        assert by_testid(page(browser.get("/trades")), "add-fill")["href"] == "/trades/new/fill"
+        assert by_testid(page(browser.get("/trades/new")), "add-fill")["href"] == (
+            "/trades/new/fill"
+        )
+
+        form = by_testid(page(browser.get("/trades/new/fill")), "fill-form")
+
+        account = form.select_one("#fill-account_id option")
+        assert account is not None
+        assert account["value"] == str(ACCOUNT_ID)
+        assert text_of(account) == "Main margin (America/New_York)"
+        assert form["hx-post"] == "/trades/new/fill"
+
+    def test_a_fill_is_sent_in_the_account_s_zone_and_its_position_opens(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        position_id = uuid.uuid4()
+        created = Execution.model_validate(an_execution(position_id, source="manual"))
+        edge.answer("POST", "/api/v1/executions", created, status=201)
+
+        response = browser.post("/trades/new/fill", data=A_FILL, headers=HTMX)
+
+        assert response.status_code == 204
+        assert response.headers["hx-redirect"] == f"/positions/{position_id}"
+        assert sent_json(edge, "POST", "/api/v1/executions") == {
+            "account_id": str(ACCOUNT_ID),
+            "executed_at": "2026-03-09T09:45:00-04:00",
+            "instrument": {
+                "asset_class": "future",
+                "symbol": "ESH6",
+                "currency": "USD",
+                "multiplier": "50",
+                "underlying": None,
+                "expiry": "2026-03-20",
+                "strike": None,
+                "right": None,
+                "root": "ES",
+                "exchange": None,
+                "tick_size": None,
+            },
+            "side": "sell",
+            "quantity": "2",
+            "price": "5131.25",
+            "commission": "2.50",
+            "fees": "0.70",
+            "fx_rate_to_base": None,
+            "order_id": None,
+            "open_close": None,
+            "kind": "trade",
+            "note": "Missing from the file",
+        }
+
+    def test_an_option_fill_takes_its_underlying_expiry_strike_and_right(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        created = Execution.model_validate(an_execution(uuid.uuid4(), source="manual"))
+        edge.answer("POST", "/api/v1/executions", created, status=201)
+        option = {
+            **A_FILL,
+            "asset_class": "option",
+            "symbol": "AAPL  260320C00190000",
+            "multiplier": "100",
+            "underlying": "AAPL",
+            "strike": "190",
+            "right": "call",
+        }
+
+        browser.post("/trades/new/fill", data=option, headers=HTMX)
+
+        instrument = sent_json(edge, "POST", "/api/v1/executions")["instrument"]
+        assert (instrument["underlying"], instrument["expiry"]) == ("AAPL", "2026-03-20")
+        assert (instrument["strike"], instrument["right"], instrument["root"]) == (
+            "190",
+            "call",
+            None,
+        )
+
+    def test_a_fill_in_no_position_opens_the_trades_page(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        created = Execution.model_validate(an_execution(None, source="manual"))
+        edge.answer("POST", "/api/v1/executions", created, status=201)
+
+        response = browser.post("/trades/new/fill", data=A_FILL, headers=HTMX)
+
+        assert response.headers["hx-redirect"] == "/trades"
+
+    def test_refusals_are_shown_by_their_field_before_edge_is_asked(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        typed = {**A_FILL, "price": "-1", "quantity": "two", "executed_at": "yesterday"}
+
+        response = browser.post("/trades/new/fill", data=typed, headers=HTMX)
+
+        assert response.status_code == 422
+        errors = errors_of(response)
+        assert errors.keys() == {"price", "quantity", "executed_at"}
+        assert (errors["price"], errors["quantity"]) == ("Use 0 or more", "Enter a number")
+        assert edge.received("POST", "/api/v1/executions") == []
+        kept = by_testid(page(response), "fill-form").select_one("#fill-price")
+        assert kept is not None
+        assert kept["value"] == "-1"
+
+    def test_cores_refusal_is_shown_by_its_field(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.refuse(
+            "POST",
+            "/api/v1/executions",
+            Problem(
+                title="Invalid request",
+                status=422,
+                errors=[
+                    ProblemField(location="body.instrument.root", message="Unknown root"),
+                    ProblemField(location="body.price", message="Not on the tick size"),
+                ],
+            ),
+        )
+
+        response = browser.post("/trades/new/fill", data=A_FILL, headers=HTMX)
+
+        assert response.status_code == 422
+        assert errors_of(response) == {"root": "Unknown root", "price": "Not on the tick size"}
+
+
 def serve(edge: StubEdge, position: PositionDetail) -> None:
     edge.answer("GET", f"/api/v1/positions/{position.id}", position)
     edge.answer("GET", "/api/v1/journal/entries", a_journal_page())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -82,8 +83,20 @@ def errors_by_field(errors: Iterable[ProblemField]) -> dict[str, str]:
 
 def in_utc(typed: str) -> str:
     """A `datetime-local` value (no offset) read as UTC, as the form's label says."""
+    return in_zone(typed, "UTC")
+
+
+def in_zone(typed: str, time_zone: str) -> str:
+    """A `datetime-local` value (no offset) read in `time_zone`, an IANA name (UTC when
+    unknown); a value typed with an offset keeps it."""
     try:
         moment = dt.datetime.fromisoformat(typed)
     except ValueError:
         return typed  # refused by the model, named by its field
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
+    if moment.tzinfo is None:
+        try:
+            zone: dt.tzinfo = ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = dt.UTC
+        moment = moment.replace(tzinfo=zone)
+    return moment.isoformat()

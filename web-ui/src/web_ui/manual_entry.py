@@ -1,6 +1,8 @@
-"""Trades entered by hand, and the trader's edits and deletes over a position's fills.
+"""Trades and fills entered by hand, and the trader's edits and deletes over a position's fills.
 
-A trade is added from its own page and opens the new position's page. On a position's
+A trade (a round trip) is added from its own page and opens the new position's page; a
+single fill is added from the page beside it, its time typed in the account's zone, and
+opens the position matching put it in. On a position's
 page each fill has an edit form that sends only the fields changed, a revert button per
 field the trader edited, and a delete; the page reloads after each change, as its numbers
 are core's to work out again.
@@ -9,6 +11,7 @@ are core's to work out again.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -16,8 +19,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from tradeloop_contracts import (
+    Account,
     AccountList,
     Execution,
+    ExecutionCreate,
     ExecutionEdit,
     PositionCreate,
     PositionDetail,
@@ -34,7 +39,7 @@ from web_ui.edge import (
     EdgeUnavailableError,
     parse,
 )
-from web_ui.forms import errors_by_field, field_errors, form_values, in_utc
+from web_ui.forms import errors_by_field, field_errors, form_values, in_utc, in_zone
 from web_ui.rendering import error_response, render
 
 router = APIRouter()
@@ -64,6 +69,26 @@ TRADE_FIELDS = (
     "note",
 )
 INSTRUMENT_FIELDS = ("asset_class", "symbol", "currency", "multiplier")
+# The add-a-fill form's fields.
+FILL_FIELDS = (
+    "account_id",
+    "executed_at",
+    "asset_class",
+    "symbol",
+    "currency",
+    "multiplier",
+    "underlying",
+    "expiry",
+    "strike",
+    "right",
+    "root",
+    "side",
+    "quantity",
+    "price",
+    "commission",
+    "fees",
+    "note",
+)
 # Only an asset class that needs them takes these (contracts' Instrument).
 CLASS_FIELDS = {
     "option": ("underlying", "expiry", "strike", "right"),
@@ -80,9 +105,6 @@ def position_create(values: dict[str, str]) -> PositionCreate:
     """The add-a-trade form as contracts' body; times typed without an offset are UTC.
 
     Raises ValidationError naming the fields refused."""
-    asset_class = values.get("asset_class", "")
-    instrument_fields = INSTRUMENT_FIELDS + CLASS_FIELDS.get(asset_class, ())
-    instrument = {name: values[name] for name in instrument_fields if name in values}
     trade: dict[str, Any] = {
         name: values[name]
         for name in ("account_id", "direction", "quantity", "entry_price", "exit_price")
@@ -92,7 +114,29 @@ def position_create(values: dict[str, str]) -> PositionCreate:
     trade.update(
         {name: values[name] for name in ("commission", "initial_stop", "note") if name in values}
     )
-    return PositionCreate.model_validate({**trade, "instrument": instrument})
+    return PositionCreate.model_validate({**trade, "instrument": _instrument(values)})
+
+
+def execution_create(values: dict[str, str], accounts: Sequence[Account]) -> ExecutionCreate:
+    """The add-a-fill form as contracts' body; a time typed without an offset is read in
+    the chosen account's zone.
+
+    Raises ValidationError naming the fields refused."""
+    zone = next((a.time_zone for a in accounts if str(a.id) == values.get("account_id")), "UTC")
+    fill: dict[str, Any] = {
+        name: values[name]
+        for name in ("account_id", "side", "quantity", "price", "commission", "fees", "note")
+        if name in values
+    }
+    if "executed_at" in values:
+        fill["executed_at"] = in_zone(values["executed_at"], zone)
+    return ExecutionCreate.model_validate({**fill, "instrument": _instrument(values)})
+
+
+def _instrument(values: dict[str, str]) -> dict[str, str]:
+    """The instrument fields typed, with only those its asset class takes."""
+    fields = INSTRUMENT_FIELDS + CLASS_FIELDS.get(values.get("asset_class", ""), ())
+    return {name: values[name] for name in fields if name in values}
 
 
 def execution_edit(current: Execution, values: dict[str, str]) -> ExecutionEdit:
@@ -177,6 +221,48 @@ async def add_trade(request: Request, browser: Browser, edge: Edge) -> Response:
         request,
         "fragments/trade_form.html",
         {**context, "values": values, **_by_field(errors, TRADE_FIELDS)},
+        status_code=status,
+    )
+
+
+@router.get("/trades/new/fill", response_class=HTMLResponse)
+async def new_fill_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """The add-a-fill form."""
+    context, user = await asyncio.gather(
+        _trade_form_context(edge, browser), signed_in_trader(edge, browser)
+    )
+    return render(
+        request,
+        "fill_new.html",
+        {**context, "user": user, "values": {}, "errors": {}, "form_errors": []},
+    )
+
+
+@router.post("/trades/new/fill", response_class=HTMLResponse)
+async def add_fill(request: Request, browser: Browser, edge: Edge) -> Response:
+    """HTMX: enter one fill by hand and open the position it went into (the trades page
+    when it is in none), or show the refusals by field."""
+    values = form_values(await request.form(), FILL_FIELDS)
+    context = await _trade_form_context(edge, browser)
+    try:
+        body = execution_create(values, context["accounts"])
+    except ValidationError as exc:
+        errors, status = field_errors(exc), 422
+    else:
+        try:
+            answer = await edge.send(browser, "POST", "/api/v1/executions", body=body)
+        except EdgeProblemError as exc:
+            errors, status = _refusals(exc), exc.problem.status
+        except EdgeUnavailableError:
+            errors, status = [ProblemField(location="form", message=UNREACHABLE)], 502
+        else:
+            fill = parse(answer, Execution)
+            target = f"/positions/{fill.position_id}" if fill.position_id else "/trades"
+            return Response(status_code=204, headers={"hx-redirect": target})
+    return render(
+        request,
+        "fragments/fill_form.html",
+        {**context, "values": values, **_by_field(errors, FILL_FIELDS)},
         status_code=status,
     )
 
