@@ -147,6 +147,7 @@ PAGES = {
     "dashboard": "/",
     "trades": "/trades",
     "trade-new": "/trades/new",
+    "fill-new": "/trades/new/fill",
     "position": "/positions/{position}",
     "day": f"/days/{DAY}",
     "journal": "/journal?month=2026-03",
@@ -791,6 +792,88 @@ def test_an_imports_progress_bar_follows_the_socket_until_it_completes(
 
     page.get_by_role("link", name="See the report").first.wait_for()
     assert "40 new" in page.get_by_test_id("import-status").inner_text()
+    page.context.close()
+
+
+def test_a_fill_is_entered_by_hand_after_its_bad_price_is_shown_at_the_field(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    added = uuid.uuid4()
+    future = {
+        "asset_class": "future",
+        "symbol": "ESH6",
+        "root": "ES",
+        "expiry": "2026-03-20",
+        "multiplier": "50",
+    }
+    entry = an_execution(
+        added,
+        source="manual",
+        instrument=future,
+        side="sell",
+        price=Decimal("5131.25"),
+        quantity=Decimal(2),
+        note="Missing from the file",
+    )
+    position = a_position(
+        id=added,
+        instrument=future,
+        direction="short",
+        status="open",
+        closed_at=None,
+        open_quantity=Decimal(2),
+        max_quantity=Decimal(2),
+        avg_entry_price=Decimal("5131.25"),
+        avg_exit_price=None,
+        realised_pnl_gross=Decimal(0),
+        fees=Decimal("1.02"),
+        realised_pnl_net=Decimal("-1.02"),
+        holding_seconds=None,
+        initial_stop=None,
+        r_multiple=None,
+        outcome=None,
+        executions=[entry],
+    )
+    edge.answer("POST", "/api/v1/executions", position.executions[0], status=201)
+    edge.answer("GET", f"/api/v1/positions/{added}/attachments", an_attachment_list())
+    edge.answer("GET", f"/api/v1/positions/{added}", position)
+    page = open_page(chromium, web_ui_url)
+    page.goto("/trades")
+
+    page.get_by_role("link", name="Add a fill").click()
+    page.get_by_label("Time, in the account's time zone").fill("2026-03-09T09:45:00")
+    page.get_by_label("Asset class").select_option("future")
+    page.get_by_label("Symbol").fill("ESH6")
+    page.get_by_label("Contract size").fill("50")
+    page.get_by_label("Expiry (options and futures)").fill("2026-03-20")
+    page.get_by_label("Root (futures)").fill("ES")
+    page.get_by_label("Side").select_option("sell")
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_label("Price").fill("-5")
+    page.get_by_role("button", name="Add the fill").click()
+
+    error = page.locator("#fill-price-error")
+    error.wait_for()
+    assert error.inner_text() == "Use 0 or more"
+    assert page.get_by_label("Price").get_attribute("aria-invalid") == "true"
+    assert edge.received("POST", "/api/v1/executions") == []
+    assert serious_violations(page) == []
+    screenshot(page, "manual-fill-refused-desktop")
+
+    page.get_by_label("Price").fill("5131.25")
+    page.get_by_role("button", name="Add the fill").click()
+    page.wait_for_url(f"**/positions/{added}")
+
+    sent = json.loads(edge.received("POST", "/api/v1/executions")[0].body)
+    # The account trades in New York, four hours behind UTC that day.
+    assert (sent["executed_at"], sent["price"], sent["side"]) == (
+        "2026-03-09T09:45:00-04:00",
+        "5131.25",
+        "sell",
+    )
+    assert (sent["instrument"]["root"], sent["instrument"]["multiplier"]) == ("ES", "50")
+    assert page.get_by_test_id("fill-source").inner_text() == "entered by hand"
     page.context.close()
 
 
