@@ -316,7 +316,8 @@ class TestAddAFill:
     def test_a_fill_in_no_position_opens_the_trades_page(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
-        created = Execution.model_validate(an_execution(None, source="manual"))
+        unmatched = {**an_execution(uuid.uuid4(), source="manual"), "position_id": None}
+        created = Execution.model_validate(unmatched)
         edge.answer("POST", "/api/v1/executions", created, status=201)
 
         response = browser.post("/trades/new/fill", data=A_FILL, headers=HTMX)
