@@ -70,7 +70,7 @@ def rich_account(
     client: TestClient, workers: dict[str, str], session: Session, trader: Trader
 ) -> None:
     """Two accounts with stocks, options and futures, a fill entered by hand and one edited,
-    a starting balance and a cash movement,
+    a starting balance, a cash movement and a fee schedule,
     tags, stops, a playbook ticked on a position, a journal with pictures, a plan of two
     versions with violations, insights, a review and an import with its file."""
     headers = trader.headers
@@ -158,6 +158,17 @@ def rich_account(
             execution("f3", "buy", "1", "4995", "2026-03-06T14:00:00Z", instrument=FUTURE),
         ],
     )
+    schedule = client.put(
+        f"/v1/accounts/{futures}/fee-schedule",
+        json={
+            "rules": [
+                {"asset_class": "future", "root": "mes", "per_contract": "0.62"},
+                {"asset_class": "future", "per_contract": "1.5", "minimum": "2"},
+            ]
+        },
+        headers=headers,
+    )
+    assert schedule.status_code == 200, schedule.text
     manual = client.post(
         "/v1/executions",
         json={
@@ -319,6 +330,7 @@ class TestRoundTrip:
             "cash_movements": 1,
             "playbooks": 1,
             "contract_specs": 1,
+            "fee_schedules": 1,
             "column_mappings": 1,
             "imports": 1,
             "executions": 11,
@@ -366,6 +378,13 @@ class TestRoundTrip:
         original = client.get(f"/v1/accounts/{mine_futures['id']}/balance", headers=trader.headers)
         assert balance.json()["balance"] == original.json()["balance"]
         assert Decimal(balance.json()["cash_movements"]) == Decimal("-1500")
+        schedules = [
+            client.get(f"/v1/accounts/{a['id']}/fee-schedule", headers=who.headers).json()
+            for a, who in ((futures, fresh), (mine_futures, trader))
+        ]
+        assert schedules[0]["rules"] == schedules[1]["rules"] != []
+        assert schedules[0]["rules"][0]["root"] == "MES"
+        assert schedules[0]["updated_at"] == schedules[1]["updated_at"]
 
     def test_the_archive_holds_every_kind_with_csv_for_the_tables(
         self, exported: zipfile.ZipFile
@@ -600,6 +619,19 @@ class TestRefusals:
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["location"] == "column_mappings"
         assert client.get("/v1/positions", headers=fresh.headers).json()["items"] == []
+
+    def test_a_fee_schedule_core_would_refuse_is_named_by_its_rule(
+        self, client: TestClient, exported: zipfile.ZipFile
+    ) -> None:
+        fresh = make_trader(client)
+        [schedule] = records(exported, "fee_schedules.jsonl")
+        schedule["rules"][0]["root"] = "MESZ6"
+        content = json.dumps(schedule).encode() + b"\n"
+        response = restore(client, fresh, rewritten(exported, "fee_schedules.jsonl", content))
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["location"] == "fee_schedules.jsonl:1:rules.0.root"
+        assert "contract month" in error["message"]
 
     def test_a_changed_file_fails_its_checksum(
         self, client: TestClient, exported: zipfile.ZipFile

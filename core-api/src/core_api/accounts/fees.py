@@ -109,10 +109,7 @@ def put_schedule(
     class and root, or a futures root given as a contract month (ESZ6 for ES).
     NotFoundError for another trader's account.
     """
-    rules = [rule.model_copy(update={"root": _upper(rule.root)}) for rule in body.rules]
-    problems = _problems(rules)
-    if problems:
-        raise AppError(422, "Invalid request", errors=problems)
+    rules = checked_rules(body.rules)
     # Batches of this account wait until the new schedule is in place (see executions).
     account = AccountRepository(session, user_id).get(account_id, for_update=True)
     session.execute(delete(FeeRuleRecord).where(FeeRuleRecord.account_id == account.id))
@@ -204,6 +201,17 @@ def _rules(session: Session, account_id: uuid.UUID) -> list[FeeRule]:
         )
         for record in records
     ]
+
+
+def checked_rules(rules: list[FeeRule]) -> list[FeeRule]:
+    """The rules as a schedule stores them (roots in upper case); a 422 problem naming
+    `body.rules.{index}.root` for a second rule of the same asset class and root, or a
+    futures root given as a contract month (ESZ6 for ES)."""
+    rules = [rule.model_copy(update={"root": _upper(rule.root)}) for rule in rules]
+    problems = _problems(rules)
+    if problems:
+        raise AppError(422, "Invalid request", errors=problems)
+    return rules
 
 
 def _schedule(account: AccountRecord, rules: list[FeeRule]) -> FeeSchedule:

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 import obstore
 from obstore.store import ObjectStore
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     Account,
@@ -27,6 +27,7 @@ from tradeloop_contracts import (
     CashMovement,
     ContractSpecOverride,
     Execution,
+    FeeSchedule,
     ImportDetail,
     Insight,
     Instrument,
@@ -43,7 +44,13 @@ from tradeloop_contracts import (
 )
 
 from core_api.accounts.balances import to_movement
-from core_api.accounts.models import AccountRecord, CashMovementRecord, ContractSpecOverrideRecord
+from core_api.accounts.fees import checked_rules, get_schedule
+from core_api.accounts.models import (
+    AccountRecord,
+    CashMovementRecord,
+    ContractSpecOverrideRecord,
+    FeeRuleRecord,
+)
 from core_api.accounts.service import is_time_zone, to_account
 from core_api.accounts.specs import account_specs, to_override
 from core_api.archive.format import CHUNK_BYTES, ArchiveError, ArchiveReader, ArchiveWriter
@@ -64,6 +71,7 @@ from core_api.instruments.normalise import SPEC_FIELDS, futures_root, spec_value
 from core_api.journal.models import JournalEntryRecord
 from core_api.journal.repository import JournalRepository
 from core_api.journal.service import to_entry
+from core_api.kit.clock import utcnow
 from core_api.mappings.models import SavedColumnMappingRecord
 from core_api.mappings.service import stored, to_saved_mapping
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
@@ -381,6 +389,47 @@ def _restore_contract_specs(restore: Restore) -> int:
             count += 1
     restore.session.flush()
     return count
+
+
+# Fee schedules: restored as they were, the fills keeping the costs they were priced at.
+
+
+def _read_fee_schedules(source: Source) -> Iterator[FeeSchedule]:
+    statement = (
+        select(AccountRecord.id)
+        .where(
+            AccountRecord.user_id == source.user_id,
+            or_(
+                AccountRecord.fee_schedule_updated_at.is_not(None),
+                exists().where(FeeRuleRecord.account_id == AccountRecord.id),
+            ),
+        )
+        .order_by(AccountRecord.created_at, AccountRecord.id)
+    )
+    for account_id in source.session.scalars(statement).all():
+        yield get_schedule(source.session, source.user_id, account_id)
+
+
+def _restore_fee_schedules(restore: Restore, records: Iterator[tuple[str, FeeSchedule]]) -> None:
+    for where, schedule in records:
+        account_id = restore.id_of("accounts", schedule.account_id, f"{where}:account_id")
+        account = restore.session.get_one(AccountRecord, account_id)
+        if account.fee_schedule_updated_at is not None:
+            raise ArchiveError(f"{where}:account_id", "repeats another schedule's account")
+        try:
+            rules = checked_rules(schedule.rules)
+        except AppError as error:
+            [first, *_] = error.errors
+            raise ArchiveError(
+                f"{where}:{first.location.removeprefix('body.')}", first.message
+            ) from None
+        restore.session.add_all(
+            FeeRuleRecord(account_id=account_id, rank=rank, **rule.model_dump())
+            for rank, rule in enumerate(rules)
+        )
+        # An archived schedule was saved at some time; one without is restored as saved now.
+        account.fee_schedule_updated_at = schedule.updated_at or utcnow()
+    restore.session.flush()
 
 
 # Saved column mappings
@@ -1050,6 +1099,7 @@ KINDS: tuple[Kind, ...] = (
     records_kind("cash_movements", CashMovement, _read_cash_movements, _restore_cash_movements),
     records_kind("playbooks", Playbook, _read_playbooks, _restore_playbooks),
     Kind("contract_specs", _write_contract_specs, _restore_contract_specs),
+    records_kind("fee_schedules", FeeSchedule, _read_fee_schedules, _restore_fee_schedules),
     records_kind("column_mappings", SavedColumnMapping, _read_mappings, _restore_mappings),
     records_kind("imports", ImportDetail, _read_imports, _restore_imports, files=_import_files),
     records_kind("executions", Execution, _read_executions, _restore_executions, tabular=True),
