@@ -590,9 +590,10 @@ def _restore_executions(restore: Restore, records: Iterator[tuple[str, Execution
         if account_id not in specs:
             specs[account_id] = account_specs(restore.session, account_id)
         execution_id = restore.new_id("executions", fill.id, where)
-        if fill.edits:
-            # The trader's layer, kept by the fill's identity as when it was edited.
-            broker_id, fill_fingerprint = fill_key(fill.broker_execution_id, fingerprint)
+        broker_id, fill_fingerprint = fill_key(fill.broker_execution_id, fingerprint)
+        # The trader's layer, kept by the fill's identity as when it was edited (a fill of
+        # an older archive may have none to keep it by; its values are the edited ones).
+        if fill.edits and (broker_id or fill_fingerprint):
             edits.append(
                 {
                     "id": uuid.uuid4(),
