@@ -14,6 +14,7 @@ from tradeloop_contracts import (
     JournalEntryUpdate,
 )
 
+from core_api.accounts.repository import AccountRepository
 from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
 from core_api.journal.repository import JournalRepository
@@ -35,10 +36,19 @@ def _page(
     day: dt.date | None = None,
     text: str | None = None,
     tag: str | None = None,
+    account_id: uuid.UUID | None = None,
 ) -> JournalEntryPage:
+    if account_id is not None:
+        AccountRepository(repository.session, repository.user_id).get(account_id)
     after = Cursor.decode(cursor) if cursor else None
     records = repository.page(
-        after, limit + 1, position_id=position_id, day=day, text=text, tag=tag
+        after,
+        limit + 1,
+        position_id=position_id,
+        day=day,
+        text=text,
+        tag=tag,
+        account_id=account_id,
     )
     items = records[:limit]
     next_cursor = (
@@ -75,11 +85,16 @@ def list_journal_entries(
     day: dt.date | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    account_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Entries on its positions, and day entries of days it traded."),
+    ] = None,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> JournalEntryPage:
     """The trader's journal entries, newest first; `q` searches the text, `tag` the tags."""
-    return _page(JournalRepository(session, user.id), cursor, limit, position_id, day, q, tag)
+    repository = JournalRepository(session, user.id)
+    return _page(repository, cursor, limit, position_id, day, q, tag, account_id)
 
 
 @internal.get("/internal/users/{user_id}/journal/entries")

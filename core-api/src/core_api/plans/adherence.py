@@ -17,16 +17,21 @@ from core_api.accounts.models import AccountRecord
 from core_api.plans.engine import VersionTimeline
 from core_api.plans.models import ViolationRecord
 from core_api.plans.propfirm import TARGET_KINDS
-from core_api.plans.repository import PlanRepository
+from core_api.plans.repository import PlanRepository, of_account
 from core_api.plans.service import costs_of, version_of
 from core_api.positions.models import PositionRecord
 from core_api.statistics.calculations import rate
 
 
 def adherence(
-    session: Session, user_id: uuid.UUID, start: dt.date | None = None, end: dt.date | None = None
+    session: Session,
+    user_id: uuid.UUID,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    account_id: uuid.UUID | None = None,
 ) -> Adherence:
-    """Adherence over the positions opened on trading days `start` to `end` (inclusive).
+    """Adherence over the positions opened on trading days `start` to `end` (inclusive), of
+    one account when `account_id` is given (its positions and the violations naming them).
 
     A rule is checked on every position opened while a version holding it (enabled) was
     in force; it is violated on the positions it flagged. The overall rate is compliant
@@ -37,9 +42,12 @@ def adherence(
     timeline = VersionTimeline(
         [version_of(record) for record in PlanRepository(session, user_id).versions()]
     )
+    of_the_account = [] if account_id is None else [of_account(user_id, account_id)]
     violations = session.scalars(
         select(ViolationRecord).where(
-            ViolationRecord.user_id == user_id, *_period(ViolationRecord.day, start, end)
+            ViolationRecord.user_id == user_id,
+            *_period(ViolationRecord.day, start, end),
+            *of_the_account,
         )
     ).all()
     flagged_by_rule: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
@@ -55,7 +63,9 @@ def adherence(
     days: set[dt.date] = set()
     for position in session.scalars(
         select(PositionRecord).where(
-            PositionRecord.user_id == user_id, *_period(PositionRecord.opened_day, start, end)
+            PositionRecord.user_id == user_id,
+            *_period(PositionRecord.opened_day, start, end),
+            *([] if account_id is None else [PositionRecord.account_id == account_id]),
         )
     ):
         version = timeline.at(position.opened_at)

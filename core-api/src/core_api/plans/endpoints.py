@@ -19,6 +19,7 @@ from tradeloop_contracts import (
     ViolationPage,
 )
 
+from core_api.accounts.repository import AccountRepository
 from core_api.db import DbSession
 from core_api.errors import AppError, FieldError, NotFoundError
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
@@ -35,6 +36,10 @@ from core_api.plans.service import preview_plan, save_plan, to_plan, to_versions
 router = APIRouter(tags=["plans"])
 internal = APIRouter(tags=["plans"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+AccountFilter = Annotated[
+    uuid.UUID | None,
+    Query(description="Only this account's (a limit over the whole day: its crossing trade's)."),
+]
 
 
 @router.get("/v1/plan")
@@ -78,10 +83,14 @@ def list_plan_presets(_user: CurrentUser) -> PlanPresetList:
 
 
 @router.get("/v1/plan/limits")
-def get_plan_limits(user: CurrentUser, session: DbSession) -> PlanLimits:
-    """How far each account is from each limit of the plan in force, on its current
-    trading day (404 before the first plan)."""
-    return plan_limits(session, user.id, utcnow())
+def get_plan_limits(
+    user: CurrentUser, session: DbSession, account_id: AccountFilter = None
+) -> PlanLimits:
+    """How far each account (or the one asked for) is from each limit of the plan in force,
+    on its current trading day (404 before the first plan)."""
+    if account_id is not None:
+        AccountRepository(session, user.id).get(account_id)
+    return plan_limits(session, user.id, utcnow(), account_id)
 
 
 @router.get("/v1/plan/versions")
@@ -96,9 +105,12 @@ def get_plan_adherence(
     session: DbSession,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    account_id: AccountFilter = None,
 ) -> Adherence:
     """How well the trades opened on trading days `start`..`end` kept to the plan."""
-    return _adherence(session, user.id, start, end)
+    if account_id is not None:
+        AccountRepository(session, user.id).get(account_id)
+    return _adherence(session, user.id, start, end, account_id)
 
 
 @internal.get("/internal/users/{user_id}/plan/adherence")
@@ -114,11 +126,15 @@ def get_plan_adherence_for_service(
 
 
 def _adherence(
-    session: DbSession, user_id: uuid.UUID, start: dt.date | None, end: dt.date | None
+    session: DbSession,
+    user_id: uuid.UUID,
+    start: dt.date | None,
+    end: dt.date | None,
+    account_id: uuid.UUID | None = None,
 ) -> Adherence:
     if start is not None and end is not None and start > end:
         raise AppError(422, "Invalid request", errors=[FieldError("query.start", "is after end")])
-    return adherence(session, user_id, start, end)
+    return adherence(session, user_id, start, end, account_id)
 
 
 @router.get("/v1/plan/versions/{version}")
@@ -137,12 +153,16 @@ def list_violations(
     session: DbSession,
     position_id: uuid.UUID | None = None,
     rule_id: uuid.UUID | None = None,
+    account_id: AccountFilter = None,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> ViolationPage:
-    """Broken rules, newest first; `position_id` or `rule_id` narrow the list (404 for a
-    position that is not the trader's)."""
-    return _violations(PlanRepository(session, user.id), cursor, limit, position_id, rule_id)
+    """Broken rules, newest first; `position_id`, `rule_id` or `account_id` narrow the list
+    (404 for a position or account that is not the trader's)."""
+    if account_id is not None:
+        AccountRepository(session, user.id).get(account_id)
+    repository = PlanRepository(session, user.id)
+    return _violations(repository, cursor, limit, position_id, rule_id, account_id)
 
 
 @internal.get("/internal/users/{user_id}/violations")
@@ -163,9 +183,10 @@ def _violations(
     limit: int,
     position_id: uuid.UUID | None = None,
     rule_id: uuid.UUID | None = None,
+    account_id: uuid.UUID | None = None,
 ) -> ViolationPage:
     after = Cursor.decode(cursor) if cursor else None
-    records = repository.page(after, limit + 1, position_id, rule_id)
+    records = repository.page(after, limit + 1, position_id, rule_id, account_id)
     items = records[:limit]
     next_cursor = (
         Cursor(items[-1].detected_at, items[-1].id).encode() if len(records) > limit else None

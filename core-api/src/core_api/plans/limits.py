@@ -45,9 +45,12 @@ from core_api.plans.repository import PlanRepository
 from core_api.plans.service import version_of
 
 
-def plan_limits(session: Session, user_id: uuid.UUID, now: dt.datetime) -> PlanLimits:
-    """Per account (oldest first) and per limit rule of the plan in force (in plan order),
-    the distance at `now`; NotFoundError before the trader's first plan.
+def plan_limits(
+    session: Session, user_id: uuid.UUID, now: dt.datetime, account_id: uuid.UUID | None = None
+) -> PlanLimits:
+    """Per account (oldest first; only `account_id` when given) and per limit rule of the
+    plan in force (in plan order), the distance at `now`; NotFoundError before the
+    trader's first plan.
 
     A `max_daily_loss` given only as a share of the account or in R has no amount to
     measure against here and is left out.
@@ -65,6 +68,8 @@ def plan_limits(session: Session, user_id: uuid.UUID, now: dt.datetime) -> PlanL
     quantities = open_quantities(positions, changes)
     items: list[LimitDistance] = []
     for account in AccountRepository(session, user_id).list():
+        if account_id is not None and account.id != account_id:
+            continue
         mine = [position for position in positions if position.account_id == account.id]
         today = _today(mine, account, now)
         for rule in rules:

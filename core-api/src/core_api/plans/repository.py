@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from core_api.accounts.models import AccountRecord
@@ -217,12 +217,17 @@ class PlanRepository:
         limit: int,
         position_id: uuid.UUID | None = None,
         rule_id: uuid.UUID | None = None,
+        account_id: uuid.UUID | None = None,
     ) -> Sequence[ViolationRecord]:
         """Up to `limit` violations after `cursor`, newest first.
 
-        NotFoundError when `position_id` is not one of the trader's positions.
+        NotFoundError when `position_id` is not one of the trader's positions. A violation
+        is of the account of the position it names (a limit over the trader's whole day
+        names the position that crossed it).
         """
         statement = select(ViolationRecord).where(ViolationRecord.user_id == self.user_id)
+        if account_id is not None:
+            statement = statement.where(of_account(self.user_id, account_id))
         if position_id is not None:
             PositionRepository(self.session, self.user_id).get(position_id)
             statement = statement.where(ViolationRecord.position_id == position_id)
@@ -239,6 +244,15 @@ class PlanRepository:
             ViolationRecord.detected_at.desc(), ViolationRecord.id.desc()
         ).limit(limit)
         return self.session.scalars(statement).all()
+
+
+def of_account(user_id: uuid.UUID, account_id: uuid.UUID) -> ColumnElement[bool]:
+    """Violations naming a position of the account."""
+    return ViolationRecord.position_id.in_(
+        select(PositionRecord.id).where(
+            PositionRecord.user_id == user_id, PositionRecord.account_id == account_id
+        )
+    )
 
 
 _POSITION_COLUMNS = (

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from tradeloop_contracts import (
     Playbook,
     PlaybookCreate,
@@ -14,6 +15,7 @@ from tradeloop_contracts import (
     PositionPlaybookSet,
 )
 
+from core_api.accounts.repository import AccountRepository
 from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
 from core_api.playbooks.repository import PlaybookRepository
@@ -33,9 +35,17 @@ internal = APIRouter(tags=["playbooks"])
 
 
 @public.get("/v1/playbooks")
-def get_playbooks(user: CurrentUser, session: DbSession) -> PlaybookList:
+def get_playbooks(
+    user: CurrentUser,
+    session: DbSession,
+    account_id: Annotated[
+        uuid.UUID | None, Query(description="Positions and adherence of this account only.")
+    ] = None,
+) -> PlaybookList:
     """The trader's playbooks, archived ones last, with positions and adherence."""
-    return PlaybookList(items=list_playbooks(session, user.id))
+    if account_id is not None:
+        AccountRepository(session, user.id).get(account_id)
+    return PlaybookList(items=list_playbooks(session, user.id, account_id))
 
 
 @public.post("/v1/playbooks", status_code=201)

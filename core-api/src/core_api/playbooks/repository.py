@@ -17,6 +17,7 @@ from core_api.playbooks.models import (
     PositionCriterionRecord,
     PositionPlaybookRecord,
 )
+from core_api.positions.models import PositionRecord
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,25 @@ class PlaybookRepository:
             criteria[row.playbook_id].append(row)
         return criteria
 
-    def tallies(self, playbook_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Tally]:
-        """Positions and ticks per playbook (two grouped queries)."""
+    def tallies(
+        self, playbook_ids: Collection[uuid.UUID], account_id: uuid.UUID | None = None
+    ) -> dict[uuid.UUID, Tally]:
+        """Positions and ticks per playbook, of one account's positions when `account_id`
+        is given (two grouped queries)."""
+        chosen = [PositionPlaybookRecord.playbook_id.in_(playbook_ids)]
+        if account_id is not None:
+            chosen.append(
+                PositionPlaybookRecord.position_id.in_(
+                    select(PositionRecord.id).where(
+                        PositionRecord.user_id == self.user_id,
+                        PositionRecord.account_id == account_id,
+                    )
+                )
+            )
         positions = dict(
             self.session.execute(
                 select(PositionPlaybookRecord.playbook_id, func.count())
-                .where(PositionPlaybookRecord.playbook_id.in_(playbook_ids))
+                .where(*chosen)
                 .group_by(PositionPlaybookRecord.playbook_id)
             ).all()
         )
@@ -96,7 +110,7 @@ class PlaybookRepository:
                     PositionCriterionRecord,
                     PositionCriterionRecord.position_id == PositionPlaybookRecord.position_id,
                 )
-                .where(PositionPlaybookRecord.playbook_id.in_(playbook_ids))
+                .where(*chosen)
                 .group_by(PositionPlaybookRecord.playbook_id)
             ).all()
         )

@@ -36,13 +36,16 @@ from core_api.positions.repository import PositionRepository
 from core_api.statistics.calculations import rate
 
 
-def list_playbooks(session: Session, user_id: uuid.UUID) -> list[Playbook]:
-    """Every playbook of the trader with its criteria, positions and adherence (four queries)."""
+def list_playbooks(
+    session: Session, user_id: uuid.UUID, account_id: uuid.UUID | None = None
+) -> list[Playbook]:
+    """Every playbook of the trader with its criteria, positions and adherence (four
+    queries); positions and adherence of one account's positions when `account_id` is given."""
     repository = PlaybookRepository(session, user_id)
     records = repository.all()
     ids = [record.id for record in records]
     criteria = repository.criteria(ids)
-    tallies = repository.tallies(ids)
+    tallies = repository.tallies(ids, account_id)
     return [to_playbook(record, criteria[record.id], tallies[record.id]) for record in records]
 
 
