@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from tradeloop_contracts import (
+    Account,
     Instrument,
     JournalEntry,
     Playbook,
@@ -63,12 +64,14 @@ def random_trader(
     return result
 
 
-def positions_of(trades: Sequence[ClosedTrade], currency: str = "USD") -> list[Position]:
-    """The closed positions core would serve for these trades."""
+def positions_of(
+    trades: Sequence[ClosedTrade], currency: str = "USD", account_id: uuid.UUID | None = None
+) -> list[Position]:
+    """The closed positions core would serve for these trades (in one account)."""
     return [
         Position(
             id=item.id,
-            account_id=uuid.UUID(int=1),
+            account_id=account_id or uuid.UUID(int=1),
             instrument=Instrument(
                 symbol=item.symbol or "AAPL", asset_class="stock", currency=currency
             ),
@@ -91,6 +94,20 @@ def positions_of(trades: Sequence[ClosedTrade], currency: str = "USD") -> list[P
         )
         for item in trades
     ]
+
+
+def account(name: str, currency: str = "USD") -> Account:
+    """One of a trader's accounts, as core lists it."""
+    return Account(
+        id=uuid.uuid4(),
+        name=name,
+        broker="ibkr",
+        base_currency=currency,
+        time_zone="America/New_York",
+        matching_method="fifo",
+        breakeven_band=Decimal(0),
+        created_at=START,
+    )
 
 
 def journal_entry(body: str, day: dt.date, mood: int | None = None) -> JournalEntry:

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from tradeloop_contracts import (
+    Account,
     Adherence,
     Insight,
     InsightCreate,
@@ -52,6 +53,8 @@ class StubCore:
     def __init__(self) -> None:
         self.signing_key = Ed25519PrivateKey.generate()
         self.positions: dict[uuid.UUID, list[Position]] = defaultdict(list)
+        # Each trader's accounts; a position filter naming another account is a 404.
+        self.accounts: dict[uuid.UUID, list[Account]] = defaultdict(list)
         self.journal: dict[uuid.UUID, list[JournalEntry]] = defaultdict(list)
         self.playbooks: dict[uuid.UUID, list[Playbook]] = defaultdict(list)
         self.stored: dict[uuid.UUID, list[Insight]] = defaultdict(list)
@@ -171,11 +174,22 @@ class StubCore:
 
         @app.get("/internal/users/{user_id}/positions")
         async def positions(
-            request: Request, user_id: uuid.UUID, status: str, cursor: str = "0", limit: int = 50
+            request: Request,
+            user_id: uuid.UUID,
+            status: str,
+            cursor: str = "0",
+            limit: int = 50,
+            account_id: uuid.UUID | None = None,
         ) -> PositionPage:
             self._require_service_token(request)
             self.position_requests.append(dict(request.query_params))
-            matching = [p for p in self.positions[user_id] if p.status == status]
+            if account_id is not None and all(a.id != account_id for a in self.accounts[user_id]):
+                raise HTTPException(404, "account not found")
+            matching = [
+                p
+                for p in self.positions[user_id]
+                if p.status == status and account_id in (None, p.account_id)
+            ]
             start = int(cursor)
             end = start + min(limit, self.page_size)
             return PositionPage(

@@ -24,7 +24,7 @@ from ai_coach.contracts.service_token_request import ServiceTokenRequest
 from ai_coach.contracts.violation_page import Violation, ViolationPage
 from ai_coach.contracts.weekly_review import WeeklyReview
 from ai_coach.contracts.weekly_review_create import WeeklyReviewCreate
-from ai_coach.errors import CoreUnavailableError
+from ai_coach.errors import CoreUnavailableError, NotFoundError
 
 PAGE_LIMIT = 200
 
@@ -64,13 +64,19 @@ class CoreClient:
             return False
         return response.status_code == 200
 
-    async def list_closed_positions(self, user_id: UUID) -> list[Position]:
-        """Every closed position of the user, following the cursor to the last page."""
+    async def list_closed_positions(
+        self, user_id: UUID, account_id: UUID | None = None
+    ) -> list[Position]:
+        """Every closed position of the user, of one account when `account_id` is given,
+        following the cursor to the last page; NotFoundError when the account is not theirs."""
+        chosen: dict[str, str | int] = {"status": "closed"}
+        if account_id is not None:
+            chosen["account_id"] = str(account_id)
 
         async def page(params: dict[str, str | int]) -> PositionPage:
             path = f"/internal/users/{user_id}/positions"
             return await self._internal(
-                "GET", path, PositionPage, params={"status": "closed", **params}
+                "GET", path, PositionPage, params={**chosen, **params}, missing="account"
             )
 
         return await _every_page(page, "positions")
@@ -131,12 +137,23 @@ class CoreClient:
         response = await self._send("GET", "/v1/insights", headers=headers)
         return _parse(response, InsightList)
 
-    async def _internal(self, method: str, path: str, model: type[Model], **kwargs: Any) -> Model:
+    async def _internal(
+        self,
+        method: str,
+        path: str,
+        model: type[Model],
+        missing: str | None = None,
+        **kwargs: Any,
+    ) -> Model:
+        """core's answer as `model`; a 404 is NotFoundError naming `missing` when given (an
+        id the trader chose), else core's fault like any other failure."""
         # A token core no longer accepts (key rotated, restarted) is renewed once.
         for attempt in range(2):
             token = await self._service_token(renew=attempt > 0)
             headers = {"Authorization": f"Bearer {token}"}
             response = await self._send(method, path, headers=headers, **kwargs)
+            if response.status_code == 404 and missing is not None:
+                raise NotFoundError(f"No such {missing}.")
             if response.status_code != 401:
                 return _parse(response, model)
         raise CoreUnavailableError("core refused ai-coach's service credentials.")
@@ -168,11 +185,12 @@ class CoreClient:
 
 
 async def positions_and_playbooks(
-    core: CoreClient, user_id: UUID
+    core: CoreClient, user_id: UUID, account_id: UUID | None = None
 ) -> tuple[list[Position], list[Playbook]]:
-    """The user's closed positions and playbooks, read at the same time."""
+    """The user's closed positions (of one account when `account_id` is given) and
+    playbooks, read at the same time."""
     positions, playbooks = await asyncio.gather(
-        core.list_closed_positions(user_id), core.list_playbooks(user_id)
+        core.list_closed_positions(user_id, account_id), core.list_playbooks(user_id)
     )
     return positions, playbooks
 

@@ -59,6 +59,13 @@ class InvalidInputError(AppError):
     title = "Unprocessable Content"
 
 
+class NotFoundError(AppError):
+    """What the request names is not the trader's (another trader's account id)."""
+
+    status = 404
+    title = "Not Found"
+
+
 class CoreUnavailableError(AppError):
     """core did not answer, or answered in a way ai-coach cannot use."""
 

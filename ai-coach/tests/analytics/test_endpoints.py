@@ -7,8 +7,9 @@ import uuid
 from decimal import Decimal
 
 import httpx
+from tradeloop_contracts import Account
 
-from tests.factories import START, following, playbook, positions_of, trade
+from tests.factories import START, account, following, playbook, positions_of, trade
 from tests.stub_core import StubCore
 
 
@@ -46,6 +47,51 @@ def playbook_trader(core: StubCore) -> uuid.UUID:
     ]
     core.playbooks[user_id] = [orb, pullback]
     return user_id
+
+
+def two_account_trader(core: StubCore) -> tuple[uuid.UUID, Account, Account]:
+    """A winner of 120.50 in a stock account and a loser of 50.25 in a futures account."""
+    user_id = uuid.uuid4()
+    stocks, futures = account("Stocks"), account("Futures")
+    core.accounts[user_id] = [stocks, futures]
+    core.positions[user_id] = [
+        *positions_of([trade("120.50", 600, START)], account_id=stocks.id),
+        *positions_of([trade("-50.25", 600, START)], account_id=futures.id),
+    ]
+    return user_id, stocks, futures
+
+
+class TestAnalyticsOfOneAccount:
+    def test_an_account_s_numbers_are_its_trades_only(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id, stocks, futures = two_account_trader(core)
+
+        def net(**params: str) -> list[str]:
+            response = coach.get(
+                "/v1/analytics",
+                params={"group_by": "account", **params},
+                headers=bearer(core.user_token(user_id)),
+            )
+            assert response.status_code == 200, response.text
+            return [item["overall"]["net_pnl"] for item in response.json()["items"]]
+
+        assert net(account_id=str(stocks.id)) == ["120.50"]
+        assert net(account_id=str(futures.id)) == ["-50.25"]
+        assert net() == ["70.25"]
+
+    def test_another_trader_s_account_is_not_found(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        _, stocks, _ = two_account_trader(core)
+        intruder = uuid.uuid4()
+        response = coach.get(
+            "/v1/analytics",
+            params={"group_by": "symbol", "account_id": str(stocks.id)},
+            headers=bearer(core.user_token(intruder)),
+        )
+        assert response.status_code == 404, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
 
 
 class TestAnalytics:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated
+from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query, Request
@@ -35,7 +36,12 @@ def resolve_time_zone(name: str) -> ZoneInfo:
 @router.get(
     "/analytics",
     response_model=Analytics,
-    responses={401: {"model": Problem}, 422: {"model": Problem}, 502: {"model": Problem}},
+    responses={
+        401: {"model": Problem},
+        404: {"model": Problem},
+        422: {"model": Problem},
+        502: {"model": Problem},
+    },
 )
 async def get_analytics(
     request: Request,
@@ -45,8 +51,10 @@ async def get_analytics(
     end: dt.date | None = None,
     time_zone: str | None = None,
     starting_equity: Annotated[Decimal | None, Query(gt=0, max_digits=20)] = None,
+    account_id: UUID | None = None,
 ) -> Analytics:
-    """The trader's metrics per currency, overall and per group, for closes in a date range."""
+    """The trader's metrics per currency, overall and per group, for closes in a date range,
+    of one account when `account_id` is given (404 when it is not the trader's)."""
     if start is not None and end is not None and start > end:
         raise InvalidInputError(
             "The range starts after it ends.",
@@ -55,7 +63,7 @@ async def get_analytics(
     zone_name = time_zone or request.app.state.settings.time_zone
     zone = resolve_time_zone(zone_name)
     core: CoreClient = request.app.state.core
-    positions, playbooks = await positions_and_playbooks(core, user.id)
+    positions, playbooks = await positions_and_playbooks(core, user.id, account_id)
     items = []
     for currency, trades in trades_by_currency(positions, playbooks).items():
         chosen = within(trades, start, end, zone)
