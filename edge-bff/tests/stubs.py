@@ -113,6 +113,8 @@ class CoreStub:
     create_delay: float = 0.0
     # While set, statistics are answered only once it is (a backend that hangs).
     hold_statistics: threading.Event | None = None
+    # Account ids that are another trader's: statistics and positions filtered by one are 404.
+    foreign_accounts: set[str] = field(default_factory=set)
     # While `hold_creates`, a creation says it started and waits until `release_creates`.
     hold_creates: bool = False
     create_started: threading.Event = field(default_factory=threading.Event)
@@ -218,10 +220,14 @@ class CoreStub:
             self.calls.append(("statistics", str(request.url.query)))
             if self.hold_statistics is not None:
                 await asyncio.to_thread(self.hold_statistics.wait, 10)
+            if request.query_params.get("account_id") in self.foreign_accounts:
+                return JSONResponse({"title": "Not found", "status": 404}, status_code=404)
             return JSONResponse(STATISTICS)
 
         async def positions(request: Request) -> Response:
             self.calls.append(("positions", str(request.url.query)))
+            if request.query_params.get("account_id") in self.foreign_accounts:
+                return JSONResponse({"title": "Not found", "status": 404}, status_code=404)
             return JSONResponse({"items": [], "next_cursor": None})
 
         async def create_account(request: Request) -> Response:

@@ -37,6 +37,18 @@ class TestDashboard:
         assert ("statistics", f"start=2026-01-01&end=2026-03-31&account_id={account}") in core.calls
         assert ("positions", f"limit=10&account_id={account}") in core.calls
 
+    def test_another_trader_s_account_is_not_found_rather_than_partial(
+        self, browser: Browser, user: tuple[str, str], core: CoreStub
+    ) -> None:
+        browser.log_in(user[0])
+        account = "7d4c2a1e-0000-4000-8000-000000000002"
+        core.foreign_accounts.add(account)
+
+        response = browser.request("GET", f"/api/v1/dashboard?account_id={account}")
+
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+
     def test_dashboard_is_partial_when_the_coach_is_down(
         self, coach_down_client: TestClient, user: tuple[str, str]
     ) -> None:

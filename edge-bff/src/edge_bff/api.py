@@ -15,6 +15,7 @@ from tradeloop_contracts import Dashboard, DashboardPart, InsightList, PositionP
 
 from .auth import end_browser_session, end_other_sessions
 from .bodies import is_json
+from .errors import AppError
 from .runtime import backend_headers, runtime_of
 from .upstreams import filtered_headers, forward
 
@@ -86,10 +87,16 @@ async def _fetch(
     model: type[ModelT],
     headers: list[tuple[str, str]],
     timeout: float,
+    *,
+    chosen_account: bool = False,
 ) -> ModelT | None:
+    """The backend's answer, or None when it fails or is late. With `chosen_account` a 404
+    is core's answer for an account that is not the trader's: the whole request's answer."""
     try:
         async with asyncio.timeout(timeout):
             response = await client.get(path, headers=headers)
+        if chosen_account and response.status_code == 404:
+            raise AppError(404, "No such account.")
         response.raise_for_status()
         return model.model_validate_json(response.content)
     except (TimeoutError, httpx.HTTPError, ValidationError):
@@ -110,9 +117,14 @@ async def dashboard(request: Request) -> Response:
     headers = [*backend_headers(request), ("authorization", f"Bearer {credentials.access_token}")]
     timeout = runtime.settings.dashboard_timeout_seconds
     core, coach = runtime.upstreams.core, runtime.upstreams.coach
+    chosen = any(k == "account_id" for k, _ in filters)
     statistics, positions, insights = await asyncio.gather(
-        _fetch(core, f"/v1/statistics?{period}", Statistics, headers, timeout),
-        _fetch(core, f"/v1/positions?{recent}", PositionPage, headers, timeout),
+        _fetch(
+            core, f"/v1/statistics?{period}", Statistics, headers, timeout, chosen_account=chosen
+        ),
+        _fetch(
+            core, f"/v1/positions?{recent}", PositionPage, headers, timeout, chosen_account=chosen
+        ),
         _fetch(coach, "/v1/insights", InsightList, headers, timeout),
     )
     parts: dict[DashboardPart, BaseModel | None] = {
