@@ -1,5 +1,5 @@
 """A local stand-in for core: JWKS and EdDSA user tokens, personal API tokens, service tokens,
-positions, playbooks, insights.
+accounts, positions, playbooks, insights.
 
 It speaks with the published contracts package's own models, so what ai-coach reads and
 sends is checked against the real contracts, not against ai-coach's generated copy.
@@ -25,6 +25,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from tradeloop_contracts import (
     Account,
+    AccountList,
     Adherence,
     Insight,
     InsightCreate,
@@ -270,6 +271,11 @@ class StubCore:
             return self.adherence.get(user_id) or Adherence(
                 rules=[], current_streak_days=0, longest_streak_days=0
             )
+
+        @app.get("/v1/accounts")
+        async def list_accounts(request: Request) -> AccountList:
+            user_id = self._user_from_token(request)
+            return AccountList(items=self.accounts[user_id])
 
         @app.get("/v1/insights")
         async def list_insights(request: Request) -> InsightList:

@@ -41,6 +41,7 @@ SCHEMAS = {
     "requests/InsightCreate.json": "insight_create",
     "requests/ServiceTokenRequest.json": "service_token_request",
     "requests/WeeklyReviewCreate.json": "weekly_review_create",
+    "responses/AccountList.json": "account_list",
     "responses/Adherence.json": "adherence",
     "responses/Analytics.json": "analytics",
     "responses/ChatReply.json": "chat_reply",

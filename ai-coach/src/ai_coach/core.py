@@ -1,5 +1,5 @@
-"""core's API as ai-coach uses it: service token, positions, playbooks, journal, insights,
-violations, plan adherence."""
+"""core's API as ai-coach uses it: service token, accounts, positions, playbooks, journal,
+insights, violations, plan adherence."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from uuid import UUID
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from ai_coach.contracts.account_list import Account, AccountList
 from ai_coach.contracts.adherence import Adherence
 from ai_coach.contracts.insight_create import InsightCreate
 from ai_coach.contracts.insight_list import Insight, InsightList
@@ -130,6 +131,16 @@ class CoreClient:
             WeeklyReview,
             json=review.model_dump(mode="json", exclude_none=True),
         )
+
+    async def chosen_account(self, user_token: str, account_id: UUID) -> Account:
+        """The user's account of that id, read with the user's own token; NotFoundError when
+        none of their accounts has it."""
+        headers = {"Authorization": f"Bearer {user_token}"}
+        accounts = _parse(await self._send("GET", "/v1/accounts", headers=headers), AccountList)
+        for account in accounts.items:
+            if account.id == account_id:
+                return account
+        raise NotFoundError("No such account.")
 
     async def list_insights(self, user_token: str) -> InsightList:
         """The insights core already holds for the user, read with the user's own token."""

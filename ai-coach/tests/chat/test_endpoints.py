@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from ai_coach.app import create_app
 from ai_coach.config import Settings
-from tests.analytics.test_endpoints import playbook_trader
+from tests.analytics.test_endpoints import playbook_trader, two_account_trader
 from tests.factories import START, positions_of, trade
 from tests.stub_core import StubCore, serve
 from tests.stub_llm import SERVER_ERROR, Scripted, StubLlm, text_reply, tool_call_reply
@@ -129,6 +129,70 @@ class TestChatWithoutModel:
         assert empty.status_code == 422
         assert empty.headers["content-type"].startswith("application/problem+json")
         assert coach.post("/v1/chat", json={"message": "P&L"}).status_code == 401
+
+
+class TestChatOfOneAccount:
+    """A winner of 120.50 in the account Stocks, a loser of 50.25 in Futures."""
+
+    def ask(
+        self, coach: httpx.Client, core: StubCore, user_id: uuid.UUID, **body: str
+    ) -> httpx.Response:
+        return coach.post(
+            "/v1/chat",
+            json={"message": "what is my P&L?", **body},
+            headers=bearer(core.user_token(user_id)),
+        )
+
+    def test_the_grammar_answers_from_the_account_s_trades_and_names_it(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        user_id, stocks, futures = two_account_trader(core)
+        for chosen, net in ((stocks, "120.50"), (futures, "-50.25")):
+            response = self.ask(coach, core, user_id, account_id=str(chosen.id))
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert [n["value"] for n in body["numbers"] if n["name"] == "net_pnl (USD)"] == [net]
+            assert f"in the account {chosen.name}" in body["answer"]
+            assert all(chosen.name in n["source"] for n in body["numbers"])
+        assert {r.get("account_id") for r in core.position_requests} == {
+            str(stocks.id),
+            str(futures.id),
+        }
+        combined = self.ask(coach, core, user_id).json()
+        assert [n["value"] for n in combined["numbers"] if n["name"] == "net_pnl (USD)"] == [
+            "70.25"
+        ]
+        assert "account" not in combined["answer"]
+
+    def test_the_model_s_tool_answers_from_the_account_s_trades(
+        self, settings: Settings, llm: StubLlm, core: StubCore
+    ) -> None:
+        user_id, stocks, _ = two_account_trader(core)
+        llm.script += [
+            Scripted(tool_call_reply({"metrics": ["net_pnl"]})),
+            Scripted(text_reply("You made 120.50 USD.")),
+        ]
+        with coach_with_model(settings, llm) as coach:
+            body = self.ask(coach, core, user_id, account_id=str(stocks.id)).json()
+        assert body["llm_used"] is True
+        # The model did not name the account; the answer still does.
+        assert body["answer"] == "In the account Stocks: You made 120.50 USD."
+        first, second = llm.requests
+        assert "account Stocks" in first[0]["messages"][0]["content"]
+        tool_message = second[0]["messages"][-1]["content"]
+        assert '"value": "120.50"' in tool_message
+        assert "70.25" not in tool_message
+        assert "in the account Stocks" in tool_message
+
+    def test_another_trader_s_account_is_not_found_and_nothing_is_read(
+        self, coach: httpx.Client, core: StubCore
+    ) -> None:
+        _, stocks, _ = two_account_trader(core)
+        intruder = uuid.uuid4()
+        response = self.ask(coach, core, intruder, account_id=str(stocks.id))
+        assert response.status_code == 404, response.text
+        assert "120.50" not in response.text
+        assert core.position_requests == []
 
 
 class TestChatWithModel:

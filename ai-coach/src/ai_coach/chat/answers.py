@@ -133,6 +133,8 @@ def select(question: Question, trades: Sequence[ClosedTrade], zone: ZoneInfo) ->
 def describe(question: Question) -> str:
     """The trades a question chose, in words (for the reply and the numbers' source)."""
     parts = [question.period if question.period != "overall" else "all closed trades"]
+    if question.account is not None:
+        parts.append(f"in the account {question.account}")
     if question.weekdays:
         parts.append("on " + ", ".join(f"{day.capitalize()}s" for day in question.weekdays))
     if question.hour_from is not None:
@@ -196,7 +198,9 @@ def _overall(
     if not question.filtered:
         return sentence, []
     # A filtered question is answered against the rest of the same period.
-    period_only = Question(start=question.start, end=question.end, period=question.period)
+    period_only = Question(
+        start=question.start, end=question.end, period=question.period, account=question.account
+    )
     chosen_ids = {trade.id for trade in chosen}
     rest = [t for t in select(period_only, trades, zone) if t.id not in chosen_ids]
     points = [ChartPoint(scope, written("expectancy", summary.expectancy))]

@@ -64,6 +64,9 @@ class Question:
     hour_to: int | None = None
     symbols: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    # The name of the one account the trades are of (the request's choice, never the
+    # question's words); None: every account.
+    account: str | None = None
     phrases: tuple[str, ...] = field(default=(), compare=False)
 
     @property

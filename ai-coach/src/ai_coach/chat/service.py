@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
@@ -51,6 +51,8 @@ SYSTEM_PROMPT = (
     "the tool returned them (a fraction may be written as a percentage). If the tool has no "
     "trades for the question, say so. Today is {today}; the trader's time zone is {zone}."
 )
+# Added to the prompt when the trader asks about one account: the trades are already its.
+ACCOUNT_PROMPT = " The trades are those of the trader's account {account} alone: say so."
 
 
 class QueryArguments(BaseModel):
@@ -169,14 +171,19 @@ def template_reply(
     zone: ZoneInfo,
     today: dt.date,
     conversation_id: UUID,
+    *,
+    account: str | None = None,
 ) -> ChatReply:
-    """The reply of the question grammar (no model): the answer, or what it understands."""
+    """The reply of the question grammar (no model): the answer, or what it understands.
+
+    `account` names the one account `trades` are of; the answer says so.
+    """
     symbols, tags = known(trades)
     try:
         question = parse_question(message, today, symbols, tags)
     except NotUnderstoodError as error:
         return ChatReply(conversation_id=conversation_id, answer=str(error), llm_used=False)
-    result = answer(question, trades, zone)
+    result = answer(replace(question, account=account), trades, zone)
     return reply_of(
         result, text=result.text, llm_used=False, calls=[], conversation_id=conversation_id
     )
@@ -198,11 +205,14 @@ class ChatModel:
         zone: ZoneInfo,
         today: dt.date,
         conversation_id: UUID,
+        *,
+        account: str | None = None,
     ) -> ChatReply | None:
         """The model's grounded reply, or None when the template must answer instead.
 
         Tool calls whose arguments are not valid are answered with the error, so the
-        model can correct them; they are listed with empty arguments.
+        model can correct them; they are listed with empty arguments. `account` names the
+        one account `trades` are of: every tool result says so, and so does the prompt.
         """
         if not self._budget.allows(user_id):
             logger.info("chat: daily model budget used up, answering from the template")
@@ -210,7 +220,7 @@ class ChatModel:
             return None
         started = time.perf_counter()
         reply, outcome = await self._converse(
-            user_id, message, trades, zone, today, conversation_id
+            user_id, message, trades, zone, today, conversation_id, account
         )
         record_request(self._client.model, outcome, time.perf_counter() - started)
         return reply
@@ -223,10 +233,14 @@ class ChatModel:
         zone: ZoneInfo,
         today: dt.date,
         conversation_id: UUID,
+        account: str | None,
     ) -> tuple[ChatReply | None, str]:
         # The reply (None: the template answers) and the outcome of the model's use.
+        prompt = SYSTEM_PROMPT.format(today=today, zone=zone.key)
+        if account is not None:
+            prompt += ACCOUNT_PROMPT.format(account=account)
         messages: list[Message] = [
-            {"role": "system", "content": SYSTEM_PROMPT.format(today=today, zone=zone.key)},
+            {"role": "system", "content": prompt},
             {"role": "user", "content": message},
         ]
         calls: list[ToolCall] = []
@@ -257,7 +271,7 @@ class ChatModel:
                 )
             messages.append(completion.as_message())
             for call in completion.tool_calls:
-                content, result = self._run_tool(call.name, call.arguments, trades, zone)
+                content, result = self._run_tool(call.name, call.arguments, trades, zone, account)
                 calls.append(ToolCall(name=call.name, arguments=call.arguments or {}))
                 if result is not None:
                     results.append(result)
@@ -276,6 +290,7 @@ class ChatModel:
         arguments: dict[str, Any] | None,
         trades: dict[str, list[ClosedTrade]],
         zone: ZoneInfo,
+        account: str | None,
     ) -> tuple[str, Answer | None]:
         if name != TOOL_NAME:
             return json.dumps({"error": f"unknown tool {name!r}; use {TOOL_NAME}"}), None
@@ -286,7 +301,8 @@ class ChatModel:
         except ValidationError as error:
             problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
             return json.dumps({"error": "invalid arguments", "problems": problems}), None
-        result = answer(query.question(), trades, zone)
+        # The account is the request's choice; the model's arguments cannot widen it.
+        result = answer(replace(query.question(), account=account), trades, zone)
         numbers = [{"name": n.name, "value": n.value, "source": n.source} for n in result.numbers]
         return json.dumps({"summary": result.text, "numbers": numbers}), result
 
