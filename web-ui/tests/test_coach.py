@@ -161,6 +161,7 @@ class TestChat:
         assert json.loads(call.body) == {
             "message": "How do I do on Mondays after 11?",
             "conversation_id": None,
+            "account_id": None,
         }
         assert csp_violations(soup, NONCE) == []
 

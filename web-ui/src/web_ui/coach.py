@@ -9,7 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from tradeloop_contracts import ChatReply, ChatRequest, Insight, InsightList, WeeklyReviewList
+from tradeloop_contracts import (
+    AccountList,
+    ChatReply,
+    ChatRequest,
+    Insight,
+    InsightList,
+    WeeklyReviewList,
+)
 
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
@@ -22,6 +29,7 @@ from web_ui.edge import (
     EdgeUnavailableError,
     parse,
 )
+from web_ui.filters import AccountChoice, read_query
 from web_ui.forms import field_errors, form_values
 from web_ui.rendering import render
 
@@ -49,11 +57,17 @@ def _insight_titles(insights: list[Insight]) -> dict[UUID, str]:
 
 @router.get("/coach", response_class=HTMLResponse)
 async def coach_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
-    """Insights the coach found, newest first, and the weekly reviews."""
-    insights, reviews, user = await asyncio.gather(
-        _insights(edge, browser), _reviews(edge, browser), signed_in_trader(edge, browser)
+    """Insights the coach found, newest first, and the weekly reviews (over every account:
+    they carry none), and the questions, of the chosen account or all."""
+    read_query(request, AccountChoice)
+    insights, reviews, user, accounts = await asyncio.gather(
+        _insights(edge, browser),
+        _reviews(edge, browser),
+        signed_in_trader(edge, browser),
+        edge.get(browser, "/api/v1/accounts", AccountList),
     )
     context: dict[str, Any] = {
+        "accounts": accounts.items,
         "insights": insights.items,
         "reviews": reviews.items,
         "insight_titles": _insight_titles(insights.items),
@@ -97,7 +111,7 @@ def _chat_refusal(request: Request, question: str, message: str, status_code: in
 @router.post("/coach/chat", response_class=HTMLResponse)
 async def chat(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """Ask the coach about your own numbers; answers with the question and its reply."""
-    values = form_values(await request.form(), ("message", "conversation_id"))
+    values = form_values(await request.form(), ("message", "conversation_id", "account_id"))
     question = values.get("message", "")
     try:
         body = ChatRequest.model_validate(values)

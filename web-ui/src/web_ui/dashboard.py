@@ -22,7 +22,7 @@ from web_ui import charts
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import Edge, EdgeClient, EdgeNotFoundError, EdgeUnavailableError
-from web_ui.filters import Period, read_query
+from web_ui.filters import AccountChoice, Period, read_query
 from web_ui.rendering import render
 
 router = APIRouter()
@@ -47,12 +47,14 @@ def this_week(time_zone: str, now: dt.datetime | None = None) -> tuple[dt.date, 
     return today - dt.timedelta(days=today.weekday()), today
 
 
-async def _trader_and_week(edge: EdgeClient, browser: BrowserContext) -> tuple[User, WeekAdherence]:
+async def _trader_and_week(
+    edge: EdgeClient, browser: BrowserContext, chosen: AccountChoice
+) -> tuple[User, WeekAdherence]:
     # The week depends on the trader's zone, so adherence waits for the trader; a plan
     # that cannot be read leaves its card empty rather than failing the dashboard.
     user = await signed_in_trader(edge, browser)
     start, end = this_week(user.time_zone)
-    params = {"start": start.isoformat(), "end": end.isoformat()}
+    params = {"start": start.isoformat(), "end": end.isoformat(), **chosen.params()}
     try:
         adherence = await edge.get(browser, "/api/v1/plan/adherence", Adherence, params=params)
     except (EdgeNotFoundError, EdgeUnavailableError):
@@ -67,7 +69,7 @@ async def dashboard(request: Request, browser: Browser, edge: Edge) -> HTMLRespo
     data, accounts, (user, week) = await asyncio.gather(
         edge.get(browser, "/api/v1/dashboard", Dashboard, params=period.params()),
         edge.get(browser, "/api/v1/accounts", AccountList),
-        _trader_and_week(edge, browser),
+        _trader_and_week(edge, browser, AccountChoice(account_id=period.account_id)),
     )
     stats = data.statistics
     return render(
@@ -89,12 +91,19 @@ async def dashboard(request: Request, browser: Browser, edge: Edge) -> HTMLRespo
 
 @router.get("/days/{day}", response_class=HTMLResponse)
 async def day_page(request: Request, day: dt.date, browser: Browser, edge: Edge) -> HTMLResponse:
-    """One trading day: the positions opened that day and its journal."""
+    """One trading day: the positions opened that day and its journal, of one account or all
+    (core keeps the day's own entry for the accounts that traded that day)."""
+    chosen = read_query(request, AccountChoice).params()
     iso = day.isoformat()
-    positions, journal, user = await asyncio.gather(
-        edge.get(browser, "/api/v1/positions", PositionPage, params={"start": iso, "end": iso}),
-        edge.get(browser, "/api/v1/journal/entries", JournalEntryPage, params={"day": iso}),
+    positions, journal, user, accounts = await asyncio.gather(
+        edge.get(
+            browser, "/api/v1/positions", PositionPage, params={"start": iso, "end": iso, **chosen}
+        ),
+        edge.get(
+            browser, "/api/v1/journal/entries", JournalEntryPage, params={"day": iso, **chosen}
+        ),
         signed_in_trader(edge, browser),
+        edge.get(browser, "/api/v1/accounts", AccountList),
     )
     return render(
         request,
@@ -105,6 +114,7 @@ async def day_page(request: Request, day: dt.date, browser: Browser, edge: Edge)
             "more_positions": positions.next_cursor is not None,
             "entries": journal.items,
             "user": user,
+            "accounts": accounts.items,
             "previous_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
         },

@@ -48,6 +48,12 @@ class _Query(BaseModel):
 QueryT = TypeVar("QueryT", bound=_Query)
 
 
+class AccountChoice(_Query):
+    """One account, or all of them when absent: every page's view."""
+
+    account_id: Annotated[UUID | None, BlankIsNone] = None
+
+
 class Period(_Query):
     """A period and account of the dashboard; every part optional."""
 

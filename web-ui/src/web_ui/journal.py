@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from tradeloop_contracts import (
+    AccountList,
     JournalEntry,
     JournalEntryCreate,
     JournalEntryPage,
@@ -27,6 +28,7 @@ from web_ui import charts
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import Edge, EdgeClient, EdgeProblemError, EdgeUnavailableError, parse
+from web_ui.filters import AccountChoice, read_query
 from web_ui.forms import errors_by_field, field_errors, form_values
 from web_ui.rendering import error_response, render
 
@@ -87,16 +89,25 @@ class MonthView:
     previous: dt.date
     next: dt.date
 
+    def traded_on(self, day: dt.date) -> bool:
+        """True when positions closed on `day` (a day of this month)."""
+        return any(
+            cell is not None and cell.day == day and cell.trades for w in self.weeks for cell in w
+        )
 
-async def month_view(edge: EdgeClient, browser: BrowserContext, month: dt.date) -> MonthView:
-    """The month containing `month`, each day with its net P&L from edge's statistics."""
+
+async def month_view(
+    edge: EdgeClient, browser: BrowserContext, month: dt.date, chosen: AccountChoice
+) -> MonthView:
+    """The month containing `month`, each day with its net P&L (of the chosen account) from
+    edge's statistics."""
     first = month.replace(day=1)
     last = first.replace(day=cal.monthrange(first.year, first.month)[1])
     stats = await edge.get(
         browser,
         "/api/v1/statistics",
         Statistics,
-        params={"start": first.isoformat(), "end": last.isoformat()},
+        params={"start": first.isoformat(), "end": last.isoformat(), **chosen.params()},
     )
     by_day = {entry.day: entry for entry in stats.calendar}
     weeks: list[list[CalendarDay | None]] = []
@@ -124,8 +135,12 @@ def _month_of(value: str | None, fallback: dt.date) -> dt.date | None:
 
 @router.get("/journal", response_class=HTMLResponse)
 async def journal(request: Request, browser: Browser, edge: Edge) -> Response:
-    """The journal calendar of a month (`?month=YYYY-MM`, this month by default)."""
-    user = await signed_in_trader(edge, browser)
+    """The journal calendar of a month (`?month=YYYY-MM`, this month by default), of one
+    account or all."""
+    chosen = read_query(request, AccountChoice)
+    user, accounts = await asyncio.gather(
+        signed_in_trader(edge, browser), edge.get(browser, "/api/v1/accounts", AccountList)
+    )
     today = today_of(user)
     month = _month_of(request.query_params.get("month"), today)
     if month is None:
@@ -133,10 +148,9 @@ async def journal(request: Request, browser: Browser, edge: Edge) -> Response:
         return error_response(
             request, 422, "Invalid request", "Some input is not valid.", [problem]
         )
-    view = await month_view(edge, browser, month)
-    return render(
-        request, "journal.html", {"user": user, "view": view, "today": today, "day": None}
-    )
+    view = await month_view(edge, browser, month, chosen)
+    context = {"user": user, "view": view, "today": today, "day": None, "accounts": accounts.items}
+    return render(request, "journal.html", context)
 
 
 def _values_of(entry: JournalEntry) -> dict[str, str]:
@@ -150,13 +164,23 @@ def _day_entry(page: JournalEntryPage) -> JournalEntry | None:
 
 @router.get("/journal/{day}", response_class=HTMLResponse)
 async def journal_day(request: Request, day: dt.date, browser: Browser, edge: Edge) -> HTMLResponse:
-    """A day's journal entry with its guided prompts, positions and the month around it."""
+    """A day's journal entry with its guided prompts, positions and the month around it, of
+    one account or all."""
+    chosen = read_query(request, AccountChoice)
     iso = day.isoformat()
-    entries, positions, view, user = await asyncio.gather(
+    # The day's own entry belongs to no account: it is read unfiltered, so the form edits
+    # the one entry of the day rather than starting a second.
+    entries, positions, view, user, accounts = await asyncio.gather(
         edge.get(browser, "/api/v1/journal/entries", JournalEntryPage, params={"day": iso}),
-        edge.get(browser, "/api/v1/positions", PositionPage, params={"start": iso, "end": iso}),
-        month_view(edge, browser, day),
+        edge.get(
+            browser,
+            "/api/v1/positions",
+            PositionPage,
+            params={"start": iso, "end": iso, **chosen.params()},
+        ),
+        month_view(edge, browser, day, chosen),
         signed_in_trader(edge, browser),
+        edge.get(browser, "/api/v1/accounts", AccountList),
     )
     entry = _day_entry(entries)
     values = _values_of(entry) if entry else {}
@@ -172,6 +196,11 @@ async def journal_day(request: Request, day: dt.date, browser: Browser, edge: Ed
             "positions": positions.items,
             "values": values,
             "errors": {},
+            "accounts": accounts.items,
+            # In one account's view the day's entry shows only on a day it traded.
+            "shows_day_entry": chosen.account_id is None
+            or bool(positions.items)
+            or view.traded_on(day),
         },
     )
 

@@ -40,6 +40,7 @@ from web_ui.edge import (
     EdgeUnavailableError,
     parse,
 )
+from web_ui.filters import AccountChoice, read_query
 from web_ui.plan_rules import (
     ASSET_CLASSES,
     RULE_KINDS,
@@ -81,9 +82,11 @@ async def _versions(edge: EdgeClient, browser: BrowserContext) -> list[PlanVersi
         return []
 
 
-async def _adherence(edge: EdgeClient, browser: BrowserContext) -> Adherence | None:
+async def _adherence(
+    edge: EdgeClient, browser: BrowserContext, chosen: AccountChoice
+) -> Adherence | None:
     try:
-        return await edge.get(browser, "/api/v1/plan/adherence", Adherence)
+        return await edge.get(browser, "/api/v1/plan/adherence", Adherence, params=chosen.params())
     except EdgeNotFoundError:
         return None
 
@@ -131,16 +134,21 @@ def _violations(
 
 
 async def _violation_page(
-    edge: EdgeClient, browser: BrowserContext, cursor: str | None
+    edge: EdgeClient, browser: BrowserContext, cursor: str | None, chosen: AccountChoice
 ) -> ViolationPage:
-    params = {"limit": VIOLATIONS_PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+    params = {
+        "limit": VIOLATIONS_PAGE_SIZE,
+        **({"cursor": cursor} if cursor else {}),
+        **chosen.params(),
+    }
     return await edge.get(browser, "/api/v1/violations", ViolationPage, params=params)
 
 
 async def _unjudged(
-    edge: EdgeClient, browser: BrowserContext, plan: TradingPlan | None
+    edge: EdgeClient, browser: BrowserContext, plan: TradingPlan | None, chosen: AccountChoice
 ) -> list[str]:
-    """Why a limit in % or R is not judged for some account: "<rule>: <account> has no …"."""
+    """Why a limit in % or R is not judged for some account (the chosen one, or any):
+    "<rule>: <account> has no …"."""
     wants = {
         (rule.name, unit)
         for rule in (plan.rules if plan else [])
@@ -156,7 +164,9 @@ async def _unjudged(
         + ("starting balance" if unit == "percent_of_account" else "risk unit")
         for name, unit in sorted(wants)
         for account in accounts
-        if (account.starting_balance if unit == "percent_of_account" else account.risk_unit) is None
+        if chosen.account_id in (None, account.id)
+        and (account.starting_balance if unit == "percent_of_account" else account.risk_unit)
+        is None
     ]
 
 
@@ -164,16 +174,26 @@ async def _unjudged(
 async def plan_page(
     request: Request, browser: Browser, edge: Edge, violations_cursor: str | None = None
 ) -> HTMLResponse:
-    """The plan in force, its limits today, presets, the rules editor and the violations."""
-    (plan, versions, violations, adherence, user), (limits, presets) = await asyncio.gather(
+    """The plan in force, its limits today, presets, the rules editor and the violations;
+    limits, adherence and violations of one account or all."""
+    chosen = read_query(request, AccountChoice)
+    # Another trader's account: core's violations answer 404, and so does the page.
+    (
+        (plan, versions, violations, adherence, user),
+        (limits, presets, accounts),
+    ) = await asyncio.gather(
         asyncio.gather(
             current_plan(edge, browser),
             _versions(edge, browser),
-            _violation_page(edge, browser, violations_cursor),
-            _adherence(edge, browser),
+            _violation_page(edge, browser, violations_cursor, chosen),
+            _adherence(edge, browser, chosen),
             signed_in_trader(edge, browser),
         ),
-        asyncio.gather(_limits(edge, browser), _presets(edge, browser)),
+        asyncio.gather(
+            _limits(edge, browser, chosen),
+            _presets(edge, browser),
+            edge.get(browser, "/api/v1/accounts", AccountList),
+        ),
     )
     context = {
         **_editor(_stored_rules(plan), plan, versions, user),
@@ -181,7 +201,8 @@ async def plan_page(
         "adherence": adherence,
         "limits": limits,
         "presets": presets,
-        "unjudged": await _unjudged(edge, browser, plan),
+        "accounts": accounts.items,
+        "unjudged": await _unjudged(edge, browser, plan, chosen),
     }
     return render(request, "plan.html", context)
 
@@ -224,11 +245,14 @@ def limit_bar(item: LimitDistance) -> LimitBar:
     return LimitBar(item, used, text)
 
 
-async def _limits(edge: EdgeClient, browser: BrowserContext) -> list[AccountLimits] | None:
-    """Each account's limit bars, in core's order; None without a plan (core's 404)."""
+async def _limits(
+    edge: EdgeClient, browser: BrowserContext, chosen: AccountChoice
+) -> list[AccountLimits] | None:
+    """Each account's (or the chosen one's) limit bars, in core's order; None without a plan
+    (core's 404)."""
     try:
         limits, accounts = await asyncio.gather(
-            edge.get(browser, "/api/v1/plan/limits", PlanLimits),
+            edge.get(browser, "/api/v1/plan/limits", PlanLimits, params=chosen.params()),
             edge.get(browser, "/api/v1/accounts", AccountList),
         )
     except EdgeNotFoundError:
@@ -243,6 +267,19 @@ async def _limits(edge: EdgeClient, browser: BrowserContext) -> list[AccountLimi
     ]
 
 
+async def _own_account(edge: EdgeClient, browser: BrowserContext, chosen: AccountChoice) -> None:
+    """Raises EdgeNotFoundError when the chosen account is not one of the trader's.
+
+    The limits and adherence read core's 404 as "no plan yet"; core answers the same for an
+    account that is not the trader's, which must be a 404 page instead.
+    """
+    if chosen.account_id is None:
+        return
+    accounts = (await edge.get(browser, "/api/v1/accounts", AccountList)).items
+    if all(account.id != chosen.account_id for account in accounts):
+        raise EdgeNotFoundError(f"account {chosen.account_id}")
+
+
 async def _presets(edge: EdgeClient, browser: BrowserContext) -> list[PlanPreset]:
     try:
         return (await edge.get(browser, "/api/v1/plan/presets", PlanPresetList)).items
@@ -254,7 +291,9 @@ async def _presets(edge: EdgeClient, browser: BrowserContext) -> list[PlanPreset
 async def plan_limits(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The limits panel alone, reloaded when a position closes, a rule is broken or the
     plan changes."""
-    context = {"limits": await _limits(edge, browser)}
+    chosen = read_query(request, AccountChoice)
+    await _own_account(edge, browser, chosen)
+    context = {"limits": await _limits(edge, browser, chosen)}
     return render(request, "fragments/plan_limits.html", context)
 
 
@@ -280,12 +319,16 @@ async def _plan_and_trader(
 @router.get("/plan/adherence", response_class=HTMLResponse)
 async def plan_adherence(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The adherence summary alone, reloaded when the plan changes or a rule is broken."""
-    plan, adherence = await asyncio.gather(current_plan(edge, browser), _adherence(edge, browser))
+    chosen = read_query(request, AccountChoice)
+    await _own_account(edge, browser, chosen)
+    plan, adherence = await asyncio.gather(
+        current_plan(edge, browser), _adherence(edge, browser, chosen)
+    )
     context = {
         "adherence": adherence,
         "plan": plan,
         "rule_kinds": RULE_KINDS,
-        "unjudged": await _unjudged(edge, browser, plan),
+        "unjudged": await _unjudged(edge, browser, plan, chosen),
     }
     return render(request, "fragments/plan_adherence.html", context)
 
@@ -293,9 +336,10 @@ async def plan_adherence(request: Request, browser: Browser, edge: Edge) -> HTML
 @router.get("/plan/violations", response_class=HTMLResponse)
 async def plan_violations(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The newest violations alone, reloaded when the plan changes or a rule is broken."""
+    chosen = read_query(request, AccountChoice)
     plan, violations, user = await asyncio.gather(
         current_plan(edge, browser),
-        _violation_page(edge, browser, None),
+        _violation_page(edge, browser, None, chosen),
         signed_in_trader(edge, browser),
     )
     context = {**_violations(violations, plan, None), "user": user}

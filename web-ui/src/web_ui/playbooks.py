@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 from tradeloop_contracts import (
+    AccountList,
     Analytics,
     Playbook,
     PlaybookCreate,
@@ -43,6 +44,7 @@ from web_ui.edge import (
     EdgeUnavailableError,
     parse,
 )
+from web_ui.filters import AccountChoice, read_query
 from web_ui.forms import field_errors
 from web_ui.rendering import render
 
@@ -53,11 +55,16 @@ NEW_ROWS = 3
 _CRITERION_LOCATION = re.compile(r"criteria\.(\d+)\.(text|id)$")
 
 
-async def _analytics(edge: EdgeClient, browser: BrowserContext, group_by: str) -> Analytics | None:
+async def _analytics(
+    edge: EdgeClient, browser: BrowserContext, group_by: str, chosen: AccountChoice
+) -> Analytics | None:
     # The stats are the coach's: without it the page still lists and edits playbooks.
     try:
         return await edge.get(
-            browser, "/api/v1/coach/analytics", Analytics, params={"group_by": group_by}
+            browser,
+            "/api/v1/coach/analytics",
+            Analytics,
+            params={"group_by": group_by, **chosen.params()},
         )
     except (EdgeUnavailableError, EdgeProblemError, EdgeNotFoundError):
         return None
@@ -72,15 +79,20 @@ def net_by_playbook(analytics: Analytics | None) -> dict[str, list[tuple[Decimal
     return dict(nets)
 
 
-async def _page_data(edge: EdgeClient, browser: BrowserContext) -> dict[str, Any]:
-    playbooks, by_playbook, by_criterion, user = await asyncio.gather(
-        edge.get(browser, "/api/v1/playbooks", PlaybookList),
-        _analytics(edge, browser, "playbook"),
-        _analytics(edge, browser, "criterion"),
+async def _page_data(
+    edge: EdgeClient, browser: BrowserContext, chosen: AccountChoice
+) -> dict[str, Any]:
+    """The list and the stats, of one account's positions when one is chosen."""
+    playbooks, by_playbook, by_criterion, user, accounts = await asyncio.gather(
+        edge.get(browser, "/api/v1/playbooks", PlaybookList, params=chosen.params()),
+        _analytics(edge, browser, "playbook", chosen),
+        _analytics(edge, browser, "criterion", chosen),
         signed_in_trader(edge, browser),
+        edge.get(browser, "/api/v1/accounts", AccountList),
     )
     return {
         "user": user,
+        "accounts": accounts.items,
         "playbooks": playbooks.items,
         "nets": net_by_playbook(by_playbook),
         "by_playbook": by_playbook,
@@ -202,8 +214,9 @@ async def _save(
 
 @router.get("/playbooks", response_class=HTMLResponse)
 async def playbooks_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
-    """Every playbook with its positions, adherence and net P&L, the stats, and a new one."""
-    data = await _page_data(edge, browser)
+    """Every playbook with its positions, adherence and net P&L (of one account or all), the
+    stats, and a new one."""
+    data = await _page_data(edge, browser, read_query(request, AccountChoice))
     return render(
         request,
         "playbooks.html",

@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
+import jinja2.runtime
 import nh3
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -111,6 +114,24 @@ def sign_class(value: Decimal | None) -> str:
     return "gain" if value > 0 else "loss"
 
 
+def chosen_account(request: Request) -> UUID | None:
+    """The account the address chose (`account_id`), None for all accounts or a malformed id
+    (the page's own filters refuse that one)."""
+    try:
+        return UUID(request.query_params.get("account_id", ""))
+    except ValueError:
+        return None
+
+
+@jinja2.pass_context
+def with_account(context: jinja2.runtime.Context, href: str) -> str:
+    """`href` keeping the page's chosen account, so moving between pages keeps the view."""
+    chosen = context.get("chosen_account")
+    if chosen is None:
+        return href
+    return f"{href}{'&' if '?' in href else '?'}{urlencode({'account_id': str(chosen)})}"
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
@@ -131,6 +152,7 @@ def _environment() -> jinja2.Environment:
         utc_local=utc_local,
         duration=duration,
         sign_class=sign_class,
+        with_account=with_account,
     )
     return env
 
@@ -141,6 +163,7 @@ def _page_context(request: Request) -> dict[str, Any]:
         "csp_nonce": browser.csp_nonce,
         "csrf_token": browser.csrf_token,
         "current_path": request.url.path,
+        "chosen_account": chosen_account(request),
     }
 
 
