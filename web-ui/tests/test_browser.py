@@ -42,6 +42,7 @@ from tests.factories import (
     ACCOUNT_ID,
     a_broker_connection,
     a_broker_connection_list,
+    a_calendar,
     a_cash_movement,
     a_chat_reply,
     a_fee_schedule,
@@ -55,6 +56,8 @@ from tests.factories import (
     a_saved_mapping_list,
     a_strategy,
     a_user,
+    a_violation,
+    a_violation_page,
     an_account,
     an_account_list,
     an_attachment,
@@ -63,6 +66,7 @@ from tests.factories import (
     an_import,
     an_insight,
     some_limits,
+    statistics,
 )
 from tests.stub_edge import StubEdge
 
@@ -1109,7 +1113,7 @@ def test_the_upload_sends_a_saved_mapping_only_when_one_is_chosen(
 
     page.get_by_role("button", name="Upload").click()
     wait_for_uploads(page, edge, 1)
-    page.get_by_label("Account").select_option(label="Futures (ibkr ••••1234)")
+    page.get_by_label("Account", exact=True).select_option(label="Futures (ibkr ••••1234)")
     page.get_by_role("option", name="Degiro").wait_for(state="attached")
     mapping.select_option(label="Degiro")
     page.get_by_label("Time zone of the file's times").fill("Asia/Tokyo")
@@ -1294,4 +1298,73 @@ def test_a_fee_schedule_rule_is_added_from_the_account_page(
     assert serious_violations(page) == []
     page.get_by_test_id("fee-schedule").scroll_into_view_if_needed()
     screenshot(page, "fee-schedule-desktop")
+    page.context.close()
+
+
+def test_one_account_is_chosen_on_the_journal_and_kept_on_the_plan_and_coach_pages(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    serve_demo(edge)
+    futures_id = uuid.UUID("0b0d6f4c-4c0a-4d8e-9d6b-5d2f0c6c1a02")
+    futures = {"account_id": str(futures_id)}
+    edge.answer(
+        "GET",
+        "/api/v1/accounts",
+        an_account_list(an_account(), an_account(id=futures_id, name="Futures")),
+    )
+    edge.answer(
+        "GET",
+        "/api/v1/statistics",
+        statistics(**a_calendar(("2026-03-02", "115.00", 2), ("2026-03-05", "-75.00", 1))),
+    )
+    edge.answer(
+        "GET",
+        "/api/v1/statistics",
+        statistics(**a_calendar(("2026-03-05", "-75.00", 1))),
+        when=futures,
+    )
+    edge.answer(
+        "GET",
+        "/api/v1/violations",
+        a_violation_page(a_violation(observed="9 contracts open", allowed="at most 5")),
+        when=futures,
+    )
+    edge.answer(
+        "POST",
+        "/api/v1/coach/chat",
+        a_chat_reply(answer="In the account Futures: net P&L -75.00 USD over 1 trade."),
+    )
+    page = open_page(chromium, web_ui_url)
+    page.goto("/journal?month=2026-03")
+    assert page.locator(".cell-pnl").all_inner_texts() == ["+115.00", "-75.00"]
+
+    page.get_by_label("Account", exact=True).select_option(label="Futures")
+    with page.expect_navigation(url=f"**/journal?*account_id={futures_id}*"):
+        page.get_by_test_id("account-form").get_by_role("button", name="Show").click()
+
+    # Only the futures account's one day of March has a P&L.
+    assert page.locator(".cell-pnl").all_inner_texts() == ["-75.00"]
+    assert "month=2026-03" in page.url
+    screenshot(page, "journal-one-account-desktop")
+
+    with page.expect_navigation(url=f"**/plan?account_id={futures_id}"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Plan").click()
+    assert page.get_by_label("Account", exact=True).input_value() == str(futures_id)
+    page.get_by_test_id("plan-account-note").wait_for()
+    assert page.get_by_test_id("violation-row").all_inner_texts()[0].count("9 contracts open") == 1
+    assert page.get_by_test_id("violation-row").count() == 1
+    screenshot(page, "plan-one-account-desktop")
+
+    with page.expect_navigation(url=f"**/coach?account_id={futures_id}"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Coach").click()
+    assert page.get_by_label("Account", exact=True).input_value() == str(futures_id)
+    page.get_by_test_id("insights-combined").wait_for()
+    page.get_by_label("Your question").fill("what is my P&L?")
+    page.get_by_role("button", name="Ask").click()
+    page.get_by_test_id("chat-answer").wait_for()
+    assert "In the account Futures" in page.get_by_test_id("chat-answer").inner_text()
+    [asked] = edge.received("POST", "/api/v1/coach/chat")
+    assert json.loads(asked.body)["account_id"] == str(futures_id)
+    screenshot(page, "coach-one-account-desktop")
+    assert serious_violations(page) == []
     page.context.close()
