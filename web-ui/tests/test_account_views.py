@@ -286,6 +286,16 @@ class TestCoach:
         [call] = edge.received("POST", "/api/v1/coach/chat")
         assert json.loads(call.body)["account_id"] == str(FUTURES_ID)
 
+    def test_another_trader_s_account_is_not_found(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("GET", "/api/v1/insights", InsightList(items=[]))
+        edge.answer("GET", "/api/v1/reviews", a_weekly_review_list())
+
+        response = browser.get("/coach", params={"account_id": str(FOREIGN_ID)})
+
+        assert response.status_code == 404
+
     def test_without_a_choice_the_question_is_about_every_account(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:

@@ -59,13 +59,14 @@ def _insight_titles(insights: list[Insight]) -> dict[UUID, str]:
 async def coach_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """Insights the coach found, newest first, and the weekly reviews (over every account:
     they carry none), and the questions, of the chosen account or all."""
-    read_query(request, AccountChoice)
+    chosen = read_query(request, AccountChoice)
     insights, reviews, user, accounts = await asyncio.gather(
         _insights(edge, browser),
         _reviews(edge, browser),
         signed_in_trader(edge, browser),
         edge.get(browser, "/api/v1/accounts", AccountList),
     )
+    chosen.require_among(accounts.items)
     context: dict[str, Any] = {
         "accounts": accounts.items,
         "insights": insights.items,

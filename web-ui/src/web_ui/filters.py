@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
@@ -16,7 +17,9 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from tradeloop_contracts import AssetClass, Direction, Outcome
+from tradeloop_contracts import Account, AssetClass, Direction, Outcome
+
+from web_ui.edge import EdgeNotFoundError
 
 
 def _blank_is_absent(value: Any) -> Any:
@@ -52,6 +55,12 @@ class AccountChoice(_Query):
     """One account, or all of them when absent: every page's view."""
 
     account_id: Annotated[UUID | None, BlankIsNone] = None
+
+    def require_among(self, accounts: Sequence[Account]) -> None:
+        """Raises EdgeNotFoundError when the chosen account is none of `accounts` (the
+        trader's), for pages whose edge calls would not say so themselves."""
+        if self.account_id is not None and all(a.id != self.account_id for a in accounts):
+            raise EdgeNotFoundError(f"account {self.account_id}")
 
 
 class Period(_Query):

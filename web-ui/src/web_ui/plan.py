@@ -273,11 +273,8 @@ async def _own_account(edge: EdgeClient, browser: BrowserContext, chosen: Accoun
     The limits and adherence read core's 404 as "no plan yet"; core answers the same for an
     account that is not the trader's, which must be a 404 page instead.
     """
-    if chosen.account_id is None:
-        return
-    accounts = (await edge.get(browser, "/api/v1/accounts", AccountList)).items
-    if all(account.id != chosen.account_id for account in accounts):
-        raise EdgeNotFoundError(f"account {chosen.account_id}")
+    if chosen.account_id is not None:
+        chosen.require_among((await edge.get(browser, "/api/v1/accounts", AccountList)).items)
 
 
 async def _presets(edge: EdgeClient, browser: BrowserContext) -> list[PlanPreset]:
