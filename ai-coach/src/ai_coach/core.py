@@ -73,11 +73,13 @@ class CoreClient:
         chosen: dict[str, str | int] = {"status": "closed"}
         if account_id is not None:
             chosen["account_id"] = str(account_id)
+        # A 404 names the account only when one was asked for; otherwise it is core's fault.
+        missing = "account" if account_id is not None else None
 
         async def page(params: dict[str, str | int]) -> PositionPage:
             path = f"/internal/users/{user_id}/positions"
             return await self._internal(
-                "GET", path, PositionPage, params={**chosen, **params}, missing="account"
+                "GET", path, PositionPage, params={**chosen, **params}, missing=missing
             )
 
         return await _every_page(page, "positions")
