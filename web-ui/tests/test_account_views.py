@@ -21,6 +21,7 @@ from tests.factories import (
     an_account,
     an_account_list,
     an_analytics,
+    an_import_page,
     an_insight,
     statistics,
 )
@@ -114,6 +115,31 @@ class TestNavigation:
             ], path
             [chosen] = chooser.select("option[selected]")
             assert chosen["value"] == str(FUTURES_ID), path
+
+
+class TestFormsForAnAccount:
+    def test_a_trade_added_by_hand_starts_in_the_chosen_account(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        two_accounts(edge)
+
+        soup = page(browser.get("/trades/new", params=FUTURES))
+
+        chosen = soup.select_one("#trade-account_id option[selected]")
+        assert chosen is not None
+        assert chosen["value"] == str(FUTURES_ID)
+
+    def test_an_upload_starts_in_the_chosen_account(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        two_accounts(edge)
+        edge.answer("GET", "/api/v1/imports", an_import_page())
+
+        soup = page(browser.get("/imports", params=FUTURES))
+
+        chosen = soup.select_one("#import-account option[selected]")
+        assert chosen is not None
+        assert chosen["value"] == str(FUTURES_ID)
 
 
 class TestJournal:

@@ -39,6 +39,7 @@ from web_ui.edge import (
     EdgeUnavailableError,
     parse,
 )
+from web_ui.filters import AccountChoice, read_query
 from web_ui.forms import errors_by_field, field_errors, form_values, in_utc, in_zone
 from web_ui.rendering import error_response, render
 
@@ -187,14 +188,16 @@ async def _trade_form_context(edge: EdgeClient, browser: BrowserContext) -> dict
 
 @router.get("/trades/new", response_class=HTMLResponse)
 async def new_trade_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
-    """The add-a-trade form."""
+    """The add-a-trade form, for the chosen account when one is."""
+    chosen = read_query(request, AccountChoice)
     context, user = await asyncio.gather(
         _trade_form_context(edge, browser), signed_in_trader(edge, browser)
     )
+    values = chosen.params()
     return render(
         request,
         "trade_new.html",
-        {**context, "user": user, "values": {}, "errors": {}, "form_errors": []},
+        {**context, "user": user, "values": values, "errors": {}, "form_errors": []},
     )
 
 
@@ -227,14 +230,16 @@ async def add_trade(request: Request, browser: Browser, edge: Edge) -> Response:
 
 @router.get("/trades/new/fill", response_class=HTMLResponse)
 async def new_fill_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
-    """The add-a-fill form."""
+    """The add-a-fill form, for the chosen account when one is."""
+    chosen = read_query(request, AccountChoice)
     context, user = await asyncio.gather(
         _trade_form_context(edge, browser), signed_in_trader(edge, browser)
     )
+    values = chosen.params()
     return render(
         request,
         "fill_new.html",
-        {**context, "user": user, "values": {}, "errors": {}, "form_errors": []},
+        {**context, "user": user, "values": values, "errors": {}, "form_errors": []},
     )
 
 
