@@ -176,6 +176,7 @@ def a_position(**overrides: Any) -> PositionDetail:
             "currency": "USD",
             "holding_seconds": 8100,
             "initial_stop": Decimal("186.25"),
+            "stop_source": "trader",
             "r_multiple": Decimal("1.83"),
             "outcome": "win",
             "execution_count": 2,

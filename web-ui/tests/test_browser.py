@@ -23,6 +23,7 @@ from playwright.sync_api import (
 )
 from tradeloop_contracts import (
     ArchiveRestoreResult,
+    DefaultStop,
     ImportUndo,
     InsightList,
     Problem,
@@ -1366,5 +1367,44 @@ def test_one_account_is_chosen_on_the_journal_and_kept_on_the_plan_and_coach_pag
     [asked] = edge.received("POST", "/api/v1/coach/chat")
     assert json.loads(asked.body)["account_id"] == str(futures_id)
     screenshot(page, "coach-one-account-desktop")
+
+
+def test_an_account_default_stop_is_set_and_the_position_shows_its_r(
+    chromium: Browser, web_ui_url: str, edge: StubEdge
+) -> None:
+    shown = serve_demo(edge)
+    rule = DefaultStop(kind="points", distance=Decimal(1))
+    edge.answer("PATCH", f"/api/v1/accounts/{ACCOUNT_ID}", an_account(default_stop=rule))
+    page = open_page(chromium, web_ui_url)
+    page.goto(f"/settings/accounts/{ACCOUNT_ID}")
+
+    page.get_by_label("Placed by").select_option("points")
+    page.get_by_label("Distance").fill("1")
+    saved = an_account(starting_balance=Decimal(25000), risk_unit=Decimal(250), default_stop=rule)
+    edge.answer("GET", "/api/v1/accounts", an_account_list(saved))
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    page.get_by_test_id("settings-notice").wait_for()
+    [sent] = edge.received("PATCH", f"/api/v1/accounts/{ACCOUNT_ID}")
+    assert json.loads(sent.body)["default_stop"] == {"kind": "points", "distance": "1"}
+    assert page.get_by_label("Placed by").input_value() == "points"
+    assert serious_violations(page) == []
+    page.get_by_test_id("money-default-stop").scroll_into_view_if_needed()
+    screenshot(page, "account-default-stop-desktop")
+
+    # Core now gives the position, which had no stop of the trader's, the rule's stop and R.
+    position = a_position(
+        id=uuid.UUID(shown),
+        initial_stop=Decimal("186.25"),
+        stop_source="default_rule",
+        r_multiple=Decimal("1.83"),
+        playbook=None,
+    )
+    edge.answer("GET", f"/api/v1/positions/{shown}", position)
+    page.goto(f"/positions/{shown}")
+    assert page.get_by_test_id("position-r").inner_text().replace("\n", " ") == "R multiple 1.83R"
+    assert page.get_by_test_id("position-stop-source").inner_text() == (
+        "from the account's default rule"
+    )
     assert serious_violations(page) == []
     page.context.close()

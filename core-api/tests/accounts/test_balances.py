@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Trader, execution
@@ -72,10 +73,45 @@ class TestAccountFields:
         assert response.status_code == 422
         assert response.json()["errors"][0]["location"] == "body.matching_method"
 
-    def test_a_default_stop_is_refused_rather_than_ignored(
+    def test_a_default_stop_is_set_on_create_changed_and_cleared(
         self, client: TestClient, trader: Trader
     ) -> None:
-        stop = {"kind": "points", "distance": "2"}
+        created = client.post(
+            "/v1/accounts",
+            json={
+                "name": "Futures",
+                "broker": "tradovate",
+                "default_stop": {"kind": "ticks", "distance": "8"},
+            },
+            headers=trader.headers,
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["default_stop"] == {"kind": "ticks", "distance": "8"}
+        path = f"/v1/accounts/{created.json()['id']}"
+        changed = client.patch(
+            path,
+            json={"default_stop": {"kind": "percent", "distance": "1.5"}},
+            headers=trader.headers,
+        ).json()
+        assert changed["default_stop"] == {"kind": "percent", "distance": "1.5"}
+        renamed = client.patch(path, json={"name": "ES"}, headers=trader.headers).json()
+        assert renamed["default_stop"] == changed["default_stop"]
+        cleared = client.patch(path, json={"default_stop": None}, headers=trader.headers).json()
+        assert cleared["default_stop"] is None
+        listed = client.get("/v1/accounts", headers=trader.headers).json()["items"]
+        assert [a["default_stop"] for a in listed if a["name"] == "ES"] == [None]
+
+    @pytest.mark.parametrize(
+        ("stop", "location"),
+        [
+            ({"kind": "percent", "distance": "100"}, "body.default_stop.distance"),
+            ({"kind": "points", "distance": "0"}, "body.default_stop.distance"),
+            ({"kind": "dollars", "distance": "5"}, "body.default_stop.kind"),
+        ],
+    )
+    def test_a_default_stop_that_cannot_place_a_stop_is_refused_by_name(
+        self, client: TestClient, trader: Trader, stop: dict[str, str], location: str
+    ) -> None:
         created = client.post(
             "/v1/accounts",
             json={"name": "Futures", "broker": "tradovate", "default_stop": stop},
@@ -86,11 +122,9 @@ class TestAccountFields:
         )
         for response in (created, patched):
             assert response.status_code == 422
-            assert [e["location"] for e in response.json()["errors"]] == ["body.default_stop"]
-        names = [
-            a["name"] for a in client.get("/v1/accounts", headers=trader.headers).json()["items"]
-        ]
-        assert "Futures" not in names
+            assert [e["location"] for e in response.json()["errors"]] == [location]
+        accounts = client.get("/v1/accounts", headers=trader.headers).json()["items"]
+        assert [(a["name"], a["default_stop"]) for a in accounts] == [("Main", None)]
 
 
 class TestCashMovements:

@@ -70,7 +70,7 @@ def rich_account(
     client: TestClient, workers: dict[str, str], session: Session, trader: Trader
 ) -> None:
     """Two accounts with stocks, options and futures, a fill entered by hand and one edited,
-    a starting balance, a cash movement and a fee schedule,
+    a starting balance, a cash movement, a fee schedule and a default stop rule,
     tags, stops, a playbook ticked on a position, a journal with pictures, a plan of two
     versions with violations, insights, a review and an import with its file."""
     headers = trader.headers
@@ -87,6 +87,7 @@ def rich_account(
             "breakeven_band": "2.5",
             "starting_balance": "50000",
             "risk_unit": "250",
+            "default_stop": {"kind": "ticks", "distance": "8"},
         },
         headers=headers,
     ).json()["id"]
@@ -369,6 +370,12 @@ class TestRoundTrip:
             if a["name"] == "Futures"
         )
         assert (futures["starting_balance"], futures["risk_unit"]) == ("50000", "250")
+        assert futures["default_stop"] == {"kind": "ticks", "distance": "8"}
+        # Stops and where they came from: the rule's stay the rule's, the trader's the trader's.
+        assert sorted((p["stop_source"] or "", p["initial_stop"] or "") for p in theirs) == sorted(
+            (p["stop_source"] or "", p["initial_stop"] or "") for p in mine
+        )
+        assert {p["stop_source"] for p in theirs} == {"trader", "default_rule", None}
         balance = client.get(f"/v1/accounts/{futures['id']}/balance", headers=fresh.headers)
         [mine_futures] = [
             a

@@ -22,7 +22,14 @@ from tradeloop_contracts import (
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import Edge, EdgeClient, EdgeProblemError, EdgeUnavailableError
-from web_ui.forms import errors_by_field, field_errors, form_values, in_utc
+from web_ui.forms import (
+    STOP_FIELDS,
+    errors_by_field,
+    field_errors,
+    form_values,
+    in_utc,
+    typed_default_stop,
+)
 from web_ui.rendering import error_response, render
 
 router = APIRouter()
@@ -128,9 +135,12 @@ async def account_page(
 
 @router.post("/settings/accounts/{account_id}", response_class=HTMLResponse)
 async def save_money(request: Request, account_id: UUID, browser: Browser, edge: Edge) -> Response:
-    """Set (or clear, left blank) the starting balance and the risk unit."""
-    values = form_values(await request.form(), ("starting_balance", "risk_unit"))
-    fields = {name: values.get(name) or None for name in ("starting_balance", "risk_unit")}
+    """Set (or clear, left blank) the starting balance, the risk unit and the default stop."""
+    values = form_values(await request.form(), ("starting_balance", "risk_unit", *STOP_FIELDS))
+    fields: dict[str, Any] = {
+        name: values.get(name) or None for name in ("starting_balance", "risk_unit")
+    }
+    fields["default_stop"] = typed_default_stop(values)
     try:
         body = AccountUpdate.model_validate(fields)
     except ValidationError as exc:
@@ -142,7 +152,12 @@ async def save_money(request: Request, account_id: UUID, browser: Browser, edge:
         return _not_found(request)
     if errors:
         return _section(request, context, "money", values, errors, status)
-    return _section(request, context, "money", notice="Saved. Limits in % and R are judged again.")
+    return _section(
+        request,
+        context,
+        "money",
+        notice="Saved. Limits in % and R, and R from the default stop, are worked out again.",
+    )
 
 
 @router.post("/settings/accounts/{account_id}/cash-movements", response_class=HTMLResponse)

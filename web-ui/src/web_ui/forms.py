@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
@@ -68,15 +68,32 @@ def field_errors(exc: ValidationError) -> list[ProblemField]:
     return fields
 
 
+# The default stop rule's two form fields, and the body's `default_stop` they make.
+STOP_FIELDS = ("default_stop_kind", "default_stop_distance")
+
+
+def typed_default_stop(values: Mapping[str, str]) -> dict[str, str] | None:
+    """The `default_stop` a form's kind and distance give; none when no kind is chosen (a
+    missing distance is then refused by the model, named by its field)."""
+    kind = values.get("default_stop_kind")
+    if not kind:
+        return None
+    return {"kind": kind, "distance": values.get("default_stop_distance", "")}
+
+
 def errors_by_field(errors: Iterable[ProblemField]) -> dict[str, str]:
     """The first message for each field, keyed by the form field the location names.
 
     edge locates errors as JSON pointers (`/body`) or plain names (`body`); both map to
-    the form field of the same name.
+    the form field of the same name; the default stop's `kind` and `distance` to the
+    form's `default_stop_kind` and `default_stop_distance`.
     """
     by_field: dict[str, str] = {}
     for error in errors:
-        name = error.location.strip("/").split("/")[-1].split(".")[-1]
+        parts = error.location.strip("/").replace("/", ".").split(".")
+        name = parts[-1]
+        if len(parts) > 1 and parts[-2] == "default_stop":
+            name = f"default_stop_{name}"
         by_field.setdefault(name, error.message)
     return by_field
 

@@ -69,6 +69,14 @@ async def _bars(
         return None
 
 
+def stop_origin(position: PositionDetail) -> str | None:
+    """Who placed the position's stop: `trader`, or the default rule of its `playbook` or of
+    its `account`; None without a stop."""
+    if position.stop_source != "default_rule":
+        return position.stop_source
+    return "account"
+
+
 @router.get("/positions/{position_id}", response_class=HTMLResponse)
 async def get_position(
     request: Request, position_id: UUID, browser: Browser, edge: Edge
@@ -94,6 +102,7 @@ async def get_position(
         {
             "position": position,
             "chart": chart,
+            "stop_origin": stop_origin(position),
             "entries": journal.items,
             "user": user,
             "values": {},

@@ -29,7 +29,11 @@ from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser
 from core_api.kit.clock import utcnow
 from core_api.kit.tracing import Traceparent
-from core_api.plans.judging import Judge, rejudge_after_account_change
+from core_api.plans.judging import (
+    Judge,
+    rejudge_after_account_change,
+    rejudge_after_stop_change,
+)
 
 router = APIRouter(tags=["accounts"])
 
@@ -58,9 +62,12 @@ def change_account(
     judge: Judge,
     tasks: BackgroundTasks,
 ) -> Account:
-    """Rename an account or set its starting balance and risk unit."""
-    account, moved = update_account(session, user.id, account_id, body)
-    if moved and rejudge_after_account_change(session, user.id):
+    """Rename an account or set its starting balance, risk unit and default stop."""
+    account, change = update_account(session, user.id, account_id, body)
+    rejudge = change.limits_moved and rejudge_after_account_change(session, user.id)
+    if change.stops_moved and rejudge_after_stop_change(session, user.id):
+        rejudge = True
+    if rejudge:
         tasks.add_task(judge.request, user.id)
     return to_account(account)
 

@@ -28,6 +28,10 @@ class AccountRecord(Entity):
     # Cash before the first recorded trade, and one R; limits in % and R read them.
     starting_balance: Mapped[Decimal | None]
     risk_unit: Mapped[Decimal | None]
+    # The default stop rule R assumes for a position without the trader's stop (see
+    # positions.stops): both set or neither.
+    default_stop_kind: Mapped[str | None] = mapped_column(String(8))
+    default_stop_distance: Mapped[Decimal | None]
     # When the fee schedule (`FeeRuleRecord`) was last saved; None while it has never been.
     fee_schedule_updated_at: Mapped[dt.datetime | None]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
 from zoneinfo import available_timezones
 
 from sqlalchemy.orm import Session
@@ -12,23 +13,25 @@ from tradeloop_contracts import Account, AccountCreate, AccountUpdate
 from core_api.accounts.models import AccountRecord
 from core_api.accounts.repository import AccountRepository
 from core_api.errors import AppError, FieldError
-
-# Contracts 1.5.0 carry an account's default stop for R; core does not apply one yet, and
-# a setting it would silently ignore is refused instead.
-_NO_DEFAULT_STOP = FieldError(
-    "body.default_stop", "is not offered yet: R reads only the stops set on positions"
+from core_api.positions.models import PositionRecord
+from core_api.positions.stops import (
+    reapply_rules,
+    rule_of,
+    rule_problems,
+    stop_columns,
+    to_default_stop,
 )
 
 
 def create_account(session: Session, user_id: uuid.UUID, body: AccountCreate) -> AccountRecord:
-    """The new account; a 422 problem for an unknown time zone or a negative breakeven band."""
+    """The new account; a 422 problem for an unknown time zone, a negative breakeven band
+    or a default stop of 100 percent or more."""
     problems = []
     if not is_time_zone(body.time_zone):
         problems.append(FieldError("body.time_zone", "not an IANA time zone"))
     if body.breakeven_band < 0:
         problems.append(FieldError("body.breakeven_band", "must not be negative"))
-    if body.default_stop is not None:
-        problems.append(_NO_DEFAULT_STOP)
+    problems += rule_problems(body.default_stop, "body.default_stop.distance")
     if problems:
         raise AppError(422, "Invalid request", errors=problems)
     return AccountRepository(session, user_id).add(
@@ -42,19 +45,31 @@ def create_account(session: Session, user_id: uuid.UUID, body: AccountCreate) ->
             breakeven_band=body.breakeven_band,
             starting_balance=body.starting_balance,
             risk_unit=body.risk_unit,
+            **stop_columns(body.default_stop),
         )
     )
 
 
+@dataclass(frozen=True)
+class AccountChange:
+    """What an update changed that the trading plan may read."""
+
+    # The starting balance or risk unit: what limits in % and R read.
+    limits_moved: bool
+    # The effective stop of some position, through the default stop rule.
+    stops_moved: bool
+
+
 def update_account(
     session: Session, user_id: uuid.UUID, account_id: uuid.UUID, body: AccountUpdate
-) -> tuple[AccountRecord, bool]:
-    """The changed account, and whether its starting balance or risk unit changed (what
-    limits in % and R read). NotFoundError for another trader's account. A 422 problem
-    for an empty name, and for the time zone, matching method and breakeven band: each
+) -> tuple[AccountRecord, AccountChange]:
+    """The changed account, and what changed of what the plan reads. NotFoundError for
+    another trader's account. A 422 problem for an empty name, a default stop of 100
+    percent or more, and for the time zone, matching method and breakeven band: each
     would change the account's positions, which a rematch of the whole account would
-    have to follow, and that is not offered yet. A starting balance or risk unit sent as
-    null is cleared.
+    have to follow, and that is not offered yet. A starting balance, risk unit or
+    default stop sent as null is cleared; a new default stop is applied to the account's
+    positions at once (their stops, R and daily R sums).
     """
     sent = body.model_fields_set
     problems = [
@@ -64,16 +79,23 @@ def update_account(
     ]
     if "name" in sent and body.name is None:
         problems.append(FieldError("body.name", "cannot be emptied"))
-    if body.default_stop is not None:
-        problems.append(_NO_DEFAULT_STOP)
+    problems += rule_problems(body.default_stop, "body.default_stop.distance")
     if problems:
         raise AppError(422, "Invalid request", errors=problems)
     account = AccountRepository(session, user_id).get(account_id, for_update=True)
     before = (account.starting_balance, account.risk_unit)
-    for name in sent:
+    for name in sent - {"default_stop"}:
         setattr(account, name, getattr(body, name))
+    stops_moved = False
+    if "default_stop" in sent:
+        rule = rule_of(account.default_stop_kind, account.default_stop_distance)
+        for name, value in stop_columns(body.default_stop).items():
+            setattr(account, name, value)
+        if rule != rule_of(account.default_stop_kind, account.default_stop_distance):
+            stops_moved = reapply_rules(session, user_id, PositionRecord.account_id == account.id)
     session.flush()
-    return account, (account.starting_balance, account.risk_unit) != before
+    limits_moved = (account.starting_balance, account.risk_unit) != before
+    return account, AccountChange(limits_moved, stops_moved)
 
 
 def mask(account_number: str | None) -> str | None:
@@ -106,5 +128,8 @@ def to_account(record: AccountRecord) -> Account:
         breakeven_band=record.breakeven_band,
         starting_balance=record.starting_balance,
         risk_unit=record.risk_unit,
+        default_stop=to_default_stop(
+            rule_of(record.default_stop_kind, record.default_stop_distance)
+        ),
         created_at=record.created_at,
     )

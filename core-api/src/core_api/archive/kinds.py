@@ -90,6 +90,7 @@ from core_api.positions.models import (
     PositionTagRecord,
 )
 from core_api.positions.service import InstrumentKey, clean_tags, position_fields, rematch
+from core_api.positions.stops import reapply_rules, rule_problems, stop_columns
 from core_api.reviews.models import WeeklyReviewRecord
 from core_api.reviews.service import to_review
 from core_api.statistics.read_model import refresh_daily_pnl
@@ -270,6 +271,8 @@ def _restore_accounts(restore: Restore, records: Iterator[tuple[str, Account]]) 
     for where, account in records:
         if not is_time_zone(account.time_zone):
             raise ArchiveError(f"{where}:time_zone", "is not an IANA time zone")
+        for problem in rule_problems(account.default_stop, f"{where}:default_stop:distance"):
+            raise ArchiveError(problem.location, problem.message)
         restore.session.add(
             AccountRecord(
                 id=restore.new_id("accounts", account.id, where),
@@ -283,6 +286,7 @@ def _restore_accounts(restore: Restore, records: Iterator[tuple[str, Account]]) 
                 breakeven_band=account.breakeven_band,
                 starting_balance=account.starting_balance,
                 risk_unit=account.risk_unit,
+                **stop_columns(account.default_stop),
                 created_at=account.created_at,
             )
         )
@@ -772,7 +776,10 @@ def _restore_positions(restore: Restore, records: Iterator[tuple[str, PositionDe
         changes.append(
             {
                 "position_id": position_id,
-                "initial_stop": position.initial_stop,
+                # The trader's stop: a default rule's is given again by the rules restored.
+                "initial_stop": (
+                    None if position.stop_source == "default_rule" else position.initial_stop
+                ),
                 "tags": position_tags,
                 "mae": position.mae,
                 "mfe": position.mfe,
@@ -801,6 +808,19 @@ def _restore_positions(restore: Restore, records: Iterator[tuple[str, PositionDe
     if tick_rows:
         session.execute(insert(PositionCriterionRecord), tick_rows)
     register_tags(session, restore.user_id, tags)
+    # Matching gave the account's rule; a playbook's rule goes before it.
+    reapply_rules(
+        session,
+        restore.user_id,
+        _POSITIONS.c.id.in_(
+            select(PositionPlaybookRecord.position_id)
+            .join(PlaybookRecord, PlaybookRecord.id == PositionPlaybookRecord.playbook_id)
+            .where(
+                PlaybookRecord.user_id == restore.user_id,
+                PlaybookRecord.default_stop_kind.is_not(None),
+            )
+        ),
+    )
     # The days' R sums read the stops just restored.
     for account_id, keys in restore.instruments.items():
         refresh_daily_pnl(session, restore.user_id, account_id, dict.fromkeys(keys))

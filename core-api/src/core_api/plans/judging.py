@@ -17,7 +17,7 @@ import logging
 import queue
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
@@ -30,12 +30,14 @@ from core_api.accounts.models import AccountRecord
 from core_api.journal.models import JournalEntryRecord
 from core_api.kit.offload import Offload
 from core_api.outbox.service import record_event
+from core_api.plans.engine import VersionRules
 from core_api.plans.models import TradingPlanRecord
 from core_api.plans.repository import PlanRepository
 from core_api.plans.service import (
     holds_account_limits,
     judge,
     mark_pending,
+    reads_stops,
     store_evaluation,
     version_of,
 )
@@ -142,11 +144,24 @@ Judge = Annotated[PlanJudge, Depends(_judge)]
 def rejudge_after_account_change(session: Session, user_id: uuid.UUID) -> bool:
     """Marks the trader's plan pending when one of its versions holds a limit in % or R,
     which read an account's balance and risk unit; whether it did (then ask the judge)."""
+    return _rejudge_when(session, user_id, holds_account_limits)
+
+
+def rejudge_after_stop_change(session: Session, user_id: uuid.UUID) -> bool:
+    """Marks the trader's plan pending when one of its versions holds a rule that reads
+    positions' stops (risk per trade, or a custom rule reading the stop, risk or R), after
+    a default stop rule moved them; whether it did (then ask the judge)."""
+    return _rejudge_when(session, user_id, reads_stops)
+
+
+def _rejudge_when(
+    session: Session, user_id: uuid.UUID, affected: Callable[[Iterable[VersionRules]], bool]
+) -> bool:
     repository = PlanRepository(session, user_id)
     plan = repository.plan(for_update=True)
     if plan is None:
         return False
-    if not holds_account_limits(version_of(record) for record in repository.versions()):
+    if not affected(version_of(record) for record in repository.versions()):
         return False
     mark_pending(plan)
     session.flush()

@@ -20,7 +20,7 @@ from core_api.kit.pagination import Cursor
 from core_api.plans.engine import PositionFacts
 from core_api.plans.models import PlanVersionRecord, TradingPlanRecord, ViolationRecord
 from core_api.plans.propfirm import OpenChange, Trade
-from core_api.positions.models import PositionFillRecord, PositionRecord
+from core_api.positions.models import PositionFillRecord, PositionRecord, effective_stop_column
 from core_api.positions.repository import PositionRepository
 
 # A cooldown looks back up to a day; futures sessions shift the trading day by one more.
@@ -79,6 +79,7 @@ class PlanRepository:
         statement = (
             select(
                 *(PositionRecord.__table__.c[name] for name in _POSITION_COLUMNS),
+                effective_stop_column(PositionRecord.__table__.c).label("initial_stop"),
                 AccountRecord.base_currency,
                 *(ExecutionRecord.__table__.c[name] for name in _OPENING_COLUMNS),
                 ExecutionRecord.fees.label("opening_fees"),
@@ -276,7 +277,6 @@ _POSITION_COLUMNS = (
     "fees",
     "outcome",
     "tags",
-    "initial_stop",
     "holding_seconds",
     "opening_execution_id",
 )

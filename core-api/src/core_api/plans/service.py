@@ -44,6 +44,7 @@ from core_api.plans.engine import (
     Evaluation,
     Finding,
     VersionRules,
+    compiled,
     evaluate,
     rule_of,
 )
@@ -56,6 +57,8 @@ from core_api.positions.models import PositionRecord
 logger = logging.getLogger(__name__)
 # How a loss or risk limit may be written: in currency, in percent of account, in R.
 _LIMIT_FIELDS = ("amount", "percent_of_account", "r_multiple")
+# The custom rules' position fields that read the stop.
+_STOP_FIELDS = frozenset({"has_stop", "risk", "r_multiple"})
 
 
 def save_plan(
@@ -126,6 +129,23 @@ def holds_account_limits(versions: Iterable[VersionRules]) -> bool:
         for version in versions
         for rule in version.rules
     )
+
+
+def reads_stops(versions: Iterable[VersionRules]) -> bool:
+    """Whether some rule reads positions' stops: risk per trade, or a custom rule reading
+    the position's stop, risk or R (or the whole position)."""
+    for version in versions:
+        for rule in version.rules:
+            if isinstance(rule.params, MaxRiskPerTrade):
+                return True
+            if isinstance(rule.params, CustomRule):
+                try:
+                    fields = compiled(rule.params.expression).fields.get("position", frozenset())
+                except CustomRuleError:
+                    return True  # judged again, it is marked as failing as before
+                if fields is None or fields & _STOP_FIELDS:
+                    return True
+    return False
 
 
 def account_ledgers(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +22,9 @@ class PlaybookRecord(Entity):
     key: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     archived: Mapped[bool] = mapped_column(default=False)
+    # Its positions' default stop rule, before the account's (see positions.stops).
+    default_stop_kind: Mapped[str | None] = mapped_column(String(8))
+    default_stop_distance: Mapped[Decimal | None]
 
 
 class PlaybookCriterionRecord(Entity):

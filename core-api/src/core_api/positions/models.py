@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_api.kit.models import Base, Entity
@@ -60,7 +60,10 @@ class PositionRecord(Entity):
     holding_seconds: Mapped[int | None]
     outcome: Mapped[str | None] = mapped_column(String(9))
     execution_count: Mapped[int]
+    # The trader's stop, and the one the default stop rule gives (see positions.stops):
+    # R reads the trader's when there is one.
     initial_stop: Mapped[Decimal | None]
+    rule_stop: Mapped[Decimal | None]
     tags: Mapped[list[str]] = mapped_column(default=list)
     # MAE/MFE from complete bars (workers compute them); None while unknown.
     mae: Mapped[Decimal | None]
@@ -72,6 +75,12 @@ class PositionRecord(Entity):
     strategy_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("strategies.id", ondelete="SET NULL"), index=True
     )
+
+
+def effective_stop_column(columns: Any) -> ColumnElement[Any]:
+    """The initial stop R reads, in SQL, over the positions table's `columns`: the trader's,
+    else the default rule's (see positions.stops)."""
+    return func.coalesce(columns.initial_stop, columns.rule_stop)
 
 
 class PositionFillRecord(Base):

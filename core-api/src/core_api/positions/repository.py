@@ -80,6 +80,13 @@ class PositionRepository:
         ).all()
 
 
+def expire_held(session: Session, position_ids: set[uuid.UUID]) -> None:
+    """Positions the session already holds are read again: their rows were rewritten or gone."""
+    for held in list(session.identity_map.values()):
+        if isinstance(held, PositionRecord) and held.id in position_ids:
+            session.expire(held)
+
+
 def _conditions(filters: PositionFilters, user_id: uuid.UUID) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.status is not None:

@@ -42,6 +42,7 @@ from core_api.kit.bulk import insert_rows
 from core_api.kit.clock import utcnow
 from core_api.kit.lookup import BEGINNING, KEYS_PER_STATEMENT, instrument_times, of_instruments
 from core_api.outbox.service import record_event, record_events
+from core_api.playbooks.models import PlaybookRecord, PositionPlaybookRecord
 from core_api.positions.matching import (
     Fill,
     MatchedPosition,
@@ -56,6 +57,8 @@ from core_api.positions.models import (
     PositionStopRecord,
     PositionTagRecord,
 )
+from core_api.positions.repository import expire_held
+from core_api.positions.stops import StopRule, effective_stop, rule_of, rule_stop, stop_source
 from core_api.statistics import calculations
 from core_api.statistics.read_model import refresh_daily_pnl
 from core_api.strategies.service import regroup
@@ -153,7 +156,11 @@ def _rebuild(
     fills = scope.unsettled_fills(executions.values())
     existing = {
         row.opening_execution_id: row
-        for row in session.execute(scope.positions_to_rebuild(*_POSITION_COLUMNS))
+        for row in session.execute(
+            scope.positions_to_rebuild(*_POSITION_COLUMNS, *_PLAYBOOK_RULE_COLUMNS)
+            .outerjoin(_POSITION_PLAYBOOKS, _POSITION_PLAYBOOKS.c.position_id == _POSITIONS.c.id)
+            .outerjoin(_PLAYBOOKS, _PLAYBOOKS.c.id == _POSITION_PLAYBOOKS.c.playbook_id)
+        )
     }
     for replaced in existing.values():
         _add_day(days, (replaced.asset_class, replaced.symbol), replaced.closed_day)
@@ -164,6 +171,7 @@ def _rebuild(
             )
         )
     method = method_named(account.matching_method)
+    account_rule = rule_of(account.default_stop_kind, account.default_stop_distance)
     instruments = _InstrumentCache()
     now = utcnow()
     created: list[dict[str, Any]] = []
@@ -174,7 +182,15 @@ def _rebuild(
         for result in match(fills.get(key, []), method):
             opening = executions[result.opening_fill_id]  # type: ignore[index]
             before = existing.pop(opening.id, None)
-            row = _position_row(result, opening, instruments.of(opening), account, now)
+            # A position keeps its playbook (and so the playbook's rule) while it keeps its id.
+            rule = (
+                rule_of(before.playbook_stop_kind, before.playbook_stop_distance)
+                if before is not None
+                else None
+            )
+            row = _position_row(
+                result, opening, instruments.of(opening), account, rule or account_rule, now
+            )
             if before is None:
                 position_id = uuid.uuid4()
                 created.append(
@@ -226,7 +242,7 @@ def _rebuild(
         insert_rows(session, _POSITIONS, created)
     if shares:
         insert_rows(session, _POSITION_FILLS, shares)
-    _expire_held(session, {row["position_id"] for row in changed} | set(gone))
+    expire_held(session, {row["position_id"] for row in changed} | set(gone))
     record_events(session, "position.closed.v1", newly_closed, traceparent)
     return [event.position_id for event in newly_closed]
 
@@ -236,6 +252,13 @@ _FILLS_PER_GROUP = 50_000
 _POSITIONS = PositionRecord.metadata.tables["positions"]
 _POSITION_FILLS = PositionFillRecord.metadata.tables["position_fills"]
 _EXECUTIONS = ExecutionRecord.metadata.tables["executions"]
+_POSITION_PLAYBOOKS = PositionPlaybookRecord.metadata.tables["position_playbooks"]
+_PLAYBOOKS = PlaybookRecord.metadata.tables["playbooks"]
+# The default stop rule of the playbook a rebuilt position follows, if any.
+_PLAYBOOK_RULE_COLUMNS = (
+    _PLAYBOOKS.c.default_stop_kind.label("playbook_stop_kind"),
+    _PLAYBOOKS.c.default_stop_distance.label("playbook_stop_distance"),
+)
 # A row of _EXECUTION_COLUMNS: what matching and a position's instrument need of a fill.
 # Table columns, not the ORM's: rows come back through SQLAlchemy Core, without ORM loading.
 FillRow = Row[*tuple[Any, ...]]
@@ -323,9 +346,11 @@ def _position_row(
     opening: FillRow,
     instrument: dict[str, Any],
     account: AccountRecord,
+    rule: StopRule | None,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """The columns matching decides, the same for a new position and a rebuilt one."""
+    """The columns matching decides, the same for a new position and a rebuilt one, and the
+    stop `rule` gives it."""
     return {
         "instrument": instrument,
         "underlying": opening.underlying or opening.root,
@@ -353,6 +378,7 @@ def _position_row(
         "outcome": (
             outcome(result.realised_pnl_net, account.breakeven_band) if result.is_closed else None
         ),
+        "rule_stop": rule_stop(rule, result.direction, result.avg_entry_price, instrument),
         "updated_at": now,
     }
 
@@ -370,13 +396,6 @@ def _excursions_after(
         # workers measure them again.
         return _NO_EXCURSIONS
     return {name: getattr(before, name) for name in _EXCURSION_FIELDS}
-
-
-def _expire_held(session: Session, position_ids: set[uuid.UUID]) -> None:
-    """Positions the session already holds are read again: their rows were rewritten or gone."""
-    for held in list(session.identity_map.values()):
-        if isinstance(held, PositionRecord) and held.id in position_ids:
-            session.expire(held)
 
 
 def _add_day(
@@ -716,7 +735,8 @@ def position_fields(
         "realised_pnl_net_base": record.realised_pnl_net_base,
         "currency": record.currency,
         "holding_seconds": record.holding_seconds,
-        "initial_stop": record.initial_stop,
+        "initial_stop": effective_stop(record),
+        "stop_source": stop_source(record),
         "r_multiple": r_multiple(record),
         "outcome": record.outcome,
         "execution_count": record.execution_count,
@@ -732,12 +752,13 @@ def position_fields(
 
 def r_multiple(record: PositionRecord) -> Decimal | None:
     """The position's R (see statistics.calculations); None while open or without a stop."""
-    if record.status != "closed" or record.initial_stop is None:
+    stop = effective_stop(record)
+    if record.status != "closed" or stop is None:
         return None
     return calculations.r_multiple(
         record.realised_pnl_net,
         record.avg_entry_price,
-        record.initial_stop,
+        stop,
         record.max_quantity,
         Decimal(str(record.instrument.get("multiplier", "1"))),
     )

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from core_api.kit.bulk import insert_rows
 from core_api.kit.lookup import KEYS_PER_STATEMENT, lookup_table, of_instruments
-from core_api.positions.models import PositionRecord
+from core_api.positions.models import PositionRecord, effective_stop_column
 from core_api.statistics.calculations import DayTotals, r_multiple
 from core_api.statistics.models import DailyAccountPnlRecord, DailyPnlRecord
 from core_api.strategies.models import StrategyRecord
@@ -139,12 +139,10 @@ def _refresh_instrument_days(
                         "realised_pnl_gross",
                         "fees",
                         "outcome",
-                        "initial_stop",
-                        "avg_entry_price",
-                        "max_quantity",
-                        "instrument",
                     )
-                )
+                ),
+                effective_stop_column(_POSITIONS.c),
+                *(_POSITIONS.c[name] for name in ("avg_entry_price", "max_quantity", "instrument")),
             )
             .select_from(wanted)
             .join(
