@@ -12,9 +12,11 @@ from tests.conftest import HTMX
 from tests.factories import (
     ACCOUNT_ID,
     a_cash_movement_list,
+    a_playbook,
     an_account,
     an_account_balance,
     an_account_list,
+    following,
 )
 from tests.html import by_testid, page, text_of
 from tests.stub_edge import StubEdge
@@ -126,6 +128,19 @@ class TestPositionStop:
         )
         assert "1.83R" in text_of(by_testid(soup, "position-r"))
 
+    def test_a_stop_from_the_playbook_s_rule_names_the_playbook(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        ruled = a_playbook(default_stop=DefaultStop(kind="percent", distance=Decimal("0.5")))
+        plain = a_playbook("Pullback")
+        sources = []
+        for playbook in (ruled, plain):
+            edge.answer("GET", f"/api/v1/playbooks/{playbook.id}", playbook)
+            url = self.serve(edge, stop_source="default_rule", playbook=following(playbook))
+            sources.append(text_of(by_testid(page(browser.get(url)), "position-stop-source")))
+
+        assert sources == ["from the playbook's default rule", "from the account's default rule"]
+
     def test_without_a_stop_there_is_neither_stop_nor_r(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:
@@ -135,3 +150,61 @@ class TestPositionStop:
 
         assert soup.select_one("[data-testid=position-stop]") is None
         assert soup.select_one("[data-testid=position-r]") is None
+
+
+class TestPlaybookRule:
+    def test_a_new_playbook_is_sent_with_its_rule(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("POST", "/api/v1/playbooks", a_playbook(), status=201)
+        form = {"name": "ORB", "criterion_id": "", "criterion": "Above VWAP"}
+        form |= {"default_stop_kind": "ticks", "default_stop_distance": "6"}
+
+        response = browser.post("/playbooks", data=form, headers=HTMX)
+
+        assert response.status_code == 204
+        [call] = edge.received("POST", "/api/v1/playbooks")
+        assert json.loads(call.body)["default_stop"] == {"kind": "ticks", "distance": "6"}
+
+    def test_the_edit_form_shows_the_rule_and_no_kind_clears_it(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        orb = a_playbook(default_stop=DefaultStop(kind="points", distance=Decimal("0.75")))
+        edge.answer("GET", f"/api/v1/playbooks/{orb.id}", orb)
+        edge.answer("PATCH", f"/api/v1/playbooks/{orb.id}", orb)
+
+        soup = page(browser.get(f"/playbooks/{orb.id}"))
+        browser.post(
+            f"/playbooks/{orb.id}",
+            data={"name": orb.name, "default_stop_kind": "", "default_stop_distance": "0.75"},
+            headers=HTMX,
+        )
+
+        chosen = soup.select_one(f"#playbook-{orb.id}-default_stop_kind option[selected]")
+        assert chosen is not None
+        assert chosen["value"] == "points"
+        distance = soup.select_one(f"#playbook-{orb.id}-default_stop_distance")
+        assert distance is not None
+        assert distance["value"] == "0.75"
+        [call] = edge.received("PATCH", f"/api/v1/playbooks/{orb.id}")
+        assert json.loads(call.body)["default_stop"] is None
+
+    def test_core_s_refusal_is_shown_next_to_the_distance(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        refused = ProblemField(
+            location="body.default_stop.distance", message="a percent must be below 100"
+        )
+        edge.refuse(
+            "POST",
+            "/api/v1/playbooks",
+            Problem(title="Invalid request", status=422, errors=[refused]),
+        )
+        form = {"name": "ORB", "default_stop_kind": "percent", "default_stop_distance": "120"}
+
+        response = browser.post("/playbooks", data=form, headers=HTMX)
+
+        assert response.status_code == 422
+        error = page(response).select_one("#playbook-new-default_stop_distance-error")
+        assert error is not None
+        assert text_of(error) == "a percent must be below 100"

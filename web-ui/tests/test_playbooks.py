@@ -87,6 +87,7 @@ class TestPlaybooksPage:
                 {"id": None, "text": "Above VWAP"},
                 {"id": None, "text": "Volume over 2x"},
             ],
+            "default_stop": None,
         }
 
     def test_an_edit_keeps_the_ids_of_kept_criteria_and_drops_emptied_ones(

@@ -70,7 +70,7 @@ def rich_account(
     client: TestClient, workers: dict[str, str], session: Session, trader: Trader
 ) -> None:
     """Two accounts with stocks, options and futures, a fill entered by hand and one edited,
-    a starting balance, a cash movement, a fee schedule and a default stop rule,
+    a starting balance, a cash movement, a fee schedule and default stop rules,
     tags, stops, a playbook ticked on a position, a journal with pictures, a plan of two
     versions with violations, insights, a review and an import with its file."""
     headers = trader.headers
@@ -200,7 +200,11 @@ def rich_account(
         assert patched.status_code == 200, patched.text
     playbook = client.post(
         "/v1/playbooks",
-        json={"name": "ORB", "criteria": [{"text": "Above VWAP"}, {"text": "Volume 2x"}]},
+        json={
+            "name": "ORB",
+            "criteria": [{"text": "Above VWAP"}, {"text": "Volume 2x"}],
+            "default_stop": {"kind": "percent", "distance": "0.5"},
+        },
         headers=headers,
     ).json()
     followed = client.put(
@@ -364,6 +368,7 @@ class TestRoundTrip:
         [playbook] = client.get("/v1/playbooks", headers=fresh.headers).json()["items"]
         assert followed["playbook"]["criteria_met"] == [playbook["criteria"][1]["id"]]
         assert (playbook["positions"], playbook["adherence_rate"]) == (1, "0.5000")
+        assert playbook["default_stop"] == {"kind": "percent", "distance": "0.5"}
         futures = next(
             a
             for a in client.get("/v1/accounts", headers=fresh.headers).json()["items"]

@@ -202,3 +202,152 @@ class TestAccountRule:
         assert violations() == ["risk 300"]
         set_default(client, trader, None)
         assert violations() == []
+
+
+def new_playbook(client: TestClient, trader: Trader, stop: dict[str, str] | None) -> Any:
+    response = client.post(
+        "/v1/playbooks", json={"name": "ORB", "default_stop": stop}, headers=trader.headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def follow(client: TestClient, trader: Trader, position_id: str, playbook_id: str | None) -> Any:
+    response = client.put(
+        f"/v1/positions/{position_id}/playbook",
+        json={"playbook_id": playbook_id},
+        headers=trader.headers,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def set_playbook_rule(
+    client: TestClient, trader: Trader, playbook_id: str, stop: dict[str, str] | None
+) -> Any:
+    response = client.patch(
+        f"/v1/playbooks/{playbook_id}", json={"default_stop": stop}, headers=trader.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+POINT = {"kind": "points", "distance": "1"}
+TWO_POINTS = {"kind": "points", "distance": "2"}
+
+
+class TestPlaybookRule:
+    def test_a_playbook_s_rule_is_stored_changed_and_cleared(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        playbook = new_playbook(client, trader, {"kind": "percent", "distance": "0.5"})
+        assert playbook["default_stop"] == {"kind": "percent", "distance": "0.5"}
+        changed = set_playbook_rule(client, trader, playbook["id"], POINT)
+        assert changed["default_stop"] == POINT
+        renamed = client.patch(
+            f"/v1/playbooks/{playbook['id']}", json={"name": "Gap"}, headers=trader.headers
+        ).json()
+        assert renamed["default_stop"] == POINT
+        assert set_playbook_rule(client, trader, playbook["id"], None)["default_stop"] is None
+        [listed] = client.get("/v1/playbooks", headers=trader.headers).json()["items"]
+        assert listed["default_stop"] is None
+
+    def test_a_percent_of_100_is_refused_by_name_and_nothing_is_kept(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        stop = {"kind": "percent", "distance": "100"}
+        created = client.post(
+            "/v1/playbooks", json={"name": "ORB", "default_stop": stop}, headers=trader.headers
+        )
+        playbook = new_playbook(client, trader, POINT)
+        patched = client.patch(
+            f"/v1/playbooks/{playbook['id']}", json={"default_stop": stop}, headers=trader.headers
+        )
+        for response in (created, patched):
+            assert response.status_code == 422
+            locations = [e["location"] for e in response.json()["errors"]]
+            assert locations == ["body.default_stop.distance"]
+        [kept] = client.get("/v1/playbooks", headers=trader.headers).json()["items"]
+        assert kept["default_stop"] == POINT
+
+    def test_the_playbook_s_rule_comes_before_the_account_s_and_leaves_with_it(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        position = round_trip(client, workers, trader)
+        set_default(client, trader, TWO_POINTS)
+        playbook = new_playbook(client, trader, POINT)
+        followed = follow(client, trader, position["id"], playbook["id"])
+        assert (followed["initial_stop"], followed["r_multiple"]) == ("49", "2.9800")
+        assert stop_and_r(client, trader) == ("49", "default_rule", "2.9800")
+        follow(client, trader, position["id"], None)
+        assert stop_and_r(client, trader) == ("48", "default_rule", "1.4900")
+
+    def test_a_playbook_without_a_rule_leaves_the_account_s(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        position = round_trip(client, workers, trader)
+        set_default(client, trader, TWO_POINTS)
+        follow(client, trader, position["id"], new_playbook(client, trader, None)["id"])
+        assert stop_and_r(client, trader) == ("48", "default_rule", "1.4900")
+
+    def test_changing_clearing_and_deleting_the_playbook_moves_its_positions_stops(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        position = round_trip(client, workers, trader)
+        set_default(client, trader, TWO_POINTS)
+        playbook = new_playbook(client, trader, POINT)
+        follow(client, trader, position["id"], playbook["id"])
+        set_playbook_rule(client, trader, playbook["id"], {"kind": "points", "distance": "4"})
+        assert stop_and_r(client, trader) == ("46", "default_rule", "0.7450")
+        set_playbook_rule(client, trader, playbook["id"], None)
+        assert stop_and_r(client, trader) == ("48", "default_rule", "1.4900")
+        set_playbook_rule(client, trader, playbook["id"], POINT)
+        deleted = client.delete(f"/v1/playbooks/{playbook['id']}", headers=trader.headers)
+        assert deleted.status_code == 204
+        assert stop_and_r(client, trader) == ("48", "default_rule", "1.4900")
+
+    def test_the_trader_s_stop_wins_over_the_playbook_s(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        position = round_trip(client, workers, trader)
+        follow(client, trader, position["id"], new_playbook(client, trader, POINT)["id"])
+        url = f"/v1/positions/{position['id']}"
+        client.patch(url, json={"initial_stop": "47"}, headers=trader.headers)
+        assert stop_and_r(client, trader) == ("47", "trader", "0.9933")
+
+    def test_a_rebuilt_position_keeps_its_playbook_s_rule(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        position = round_trip(client, workers, trader)
+        set_default(client, trader, TWO_POINTS)
+        follow(client, trader, position["id"], new_playbook(client, trader, POINT)["id"])
+        opening = client.get(f"/v1/positions/{position['id']}", headers=trader.headers).json()[
+            "executions"
+        ][0]
+        edited = client.patch(
+            f"/v1/executions/{opening['id']}", json={"commission": "2"}, headers=trader.headers
+        )
+        assert edited.status_code == 200, edited.text
+        # The same position, matched again: net 297 over the playbook's 1 point of risk.
+        assert stop_and_r(client, trader) == ("49", "default_rule", "2.9700")
+
+    def test_ticking_a_playbook_moves_the_daily_r_sums_and_the_plan_s_verdict(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        risk = {"name": "Risk", "params": {"kind": "max_risk_per_trade", "amount": "150"}}
+        put_plan(client, trader, [risk])
+        backdate_plan(session, trader)
+        position = round_trip(client, workers, trader)
+        set_default(client, trader, TWO_POINTS)
+        playbook = new_playbook(client, trader, POINT)
+
+        def figures() -> tuple[Any, list[str]]:
+            stats = client.get("/v1/statistics", headers=trader.headers).json()
+            items = client.get("/v1/violations", headers=trader.headers).json()["items"]
+            return stats["expectancy_r"], [item["observed"] for item in items]
+
+        assert figures() == ("1.4900", ["risk 200"])
+        follow(client, trader, position["id"], playbook["id"])
+        assert figures() == ("2.9800", [])
+        set_playbook_rule(client, trader, playbook["id"], {"kind": "points", "distance": "3"})
+        assert figures() == ("0.9933", ["risk 300"])

@@ -141,6 +141,9 @@ async def save_money(request: Request, account_id: UUID, browser: Browser, edge:
         name: values.get(name) or None for name in ("starting_balance", "risk_unit")
     }
     fields["default_stop"] = typed_default_stop(values)
+    # Shown back as typed, a cleared rule too.
+    for name in STOP_FIELDS:
+        values.setdefault(name, "")
     try:
         body = AccountUpdate.model_validate(fields)
     except ValidationError as exc:

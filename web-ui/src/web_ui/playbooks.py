@@ -45,7 +45,7 @@ from web_ui.edge import (
     parse,
 )
 from web_ui.filters import AccountChoice, read_query
-from web_ui.forms import field_errors
+from web_ui.forms import STOP_FIELDS, field_errors, typed_default_stop
 from web_ui.rendering import render
 
 router = APIRouter()
@@ -108,10 +108,11 @@ def _rows(playbook: Playbook | None) -> list[dict[str, str]]:
 
 
 def _typed(form: FormData) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """The form's name and description, and its criterion rows (blank ones dropped)."""
+    """The form's name, description and default stop, and its criterion rows (blank ones
+    dropped)."""
     values = {
         name: value.strip()
-        for name in ("name", "description")
+        for name in ("name", "description", *STOP_FIELDS)
         if isinstance(value := form.get(name), str)
     }
     ids = [str(value) for value in form.getlist("criterion_id")]
@@ -125,8 +126,8 @@ def _typed(form: FormData) -> tuple[dict[str, str], list[dict[str, str]]]:
 
 
 def _messages(errors: list[ProblemField]) -> tuple[dict[str, str], list[str]]:
-    """Errors on the name and description fields, and the rest as sentences (criteria by
-    their place in the list)."""
+    """Errors on the name, description and default stop fields, and the rest as sentences
+    (criteria by their place in the list)."""
     fields: dict[str, str] = {}
     others: list[str] = []
     for error in errors:
@@ -134,6 +135,8 @@ def _messages(errors: list[ProblemField]) -> tuple[dict[str, str], list[str]]:
         criterion = _CRITERION_LOCATION.search(location)
         if location in ("name", "description"):
             fields.setdefault(location, error.message)
+        elif location.startswith("default_stop."):
+            fields.setdefault(location.replace(".", "_"), error.message)
         elif criterion is not None:
             others.append(f"Criterion {int(criterion[1]) + 1}: {error.message}")
         else:
@@ -181,9 +184,10 @@ async def _save(
     values, rows = _typed(form)
     try:
         fields = {
-            **values,
+            **({"name": values["name"]} if "name" in values else {}),
             "description": values.get("description") or None,
             "criteria": _criteria(rows),
+            "default_stop": typed_default_stop(values),
         }
         model = PlaybookCreate if playbook is None else PlaybookUpdate
         body = model.model_validate(fields)
@@ -246,7 +250,13 @@ async def edit_playbook_page(
         edge.get(browser, f"/api/v1/playbooks/{playbook_id}", Playbook),
         signed_in_trader(edge, browser),
     )
-    values = {"name": playbook.name, "description": playbook.description or ""}
+    stop = playbook.default_stop
+    values = {
+        "name": playbook.name,
+        "description": playbook.description or "",
+        "default_stop_kind": stop.kind if stop else "",
+        "default_stop_distance": str(stop.distance) if stop else "",
+    }
     return render(
         request,
         "playbook.html",

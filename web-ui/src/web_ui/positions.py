@@ -12,6 +12,7 @@ from tradeloop_contracts import (
     JournalEntry,
     JournalEntryCreate,
     JournalEntryPage,
+    Playbook,
     PositionBars,
     PositionDetail,
     PositionUpdate,
@@ -69,12 +70,20 @@ async def _bars(
         return None
 
 
-def stop_origin(position: PositionDetail) -> str | None:
+async def stop_origin(
+    edge: EdgeClient, browser: BrowserContext, position: PositionDetail
+) -> str | None:
     """Who placed the position's stop: `trader`, or the default rule of its `playbook` or of
-    its `account`; None without a stop."""
+    its `account`; None without a stop. A playbook's rule comes before the account's, so a
+    rule's stop is the playbook's exactly when the position follows one that has a rule."""
     if position.stop_source != "default_rule":
         return position.stop_source
-    return "account"
+    if position.playbook is None:
+        return "account"
+    playbook = await edge.get(
+        browser, f"/api/v1/playbooks/{position.playbook.playbook_id}", Playbook
+    )
+    return "account" if playbook.default_stop is None else "playbook"
 
 
 @router.get("/positions/{position_id}", response_class=HTMLResponse)
@@ -102,7 +111,7 @@ async def get_position(
         {
             "position": position,
             "chart": chart,
-            "stop_origin": stop_origin(position),
+            "stop_origin": await stop_origin(edge, browser, position),
             "entries": journal.items,
             "user": user,
             "values": {},

@@ -331,6 +331,8 @@ def _read_playbooks(source: Source) -> Iterator[Playbook]:
 
 def _restore_playbooks(restore: Restore, records: Iterator[tuple[str, Playbook]]) -> None:
     for where, playbook in records:
+        for problem in rule_problems(playbook.default_stop, f"{where}:default_stop:distance"):
+            raise ArchiveError(problem.location, problem.message)
         record = PlaybookRecord(
             id=restore.new_id("playbooks", playbook.id, where),
             user_id=restore.user_id,
@@ -338,6 +340,7 @@ def _restore_playbooks(restore: Restore, records: Iterator[tuple[str, Playbook]]
             key=playbook.name.lower(),
             description=playbook.description,
             archived=playbook.archived,
+            **stop_columns(playbook.default_stop),
             created_at=playbook.created_at,
             updated_at=playbook.updated_at,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Response
 from tradeloop_contracts import (
     Playbook,
     PlaybookCreate,
@@ -18,9 +18,11 @@ from tradeloop_contracts import (
 from core_api.accounts.repository import AccountRepository
 from core_api.db import DbSession
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
+from core_api.plans.judging import Judge, rejudge_after_stop_change
 from core_api.playbooks.repository import PlaybookRepository
 from core_api.playbooks.service import (
     create_playbook,
+    delete_playbook,
     list_playbooks,
     position_playbooks,
     read_playbook,
@@ -63,27 +65,49 @@ def get_playbook(playbook_id: uuid.UUID, user: CurrentUser, session: DbSession) 
 
 @public.patch("/v1/playbooks/{playbook_id}")
 def patch_playbook(
-    playbook_id: uuid.UUID, body: PlaybookUpdate, user: CurrentUser, session: DbSession
+    playbook_id: uuid.UUID,
+    body: PlaybookUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    judge: Judge,
+    tasks: BackgroundTasks,
 ) -> Playbook:
-    """Rename, describe, archive or restore a playbook, or replace its criteria."""
+    """Rename, describe, archive or restore a playbook, replace its criteria, or set its
+    default stop."""
     record = PlaybookRepository(session, user.id).get(playbook_id)
-    update_playbook(session, record, body)
+    if update_playbook(session, record, body) and rejudge_after_stop_change(session, user.id):
+        tasks.add_task(judge.request, user.id)
     return read_playbook(session, user.id, record)
 
 
 @public.delete("/v1/playbooks/{playbook_id}", status_code=204)
-def delete_playbook(playbook_id: uuid.UUID, user: CurrentUser, session: DbSession) -> Response:
+def remove_playbook(
+    playbook_id: uuid.UUID,
+    user: CurrentUser,
+    session: DbSession,
+    judge: Judge,
+    tasks: BackgroundTasks,
+) -> Response:
     """Delete a playbook: its positions stay and follow no playbook any more."""
-    session.delete(PlaybookRepository(session, user.id).get(playbook_id))
+    record = PlaybookRepository(session, user.id).get(playbook_id)
+    if delete_playbook(session, record) and rejudge_after_stop_change(session, user.id):
+        tasks.add_task(judge.request, user.id)
     return Response(status_code=204)
 
 
 @public.put("/v1/positions/{position_id}/playbook")
 def put_position_playbook(
-    position_id: uuid.UUID, body: PositionPlaybookSet, user: CurrentUser, session: DbSession
+    position_id: uuid.UUID,
+    body: PositionPlaybookSet,
+    user: CurrentUser,
+    session: DbSession,
+    judge: Judge,
+    tasks: BackgroundTasks,
 ) -> Position:
     """Put a position under a playbook with the criteria it met, or under none."""
-    set_position_playbook(session, user.id, position_id, body)
+    moved = set_position_playbook(session, user.id, position_id, body)
+    if moved and rejudge_after_stop_change(session, user.id):
+        tasks.add_task(judge.request, user.id)
     record = PositionRepository(session, user.id).get(position_id)
     return to_position(record, position_playbooks(session, user.id, [record.id]).get(record.id))
 

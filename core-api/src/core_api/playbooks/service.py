@@ -11,10 +11,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
+    DefaultStop,
     Playbook,
     PlaybookCreate,
     PlaybookCriterion,
@@ -32,7 +33,15 @@ from core_api.playbooks.models import (
     PositionPlaybookRecord,
 )
 from core_api.playbooks.repository import PlaybookRepository, Tally
+from core_api.positions.models import PositionRecord
 from core_api.positions.repository import PositionRepository
+from core_api.positions.stops import (
+    reapply_rules,
+    rule_of,
+    rule_problems,
+    stop_columns,
+    to_default_stop,
+)
 from core_api.statistics.calculations import rate
 
 
@@ -58,15 +67,26 @@ def read_playbook(session: Session, user_id: uuid.UUID, record: PlaybookRecord) 
 
 def create_playbook(session: Session, user_id: uuid.UUID, body: PlaybookCreate) -> PlaybookRecord:
     """The new playbook; 409 naming `body.name` when the trader has one of that name,
-    422 naming the field for a blank name or a bad criterion (see `_replace_criteria`)."""
-    record = PlaybookRecord(user_id=user_id, archived=False, description=body.description)
+    422 naming the field for a blank name, a bad criterion (see `_replace_criteria`) or a
+    default stop of 100 percent or more."""
+    _check_rule(body.default_stop)
+    record = PlaybookRecord(
+        user_id=user_id,
+        archived=False,
+        description=body.description,
+        **stop_columns(body.default_stop),
+    )
     _rename(session, record, body.name)
     _replace_criteria(session, record, body.criteria)
     return record
 
 
-def update_playbook(session: Session, record: PlaybookRecord, body: PlaybookUpdate) -> None:
-    """Applies the fields sent; criteria, when sent, replace the list (ids keep theirs)."""
+def update_playbook(session: Session, record: PlaybookRecord, body: PlaybookUpdate) -> bool:
+    """Applies the fields sent; criteria, when sent, replace the list (ids keep theirs), and
+    a default stop sent as null is cleared. A changed default stop is applied to the
+    playbook's positions at once; whether it moved the stop of some position (the plan
+    may judge again). 422 naming `body.default_stop.distance` for 100 percent or more."""
+    _check_rule(body.default_stop)
     if body.name is not None:
         _rename(session, record, body.name)
     if "description" in body.model_fields_set:
@@ -75,13 +95,33 @@ def update_playbook(session: Session, record: PlaybookRecord, body: PlaybookUpda
         record.archived = body.archived
     if body.criteria is not None:
         _replace_criteria(session, record, body.criteria)
+    moved = False
+    if "default_stop" in body.model_fields_set:
+        rule = rule_of(record.default_stop_kind, record.default_stop_distance)
+        for name, value in stop_columns(body.default_stop).items():
+            setattr(record, name, value)
+        if rule != rule_of(record.default_stop_kind, record.default_stop_distance):
+            moved = reapply_rules(
+                session, record.user_id, PositionRecord.id.in_(_positions_of(record.id))
+            )
     session.flush()
+    return moved
+
+
+def delete_playbook(session: Session, record: PlaybookRecord) -> bool:
+    """Deletes the playbook; its positions stay, under no playbook, and take the account's
+    default stop instead of its own. Whether that moved some position's stop."""
+    followed = list(session.scalars(_positions_of(record.id)))
+    session.delete(record)
+    session.flush()
+    return reapply_rules(session, record.user_id, PositionRecord.id.in_(followed))
 
 
 def set_position_playbook(
     session: Session, user_id: uuid.UUID, position_id: uuid.UUID, body: PositionPlaybookSet
-) -> None:
-    """Puts the trader's position under a playbook with the criteria it met, or under none.
+) -> bool:
+    """Puts the trader's position under a playbook with the criteria it met, or under none;
+    whether that moved its stop (the playbook's default stop comes before the account's).
 
     NotFoundError for another trader's position or playbook; 422 naming
     `body.criteria_met.<i>` for a criterion of another playbook or one listed twice, and
@@ -98,16 +138,18 @@ def set_position_playbook(
     session.execute(
         delete(PositionPlaybookRecord).where(PositionPlaybookRecord.position_id == position_id)
     )
-    if body.playbook_id is None:
-        return
-    session.execute(
-        insert(PositionPlaybookRecord).values(position_id=position_id, playbook_id=body.playbook_id)
-    )
+    if body.playbook_id is not None:
+        session.execute(
+            insert(PositionPlaybookRecord).values(
+                position_id=position_id, playbook_id=body.playbook_id
+            )
+        )
     if met:
         session.execute(
             insert(PositionCriterionRecord),
             [{"position_id": position_id, "criterion_id": criterion} for criterion in met],
         )
+    return reapply_rules(session, user_id, PositionRecord.id == position_id)
 
 
 def position_playbooks(
@@ -139,6 +181,9 @@ def to_playbook(
         description=record.description,
         criteria=[PlaybookCriterion(id=item.id, text=item.text) for item in criteria],
         archived=record.archived,
+        default_stop=to_default_stop(
+            rule_of(record.default_stop_kind, record.default_stop_distance)
+        ),
         positions=tally.positions,
         adherence_rate=rate(tally.met, tally.positions * len(criteria)),
         created_at=record.created_at,
@@ -228,6 +273,19 @@ def _checked_criteria(
             raise _invalid(f"body.criteria_met.{index}", "listed twice")
         seen.add(criterion)
     return list(met)
+
+
+def _check_rule(stop: DefaultStop | None) -> None:
+    problems = rule_problems(stop, "body.default_stop.distance")
+    if problems:
+        raise AppError(422, "Invalid request", errors=problems)
+
+
+def _positions_of(playbook_id: uuid.UUID) -> Select[uuid.UUID]:
+    """The ids of the positions that follow the playbook."""
+    return select(PositionPlaybookRecord.position_id).where(
+        PositionPlaybookRecord.playbook_id == playbook_id
+    )
 
 
 def _invalid(location: str, message: str) -> AppError:
