@@ -1191,6 +1191,7 @@ def test_a_playbook_is_written_down_from_the_keyboard_alone(
             {"id": None, "text": "Premarket volume over 1M"},
             {"id": None, "text": "Holds the opening print"},
         ],
+        "default_stop": None,
     }
 
 

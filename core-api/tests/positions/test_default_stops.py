@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from core_api.positions.stops import StopRule, rule_stop
 from tests.conftest import Trader, execution
 from tests.executions.test_endpoints import post_batch
-from tests.plans.test_endpoints import backdate_plan, put_plan
+from tests.plans.test_endpoints import MAX_ONE_TRADE, backdate_plan, put_plan
+from tests.plans.test_judging import plan_state
 from tests.positions.test_asset_classes import ES, only_position
 
 FUTURE = {"tick_size": "0.25"}
@@ -52,6 +53,8 @@ class TestRuleArithmetic:
 
 
 MONDAY = "2026-03-02"
+POINT = {"kind": "points", "distance": "1"}
+TWO_POINTS = {"kind": "points", "distance": "2"}
 
 
 def round_trip(
@@ -142,6 +145,22 @@ class TestAccountRule:
         assert (position["initial_stop"], position["stop_source"]) == ("48", "default_rule")
         assert position["r_multiple"] == "1.4998"
 
+    def test_ticks_read_the_account_s_own_tick_size_once_it_is_set(
+        self, client: TestClient, workers: dict[str, str], trader: Trader
+    ) -> None:
+        set_default(client, trader, {"kind": "ticks", "distance": "8"})
+        # No tick size sent: the built-in table's 0.25 for ES, as for its point value.
+        es = {"asset_class": "future", "symbol": "ESM6", "root": "ES", "expiry": "2026-06-19"}
+        position = round_trip(client, workers, trader, instrument=es)
+        assert (position["initial_stop"], position["r_multiple"]) == ("48", "1.4998")
+        spec = {"root": "ES", "point_value": "50", "tick_size": "0.5", "currency": "USD"}
+        saved = client.put(
+            f"/v1/accounts/{trader.account_id}/contract-specs/ES", json=spec, headers=trader.headers
+        )
+        assert saved.status_code == 200, saved.text
+        # 8 ticks of 0.5: 4 points below 50; 14998 over 4 × 100 × 50.
+        assert stop_and_r(client, trader) == ("46", "default_rule", "0.7499")
+
     def test_the_trader_s_stop_wins_and_clearing_it_gives_the_rule_s_back(
         self, client: TestClient, workers: dict[str, str], trader: Trader
     ) -> None:
@@ -203,6 +222,29 @@ class TestAccountRule:
         set_default(client, trader, None)
         assert violations() == []
 
+    def test_a_custom_rule_reading_the_stop_is_judged_again(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        stopped = {
+            "name": "Stopped",
+            "params": {"kind": "custom", "expression": "position.has_stop"},
+        }
+        put_plan(client, trader, [stopped])
+        backdate_plan(session, trader)
+        round_trip(client, workers, trader)
+        assert len(client.get("/v1/violations", headers=trader.headers).json()["items"]) == 1
+        set_default(client, trader, TWO_POINTS)
+        assert client.get("/v1/violations", headers=trader.headers).json()["items"] == []
+
+    def test_a_plan_that_reads_no_stop_is_left_as_judged(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        put_plan(client, trader, [MAX_ONE_TRADE])
+        round_trip(client, workers, trader)
+        before = plan_state(session, trader.id)
+        set_default(client, trader, TWO_POINTS)
+        assert plan_state(session, trader.id) == before == ("judged", 1, 1)
+
 
 def new_playbook(client: TestClient, trader: Trader, stop: dict[str, str] | None) -> Any:
     response = client.post(
@@ -230,10 +272,6 @@ def set_playbook_rule(
     )
     assert response.status_code == 200, response.text
     return response.json()
-
-
-POINT = {"kind": "points", "distance": "1"}
-TWO_POINTS = {"kind": "points", "distance": "2"}
 
 
 class TestPlaybookRule:
