@@ -22,10 +22,10 @@ from core_api.plans.judging import Judge, rejudge_after_stop_change
 from core_api.playbooks.repository import PlaybookRepository
 from core_api.playbooks.service import (
     create_playbook,
-    delete_playbook,
     list_playbooks,
     position_playbooks,
     read_playbook,
+    remove_playbook,
     set_position_playbook,
     update_playbook,
 )
@@ -81,7 +81,7 @@ def patch_playbook(
 
 
 @public.delete("/v1/playbooks/{playbook_id}", status_code=204)
-def remove_playbook(
+def delete_playbook(
     playbook_id: uuid.UUID,
     user: CurrentUser,
     session: DbSession,
@@ -90,7 +90,7 @@ def remove_playbook(
 ) -> Response:
     """Delete a playbook: its positions stay and follow no playbook any more."""
     record = PlaybookRepository(session, user.id).get(playbook_id)
-    if delete_playbook(session, record) and rejudge_after_stop_change(session, user.id):
+    if remove_playbook(session, record) and rejudge_after_stop_change(session, user.id):
         tasks.add_task(judge.request, user.id)
     return Response(status_code=204)
 

@@ -108,7 +108,7 @@ def update_playbook(session: Session, record: PlaybookRecord, body: PlaybookUpda
     return moved
 
 
-def delete_playbook(session: Session, record: PlaybookRecord) -> bool:
+def remove_playbook(session: Session, record: PlaybookRecord) -> bool:
     """Deletes the playbook; its positions stay, under no playbook, and take the account's
     default stop instead of its own. Whether that moved some position's stop."""
     followed = list(session.scalars(_positions_of(record.id)))

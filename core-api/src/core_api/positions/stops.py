@@ -25,6 +25,7 @@ from tradeloop_contracts import DefaultStop
 
 from core_api.accounts.models import AccountRecord
 from core_api.errors import FieldError
+from core_api.kit.clock import utcnow
 from core_api.playbooks.models import PlaybookRecord, PositionPlaybookRecord
 from core_api.positions.models import PositionRecord
 from core_api.positions.repository import expire_held
@@ -108,6 +109,7 @@ def reapply_rules(session: Session, user_id: uuid.UUID, which: ColumnElement[boo
     effective stop moved. Whether any effective stop moved (the plan may judge again).
     """
     session.flush()
+    now = utcnow()
     changes: list[dict[str, Any]] = []
     days: dict[uuid.UUID, dict[tuple[str, str], set[dt.date]]] = {}
     moved = False
@@ -139,7 +141,7 @@ def reapply_rules(session: Session, user_id: uuid.UUID, which: ColumnElement[boo
         stop = rule_stop(rule, row.direction, row.avg_entry_price, row.instrument)
         if stop == row.rule_stop:
             continue
-        changes.append({"position_id": row.id, "rule_stop": stop})
+        changes.append({"position_id": row.id, "rule_stop": stop, "updated_at": now})
         if row.initial_stop is None:
             moved = True
             if row.closed_day is not None:
