@@ -1,8 +1,8 @@
 """default stop rules of accounts and playbooks, and the stop they give each position
 
 Revision ID: 4d7a2c9e6b18
-Revises: 9e4b2c7d1f83
-Create Date: 2026-12-07 18:00:00
+Revises: 5d2a8c41e7b9
+Create Date: 2026-12-07 19:00:00
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import core_api.kit.types
 
 revision: str = "4d7a2c9e6b18"
-down_revision: str | None = "9e4b2c7d1f83"
+down_revision: str | None = "5d2a8c41e7b9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
