@@ -186,19 +186,24 @@ async def _trade_form_context(edge: EdgeClient, browser: BrowserContext) -> dict
     return {"accounts": accounts.items}
 
 
-@router.get("/trades/new", response_class=HTMLResponse)
-async def new_trade_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
-    """The add-a-trade form, for the chosen account when one is."""
+async def _entry_page(
+    request: Request, browser: BrowserContext, edge: EdgeClient, template: str
+) -> HTMLResponse:
     chosen = read_query(request, AccountChoice)
     context, user = await asyncio.gather(
         _trade_form_context(edge, browser), signed_in_trader(edge, browser)
     )
-    values = chosen.params()
     return render(
         request,
-        "trade_new.html",
-        {**context, "user": user, "values": values, "errors": {}, "form_errors": []},
+        template,
+        {**context, "user": user, "values": chosen.params(), "errors": {}, "form_errors": []},
     )
+
+
+@router.get("/trades/new", response_class=HTMLResponse)
+async def new_trade_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
+    """The add-a-trade form, for the chosen account when one is."""
+    return await _entry_page(request, browser, edge, "trade_new.html")
 
 
 @router.post("/trades/new", response_class=HTMLResponse)
@@ -231,16 +236,7 @@ async def add_trade(request: Request, browser: Browser, edge: Edge) -> Response:
 @router.get("/trades/new/fill", response_class=HTMLResponse)
 async def new_fill_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The add-a-fill form, for the chosen account when one is."""
-    chosen = read_query(request, AccountChoice)
-    context, user = await asyncio.gather(
-        _trade_form_context(edge, browser), signed_in_trader(edge, browser)
-    )
-    values = chosen.params()
-    return render(
-        request,
-        "fill_new.html",
-        {**context, "user": user, "values": values, "errors": {}, "form_errors": []},
-    )
+    return await _entry_page(request, browser, edge, "fill_new.html")
 
 
 @router.post("/trades/new/fill", response_class=HTMLResponse)
