@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core_api.plans import endpoints
 from tests.conftest import Trader
+from tests.imports.test_endpoints import upload
 from tests.plans.test_endpoints import MONDAY, backdate_plan, put_plan, round_trip
 from tests.playbooks.test_endpoints import create as create_playbook
 
@@ -188,3 +189,27 @@ class TestPlaybooksOfOneAccount:
         assert tally(account_id=two_accounts.first) == (1, Decimal(1))
         assert tally(account_id=two_accounts.second) == (1, Decimal(0))
         assert tally() == (2, Decimal("0.5"))
+
+
+class TestImports:
+    def test_the_history_narrows_to_the_account_s_imports(
+        self, client: TestClient, trader: Trader
+    ) -> None:
+        second = client.post(
+            "/v1/accounts", json={"name": "Futures", "broker": "ibkr"}, headers=trader.headers
+        )
+        assert second.status_code == 201, second.text
+        uploaded = {}
+        for account in (str(trader.account_id), second.json()["id"]):
+            response = upload(client, trader, account_id=account)
+            assert response.status_code == 202, response.text
+            uploaded[account] = response.json()["id"]
+
+        def ids(**params: Any) -> set[str]:
+            response = client.get("/v1/imports", params=params, headers=trader.headers)
+            assert response.status_code == 200, response.text
+            return {item["id"] for item in response.json()["items"]}
+
+        assert ids() == set(uploaded.values())
+        for account, import_id in uploaded.items():
+            assert ids(account_id=account) == {import_id}

@@ -142,6 +142,27 @@ class TestFormsForAnAccount:
         assert chosen["value"] == str(FUTURES_ID)
 
 
+class TestImports:
+    def test_the_history_is_the_account_s_and_reloads_as_such(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        two_accounts(edge)
+        edge.answer("GET", "/api/v1/imports", an_import_page())
+
+        soup = page(browser.get("/imports", params=FUTURES))
+
+        [history] = edge.received("GET", "/api/v1/imports")
+        assert history.query == FUTURES
+        chosen = by_testid(soup, "account-form").select_one("option[selected]")
+        assert chosen is not None
+        assert chosen["value"] == str(FUTURES_ID)
+        [reload] = soup.select("#import-history")
+        assert account_of(str(reload["hx-get"])) == [str(FUTURES_ID)]
+
+        browser.get("/imports/history", params=FUTURES, headers=HTMX)
+        assert edge.received("GET", "/api/v1/imports")[-1].query == FUTURES
+
+
 class TestJournal:
     def test_the_calendar_and_its_links_are_the_account_s(
         self, browser: httpx.Client, edge: StubEdge

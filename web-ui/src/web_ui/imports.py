@@ -23,6 +23,7 @@ from tradeloop_contracts import (
 from web_ui.auth import signed_in_trader
 from web_ui.browser import Browser
 from web_ui.edge import Edge, EdgeProblemError, download, parse
+from web_ui.filters import AccountChoice, read_query
 from web_ui.rendering import render
 
 router = APIRouter()
@@ -44,10 +45,11 @@ TIME_ZONES: tuple[str, ...] = (
 
 @router.get("/imports", response_class=HTMLResponse)
 async def imports_page(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
-    """The upload form and the import history."""
+    """The upload form and the import history, of one account or all."""
+    chosen = read_query(request, AccountChoice)
     accounts, page, user = await asyncio.gather(
         edge.get(browser, "/api/v1/accounts", AccountList),
-        edge.get(browser, "/api/v1/imports", ImportPage),
+        edge.get(browser, "/api/v1/imports", ImportPage, params=chosen.params()),
         signed_in_trader(edge, browser),
     )
     return render(
@@ -81,8 +83,10 @@ async def saved_mappings(
 @router.get("/imports/history", response_class=HTMLResponse)
 async def import_history(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The import history table, for live reloads."""
+    chosen = read_query(request, AccountChoice)
     page, user = await asyncio.gather(
-        edge.get(browser, "/api/v1/imports", ImportPage), signed_in_trader(edge, browser)
+        edge.get(browser, "/api/v1/imports", ImportPage, params=chosen.params()),
+        signed_in_trader(edge, browser),
     )
     return render(request, "fragments/import_history.html", {"imports": page.items, "user": user})
 

@@ -21,6 +21,7 @@ from tradeloop_contracts import (
     ImportUndo,
 )
 
+from core_api.accounts.repository import AccountRepository
 from core_api.db import DbSession
 from core_api.errors import AppError, validation_errors
 from core_api.identity.dependencies import CurrentUser, ServiceCaller
@@ -99,12 +100,15 @@ def _options(fields: dict[str, str]) -> ImportOptions:
 def list_imports(
     user: CurrentUser,
     session: DbSession,
+    account_id: Annotated[uuid.UUID | None, Query(description="Only this account's.")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> ImportPage:
     """The trader's imports, newest first."""
+    if account_id is not None:
+        AccountRepository(session, user.id).get(account_id)
     after = Cursor.decode(cursor) if cursor else None
-    records = ImportRepository(session, user.id).page(after, limit + 1)
+    records = ImportRepository(session, user.id).page(after, limit + 1, account_id)
     items = records[:limit]
     next_cursor = (
         Cursor(items[-1].created_at, items[-1].id).encode() if len(records) > limit else None

@@ -37,9 +37,13 @@ class ImportRepository:
             raise NotFoundError("import")
         return record
 
-    def page(self, cursor: Cursor | None, limit: int) -> Sequence[ImportRecord]:
-        """Up to `limit` imports after `cursor`, newest first."""
+    def page(
+        self, cursor: Cursor | None, limit: int, account_id: uuid.UUID | None = None
+    ) -> Sequence[ImportRecord]:
+        """Up to `limit` imports after `cursor`, newest first; of one account when given."""
         statement = select(ImportRecord).where(ImportRecord.user_id == self.user_id)
+        if account_id is not None:
+            statement = statement.where(ImportRecord.account_id == account_id)
         if cursor is not None:
             statement = statement.where(
                 or_(
