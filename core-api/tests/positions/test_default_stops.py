@@ -222,6 +222,30 @@ class TestAccountRule:
         set_default(client, trader, None)
         assert violations() == []
 
+    def test_a_stop_the_trader_moves_is_judged_on_the_position_s_days(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        risk = {"name": "Risk", "params": {"kind": "max_risk_per_trade", "amount": "150"}}
+        put_plan(client, trader, [risk])
+        backdate_plan(session, trader)
+        position = round_trip(client, workers, trader)
+
+        def move_stop(stop: str | None) -> list[str]:
+            response = client.patch(
+                f"/v1/positions/{position['id']}",
+                json={"initial_stop": stop},
+                headers=trader.headers,
+            )
+            assert response.status_code == 200, response.text
+            items = client.get("/v1/violations", headers=trader.headers).json()["items"]
+            return [item["observed"] for item in items]
+
+        entry = Decimal(position["avg_entry_price"])
+        assert move_stop(str(entry - 2)) == ["risk 200"]
+        assert move_stop(str(entry - 1)) == []
+        set_default(client, trader, {"kind": "points", "distance": "3"})
+        assert move_stop(None) == ["risk 300"]  # the account's rule applies again
+
     def test_a_custom_rule_reading_the_stop_is_judged_again(
         self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
     ) -> None:

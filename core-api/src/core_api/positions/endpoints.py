@@ -41,6 +41,8 @@ from core_api.positions.service import (
     to_position,
     update_position,
 )
+from core_api.positions.settle import judge_position_days
+from core_api.positions.stops import effective_stop
 from core_api.positions.tagging import change_tags
 
 public = APIRouter(tags=["positions"])
@@ -162,11 +164,20 @@ def get_position(position_id: uuid.UUID, user: CurrentUser, session: DbSession) 
 
 @public.patch("/v1/positions/{position_id}")
 def patch_position(
-    position_id: uuid.UUID, body: PositionUpdate, user: CurrentUser, session: DbSession
+    position_id: uuid.UUID,
+    body: PositionUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    traceparent: Traceparent,
 ) -> PositionDetail:
-    """Set a position's initial stop or tags."""
+    """Set a position's initial stop or tags; a moved stop re-judges the position's days."""
     repository = PositionRepository(session, user.id)
-    return _detail(repository, update_position(session, repository.get(position_id), body))
+    record = repository.get(position_id)
+    stop_before = effective_stop(record)
+    update_position(session, record, body)
+    if effective_stop(record) != stop_before:
+        judge_position_days(session, record, traceparent)
+    return _detail(repository, record)
 
 
 @public.delete("/v1/positions/{position_id}", status_code=204)

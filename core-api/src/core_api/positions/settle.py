@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core_api.accounts.models import AccountRecord
 from core_api.plans.service import affected_days, evaluate_after_change, has_plan
+from core_api.positions.models import PositionRecord
 from core_api.positions.service import InstrumentKey, rematch
 
 
@@ -42,3 +43,13 @@ def settle_instruments(
     rematch(session, account, keys, traceparent, since=since, removing=removing)
     days |= affected_days(session, account.id, keys, since)
     evaluate_after_change(session, account.user_id, days, traceparent)
+
+
+def judge_position_days(session: Session, record: PositionRecord, traceparent: str | None) -> None:
+    """Re-judges the trader's plan on the days a position opened and closed on, after the
+    trader moved its stop: risk per trade and rules reading the stop, risk or R see it there.
+    """
+    if not has_plan(session, record.user_id):
+        return
+    days = {day for day in (record.opened_day, record.closed_day) if day is not None}
+    evaluate_after_change(session, record.user_id, days, traceparent)
