@@ -600,6 +600,49 @@ class TestRefusals:
         assert response.status_code == 409
         assert "holds executions, imports, journal entries" in response.json()["detail"]
 
+    @pytest.mark.parametrize(
+        ("path", "body", "held"),
+        [
+            ("/v1/playbooks", {"name": "Gap and go"}, "playbooks"),
+            (
+                "/v1/accounts/{account}/cash-movements",
+                {"occurred_at": "2026-03-02T14:00:00Z", "amount": "500"},
+                "cash movements",
+            ),
+        ],
+    )
+    def test_an_account_with_only_settings_of_its_own_is_not_restored_into(
+        self,
+        client: TestClient,
+        exported: zipfile.ZipFile,
+        path: str,
+        body: dict[str, Any],
+        held: str,
+    ) -> None:
+        fresh = make_trader(client)
+        made = client.post(path.format(account=fresh.account_id), json=body, headers=fresh.headers)
+        assert made.status_code == 201, made.text
+        response = restore(client, fresh, _bytes(exported))
+        assert response.status_code == 409
+        assert response.json()["detail"].endswith(
+            f"holds {held}. Restore into a new account instead."
+        )
+
+    def test_an_account_with_a_fee_schedule_is_not_restored_into(
+        self, client: TestClient, exported: zipfile.ZipFile
+    ) -> None:
+        fresh = make_trader(client)
+        rule = {"asset_class": "future", "per_contract": "2.25"}
+        saved = client.put(
+            f"/v1/accounts/{fresh.account_id}/fee-schedule",
+            json={"rules": [rule]},
+            headers=fresh.headers,
+        )
+        assert saved.status_code == 200, saved.text
+        response = restore(client, fresh, _bytes(exported))
+        assert response.status_code == 409
+        assert "holds fee schedules" in response.json()["detail"]
+
     def test_a_bad_record_is_named_by_file_record_and_field_and_nothing_is_kept(
         self, app: FastAPI, client: TestClient, exported: zipfile.ZipFile
     ) -> None:

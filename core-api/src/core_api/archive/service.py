@@ -16,7 +16,12 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from tradeloop_contracts import ArchiveRestoreResult
 
-from core_api.accounts.models import AccountRecord, ContractSpecOverrideRecord
+from core_api.accounts.models import (
+    AccountRecord,
+    CashMovementRecord,
+    ContractSpecOverrideRecord,
+    FeeRuleRecord,
+)
 from core_api.archive.format import (
     CHUNK_BYTES,
     ArchiveError,
@@ -35,6 +40,7 @@ from core_api.insights.models import InsightRecord
 from core_api.journal.models import JournalEntryRecord
 from core_api.mappings.models import SavedColumnMappingRecord
 from core_api.plans.models import TradingPlanRecord
+from core_api.playbooks.models import PlaybookRecord
 from core_api.reviews.models import WeeklyReviewRecord
 from core_api.tags.models import TagRecord
 
@@ -230,15 +236,25 @@ def _held(session: Session, user_id: uuid.UUID) -> list[str]:
             "column mappings",
             select(SavedColumnMappingRecord.id).where(SavedColumnMappingRecord.user_id == user_id),
         ),
-        (
-            "contract specs",
-            select(ContractSpecOverrideRecord.id)
-            .join(AccountRecord, AccountRecord.id == ContractSpecOverrideRecord.account_id)
-            .where(AccountRecord.user_id == user_id),
-        ),
+        ("contract specs", _of_accounts(ContractSpecOverrideRecord, user_id)),
+        ("cash movements", _of_accounts(CashMovementRecord, user_id)),
+        ("fee schedules", _of_accounts(FeeRuleRecord, user_id)),
+        ("playbooks", select(PlaybookRecord.id).where(PlaybookRecord.user_id == user_id)),
         (
             "broker connections",
             select(BrokerConnectionRecord.id).where(BrokerConnectionRecord.user_id == user_id),
         ),
     ]
     return [what for what, statement in owned if session.scalar(select(exists(statement)))]
+
+
+def _of_accounts(
+    record: type[ContractSpecOverrideRecord | CashMovementRecord | FeeRuleRecord],
+    user_id: uuid.UUID,
+) -> Select[Any]:
+    """The rows of `record` kept per account, of the trader's accounts."""
+    return (
+        select(record.id)
+        .join(AccountRecord, AccountRecord.id == record.account_id)
+        .where(AccountRecord.user_id == user_id)
+    )
