@@ -142,7 +142,10 @@ def _refresh_instrument_days(
                     )
                 ),
                 effective_stop_column(_POSITIONS.c),
-                *(_POSITIONS.c[name] for name in ("avg_entry_price", "max_quantity", "instrument")),
+                *(
+                    _POSITIONS.c[name]
+                    for name in ("avg_entry_price", "max_quantity", "instrument", "strategy_id")
+                ),
             )
             .select_from(wanted)
             .join(
@@ -152,13 +155,13 @@ def _refresh_instrument_days(
                     _POSITIONS.c.closed_day >= wanted.c.first_day,
                 ),
             )
-            .where(
-                _POSITIONS.c.status == "closed",
-                # A strategy's legs count as one trade, in its own rows (refresh_strategy_days).
-                _POSITIONS.c.strategy_id.is_(None),
-            )
+            .where(_POSITIONS.c.status == "closed")
         )
-        if rebuilt(row.asset_class, row.symbol, row.closed_day)
+        # A strategy's legs count as one trade, in its own rows (refresh_strategy_days).
+        # They are left out here rather than in SQL: given `strategy_id IS NULL`, SQLite
+        # walks the strategy index (every position of every trader outside a strategy)
+        # and tests each against every instrument, instead of looking the instruments up.
+        if row.strategy_id is None and rebuilt(row.asset_class, row.symbol, row.closed_day)
     )
     rows: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
     for (
@@ -174,6 +177,7 @@ def _refresh_instrument_days(
         entry,
         size,
         instrument,
+        _strategy,
     ) in closed:
         assert day is not None  # every closed position has its trading day
         row = _count_trade(
