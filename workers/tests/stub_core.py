@@ -8,7 +8,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
@@ -71,6 +71,13 @@ class StubCore:
     rejected_imports: set[UUID] = field(default_factory=set)
     unavailable_until: float = 0.0
     batch_delay_seconds: float = 0.0
+    # Batches being answered now, and the most there were at once.
+    batches_waiting: int = 0
+    most_batches_waiting: int = 0
+    # A batch holding an execution with one of these broker ids is answered 422.
+    refused_executions: set[str] = field(default_factory=set)
+    # When set, each batch waits (up to 10 s) until this many are waiting together.
+    batch_meeting: threading.Barrier | None = None
     # The next outcome calls take this long each, as core settling a large import does.
     outcome_delays: list[float] = field(default_factory=list)
     connections: dict[UUID, SealedBrokerCredentials] = field(default_factory=dict)
@@ -94,6 +101,12 @@ class StubCore:
         """Take `seconds` over every batch of executions, so an import is caught in flight."""
         with self.lock:
             self.batch_delay_seconds = seconds
+
+    def meet_batches(self, count: int) -> None:
+        """Hold every batch until `count` batches wait together (a worker sending fewer at
+        once has each wait 10 s and then answered)."""
+        with self.lock:
+            self.batch_meeting = threading.Barrier(count, timeout=10)
 
     def slow_down_outcomes(self, *seconds: float) -> None:
         """Take `seconds[i]` over the i-th next outcome call, as core settling an import."""
@@ -271,10 +284,19 @@ def create_stub_app(state: StubCore) -> FastAPI:
     def record(user_id: UUID, body: ExecutionBatch) -> ExecutionBatchResult:
         inserted = duplicates = 0
         with state.lock:
+            if any(e.broker_execution_id in state.refused_executions for e in body.executions):
+                raise HTTPException(422, "a refused batch")
             delay = state.batch_delay_seconds
+            meeting = state.batch_meeting
+            state.batches_waiting += 1
+            state.most_batches_waiting = max(state.most_batches_waiting, state.batches_waiting)
         # Outside the lock: other calls go on while this batch is slow.
         time.sleep(delay)
+        if meeting is not None:
+            with suppress(threading.BrokenBarrierError):
+                meeting.wait()
         with state.lock:
+            state.batches_waiting -= 1
             state.batches.append(body)
             for execution in body.executions:
                 key = execution.broker_execution_id or f"fp:{execution.fingerprint}"

@@ -46,6 +46,12 @@ class WorkersSettings(BaseSettings):
     relay_max_backoff_seconds: float = Field(default=5.0, gt=0)
     consumer_name: str = Field(default="", description="Defaults to host name and process id.")
     import_batch_size: int = Field(default=1000, ge=1, le=5000)
+    import_batches_in_flight: int = Field(
+        default=2, ge=1, le=8, description="Batches of one import waiting for core at once."
+    )
+    import_progress_seconds: float = Field(
+        default=1.0, ge=0, description="Least time between two progress reports of an import."
+    )
     import_time_zone: str = "America/New_York"
     import_max_bytes: int = Field(
         default=DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest raw file an import reads."

@@ -92,6 +92,8 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                 core,
                 store,
                 batch_size=settings.import_batch_size,
+                batches_in_flight=settings.import_batches_in_flight,
+                progress_seconds=settings.import_progress_seconds,
                 time_zone=ZoneInfo(settings.import_time_zone),
                 max_file_bytes=settings.import_max_bytes,
                 max_ofx_bytes=settings.import_max_ofx_bytes,

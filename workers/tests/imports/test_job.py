@@ -32,7 +32,9 @@ class TestImportJob:
         stub_core.add_import(request)
         await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
 
-        await ImportJob(core, object_store, batch_size=2).handle(event_of(request))
+        await ImportJob(core, object_store, batch_size=2, progress_seconds=0).handle(
+            event_of(request)
+        )
 
         [outcome] = stub_core.outcomes
         assert outcome.status == "completed"
@@ -43,6 +45,61 @@ class TestImportJob:
         ]
         assert [len(batch.executions) for batch in stub_core.batches] == [2, 2]
         assert [progress.rows_processed for progress in stub_core.progress] == [2, 4, 6]
+
+    async def test_progress_is_reported_at_most_once_per_interval(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
+        # A clock that moves 0.6 s per reading: every second batch is a second later.
+        readings = iter(range(100))
+
+        def clock() -> float:
+            return next(readings) * 0.6
+
+        job = ImportJob(core, object_store, batch_size=1, progress_seconds=1.0, clock=clock)
+        await job.handle(event_of(request))
+
+        assert [progress.rows_processed for progress in stub_core.progress] == [1, 3, 5]
+        assert stub_core.outcomes[-1].status == "completed"
+
+    @pytest.mark.parametrize("in_flight", [1, 2])
+    async def test_batches_travel_together_up_to_the_limit_and_are_all_counted(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, in_flight: int
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
+        stub_core.meet_batches(in_flight)
+
+        await ImportJob(core, object_store, batch_size=1, batches_in_flight=in_flight).handle(
+            event_of(request)
+        )
+
+        assert stub_core.most_batches_waiting == in_flight
+        [outcome] = stub_core.outcomes
+        assert (outcome.counts.new, outcome.counts.duplicate, outcome.counts.rejected) == (4, 0, 2)
+        assert len(stub_core.executions) == 4
+
+    async def test_a_refused_batch_fails_the_import_counting_the_batches_stored(
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
+        # The first batch is refused; the second, sent before its answer was read, is stored.
+        stub_core.refused_executions = {"E-1001"}
+
+        await ImportJob(core, object_store, batch_size=1, batches_in_flight=2).handle(
+            event_of(request)
+        )
+
+        [outcome] = stub_core.outcomes
+        assert outcome.status == "failed"
+        assert outcome.error is not None
+        assert outcome.error.startswith("core refused a batch of executions")
+        assert outcome.counts.new == len(stub_core.executions) == 1
 
     @pytest.mark.parametrize(
         ("time_zone", "first_fill_utc"),

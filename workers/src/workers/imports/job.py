@@ -7,7 +7,8 @@ import itertools
 import logging
 import tempfile
 import time
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from tradeloop_contracts import (
     CsvPreview,
     Event,
     ExecutionBatch,
+    ExecutionBatchResult,
     ExecutionIn,
     ImportCounts,
     ImportFormat,
@@ -119,13 +121,19 @@ class ImportJob:
         store: ObjectStore,
         *,
         batch_size: int = 1000,
+        batches_in_flight: int = 2,
+        progress_seconds: float = 1.0,
         time_zone: ZoneInfo = DEFAULT_TIME_ZONE,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         max_ofx_bytes: int = DEFAULT_MAX_OFX_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._core = core
         self._store = store
         self._batch_size = batch_size
+        self._batches_in_flight = batches_in_flight
+        self._progress_seconds = progress_seconds
+        self._clock = clock
         self._max_file_bytes = max_file_bytes
         self._max_ofx_bytes = max_ofx_bytes
         self._time_zone = time_zone
@@ -269,39 +277,59 @@ class ImportJob:
         rows_total: int | None,
     ) -> None:
         file_format = report.detected_format or "generic_csv"
-        async for chunk in self._chunks(raw, encoding, file_format, mapping, time_zone):
-            executions: list[ExecutionIn] = []
-            for result in chunk:
-                report.rows_processed += 1
-                if isinstance(result, ParsedRow):
-                    executions.append(result.execution)
-                else:
-                    report.reject(result)
-            if executions:
-                await self._send(request, executions, report)
-            progress = ImportProgress(
-                detected_format=report.detected_format,
-                rows_processed=report.rows_processed,
-                rows_total=rows_total,
-            )
-            await self._core.report_progress(request.user_id, request.import_id, progress)
+        # Up to `batches_in_flight` batches wait for core at once, so core stores one while
+        # the next travels; their results are counted in the order they were sent. Every
+        # batch is idempotent, so one sent again after a failure adds nothing.
+        in_flight: deque[asyncio.Task[ExecutionBatchResult]] = deque()
+        reported_at: float | None = None
+        try:
+            async for chunk in self._chunks(raw, encoding, file_format, mapping, time_zone):
+                executions: list[ExecutionIn] = []
+                for result in chunk:
+                    report.rows_processed += 1
+                    if isinstance(result, ParsedRow):
+                        executions.append(result.execution)
+                    else:
+                        report.reject(result)
+                if executions:
+                    if len(in_flight) >= self._batches_in_flight:
+                        _count(report, await in_flight.popleft())
+                    in_flight.append(asyncio.create_task(self._send(request, executions)))
+                # Progress at most once per `progress_seconds` (the first batch at once):
+                # each report is a write and an event in core.
+                now = self._clock()
+                if reported_at is None or now - reported_at >= self._progress_seconds:
+                    reported_at = now
+                    progress = ImportProgress(
+                        detected_format=report.detected_format,
+                        rows_processed=report.rows_processed,
+                        rows_total=rows_total,
+                    )
+                    await self._core.report_progress(request.user_id, request.import_id, progress)
+            while in_flight:
+                _count(report, await in_flight.popleft())
+        except BaseException as error:
+            # A failed batch or call stops the import: the batches still travelling are
+            # awaited and counted, as core may have stored them; a job cancelled (the
+            # worker stopping) cancels them instead.
+            if isinstance(error, asyncio.CancelledError):
+                for task in in_flight:
+                    task.cancel()
+            for answer in await asyncio.gather(*in_flight, return_exceptions=True):
+                if isinstance(answer, ExecutionBatchResult):
+                    _count(report, answer)
+            raise
 
     async def _send(
-        self, request: ImportRequested, executions: list[ExecutionIn], report: _Report
-    ) -> None:
+        self, request: ImportRequested, executions: list[ExecutionIn]
+    ) -> ExecutionBatchResult:
         batch = ExecutionBatch(
             account_id=request.account_id, import_id=request.import_id, executions=executions
         )
         try:
-            result = await self._core.record_executions(request.user_id, batch)
+            return await self._core.record_executions(request.user_id, batch)
         except CoreRejectedError as error:
             raise ImportFailedError(f"core refused a batch of executions: {error}") from error
-        report.counts = report.counts.model_copy(
-            update={
-                "new": report.counts.new + result.inserted,
-                "duplicate": report.counts.duplicate + result.duplicates,
-            }
-        )
 
     async def _chunks(
         self,
@@ -328,6 +356,15 @@ class ImportJob:
                 await asyncio.wait([parsing])
                 if not parsing.cancelled():
                     parsing.exception()
+
+
+def _count(report: _Report, result: ExecutionBatchResult) -> None:
+    report.counts = report.counts.model_copy(
+        update={
+            "new": report.counts.new + result.inserted,
+            "duplicate": report.counts.duplicate + result.duplicates,
+        }
+    )
 
 
 def _measure(outcome: ImportOutcome, requested: ImportFormat, seconds: float) -> None:
