@@ -114,19 +114,22 @@ def record_batch(
     edits = account_edits(session, account.id)
     if edits:
         rows = _edited(rows, edits)
-    # A fill already held (same broker id or fingerprint in the account) is skipped; the
-    # ones kept are read back by id.
-    insert_rows(session, _EXECUTIONS, rows, skip_conflicts=True)
-    inserted = session.execute(
-        select(
-            _EXECUTIONS.c.id,
-            _EXECUTIONS.c.asset_class,
-            _EXECUTIONS.c.symbol,
-            _EXECUTIONS.c.executed_at,
-        ).where(_one_of(session, _EXECUTIONS.c.id, [row["id"] for row in rows]))
-    ).all()
+    # A fill already held (same broker id or fingerprint in the account) is skipped; when
+    # some were, the ones kept are read back by id.
+    inserted: Sequence[Any] = [
+        (row["id"], row["asset_class"], row["symbol"], row["executed_at"]) for row in rows
+    ]
+    if insert_rows(session, _EXECUTIONS, rows, skip_conflicts=True) < len(rows):
+        inserted = session.execute(
+            select(
+                _EXECUTIONS.c.id,
+                _EXECUTIONS.c.asset_class,
+                _EXECUTIONS.c.symbol,
+                _EXECUTIONS.c.executed_at,
+            ).where(_one_of(session, _EXECUTIONS.c.id, [row["id"] for row in rows]))
+        ).all()
     if len(inserted) < len(rows):
-        kept = {row.id for row in inserted}
+        kept = {execution_id for execution_id, *_ in inserted}
         _record_duplicates(
             session, batch.account_id, batch.import_id, [r for r in rows if r["id"] not in kept]
         )

@@ -28,8 +28,9 @@ def insert_rows(
     rows: Sequence[Mapping[str, Any]],
     *,
     skip_conflicts: bool = False,
-) -> None:
-    """Inserts `rows` into `table` in one statement (see above), in the session's transaction.
+) -> int:
+    """Inserts `rows` into `table` in one statement (see above), in the session's
+    transaction; returns how many it inserted (fewer than given when conflicts were skipped).
 
     Every row names the same columns, its primary key among them. A column the rows leave
     out gets its Python default (`default=`), computed once for the call (one
@@ -38,7 +39,7 @@ def insert_rows(
     PostgreSQL alike).
     """
     if not rows:
-        return
+        return 0
     connection = session.connection()
     writer = _writer(table, connection.dialect, frozenset(rows[0]), skip_conflicts)
     names, processors = writer.names, writer.processors
@@ -57,12 +58,12 @@ def insert_rows(
         for row in rows
     ]
     if connection.dialect.name == "postgresql":
-        _copy(connection.connection.driver_connection, writer, values)
-    else:
-        connection.exec_driver_sql(writer.sql, values)
+        return _copy(connection.connection.driver_connection, writer, values)
+    # SQLite sums the rows each statement of an executemany changed.
+    return connection.exec_driver_sql(writer.sql, values).rowcount
 
 
-def _copy(driver: Any, writer: _Writer, values: list[tuple[Any, ...]]) -> None:
+def _copy(driver: Any, writer: _Writer, values: list[tuple[Any, ...]]) -> int:
     """The rows through PostgreSQL's COPY, in the transaction under way.
 
     COPY cannot skip a row that breaks a constraint: rows that may are copied into a
@@ -78,9 +79,11 @@ def _copy(driver: Any, writer: _Writer, values: list[tuple[Any, ...]]) -> None:
         with cursor.copy(f"COPY {target} ({writer.columns}) FROM STDIN") as copy:
             for row in values:
                 copy.write_row(row)
-        if writer.staging is not None:
-            cursor.execute(writer.sql)
-            cursor.execute(f"DELETE FROM {writer.staging_table}")
+        if writer.staging is None:
+            return len(values)
+        inserted: int = cursor.execute(writer.sql).rowcount
+        cursor.execute(f"DELETE FROM {writer.staging_table}")
+        return inserted
 
 
 @dataclass(frozen=True)
