@@ -4,8 +4,9 @@
 token, Idempotency-Key) until core reports the import completed; meanwhile every
 service's `/healthz` is polled, and its p99 is reported, because heavy work must never
 block an event loop. The peak resident memory of each service's processes (the kernel's
-high-water mark of each process, the work processes core starts included) is read from
-/proc while the import runs.
+high-water mark of each process, the work processes core starts included) and the CPU
+time they spent during the import are read from /proc while it runs: on a machine shared
+with other work the CPU seconds compare runs better than the time does.
 
 Two modes: **embedded** (SQLite, the embedded bus, as `make up` runs it) and
 **distributed** (PostgreSQL and Redis, as the integration compose file runs it): a fresh
@@ -158,6 +159,10 @@ class _Watch:
         self.latencies: dict[str, list[float]] = {s.name: [] for s in SERVICES}
         # Per service, per process id: the process's peak resident bytes (VmHWM).
         self.peaks: dict[str, dict[int, int]] = {s.name: {} for s in SERVICES}
+        # Per service, per process id: its CPU seconds when first seen and when last seen.
+        self.cpu_first: dict[str, dict[int, float]] = {s.name: {} for s in SERVICES}
+        self.cpu_last: dict[str, dict[int, float]] = {s.name: {} for s in SERVICES}
+        self.sampled = False
         self.stop = threading.Event()
         self.threads = [
             threading.Thread(target=self._poll_health, daemon=True),
@@ -165,6 +170,7 @@ class _Watch:
         ]
 
     def start(self) -> None:
+        self._sample_memory()
         for thread in self.threads:
             thread.start()
 
@@ -198,6 +204,17 @@ class _Watch:
                 peak = _peak_resident_bytes(pid)
                 known = self.peaks[service.name]
                 known[pid] = max(known.get(pid, 0), peak)
+                cpu = _cpu_seconds(pid)
+                if cpu is not None:
+                    # A process started during the import spent all its CPU time on it.
+                    self.cpu_first[service.name].setdefault(pid, 0.0 if self.sampled else cpu)
+                    self.cpu_last[service.name][pid] = cpu
+        self.sampled = True
+
+    def cpu_seconds(self, service: str) -> float:
+        """CPU seconds the service's processes spent from the start until last seen."""
+        first, last = self.cpu_first[service], self.cpu_last[service]
+        return sum(last[pid] - first[pid] for pid in last)
 
 
 def _children() -> dict[int, list[int]]:
@@ -220,6 +237,19 @@ def _tree(root: int, children: dict[int, list[int]]) -> list[int]:
         found.append(pid)
         waiting += children.get(pid, [])
     return found
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User and system time of the process so far; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # utime and stime are fields 14 and 15 of stat, 12 and 13 after the ")".
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
 def _peak_resident_bytes(pid: int) -> int:
@@ -275,7 +305,8 @@ def import_end_to_end(size: int, mode: str = "embedded") -> list[Result]:
         sys.stdout.write(
             f"peak memory during import of {size:,} ({mode}): {service} "
             f"largest process {max(peaks.values(), default=0) / 2**20:.0f} MiB, "
-            f"{len(peaks)} processes {sum(peaks.values()) / 2**20:.0f} MiB\n"
+            f"{len(peaks)} processes {sum(peaks.values()) / 2**20:.0f} MiB, "
+            f"CPU {watch.cpu_seconds(service):.1f} s\n"
         )
     return results
 
