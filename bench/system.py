@@ -47,6 +47,7 @@ from dev import SERVICES, Stack
 PORT_BASE = 19000
 PASSWORD = "bench-password-2026"
 IMPORT_TIMEOUT_SECONDS = 3600.0
+MAX_UPLOAD_BYTES = 200 * 2**20
 MODES = ("embedded", "distributed")
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -83,7 +84,12 @@ def _settings(mode: str) -> Iterator[dict[str, str]]:
     """What the stack runs on besides its embedded defaults: PostgreSQL and Redis in the
     distributed mode, and in both a visibility timeout above the longest import (workers'
     README): a worker would otherwise be handed an import it is still running."""
-    settings = {"WORKERS_VISIBILITY_TIMEOUT_SECONDS": str(IMPORT_TIMEOUT_SECONDS)}
+    settings = {
+        "WORKERS_VISIBILITY_TIMEOUT_SECONDS": str(IMPORT_TIMEOUT_SECONDS),
+        # A file of 1,000,000 executions (about 80 MB) is over edge's default upload
+        # limit (20 MiB); core's own (200 MiB) still applies.
+        "EDGE_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
+    }
     if mode == "embedded":
         yield settings
         return
