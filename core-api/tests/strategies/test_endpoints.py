@@ -3,8 +3,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from core_api.strategies import service
 from tests.conftest import Trader, execution
 from tests.executions.test_endpoints import post_batch
 
@@ -20,13 +22,14 @@ def leg(
     price: str,
     at: str,
     order: str | None = None,
+    underlying: str = "SPY",
     **extra: Any,
 ) -> dict[str, Any]:
-    """One fill of a SPY option expiring 2026-03-20."""
+    """One fill of a SPY option (or another underlying's) expiring 2026-03-20."""
     instrument = {
         "asset_class": "option",
-        "symbol": f"SPY   260320{right[0].upper()}{int(strike) * 1000:08d}",
-        "underlying": "SPY",
+        "symbol": f"{underlying:<6}260320{right[0].upper()}{int(strike) * 1000:08d}",
+        "underlying": underlying,
         "expiry": "2026-03-20",
         "strike": strike,
         "right": right,
@@ -108,6 +111,33 @@ class TestGrouping:
         assert strategies(client, trader) == []
         positions = client.get("/v1/positions", headers=trader.headers).json()["items"]
         assert [p["strategy_id"] for p in positions] == [None, None]
+
+    def test_instruments_looked_up_in_slices_group_as_at_once(
+        self,
+        client: TestClient,
+        workers: dict[str, str],
+        trader: Trader,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """An import of many options asks for their underlyings a slice at a time (one
+        PostgreSQL statement takes 65,535 parameters); slices of one give the same."""
+        monkeypatch.setattr(service, "KEYS_PER_STATEMENT", 1)
+        qqq = [
+            leg(f"q{index}", side, right, "400", price, at, underlying="QQQ")
+            for index, (side, right, price, at) in enumerate(
+                [
+                    ("buy", "call", "5", "2026-03-04T15:00:01Z"),
+                    ("buy", "put", "5", "2026-03-04T15:00:58Z"),
+                    ("sell", "call", "8", "2026-03-04T18:00:00Z"),
+                    ("sell", "put", "1", "2026-03-04T19:30:00Z"),
+                ]
+            )
+        ]
+        post_batch(client, workers, trader, [*vertical(), *qqq])
+        assert sorted((s["underlying"], s["kind"]) for s in strategies(client, trader)) == [
+            ("QQQ", "straddle"),
+            ("SPY", "vertical"),
+        ]
 
     def test_two_accounts_are_never_grouped(
         self, client: TestClient, workers: dict[str, str], trader: Trader

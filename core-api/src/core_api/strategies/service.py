@@ -16,6 +16,7 @@ from tradeloop_contracts import Position, Strategy
 from core_api.accounts.models import AccountRecord
 from core_api.executions.models import ExecutionRecord
 from core_api.kit.clock import utcnow
+from core_api.kit.lookup import KEYS_PER_STATEMENT
 from core_api.positions.matching import outcome
 from core_api.positions.models import PositionFillRecord, PositionRecord
 from core_api.statistics.read_model import refresh_daily_pnl, refresh_strategy_days
@@ -159,30 +160,35 @@ def _underlyings(
     keys = list(keys)
     options = [symbol for asset_class, symbol in keys if asset_class in OPTION_CLASSES]
     named = {symbol for asset_class, symbol in keys if asset_class == "stock"}
-    if options:
+    # Symbols go in slices: an import can touch tens of thousands of options, more
+    # parameters than one PostgreSQL statement takes (65,535).
+    for start in range(0, len(options), KEYS_PER_STATEMENT):
         named |= set(
             session.scalars(
                 select(ExecutionRecord.underlying)
                 .where(
                     ExecutionRecord.account_id == account_id,
                     ExecutionRecord.asset_class.in_(OPTION_CLASSES),
-                    ExecutionRecord.symbol.in_(options),
+                    ExecutionRecord.symbol.in_(options[start : start + KEYS_PER_STATEMENT]),
                 )
                 .distinct()
             )
         )
     named.discard(None)
-    if not named:
-        return []
-    with_options = select(PositionRecord.underlying).where(
-        PositionRecord.account_id == account_id,
-        PositionRecord.underlying.in_(named),
-        PositionRecord.asset_class.in_(OPTION_CLASSES),
-    )
-    with_strategies = select(StrategyRecord.underlying).where(
-        StrategyRecord.account_id == account_id, StrategyRecord.underlying.in_(named)
-    )
-    return sorted(set(session.scalars(with_options.union(with_strategies))))
+    names = sorted(named)
+    found: set[str] = set()
+    for start in range(0, len(names), KEYS_PER_STATEMENT):
+        some = names[start : start + KEYS_PER_STATEMENT]
+        with_options = select(PositionRecord.underlying).where(
+            PositionRecord.account_id == account_id,
+            PositionRecord.underlying.in_(some),
+            PositionRecord.asset_class.in_(OPTION_CLASSES),
+        )
+        with_strategies = select(StrategyRecord.underlying).where(
+            StrategyRecord.account_id == account_id, StrategyRecord.underlying.in_(some)
+        )
+        found |= {name for name in session.scalars(with_options.union(with_strategies)) if name}
+    return sorted(found)
 
 
 def _of_underlyings(account_id: uuid.UUID, underlyings: Sequence[str]) -> ColumnElement[bool]:
