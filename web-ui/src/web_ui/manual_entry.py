@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
@@ -27,6 +28,7 @@ from tradeloop_contracts import (
     PositionCreate,
     PositionDetail,
     ProblemField,
+    RequestBody,
 )
 
 from web_ui.auth import signed_in_trader
@@ -206,6 +208,18 @@ async def new_trade_page(request: Request, browser: Browser, edge: Edge) -> HTML
     return await _entry_page(request, browser, edge, "trade_new.html")
 
 
+async def _enter(
+    edge: EdgeClient, browser: BrowserContext, path: str, body: RequestBody
+) -> tuple[httpx.Response | None, list[ProblemField], int]:
+    """Sends what the trader entered: edge's answer, or the refusals and their status."""
+    try:
+        return await edge.send(browser, "POST", path, body=body), [], 201
+    except EdgeProblemError as exc:
+        return None, _refusals(exc), exc.problem.status
+    except EdgeUnavailableError:
+        return None, [ProblemField(location="form", message=UNREACHABLE)], 502
+
+
 @router.post("/trades/new", response_class=HTMLResponse)
 async def add_trade(request: Request, browser: Browser, edge: Edge) -> Response:
     """HTMX: enter a round trip by hand and open its position, or show the refusals."""
@@ -215,13 +229,8 @@ async def add_trade(request: Request, browser: Browser, edge: Edge) -> Response:
     except ValidationError as exc:
         errors, status = field_errors(exc), 422
     else:
-        try:
-            answer = await edge.send(browser, "POST", "/api/v1/positions", body=body)
-        except EdgeProblemError as exc:
-            errors, status = _refusals(exc), exc.problem.status
-        except EdgeUnavailableError:
-            errors, status = [ProblemField(location="form", message=UNREACHABLE)], 502
-        else:
+        answer, errors, status = await _enter(edge, browser, "/api/v1/positions", body)
+        if answer is not None:
             position = parse(answer, PositionDetail)
             return Response(status_code=204, headers={"hx-redirect": f"/positions/{position.id}"})
     context = await _trade_form_context(edge, browser)
@@ -250,13 +259,8 @@ async def add_fill(request: Request, browser: Browser, edge: Edge) -> Response:
     except ValidationError as exc:
         errors, status = field_errors(exc), 422
     else:
-        try:
-            answer = await edge.send(browser, "POST", "/api/v1/executions", body=body)
-        except EdgeProblemError as exc:
-            errors, status = _refusals(exc), exc.problem.status
-        except EdgeUnavailableError:
-            errors, status = [ProblemField(location="form", message=UNREACHABLE)], 502
-        else:
+        answer, errors, status = await _enter(edge, browser, "/api/v1/executions", body)
+        if answer is not None:
             fill = parse(answer, Execution)
             target = f"/positions/{fill.position_id}" if fill.position_id else "/trades"
             return Response(status_code=204, headers={"hx-redirect": target})
