@@ -1114,7 +1114,7 @@ def test_the_upload_sends_a_saved_mapping_only_when_one_is_chosen(
 
     page.get_by_role("button", name="Upload").click()
     wait_for_uploads(page, edge, 1)
-    page.get_by_label("Account", exact=True).select_option(label="Futures (ibkr ••••1234)")
+    page.get_by_label("Import into account").select_option(label="Futures (ibkr ••••1234)")
     page.get_by_role("option", name="Degiro").wait_for(state="attached")
     mapping.select_option(label="Degiro")
     page.get_by_label("Time zone of the file's times").fill("Asia/Tokyo")
