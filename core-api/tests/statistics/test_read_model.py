@@ -154,14 +154,14 @@ class TestDailyPnlReadModel:
         assert expected.trades_with_r
         assert expected.trades_with_r < expected.trades
 
+    # SQLite alone: it chooses its plans without statistics, PostgreSQL by its own.
+    @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
     def test_a_refresh_reads_positions_by_instrument(
         self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
     ) -> None:
         """Every statement of a refresh reaching the positions looks each instrument up in
         the instrument index; a plan walking another index would test every position
         against every instrument (minutes for an import of 100,000 fills)."""
-        if session.get_bind().dialect.name != "sqlite":
-            pytest.skip("SQLite chooses its plans without statistics; PostgreSQL has them")
         post_batch(client, workers, trader, random_stream(7))
         connection = session.connection()
         statements: list[tuple[str, Any]] = []
