@@ -49,9 +49,8 @@ router = APIRouter()
 
 UNREACHABLE = "Not saved: Tradeloop could not be reached. Try again."
 
-# The add-a-trade form's fields, and those that describe the instrument.
-TRADE_FIELDS = (
-    "account_id",
+# The instrument's inputs both forms share, in the order they show them.
+INSTRUMENT_INPUTS = (
     "asset_class",
     "symbol",
     "currency",
@@ -61,6 +60,11 @@ TRADE_FIELDS = (
     "strike",
     "right",
     "root",
+)
+# The add-a-trade form's fields, and those that describe the instrument.
+TRADE_FIELDS = (
+    "account_id",
+    *INSTRUMENT_INPUTS,
     "direction",
     "quantity",
     "entry_at",
@@ -76,15 +80,7 @@ INSTRUMENT_FIELDS = ("asset_class", "symbol", "currency", "multiplier")
 FILL_FIELDS = (
     "account_id",
     "executed_at",
-    "asset_class",
-    "symbol",
-    "currency",
-    "multiplier",
-    "underlying",
-    "expiry",
-    "strike",
-    "right",
-    "root",
+    *INSTRUMENT_INPUTS,
     "side",
     "quantity",
     "price",
