@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import tradeloop_contracts
@@ -76,3 +77,33 @@ class TestOpenApiAgainstContracts:
             if name not in CONTRACT_MODELS
         }
         assert set(EXCEPTIONS) <= seen
+
+
+def references(node: Any) -> Iterator[str]:
+    """Every `$ref` anywhere under `node`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from references(item)
+
+
+class TestBodiesReadRaw:
+    def test_the_execution_batch_is_documented_by_its_contracts_model(self, app: FastAPI) -> None:
+        operation = app.openapi()["paths"]["/internal/users/{user_id}/executions/batch"]["post"]
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ExecutionBatch"}
+
+    def test_every_reference_in_the_document_resolves(self, app: FastAPI) -> None:
+        document = app.openapi()
+        schemas = document["components"]["schemas"]
+        missing = {
+            ref
+            for ref in references(document)
+            if ref.rsplit("/", 1)[-1] not in schemas or not ref.startswith("#/components/schemas/")
+        }
+        assert missing == set()

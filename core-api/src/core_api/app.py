@@ -30,6 +30,7 @@ from core_api.insights import endpoints as insights
 from core_api.journal import endpoints as journal
 from core_api.kit.limits import BodySizeLimit
 from core_api.kit.offload import Offload
+from core_api.kit.openapi import document_json_bodies
 from core_api.kit.telemetry import SERVICE, UNTRACED_PATHS, instrument
 from core_api.mappings import endpoints as mappings
 from core_api.outbox import endpoints as outbox
@@ -52,7 +53,8 @@ def create_app(
     """The app, wired to the database and object store the settings name.
 
     `sessions` replaces the session factory (tests bind it to one rolled-back transaction);
-    long work then runs in the app's threads rather than in `settle_processes` processes.
+    long work then runs in the app's threads rather than in work processes (`settle_processes`,
+    `batch_processes`).
     `judge_worker` is the background thread that judges plans after a change (tests run it
     inline). At start it judges the plans a stopped process left pending.
     Raises SigningKeyError when no usable signing key is configured, KeyRingError when the
@@ -63,21 +65,27 @@ def create_app(
     own_sessions = sessions is None
     sessions = sessions or make_sessions(engine)
     # Given sessions (tests' rolled-back transaction) are out of another process's sight.
-    offload = Offload(
-        sessions,
-        settings.resolved_database_url,
-        settings.settle_processes if own_sessions else 0,
-        settings.log_level,
+    offload, batches = (
+        Offload(
+            sessions,
+            settings.resolved_database_url,
+            processes if own_sessions else 0,
+            settings.log_level,
+            settings.work_nice,
+        )
+        for processes in (settings.settle_processes, settings.batch_processes)
     )
     judge = PlanJudge(sessions, offload, judge_worker)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         offload.start()
+        batches.start()
         judge.resume()
         try:
             yield
         finally:
+            batches.close()
             offload.close()
 
     app = FastAPI(
@@ -98,9 +106,11 @@ def create_app(
         sealing=sealing,
         judge=judge,
         offload=offload,
+        batches=batches,
     )
     instrument(engine, sealing)
     install_error_handlers(app)
+    document_json_bodies(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     # Behind edge, the client's address comes from X-Forwarded-For of trusted peers only.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

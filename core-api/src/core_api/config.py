@@ -70,6 +70,19 @@ class Settings(BaseSettings):
         description="Processes that settle finished imports; 0 settles them in the serving "
         "process's threads.",
     )
+    batch_processes: int = Field(
+        default=1,
+        ge=0,
+        description="Processes that validate and store the batches of executions workers "
+        "send; 0 stores them in the serving process's threads.",
+    )
+    work_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How much lower the work processes' CPU priority is than the serving "
+        "process's (added to their niceness).",
+    )
     log_level: LogLevel = "INFO"
     traces_exporter: TracesExporter = "none"
     traces_endpoint: AnyHttpUrl | None = Field(

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from tradeloop_contracts import PROBLEM_CONTENT_TYPE, Problem, ProblemField
 
 logger = logging.getLogger(__name__)
+_INVALID_DETAIL = "Some inputs are missing or invalid; see errors."
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ class UnauthorizedError(AppError):
         )
 
 
+def invalid_request(errors: Sequence[FieldError]) -> AppError:
+    """The 422 problem of inputs that are missing or invalid, each named in `errors`."""
+    return AppError(422, "Invalid request", _INVALID_DETAIL, errors=errors)
+
+
 def problem_response(
     status: int,
     title: str,
@@ -140,7 +146,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             422,
             "Invalid request",
-            "Some inputs are missing or invalid; see errors.",
+            _INVALID_DETAIL,
             validation_errors(error.errors()),
             instance=request.url.path,
         )

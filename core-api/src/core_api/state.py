@@ -27,7 +27,10 @@ class CoreState:
     store: ObjectStore
     sealing: KeyRing
     judge: PlanJudge
+    # Settles, undos and plan judging.
     offload: Offload
+    # The batches of executions workers send: many short units, not queued behind a settle.
+    batches: Offload
 
 
 def _state(request: Request) -> CoreState:

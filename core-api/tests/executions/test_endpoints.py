@@ -58,6 +58,26 @@ class TestExecutionBatch:
         assert response.status_code == 422
         assert [e["location"] for e in response.json()["errors"]] == ["body.executions.1"]
 
+    def test_an_invalid_body_is_refused_field_by_field_and_stores_nothing(
+        self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
+    ) -> None:
+        url = f"/internal/users/{trader.id}/executions/batch"
+        bad_price = {**ROUND_TRIP[1], "price": "a lot"}
+        body = {"account_id": str(trader.account_id), "executions": [ROUND_TRIP[0], bad_price]}
+
+        refused = client.post(url, json=body, headers=workers)
+        not_json = client.post(url, content=b'{"account_id": ', headers=workers)
+
+        assert refused.status_code == 422
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert [e["location"] for e in refused.json()["errors"]] == ["body.executions.1.price"]
+        assert not_json.status_code == 422
+        assert [e["location"] for e in not_json.json()["errors"]] == ["body"]
+        stored = session.scalars(
+            select(ExecutionRecord).where(ExecutionRecord.account_id == trader.account_id)
+        ).all()
+        assert stored == []
+
     def test_prices_are_stored_exactly_with_utc_time_and_offset(
         self, client: TestClient, workers: dict[str, str], trader: Trader, session: Session
     ) -> None:

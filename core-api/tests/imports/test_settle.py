@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,10 +22,12 @@ from core_api.accounts.models import AccountRecord
 from core_api.app import create_app
 from core_api.cli import migrate
 from core_api.config import Settings
+from core_api.db import make_engine, make_sessions
 from core_api.executions.models import ExecutionRecord
 from core_api.executions.service import record_batch
 from core_api.imports.models import ImportRecord
 from core_api.imports.service import record_outcome
+from core_api.kit.offload import Offload
 from core_api.outbox.models import OutboxRecord
 from core_api.positions.models import PositionRecord
 from tests.conftest import (
@@ -393,3 +396,38 @@ class TestSettleInAWorkProcess:
             )
             assert response.status_code == 404
             assert response.json()["detail"] == "No import with that id."
+
+    def test_batches_are_checked_and_stored_in_a_work_process(self, tmp_path: Path) -> None:
+        with served_by_a_work_process("sqlite", tmp_path) as client:
+            trader, workers = make_trader(client), service_headers(client)
+            url = f"/internal/users/{trader.id}/executions/batch"
+            fills = [{**fill, "price": "not a price"} for fill in ROUND_TRIPS]
+
+            refused = client.post(
+                url,
+                json={"account_id": str(trader.account_id), "executions": fills},
+                headers=workers,
+            )
+            stored = client.post(
+                url,
+                json={"account_id": str(trader.account_id), "executions": ROUND_TRIPS},
+                headers=workers,
+            )
+
+            assert refused.status_code == 422
+            assert refused.json()["errors"][0]["location"] == "body.executions.0.price"
+            assert stored.json() == {"inserted": len(ROUND_TRIPS), "duplicates": 0}
+            assert positions(client, trader) == SETTLED
+
+
+def _niceness(_sessions: object) -> int:
+    return os.nice(0)
+
+
+def test_work_processes_run_at_a_lower_cpu_priority(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'core.db'}"
+    offload = Offload(make_sessions(make_engine(url)), url, processes=1, log_level="INFO", nice=3)
+    try:
+        assert offload.call(_niceness) == os.nice(0) + 3
+    finally:
+        offload.close()

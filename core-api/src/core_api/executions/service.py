@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import (
     ColumnElement,
     Exists,
@@ -38,7 +39,7 @@ from core_api.accounts.fees import FeeTable, fee_root, fee_table, reprice_import
 from core_api.accounts.models import AccountRecord
 from core_api.accounts.repository import AccountRepository
 from core_api.accounts.specs import account_specs
-from core_api.errors import AppError, FieldError
+from core_api.errors import AppError, FieldError, invalid_request, validation_errors
 from core_api.executions.edits import account_edits, apply_to_row, edits_of, field_edits
 from core_api.executions.models import (
     ExecutionEditRecord,
@@ -71,6 +72,18 @@ def next_recorded_order() -> int:
     with _order_lock:
         _last_order = max(_last_order + 1, time.time_ns())
         return _last_order
+
+
+def record_batch_body(
+    session: Session, user_id: uuid.UUID, body: bytes, traceparent: str | None
+) -> ExecutionBatchResult:
+    """`record_batch` of a body as it came over HTTP: a 422 problem when it is not an
+    `ExecutionBatch`, naming each bad field."""
+    try:
+        batch = ExecutionBatch.model_validate_json(body)
+    except ValidationError as error:
+        raise invalid_request(validation_errors(error.errors(), prefix="body")) from None
+    return record_batch(session, user_id, batch, traceparent)
 
 
 def record_batch(

@@ -4,7 +4,9 @@ A route whose work takes seconds of CPU (settling a large import) must not hold 
 event loop, and a thread of the serving process is not enough: Python lets one thread run
 at a time, so while a thread computes, every other request waits for its turn (the
 interpreter's switch interval) at each step. A process of its own has its own
-interpreter lock; the event loop only awaits the answer.
+interpreter lock; the event loop only awaits the answer. Work processes run at a lower CPU
+priority (`nice`), so that on a busy machine the serving processes, which answer people
+and probes, are scheduled first.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import gc
 import importlib
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,17 +39,24 @@ class Offload:
     With `processes` above 0, in a pool of that many processes, spawned (not forked from a
     process running threads and an event loop), each with its own engine on
     `database_url`; `work` and its arguments must pickle (a module-level function and
-    plain values). With 0, in the serving process's thread pool on `sessions`: tests bind
-    those to one rolled-back transaction, which another process could not see.
+    plain values); each process adds `nice` to its niceness when it starts. With 0, in the
+    serving process's thread pool on `sessions`: tests bind those to one rolled-back
+    transaction, which another process could not see.
     """
 
     def __init__(
-        self, sessions: sessionmaker[Session], database_url: str, processes: int, log_level: str
+        self,
+        sessions: sessionmaker[Session],
+        database_url: str,
+        processes: int,
+        log_level: str,
+        nice: int = 0,
     ) -> None:
         self._sessions = sessions
         self._database_url = database_url
         self._processes = processes
         self._log_level = log_level
+        self._nice = nice
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
@@ -88,7 +98,7 @@ class Offload:
                 max_workers=self._processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_process,
-                initargs=(self._database_url, self._log_level),
+                initargs=(self._database_url, self._log_level, self._nice),
             )
         return self._pool
 
@@ -106,8 +116,9 @@ def transaction(sessions: sessionmaker[Session], work: Callable[..., T], *args: 
 _sessions: sessionmaker[Session] | None = None
 
 
-def _start_process(database_url: str, log_level: str) -> None:
+def _start_process(database_url: str, log_level: str, nice: int) -> None:
     global _sessions
+    os.nice(nice)
     configure_logging(SERVICE, level=log_level)
     # Every domain module now, rather than in the first unit of work.
     importlib.import_module("core_api.app")
