@@ -58,7 +58,14 @@ from core_api.positions.models import (
     PositionTagRecord,
 )
 from core_api.positions.repository import expire_held
-from core_api.positions.stops import StopRule, effective_stop, rule_of, rule_stop, stop_source
+from core_api.positions.stops import (
+    StopRule,
+    effective_stop,
+    rule_in_effect,
+    rule_of,
+    rule_stop,
+    stop_source,
+)
 from core_api.statistics import calculations
 from core_api.statistics.read_model import refresh_daily_pnl
 from core_api.strategies.service import regroup
@@ -183,13 +190,18 @@ def _rebuild(
             opening = executions[result.opening_fill_id]  # type: ignore[index]
             before = existing.pop(opening.id, None)
             # A position keeps its playbook (and so the playbook's rule) while it keeps its id.
-            rule = (
+            playbook_rule = (
                 rule_of(before.playbook_stop_kind, before.playbook_stop_distance)
                 if before is not None
                 else None
             )
             row = _position_row(
-                result, opening, instruments.of(opening), account, rule or account_rule, now
+                result,
+                opening,
+                instruments.of(opening),
+                account,
+                rule_in_effect(playbook_rule, account_rule),
+                now,
             )
             if before is None:
                 position_id = uuid.uuid4()

@@ -50,6 +50,11 @@ def rule_of(kind: str | None, distance: Decimal | None) -> StopRule | None:
     return StopRule(kind, distance)
 
 
+def rule_in_effect(playbook: StopRule | None, account: StopRule | None) -> StopRule | None:
+    """The rule a position's default stop comes from: its playbook's, else its account's."""
+    return playbook if playbook is not None else account
+
+
 def to_default_stop(rule: StopRule | None) -> DefaultStop | None:
     return None if rule is None else DefaultStop.model_validate(vars(rule))
 
@@ -135,8 +140,9 @@ def reapply_rules(session: Session, user_id: uuid.UUID, which: ColumnElement[boo
         .outerjoin(PlaybookRecord, PlaybookRecord.id == PositionPlaybookRecord.playbook_id)
         .where(_POSITIONS.c.user_id == user_id, which)
     ):
-        rule = rule_of(row.playbook_kind, row.playbook_distance) or rule_of(
-            row.default_stop_kind, row.default_stop_distance
+        rule = rule_in_effect(
+            rule_of(row.playbook_kind, row.playbook_distance),
+            rule_of(row.default_stop_kind, row.default_stop_distance),
         )
         stop = rule_stop(rule, row.direction, row.avg_entry_price, row.instrument)
         if stop == row.rule_stop:
