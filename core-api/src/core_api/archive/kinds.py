@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 import obstore
 from obstore.store import ObjectStore
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Select, exists, insert, or_, select
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
     Account,
@@ -71,6 +71,7 @@ from core_api.instruments.normalise import SPEC_FIELDS, futures_root, spec_value
 from core_api.journal.models import JournalEntryRecord
 from core_api.journal.repository import JournalRepository
 from core_api.journal.service import to_entry
+from core_api.kit.bulk import update_rows
 from core_api.kit.clock import utcnow
 from core_api.mappings.models import SavedColumnMappingRecord
 from core_api.mappings.service import stored, to_saved_mapping
@@ -778,7 +779,7 @@ def _restore_positions(restore: Restore, records: Iterator[tuple[str, PositionDe
         )
         changes.append(
             {
-                "position_id": position_id,
+                "id": position_id,
                 # The trader's stop: a default rule's is given again by the rules restored.
                 "initial_stop": (
                     None if position.stop_source == "default_rule" else position.initial_stop
@@ -797,11 +798,7 @@ def _restore_positions(restore: Restore, records: Iterator[tuple[str, PositionDe
             f"matching the executions gives {unmatched} positions the archive does not hold",
         )
     session = restore.session
-    for start in range(0, len(changes), BATCH):
-        session.execute(
-            update(_POSITIONS).where(_POSITIONS.c.id == bindparam("position_id")),
-            changes[start : start + BATCH],
-        )
+    update_rows(session, _POSITIONS, changes)
     if tag_rows:
         session.execute(insert(PositionTagRecord), tag_rows)
     if stop_rows:

@@ -5,11 +5,14 @@ bind processors, dictionaries) and costs more than the database's own work for a
 of thirty columns. Here each column's bind processor is looked up once per table, a
 default is computed once per call, and the driver gets plain tuples: SQLite's in one
 executemany, PostgreSQL's in one COPY (an executemany there is a statement per row,
-which costs the server and the driver several times as much).
+which costs the server and the driver several times as much). Updates of many rows by
+their key go the same way: SQLite's in one executemany, PostgreSQL's copied into a staging
+table and applied by one UPDATE.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,20 +50,49 @@ def insert_rows(
         value if process is None else process(value)
         for value, process in ((default(), process) for default, process in writer.defaults)
     )
-    values = [
+    values = [row + defaults for row in _values(rows, names, processors)]
+    if connection.dialect.name == "postgresql":
+        return _copy(connection.connection.driver_connection, writer, values)
+    # SQLite sums the rows each statement of an executemany changed.
+    return connection.exec_driver_sql(writer.sql, values).rowcount
+
+
+def update_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Sets, on each row of `table` whose `id` a row of `rows` names, the other columns that
+    row names, in the session's transaction (see above). Every row names the same columns."""
+    if not rows:
+        return
+    connection = session.connection()
+    updater = _updater(table, connection.dialect, tuple(rows[0]))
+    values = _values(rows, updater.names, updater.processors)
+    if connection.dialect.name != "postgresql":
+        connection.exec_driver_sql(updater.sql, values)
+        return
+    driver: Any = connection.connection.driver_connection
+    with driver.cursor() as cursor:
+        cursor.execute(updater.staging)
+        with cursor.copy(f"COPY {updater.staging_table} ({updater.columns}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        cursor.execute(updater.sql)
+        cursor.execute(f"DELETE FROM {updater.staging_table}")
+
+
+def _values(
+    rows: Sequence[Mapping[str, Any]],
+    names: tuple[str, ...],
+    processors: tuple[Processor | None, ...],
+) -> list[tuple[Any, ...]]:
+    """Each row's values of `names`, in that order, through the columns' bind processors."""
+    return [
         tuple(
             [
                 value if process is None or value is None else process(value)
                 for value, process in zip(map(row.__getitem__, names), processors, strict=True)
             ]
         )
-        + defaults
         for row in rows
     ]
-    if connection.dialect.name == "postgresql":
-        return _copy(connection.connection.driver_connection, writer, values)
-    # SQLite sums the rows each statement of an executemany changed.
-    return connection.exec_driver_sql(writer.sql, values).rowcount
 
 
 def _copy(driver: Any, writer: _Writer, values: list[tuple[Any, ...]]) -> int:
@@ -162,3 +194,46 @@ def _default(column: Column[Any]) -> Callable[[], Any] | None:
         function: Callable[[Any], Any] = default.arg
         return lambda: function(None)
     return None
+
+
+@dataclass(frozen=True)
+class _Updater:
+    # SQLite: the UPDATE of one row, its values in `names` order (the key last). PostgreSQL:
+    # the UPDATE of every staged row, and the statement that makes the staging table.
+    sql: str
+    staging: str
+    staging_table: str
+    # The columns of the staging table, quoted and in `names` order.
+    columns: str
+    names: tuple[str, ...]
+    processors: tuple[Processor | None, ...]
+
+
+@lru_cache(maxsize=64)
+def _updater(table: Table, dialect: Dialect, given: tuple[str, ...]) -> _Updater:
+    names = (*[name for name in given if name != "id"], "id")
+    if len(names) != len(given):
+        raise ValueError(f"rows for {table.name} must give its id")
+    processors = tuple(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    )
+    quote = dialect.identifier_preparer.quote
+    target = dialect.identifier_preparer.format_table(table)
+    columns = ", ".join(quote(name) for name in names)
+    # One staging table per set of columns, kept for the connection and emptied after use;
+    # made from a query, it has the columns' types but none of the table's constraints.
+    staging_table = quote(f"staged_{table.name}_{zlib.crc32(columns.encode()):08x}")
+    if dialect.name == "postgresql":
+        assignments = ", ".join(f"{quote(name)} = staged.{quote(name)}" for name in names[:-1])
+        sql = (
+            f"UPDATE {target} SET {assignments} "
+            f"FROM {staging_table} AS staged WHERE {target}.id = staged.id"
+        )
+    else:
+        assignments = ", ".join(f"{quote(name)} = ?" for name in names[:-1])
+        sql = f"UPDATE {target} SET {assignments} WHERE id = ?"
+    staging = (
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging_table} ON COMMIT DELETE ROWS "
+        f"AS SELECT {columns} FROM {target} WITH NO DATA"
+    )
+    return _Updater(sql, staging, staging_table, columns, names, processors)

@@ -15,13 +15,11 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    bindparam,
     delete,
     func,
     insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 from tradeloop_contracts import (
@@ -38,7 +36,7 @@ from core_api.accounts.models import AccountRecord
 from core_api.errors import AppError, FieldError
 from core_api.executions.models import ExecutionRecord, instrument_of
 from core_api.instruments.sessions import trading_day
-from core_api.kit.bulk import insert_rows
+from core_api.kit.bulk import insert_rows, update_rows
 from core_api.kit.clock import utcnow
 from core_api.kit.lookup import BEGINNING, KEYS_PER_STATEMENT, instrument_times, of_instruments
 from core_api.outbox.service import record_event, record_events
@@ -222,9 +220,7 @@ def _rebuild(
                 )
             else:
                 position_id = before.id
-                changed.append(
-                    row | _excursions_after(before, result, row) | {"position_id": position_id}
-                )
+                changed.append(row | _excursions_after(before, result, row) | {"id": position_id})
             _add_day(days, key, row["closed_day"])
             shares += (
                 {"position_id": position_id, "execution_id": s.fill_id, "quantity": s.quantity}
@@ -246,15 +242,12 @@ def _rebuild(
     gone = [row.id for row in existing.values()]
     if gone:
         session.execute(delete(_POSITIONS).where(_POSITIONS.c.id.in_(gone)))
-    if changed:
-        session.execute(
-            update(_POSITIONS).where(_POSITIONS.c.id == bindparam("position_id")), changed
-        )
+    update_rows(session, _POSITIONS, changed)
     if created:
         insert_rows(session, _POSITIONS, created)
     if shares:
         insert_rows(session, _POSITION_FILLS, shares)
-    expire_held(session, {row["position_id"] for row in changed} | set(gone))
+    expire_held(session, {row["id"] for row in changed} | set(gone))
     record_events(session, "position.closed.v1", newly_closed, traceparent)
     return [event.position_id for event in newly_closed]
 

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from tradeloop_contracts import DefaultStop
 
 from core_api.accounts.models import AccountRecord
 from core_api.errors import FieldError
+from core_api.kit.bulk import update_rows
 from core_api.kit.clock import utcnow
 from core_api.playbooks.models import PlaybookRecord, PositionPlaybookRecord
 from core_api.positions.models import PositionRecord
@@ -32,7 +33,6 @@ from core_api.positions.repository import expire_held
 from core_api.statistics.read_model import refresh_daily_pnl
 
 _POSITIONS = PositionRecord.metadata.tables["positions"]
-_BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -147,18 +147,14 @@ def reapply_rules(session: Session, user_id: uuid.UUID, which: ColumnElement[boo
         stop = rule_stop(rule, row.direction, row.avg_entry_price, row.instrument)
         if stop == row.rule_stop:
             continue
-        changes.append({"position_id": row.id, "rule_stop": stop, "updated_at": now})
+        changes.append({"id": row.id, "rule_stop": stop, "updated_at": now})
         if row.initial_stop is None:
             moved = True
             if row.closed_day is not None:
                 instruments = days.setdefault(row.account_id, {})
                 instruments.setdefault((row.asset_class, row.symbol), set()).add(row.closed_day)
-    for start in range(0, len(changes), _BATCH):
-        session.execute(
-            update(_POSITIONS).where(_POSITIONS.c.id == bindparam("position_id")),
-            changes[start : start + _BATCH],
-        )
-    expire_held(session, {change["position_id"] for change in changes})
+    update_rows(session, _POSITIONS, changes)
+    expire_held(session, {change["id"] for change in changes})
     for account_id, instruments in days.items():
         refresh_daily_pnl(session, user_id, account_id, instruments)
     return moved
