@@ -104,6 +104,40 @@ class TestAccounts:
         assert any(row.startswith("Futures") for row in rows)
         assert edge.received("POST", "/api/v1/accounts")[0].headers["idempotency-key"]
 
+    def test_a_new_account_can_start_with_a_default_stop(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        edge.answer("POST", "/api/v1/accounts", an_account(name="Futures"), status=201)
+        form = {"name": "Futures", "broker": "tradovate", "base_currency": "USD"}
+
+        without = browser.post("/settings/accounts", data=form, headers=HTMX)
+        with_rule = browser.post(
+            "/settings/accounts",
+            data=form | {"default_stop_kind": "ticks", "default_stop_distance": "8"},
+            headers=HTMX,
+        )
+
+        assert (without.status_code, with_rule.status_code) == (200, 200)
+        sent = [json.loads(call.body) for call in edge.received("POST", "/api/v1/accounts")]
+        assert [body["default_stop"] for body in sent] == [None, {"kind": "ticks", "distance": "8"}]
+
+    def test_a_default_stop_without_its_distance_is_refused_by_field(
+        self, browser: httpx.Client, edge: StubEdge
+    ) -> None:
+        response = browser.post(
+            "/settings/accounts",
+            data={"name": "Futures", "broker": "tradovate", "default_stop_kind": "points"},
+            headers=HTMX,
+        )
+
+        assert response.status_code == 422
+        soup = page(response)
+        assert soup.select_one("#account-default_stop_distance-error") is not None
+        chosen = soup.select_one("#account-default_stop_kind option[selected]")
+        assert chosen is not None
+        assert chosen["value"] == "points"
+        assert edge.received("POST", "/api/v1/accounts") == []
+
     def test_an_account_without_a_name_is_refused_by_field(
         self, browser: httpx.Client, edge: StubEdge
     ) -> None:

@@ -28,7 +28,13 @@ from tradeloop_contracts import (
 from web_ui.auth import redirect_with_cookies, signed_in_trader
 from web_ui.browser import Browser, BrowserContext
 from web_ui.edge import Edge, EdgeClient, EdgeProblemError, EdgeUnavailableError, parse
-from web_ui.forms import errors_by_field, field_errors, form_values
+from web_ui.forms import (
+    STOP_FIELDS,
+    errors_by_field,
+    field_errors,
+    form_values,
+    typed_default_stop,
+)
 from web_ui.rendering import render
 
 router = APIRouter()
@@ -147,12 +153,14 @@ ACCOUNT_FIELDS = (
 
 @router.post("/settings/accounts", response_class=HTMLResponse)
 async def create_account(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
-    """Add a trading account."""
-    values = form_values(await request.form(), ACCOUNT_FIELDS)
+    """Add a trading account, with its default stop rule when one is chosen."""
+    values = form_values(await request.form(), (*ACCOUNT_FIELDS, *STOP_FIELDS))
     if "base_currency" in values:
         values["base_currency"] = values["base_currency"].upper()
+    fields: dict[str, Any] = {name: values[name] for name in ACCOUNT_FIELDS if name in values}
+    fields["default_stop"] = typed_default_stop(values)
     try:
-        body = AccountCreate.model_validate(values)
+        body = AccountCreate.model_validate(fields)
     except ValidationError as exc:
         accounts = await _accounts(edge, browser)
         context = {"accounts": accounts}
