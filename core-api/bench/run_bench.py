@@ -318,8 +318,30 @@ def run(url: str, backend: str, size: int, out: list[dict[str, Any]]) -> None:
                 out.append(
                     _line(f"dashboard statistics {label} ({backend})", size, 1, "requests", [value])
                 )
+            set_default_stop(client, headers, account_id, backend, size, out)
             undo_latest_import(sessions, user_id, account_id, backend, size, out)
         app.state.core.engine.dispose()
+
+
+def set_default_stop(
+    client: TestClient,
+    headers: dict[str, str],
+    account_id: uuid.UUID,
+    backend: str,
+    size: int,
+    out: list[dict[str, Any]],
+) -> None:
+    """The account's default stop set, as the trader saves it: every position's rule stop
+    and the daily R sums recomputed (the account's plan has no rule reading stops)."""
+    started = time.perf_counter()
+    response = client.patch(
+        f"/v1/accounts/{account_id}",
+        json={"default_stop": {"kind": "percent", "distance": "1"}},
+        headers=headers,
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, response.text
+    out.append(_line(f"set default stop ({backend})", size, size, "rows", [elapsed]))
 
 
 def undo_latest_import(
