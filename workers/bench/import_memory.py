@@ -6,8 +6,9 @@ Writes a generic CSV of N executions (`broker_files.write_generic`) into a local
 store, serves a stand-in for core's internal API that only counts what it is sent (so
 its own memory stays small and out of the figure), and runs the import job for that file
 in a process of its own: download, encoding and format detection, parse, batches of
-1,000 executions sent to core, progress and outcome. The child's peak resident memory
-(VmHWM) is the figure; it stays flat as N grows when every step streams. One JSON line
+1,000 executions sent to core, progress and outcome. The peak resident memory (VmHWM)
+of that process plus its parse process's is the figure; it stays flat as N grows when
+every step streams. One JSON line
 goes to OUT (the root `make bench` format), with the peak in the workload name.
 """
 
@@ -45,6 +46,7 @@ from tradeloop_contracts import (
 
 from workers.core import CoreClient, core_http
 from workers.imports.job import ImportJob
+from workers.imports.parse_process import ParseProcess
 from workers.imports.storage import open_object_store
 
 CLIENT_SECRET = "bench-workers-secret"
@@ -117,8 +119,9 @@ def _json(model: Any) -> Response:
     return JSONResponse(model.model_dump(mode="json"))
 
 
-async def measure(rows: int, folder: Path) -> tuple[float, int, ImportOutcome]:
-    """Seconds, the import process's peak RSS in KiB, and the outcome core received."""
+async def measure(rows: int, folder: Path) -> tuple[float, int, int, ImportOutcome]:
+    """Seconds, the peak RSS in KiB of the import process and of its parse process, and
+    the outcome core received."""
     store_url = (folder / "objects").as_uri()
     raw = folder / "large.csv"
     write_file(raw, write_generic, rows)
@@ -156,8 +159,8 @@ async def measure(rows: int, folder: Path) -> tuple[float, int, ImportOutcome]:
     sock.close()
     if child.returncode != 0 or core.outcome is None:
         raise RuntimeError(f"the import process failed (exit {child.returncode})")
-    seconds, peak_kib = stdout.decode().split()
-    return float(seconds), int(peak_kib), core.outcome
+    seconds, peak_kib, parse_peak_kib = stdout.decode().split()
+    return float(seconds), int(peak_kib), int(parse_peak_kib), core.outcome
 
 
 async def _run_import(core_url: str, store_url: str, request_json: str) -> None:
@@ -165,17 +168,22 @@ async def _run_import(core_url: str, store_url: str, request_json: str) -> None:
     started = time.perf_counter()
     async with core_http(core_url, timeout=60) as http:
         core = CoreClient(http, client_secret=SecretStr(CLIENT_SECRET), retry_seconds=60)
-        job = ImportJob(core, open_object_store(store_url))
-        await job.handle(make_event("import.requested.v1", request, source="/bench"))
-    took = time.perf_counter() - started
-    sys.stdout.write(f"{took} {_peak_rss_kib()}\n")
+        parser = ParseProcess()
+        job = ImportJob(core, open_object_store(store_url), parser)
+        try:
+            await job.handle(make_event("import.requested.v1", request, source="/bench"))
+            took = time.perf_counter() - started
+            parse_peak = _peak_rss_kib(parser.pid or 0)
+        finally:
+            await parser.aclose()
+    sys.stdout.write(f"{took} {_peak_rss_kib('self')} {parse_peak}\n")
 
 
-def _peak_rss_kib() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def _peak_rss_kib(pid: int | str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
-    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+    raise RuntimeError(f"no VmHWM in /proc/{pid}/status (Linux only)")
 
 
 def main() -> int:
@@ -190,13 +198,15 @@ def main() -> int:
     if args.out is None:
         parser.error("OUT is required")
     with tempfile.TemporaryDirectory() as scratch:
-        seconds, peak_kib, outcome = asyncio.run(measure(args.rows, Path(scratch)))
-    mib = peak_kib / 1024
+        seconds, peak_kib, parse_peak_kib, outcome = asyncio.run(measure(args.rows, Path(scratch)))
+    # The two run side by side: the import's memory is their sum.
+    mib = (peak_kib + parse_peak_kib) / 1024
     counts = outcome.counts
     sys.stdout.write(
         f"import of {args.rows:,} generic CSV rows: {outcome.status} in {seconds:.1f} s "
         f"(new {counts.new:,}, duplicate {counts.duplicate:,}, rejected {counts.rejected:,}), "
-        f"import process peak RSS {mib:.0f} MiB\n"
+        f"peak RSS {mib:.0f} MiB (import process {peak_kib / 1024:.0f} MiB, parse process "
+        f"{parse_peak_kib / 1024:.0f} MiB)\n"
     )
     if outcome.status != "completed" or counts.new != args.rows:
         raise RuntimeError(f"the import did not store every row: {outcome.counts}")

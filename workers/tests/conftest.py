@@ -14,6 +14,7 @@ from tradeloop_contracts.bus import Bus, open_bus
 from tests.stub_alpaca import StubAlpaca, serve_stub_alpaca
 from tests.stub_core import CLIENT_SECRET, StubCore, serve_stub_core
 from workers.core import CoreClient, core_http
+from workers.imports.parse_process import ParseProcess
 from workers.imports.storage import open_object_store
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -62,6 +63,16 @@ def stub_alpaca(stub_alpaca_server: StubAlpaca) -> StubAlpaca:
 async def core(stub_core: StubCore) -> AsyncIterator[CoreClient]:
     async with core_http(stub_core.url, timeout=5) as http:
         yield CoreClient(http, client_secret=SecretStr(CLIENT_SECRET), retry_seconds=20)
+
+
+@pytest.fixture
+async def parser() -> AsyncIterator[ParseProcess]:
+    """A parse process of the test's own, stopped at the end."""
+    process = ParseProcess()
+    try:
+        yield process
+    finally:
+        await process.aclose()
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from tests.processes import running_workers, start_worker, wait_until, worker_en
 from tests.stub_core import CLIENT_SECRET, StubCore
 from workers.core import CoreClient
 from workers.imports.job import ImportJob
+from workers.imports.parse_process import ParseProcess
 from workers.imports.storage import open_object_store
 from workers.relay import OutboxRelay
 from workers.telemetry import traces_url
@@ -75,7 +76,12 @@ def parent_of(span: ReadableSpan) -> str | None:
 
 class TestOneTrace:
     async def test_an_outbox_row_is_relayed_handled_and_sent_back_to_core_in_its_trace(
-        self, core: CoreClient, stub_core: StubCore, bus: Bus, object_store: LocalStore
+        self,
+        core: CoreClient,
+        stub_core: StubCore,
+        bus: Bus,
+        object_store: LocalStore,
+        parser: ParseProcess,
     ) -> None:
         traceparent, trace_id, request_span_id = upstream_traceparent()
         request = staged_import(stub_core, object_store, rows=3)
@@ -84,7 +90,7 @@ class TestOneTrace:
         with capture_spans("workers") as exporter:
             await OutboxRelay(core, bus).relay_once()
             polled = len(stub_core.traceparents)
-            await handle_one(bus, ImportJob(core, object_store))
+            await handle_one(bus, ImportJob(core, object_store, parser))
         spans = exporter.get_finished_spans()
 
         assert {format(span.context.trace_id, "032x") for span in spans} == {trace_id}

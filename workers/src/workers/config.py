@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .core import DEFAULT_SETTLE_TIMEOUT_SECONDS
 from .imports.job import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OFX_BYTES
+from .imports.parse_process import DEFAULT_NICE
 
 DEVELOPMENT_CLIENT_SECRET = "dev-workers-secret"
 
@@ -58,6 +59,12 @@ class WorkersSettings(BaseSettings):
     )
     import_max_ofx_bytes: int = Field(
         default=DEFAULT_MAX_OFX_BYTES, ge=1, description="Largest OFX file (read whole)."
+    )
+    import_parse_nice: int = Field(
+        default=DEFAULT_NICE,
+        ge=0,
+        le=19,
+        description="How much lower the parse process's CPU priority is than the worker's.",
     )
     max_attempts: int = Field(default=5, ge=1)
     visibility_timeout_seconds: float = Field(default=300.0, gt=0)

@@ -142,8 +142,11 @@ class CoreClient:
         path = f"/internal/users/{user_id}/imports/{import_id}/preview"
         await self._call("PUT", path, preview)
 
-    async def record_executions(self, user_id: UUID, batch: ExecutionBatch) -> ExecutionBatchResult:
-        """Upsert a batch of executions; core counts the ones it already held as duplicates."""
+    async def record_executions(
+        self, user_id: UUID, batch: ExecutionBatch | bytes
+    ) -> ExecutionBatchResult:
+        """Upsert a batch of executions, the model or its JSON already encoded; core counts
+        the ones it already held as duplicates."""
         path = f"/internal/users/{user_id}/executions/batch"
         response = await self._call("POST", path, batch)
         return _parse(ExecutionBatchResult, response)
@@ -230,7 +233,7 @@ class CoreClient:
         self,
         method: str,
         path: str,
-        body: BaseModel | dict[str, Any] | None = None,
+        body: BaseModel | dict[str, Any] | bytes | None = None,
         *,
         timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
@@ -249,11 +252,12 @@ class CoreClient:
         self,
         method: str,
         path: str,
-        body: BaseModel | dict[str, Any] | None,
+        body: BaseModel | dict[str, Any] | bytes | None,
         timeout: httpx.Timeout | None,
     ) -> httpx.Response:
         # Models are encoded by pydantic in one step: a dict of a thousand executions
         # dumped and then encoded by `json` costs several times as much, on the event loop.
+        # Bytes are a body already encoded (an import's batch, by its parse process).
         payload = body.model_dump_json().encode() if isinstance(body, BaseModel) else body
         token = await self._current_token()
         response = await self._send(method, path, payload, token, timeout)

@@ -26,6 +26,7 @@ from .config import WorkersSettings
 from .core import CoreClient, core_http
 from .health import CONSUMER_GROUP, create_health_app
 from .imports.job import ImportJob
+from .imports.parse_process import ParseProcess
 from .imports.storage import open_object_store
 from .leases import open_leases
 from .market_data.enrichment import EnrichmentJob
@@ -64,6 +65,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
     bus = open_bus(settings.bus_url)
     store = open_object_store(settings.object_store_url)
     leases = open_leases(settings.bus_url)
+    parser = ParseProcess(nice=settings.import_parse_nice)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
@@ -91,6 +93,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
             job = ImportJob(
                 core,
                 store,
+                parser,
                 batch_size=settings.import_batch_size,
                 batches_in_flight=settings.import_batches_in_flight,
                 progress_seconds=settings.import_progress_seconds,
@@ -195,6 +198,7 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+        await parser.aclose()
         await leases.close()
         await bus.close()
 

@@ -16,6 +16,7 @@ from tests.stub_core import StubCore
 from workers.core import CoreClient
 from workers.imports.detect import PARSED_FORMATS
 from workers.imports.job import ImportJob
+from workers.imports.parse_process import ParseProcess
 from workers.imports.storage import ObjectTooLargeError, download
 
 pytestmark = pytest.mark.anyio
@@ -26,13 +27,13 @@ OFX_SAMPLE = Path(__file__).parent / "samples" / "schwab_statement.ofx"
 
 class TestImportJob:
     async def test_a_generic_csv_is_sent_in_batches_and_reported_row_by_row(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested(filename="march.csv")
         stub_core.add_import(request)
         await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
 
-        await ImportJob(core, object_store, batch_size=2, progress_seconds=0).handle(
+        await ImportJob(core, object_store, parser, batch_size=2, progress_seconds=0).handle(
             event_of(request)
         )
 
@@ -47,7 +48,7 @@ class TestImportJob:
         assert [progress.rows_processed for progress in stub_core.progress] == [2, 4, 6]
 
     async def test_progress_is_reported_at_most_once_per_interval(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
@@ -58,7 +59,7 @@ class TestImportJob:
         def clock() -> float:
             return next(readings) * 0.6
 
-        job = ImportJob(core, object_store, batch_size=1, progress_seconds=1.0, clock=clock)
+        job = ImportJob(core, object_store, parser, batch_size=1, progress_seconds=1.0, clock=clock)
         await job.handle(event_of(request))
 
         assert [progress.rows_processed for progress in stub_core.progress] == [1, 3, 5]
@@ -66,16 +67,21 @@ class TestImportJob:
 
     @pytest.mark.parametrize("in_flight", [1, 2])
     async def test_batches_travel_together_up_to_the_limit_and_are_all_counted(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, in_flight: int
+        self,
+        core: CoreClient,
+        stub_core: StubCore,
+        object_store: LocalStore,
+        parser: ParseProcess,
+        in_flight: int,
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
         await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
         stub_core.meet_batches(in_flight)
 
-        await ImportJob(core, object_store, batch_size=1, batches_in_flight=in_flight).handle(
-            event_of(request)
-        )
+        await ImportJob(
+            core, object_store, parser, batch_size=1, batches_in_flight=in_flight
+        ).handle(event_of(request))
 
         assert stub_core.most_batches_waiting == in_flight
         [outcome] = stub_core.outcomes
@@ -83,7 +89,7 @@ class TestImportJob:
         assert len(stub_core.executions) == 4
 
     async def test_a_refused_batch_fails_the_import_counting_the_batches_stored(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
@@ -91,7 +97,7 @@ class TestImportJob:
         # The first batch is refused; the second, sent before its answer was read, is stored.
         stub_core.refused_executions = {"E-1001"}
 
-        await ImportJob(core, object_store, batch_size=1, batches_in_flight=2).handle(
+        await ImportJob(core, object_store, parser, batch_size=1, batches_in_flight=2).handle(
             event_of(request)
         )
 
@@ -110,6 +116,7 @@ class TestImportJob:
         core: CoreClient,
         stub_core: StubCore,
         object_store: LocalStore,
+        parser: ParseProcess,
         time_zone: str | None,
         first_fill_utc: str,
     ) -> None:
@@ -118,32 +125,32 @@ class TestImportJob:
         await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
 
         # Without a zone of its own, the import is read in the job's default, New York.
-        await ImportJob(core, object_store).handle(event_of(request))
+        await ImportJob(core, object_store, parser).handle(event_of(request))
 
         first = min(execution.executed_at for execution in stub_core.executions.values())
         assert first.isoformat() == first_fill_utc
 
     async def test_core_answering_503_for_a_while_still_completes_the_import(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
         await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
         stub_core.fail_next_calls(4)
 
-        await ImportJob(core, object_store).handle(event_of(request))
+        await ImportJob(core, object_store, parser).handle(event_of(request))
 
         assert stub_core.outcomes[-1].status == "completed"
         assert len(stub_core.executions) == 4
 
     async def test_a_redelivered_event_adds_nothing(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
         await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
         event = event_of(request)
-        job = ImportJob(core, object_store)
+        job = ImportJob(core, object_store, parser)
         await job.handle(event)
         held = dict(stub_core.executions)
 
@@ -158,7 +165,7 @@ class TestImportJob:
         assert stub_core.outcomes[-1].counts.duplicate == 4
 
     async def test_a_row_repeated_with_its_id_is_held_once_and_counted_duplicate(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
@@ -167,20 +174,20 @@ class TestImportJob:
             object_store, request.object_key, "".join([header, first, *rest, first]).encode()
         )
 
-        await ImportJob(core, object_store).handle(event_of(request))
+        await ImportJob(core, object_store, parser).handle(event_of(request))
 
         [outcome] = stub_core.outcomes
         assert (outcome.counts.new, outcome.counts.duplicate, outcome.counts.rejected) == (4, 1, 2)
         assert len(stub_core.executions) == 4
 
     async def test_all_or_nothing_with_a_bad_row_sends_nothing(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested(mode="all_or_nothing")
         stub_core.add_import(request)
         await obstore.put_async(object_store, request.object_key, SAMPLE.read_bytes())
 
-        await ImportJob(core, object_store).handle(event_of(request))
+        await ImportJob(core, object_store, parser).handle(event_of(request))
 
         [outcome] = stub_core.outcomes
         assert outcome.status == "failed"
@@ -201,6 +208,7 @@ class TestImportJob:
         core: CoreClient,
         stub_core: StubCore,
         object_store: LocalStore,
+        parser: ParseProcess,
         content: bytes,
         reason: str,
     ) -> None:
@@ -208,7 +216,7 @@ class TestImportJob:
         stub_core.add_import(request)
         await obstore.put_async(object_store, request.object_key, content)
 
-        await ImportJob(core, object_store).handle(event_of(request))
+        await ImportJob(core, object_store, parser).handle(event_of(request))
 
         [outcome] = stub_core.outcomes
         assert outcome.status == "failed"
@@ -216,12 +224,12 @@ class TestImportJob:
         assert reason in outcome.error
 
     async def test_a_missing_raw_file_fails_the_import(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested(object_key="imports/never-stored.csv")
         stub_core.add_import(request)
 
-        await ImportJob(core, object_store).handle(event_of(request))
+        await ImportJob(core, object_store, parser).handle(event_of(request))
 
         assert stub_core.outcomes[0].error == "the raw file is missing from object storage"
 
@@ -230,6 +238,7 @@ class TestImportJob:
         core: CoreClient,
         stub_core: StubCore,
         object_store: LocalStore,
+        parser: ParseProcess,
         tmp_path: Path,
     ) -> None:
         request = import_requested()
@@ -237,7 +246,9 @@ class TestImportJob:
         data = SAMPLE.read_bytes()
         await obstore.put_async(object_store, request.object_key, data)
 
-        await ImportJob(core, object_store, max_file_bytes=len(data) - 1).handle(event_of(request))
+        await ImportJob(core, object_store, parser, max_file_bytes=len(data) - 1).handle(
+            event_of(request)
+        )
 
         [outcome] = stub_core.outcomes
         assert (outcome.status, outcome.counts.rejected) == ("failed", 0)
@@ -255,14 +266,16 @@ class TestImportJob:
         )
 
     async def test_an_ofx_statement_over_its_own_limit_fails_before_it_is_parsed(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
         data = OFX_SAMPLE.read_bytes()
         await obstore.put_async(object_store, request.object_key, data)
 
-        await ImportJob(core, object_store, max_ofx_bytes=len(data) - 1).handle(event_of(request))
+        await ImportJob(core, object_store, parser, max_ofx_bytes=len(data) - 1).handle(
+            event_of(request)
+        )
 
         [outcome] = stub_core.outcomes
         assert (outcome.status, outcome.detected_format) == ("failed", "ofx")
@@ -271,20 +284,20 @@ class TestImportJob:
         assert stub_core.batches == []
 
     async def test_a_named_format_is_parsed_as_that_format(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested(file_format="webull_csv")
         stub_core.add_import(request)
         await obstore.put_async(object_store, request.object_key, WEBULL_SAMPLE.read_bytes())
 
-        await ImportJob(core, object_store).handle(event_of(request))
+        await ImportJob(core, object_store, parser).handle(event_of(request))
 
         [outcome] = stub_core.outcomes
         assert (outcome.status, outcome.detected_format) == ("completed", "webull_csv")
         assert (outcome.counts.new, outcome.counts.rejected) == (6, 2)
 
     async def test_a_saved_column_mapping_reads_a_file_detection_cannot(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
@@ -298,7 +311,7 @@ class TestImportJob:
         content = "Datum;Titel;Stück;Kurs\n04.03.2024 15:31:12;SAP;1.000;175,20\n"
         await obstore.put_async(object_store, request.object_key, content.encode("latin-1"))
 
-        await ImportJob(core, object_store).handle(event_of(request))
+        await ImportJob(core, object_store, parser).handle(event_of(request))
 
         [outcome] = stub_core.outcomes
         assert (outcome.status, outcome.detected_format, outcome.counts.new) == (
@@ -315,13 +328,14 @@ class TestImportJob:
         core: CoreClient,
         stub_core: StubCore,
         object_store: LocalStore,
+        parser: ParseProcess,
         file_format: ImportFormat,
     ) -> None:
         request = import_requested(file_format=file_format)
         stub_core.add_import(request)
         content = "Datum;Titel;Stück;Kurs\n04.03.2024 15:31:12;SAP;1.000;175,20\n"
         await obstore.put_async(object_store, request.object_key, content.encode("latin-1"))
-        job = ImportJob(core, object_store)
+        job = ImportJob(core, object_store, parser)
 
         await job.handle(event_of(request))
         await job.handle(event_of(request))  # delivered again: the import already waits
@@ -334,14 +348,14 @@ class TestImportJob:
         assert stub_core.import_reads[request.import_id] == 2
 
     async def test_markup_no_format_recognises_fails_rather_than_asking_for_columns(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
         content = b'<?xml version="1.0"?>\n<Report a="1,2,3"><Row b="4,5"/></Report>\n'
         await obstore.put_async(object_store, request.object_key, content)
 
-        await ImportJob(core, object_store).handle(event_of(request))
+        await ImportJob(core, object_store, parser).handle(event_of(request))
 
         [outcome] = stub_core.outcomes
         assert outcome.status == "failed"
@@ -353,16 +367,21 @@ class TestImportJob:
         assert set(get_args(ImportFormat)) == {"auto", *PARSED_FORMATS}
 
     async def test_an_import_core_no_longer_has_is_skipped(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore
+        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, parser: ParseProcess
     ) -> None:
-        await ImportJob(core, object_store).handle(event_of(import_requested()))
+        await ImportJob(core, object_store, parser).handle(event_of(import_requested()))
 
         assert stub_core.outcomes == []
 
 
 class TestImportThroughTheBus:
     async def test_a_published_request_is_imported_once_even_when_published_twice(
-        self, core: CoreClient, stub_core: StubCore, object_store: LocalStore, bus: Bus
+        self,
+        core: CoreClient,
+        stub_core: StubCore,
+        object_store: LocalStore,
+        parser: ParseProcess,
+        bus: Bus,
     ) -> None:
         request = import_requested()
         stub_core.add_import(request)
@@ -372,7 +391,7 @@ class TestImportThroughTheBus:
         await bus.publish(event)
         await bus.publish(event)
         handled: list[str] = []
-        job = ImportJob(core, object_store)
+        job = ImportJob(core, object_store, parser)
 
         async def handle(delivered: Event[UserEventData]) -> None:
             await job.handle(delivered)

@@ -18,6 +18,10 @@ class LineTooLongError(ValueError):
         super().__init__(f"line {line} is longer than {MAX_LINE_CHARS:,} characters")
         self.line = line
 
+    def __reduce__(self) -> tuple[type[LineTooLongError], tuple[int]]:
+        # Rebuilt from its line, not its message, when it leaves the parse process.
+        return LineTooLongError, (self.line,)
+
 
 def detect_encoding(chunks: Iterable[bytes]) -> str:
     """The encoding to read the file with, reading its bytes once, in chunks.

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import tempfile
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from contextlib import closing
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,9 +18,7 @@ from tradeloop_contracts import (
     ColumnMapping,
     CsvPreview,
     Event,
-    ExecutionBatch,
     ExecutionBatchResult,
-    ExecutionIn,
     ImportCounts,
     ImportFormat,
     ImportOutcome,
@@ -34,14 +31,10 @@ from tradeloop_contracts.telemetry import counter, histogram
 
 from ..core import CoreClient, CoreRejectedError
 from .decoding import LineTooLongError, detect_encoding, open_text, read_lines
-from .detect import detect_file_format, parse_text
-from .generic_csv import (
-    DEFAULT_TIME_ZONE,
-    FormatNotRecognisedError,
-    ParsedRow,
-    RowProblem,
-)
-from .mapping import MappingError, parse_mapped_csv, preview_csv
+from .detect import detect_file_format
+from .generic_csv import DEFAULT_TIME_ZONE, FormatNotRecognisedError, RowProblem
+from .mapping import MappingError, preview_csv
+from .parse_process import ParsedChunk, ParseProcess
 from .storage import ObjectTooLargeError, download
 
 IMPORT_REQUESTED = "import.requested.v1"
@@ -108,7 +101,8 @@ class _Report:
 
 
 class ImportJob:
-    """Runs imports: reads the raw file, parses it, sends executions to core in batches.
+    """Runs imports: reads the raw file, parses it in `parser`'s process, sends the
+    executions to core in batches.
 
     Idempotent by event: a re-delivered event for an import core already finished is
     skipped, and a re-run of an unfinished one adds nothing core already holds (core
@@ -119,6 +113,7 @@ class ImportJob:
         self,
         core: CoreClient,
         store: ObjectStore,
+        parser: ParseProcess,
         *,
         batch_size: int = 1000,
         batches_in_flight: int = 2,
@@ -130,6 +125,7 @@ class ImportJob:
     ) -> None:
         self._core = core
         self._store = store
+        self._parser = parser
         self._batch_size = batch_size
         self._batches_in_flight = batches_in_flight
         self._progress_seconds = progress_seconds
@@ -259,11 +255,9 @@ class ImportJob:
     ) -> _Report:
         report = _Report(started.filename, started.detected_format)
         file_format = started.detected_format or "generic_csv"
-        async for chunk in self._chunks(raw, encoding, file_format, mapping, time_zone):
-            for result in chunk:
-                report.rows_processed += 1
-                if isinstance(result, RowProblem):
-                    report.reject(result)
+        async with self._chunks(raw, encoding, file_format, mapping, time_zone) as chunks:
+            async for chunk in chunks:
+                _take_rows(report, chunk)
         return report
 
     async def _send_valid_rows(
@@ -282,30 +276,33 @@ class ImportJob:
         # batch is idempotent, so one sent again after a failure adds nothing.
         in_flight: deque[asyncio.Task[ExecutionBatchResult]] = deque()
         reported_at: float | None = None
+        # The batch's body around the executions the parse process encoded: this process
+        # does no work per row.
+        body_start = (
+            f'{{"account_id":"{request.account_id}","import_id":"{request.import_id}","executions":'
+        ).encode()
         try:
-            async for chunk in self._chunks(raw, encoding, file_format, mapping, time_zone):
-                executions: list[ExecutionIn] = []
-                for result in chunk:
-                    report.rows_processed += 1
-                    if isinstance(result, ParsedRow):
-                        executions.append(result.execution)
-                    else:
-                        report.reject(result)
-                if executions:
-                    if len(in_flight) >= self._batches_in_flight:
-                        _count(report, await in_flight.popleft())
-                    in_flight.append(asyncio.create_task(self._send(request, executions)))
-                # Progress at most once per `progress_seconds` (the first batch at once):
-                # each report is a write and an event in core.
-                now = self._clock()
-                if reported_at is None or now - reported_at >= self._progress_seconds:
-                    reported_at = now
-                    progress = ImportProgress(
-                        detected_format=report.detected_format,
-                        rows_processed=report.rows_processed,
-                        rows_total=rows_total,
-                    )
-                    await self._core.report_progress(request.user_id, request.import_id, progress)
+            async with self._chunks(raw, encoding, file_format, mapping, time_zone) as chunks:
+                async for chunk in chunks:
+                    _take_rows(report, chunk)
+                    if chunk.execution_count:
+                        if len(in_flight) >= self._batches_in_flight:
+                            _count(report, await in_flight.popleft())
+                        body = body_start + chunk.executions + b"}"
+                        in_flight.append(asyncio.create_task(self._send(request, body)))
+                    # Progress at most once per `progress_seconds` (the first batch at
+                    # once): each report is a write and an event in core.
+                    now = self._clock()
+                    if reported_at is None or now - reported_at >= self._progress_seconds:
+                        reported_at = now
+                        progress = ImportProgress(
+                            detected_format=report.detected_format,
+                            rows_processed=report.rows_processed,
+                            rows_total=rows_total,
+                        )
+                        await self._core.report_progress(
+                            request.user_id, request.import_id, progress
+                        )
             while in_flight:
                 _count(report, await in_flight.popleft())
         except BaseException as error:
@@ -320,42 +317,32 @@ class ImportJob:
                     _count(report, answer)
             raise
 
-    async def _send(
-        self, request: ImportRequested, executions: list[ExecutionIn]
-    ) -> ExecutionBatchResult:
-        batch = ExecutionBatch(
-            account_id=request.account_id, import_id=request.import_id, executions=executions
-        )
+    async def _send(self, request: ImportRequested, body: bytes) -> ExecutionBatchResult:
         try:
-            return await self._core.record_executions(request.user_id, batch)
+            return await self._core.record_executions(request.user_id, body)
         except CoreRejectedError as error:
             raise ImportFailedError(f"core refused a batch of executions: {error}") from error
 
-    async def _chunks(
+    def _chunks(
         self,
         raw: Path,
         encoding: str,
         file_format: ImportFormat,
         mapping: ColumnMapping | None,
         time_zone: ZoneInfo,
-    ) -> AsyncIterator[list[ParsedRow | RowProblem]]:
-        # Parsing is CPU work: it runs in a thread, a batch at a time, so the loop stays free;
-        # the next batch is parsed while the caller sends this one to core.
-        rows = _parse_file(raw, encoding, file_format, time_zone, mapping)
-        with closing(rows):
-            parsing = asyncio.ensure_future(asyncio.to_thread(_take, rows, self._batch_size))
-            try:
-                while chunk := await parsing:
-                    parsing = asyncio.ensure_future(
-                        asyncio.to_thread(_take, rows, self._batch_size)
-                    )
-                    yield chunk
-            finally:
-                # The thread cannot be stopped: the file is closed once it is done, and
-                # what it raised is dropped, since the caller has stopped reading.
-                await asyncio.wait([parsing])
-                if not parsing.cancelled():
-                    parsing.exception()
+    ) -> aclosing[AsyncGenerator[ParsedChunk, None]]:
+        # Closed on leaving, so a file abandoned half-way stops its parse at once.
+        return aclosing(
+            self._parser.chunks(
+                raw, encoding, file_format, time_zone, mapping, batch_size=self._batch_size
+            )
+        )
+
+
+def _take_rows(report: _Report, chunk: ParsedChunk) -> None:
+    report.rows_processed += chunk.rows
+    for problem in chunk.problems:
+        report.reject(problem)
 
 
 def _count(report: _Report, result: ExecutionBatchResult) -> None:
@@ -377,20 +364,6 @@ def _measure(outcome: ImportOutcome, requested: ImportFormat, seconds: float) ->
     IMPORT_ROWS.labels(file_format, "rejected").inc(outcome.counts.rejected)
 
 
-def _parse_file(
-    raw: Path,
-    encoding: str,
-    file_format: ImportFormat,
-    time_zone: ZoneInfo,
-    mapping: ColumnMapping | None,
-) -> Generator[ParsedRow | RowProblem, None, None]:
-    with open_text(raw.open("rb"), encoding) as text:
-        if mapping is not None:
-            yield from parse_mapped_csv(read_lines(text), mapping, time_zone=time_zone)
-        else:
-            yield from parse_text(text, file_format, time_zone)
-
-
 def _preview(raw: Path, encoding: str) -> CsvPreview | None:
     """The preview of the file's first rows, or None when it is not a CSV at all."""
     with open_text(raw.open("rb"), encoding) as text:
@@ -401,10 +374,6 @@ def _preview(raw: Path, encoding: str) -> CsvPreview | None:
             return preview_csv(read_lines(text))
         except (FormatNotRecognisedError, LineTooLongError):
             return None
-
-
-def _take(rows: Iterator[ParsedRow | RowProblem], count: int) -> list[ParsedRow | RowProblem]:
-    return list(itertools.islice(rows, count))
 
 
 def _detect_file_encoding(raw: Path) -> str:
