@@ -18,6 +18,8 @@ from tests.factories import event_of, generic_csv, import_requested
 from tests.processes import (
     WORKERS_COMMAND,
     WorkerProcess,
+    children_of,
+    is_running,
     own_redis,
     running_workers,
     start_worker,
@@ -81,8 +83,11 @@ class TestAWorkerKilledMidImport:
             first = start_worker(started, environment, tmp_path, "first")
             publish(bus_url, [request])
             wait_until(lambda: len(stub_core.batches) >= 2, 20, "the import to be under way")
+            [parse] = children_of(first.process.pid)
             first.kill()
             assert stub_core.finished == []
+            # Its parse process notices and exits: no orphan keeps parsing.
+            wait_until(lambda: not is_running(parse), 10, "the parse process to exit")
             start_worker(started, environment, tmp_path, "second")
             wait_until(lambda: stub_core.finished, 30, "the import to complete")
 
@@ -254,10 +259,12 @@ class TestGracefulShutdown:
             worker = start_worker(started, environment, tmp_path, "first")
             publish(bus_url, [request])
             wait_until(lambda: stub_core.batches, 20, "the import to be under way")
+            [parse] = children_of(worker.process.pid)
             signalled_at = time.monotonic()
             status = worker.terminate()
             stopped_after = time.monotonic() - signalled_at
             assert stub_core.finished == [request.import_id]
+            assert not is_running(parse)
             # The event was acknowledged: a later worker does not run the import again.
             start_worker(started, environment, tmp_path, "second")
             time.sleep(2.5)  # longer than the visibility timeout
@@ -279,10 +286,13 @@ class TestGracefulShutdown:
             worker = start_worker(started, environment, tmp_path, "first")
             publish(bus_url, [request])
             wait_until(lambda: stub_core.batches, 20, "the import to be under way")
+            [parse] = children_of(worker.process.pid)
             signalled_at = time.monotonic()
             status = worker.terminate()
             stopped_after = time.monotonic() - signalled_at
             assert stub_core.finished == []
+            # The import was cancelled: its parse process was stopped with it.
+            assert not is_running(parse)
             start_worker(started, environment, tmp_path, "second")
             wait_until(lambda: stub_core.finished, 30, "the import to complete")
 

@@ -8,10 +8,17 @@ from typing import get_args
 import obstore
 import pytest
 from obstore.store import LocalStore
-from tradeloop_contracts import ColumnMapping, Event, ImportFormat, UserEventData
+from tradeloop_contracts import (
+    ColumnMapping,
+    Event,
+    ExecutionBatchResult,
+    ImportFormat,
+    UserEventData,
+)
 from tradeloop_contracts.bus import Bus
 
-from tests.factories import event_of, import_requested
+from tests.factories import event_of, generic_csv, import_requested
+from tests.processes import is_running
 from tests.stub_core import StubCore
 from workers.core import CoreClient
 from workers.imports.detect import PARSED_FORMATS
@@ -362,6 +369,40 @@ class TestImportJob:
         assert outcome.error is not None
         assert "not a recognised format" in outcome.error
         assert stub_core.previews == {}
+
+    async def test_a_cancelled_import_stops_its_parse_process(
+        self,
+        core: CoreClient,
+        stub_core: StubCore,
+        object_store: LocalStore,
+        parser: ParseProcess,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        request = import_requested()
+        stub_core.add_import(request)
+        await obstore.put_async(object_store, request.object_key, generic_csv(5_000))
+
+        async def never_answered(*_: object) -> ExecutionBatchResult:
+            await asyncio.Event().wait()
+            raise AssertionError("never answered")
+
+        # Batches wait forever, so the import is cut short half-way through its file.
+        monkeypatch.setattr(core, "record_executions", never_answered)
+        job = ImportJob(core, object_store, parser, batch_size=5, progress_seconds=3600)
+        running = asyncio.create_task(job.handle(event_of(request)))
+        async with asyncio.timeout(20):
+            while not stub_core.progress:
+                await asyncio.sleep(0.02)
+        child = parser.pid
+
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+        assert child is not None
+        assert not is_running(child)
+        assert parser.pid is None
+        assert stub_core.outcomes == []
 
     def test_every_format_of_the_contract_has_a_parser(self) -> None:
         assert set(get_args(ImportFormat)) == {"auto", *PARSED_FORMATS}
