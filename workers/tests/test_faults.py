@@ -257,9 +257,11 @@ class TestGracefulShutdown:
         )
         with running_workers() as started:
             worker = start_worker(started, environment, tmp_path, "first")
+            # Its parse process starts with it, before any import.
+            [parse] = children_of(worker.process.pid)
             publish(bus_url, [request])
             wait_until(lambda: stub_core.batches, 20, "the import to be under way")
-            [parse] = children_of(worker.process.pid)
+            assert children_of(worker.process.pid) == [parse]
             signalled_at = time.monotonic()
             status = worker.terminate()
             stopped_after = time.monotonic() - signalled_at

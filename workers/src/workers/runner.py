@@ -184,6 +184,8 @@ async def run_worker(settings: WorkersSettings, stop: asyncio.Event | None = Non
                         name="broker consumer",
                     )
                 )
+            # The first import need not wait the second the parse process takes to start.
+            await parser.start()
             logger.info("workers running; health on %s:%s", settings.host, settings.port)
             await stop.wait()
             logger.info(

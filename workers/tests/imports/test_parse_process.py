@@ -70,6 +70,7 @@ class TestParseProcess:
         def not_here(*_: object) -> None:
             raise AssertionError("parsed in the worker's process")
 
+        monkeypatch.setenv("WORKERS_CORE_CLIENT_SECRET", "not-for-the-parser")
         # The child has modules of its own: a parser broken here does not reach it.
         monkeypatch.setattr(parse_process, "parse_file", not_here)
 
@@ -82,6 +83,8 @@ class TestParseProcess:
         assert parent == os.getpid()
         ours = os.getpriority(os.PRIO_PROCESS, 0)
         assert os.getpriority(os.PRIO_PROCESS, parser.pid) == min(19, ours + 10)
+        # It reads untrusted files: the worker's secrets stay out of its environment.
+        assert b"not-for-the-parser" not in Path(f"/proc/{parser.pid}/environ").read_bytes()
 
     async def test_one_child_parses_file_after_file(self, parser: ParseProcess) -> None:
         await parse_all(parser, SAMPLE)

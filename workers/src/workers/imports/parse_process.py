@@ -32,6 +32,8 @@ from .generic_csv import ParsedRow, RowProblem
 from .mapping import parse_mapped_csv
 
 DEFAULT_NICE = 10
+# The child reads untrusted files: it gets none of the worker's secrets.
+_SECRET_PREFIXES = ("WORKERS_", "AWS_")
 _CHILD = "import sys; from workers.imports.parse_process import serve; serve(int(sys.argv[1]))"
 _LENGTH_BYTES = 8
 _EXECUTIONS = TypeAdapter(list[ExecutionIn])
@@ -78,9 +80,10 @@ class ParseProcess:
     """A child process that parses import files, one at a time, for this worker process.
 
     It is spawned (a fresh interpreter, never a fork of a process running threads and an
-    event loop) at the first file and reused for the next ones, since starting one costs
-    about a second of CPU. It runs `nice` steps below the worker, so the services' event
-    loops are scheduled first. A file abandoned half-way (its reader stopped, or was
+    event loop) by `start`, or else at the first file, and reused for the next ones, since
+    starting one costs about a second of CPU. It runs `nice` steps below the worker, so
+    the services' event loops are scheduled first, without the worker's `WORKERS_*` and
+    `AWS_*` variables. A file abandoned half-way (its reader stopped, or was
     cancelled) kills the child; the next file starts another. The child exits by itself
     when this process dies: its input ends, or its output has no reader.
     """
@@ -95,6 +98,11 @@ class ParseProcess:
         """The child's process id, or None while none runs."""
         process = self._process
         return process.pid if process is not None and process.returncode is None else None
+
+    async def start(self) -> None:
+        """Start the child, if none runs, without waiting for it to be ready: it loads its
+        modules while the worker does something else."""
+        await self._running()
 
     async def chunks(
         self,
@@ -164,6 +172,11 @@ class ParseProcess:
                 str(self._nice),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
+                env={
+                    name: value
+                    for name, value in os.environ.items()
+                    if not name.startswith(_SECRET_PREFIXES)
+                },
             )
         return self._process
 
