@@ -16,9 +16,10 @@ from core_api.errors import AppError, FieldError
 from core_api.positions.models import PositionRecord
 from core_api.positions.stops import (
     reapply_rules,
-    rule_of,
     rule_problems,
+    set_rule,
     stop_columns,
+    stored_rule,
     to_default_stop,
 )
 
@@ -87,12 +88,8 @@ def update_account(
     for name in sent - {"default_stop"}:
         setattr(account, name, getattr(body, name))
     stops_moved = False
-    if "default_stop" in sent:
-        rule = rule_of(account.default_stop_kind, account.default_stop_distance)
-        for name, value in stop_columns(body.default_stop).items():
-            setattr(account, name, value)
-        if rule != rule_of(account.default_stop_kind, account.default_stop_distance):
-            stops_moved = reapply_rules(session, user_id, PositionRecord.account_id == account.id)
+    if "default_stop" in sent and set_rule(account, body.default_stop):
+        stops_moved = reapply_rules(session, user_id, PositionRecord.account_id == account.id)
     session.flush()
     limits_moved = (account.starting_balance, account.risk_unit) != before
     return account, AccountChange(limits_moved, stops_moved)
@@ -128,8 +125,6 @@ def to_account(record: AccountRecord) -> Account:
         breakeven_band=record.breakeven_band,
         starting_balance=record.starting_balance,
         risk_unit=record.risk_unit,
-        default_stop=to_default_stop(
-            rule_of(record.default_stop_kind, record.default_stop_distance)
-        ),
+        default_stop=to_default_stop(stored_rule(record)),
         created_at=record.created_at,
     )

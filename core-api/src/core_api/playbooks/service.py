@@ -37,9 +37,10 @@ from core_api.positions.models import PositionRecord
 from core_api.positions.repository import PositionRepository
 from core_api.positions.stops import (
     reapply_rules,
-    rule_of,
     rule_problems,
+    set_rule,
     stop_columns,
+    stored_rule,
     to_default_stop,
 )
 from core_api.statistics.calculations import rate
@@ -96,14 +97,10 @@ def update_playbook(session: Session, record: PlaybookRecord, body: PlaybookUpda
     if body.criteria is not None:
         _replace_criteria(session, record, body.criteria)
     moved = False
-    if "default_stop" in body.model_fields_set:
-        rule = rule_of(record.default_stop_kind, record.default_stop_distance)
-        for name, value in stop_columns(body.default_stop).items():
-            setattr(record, name, value)
-        if rule != rule_of(record.default_stop_kind, record.default_stop_distance):
-            moved = reapply_rules(
-                session, record.user_id, PositionRecord.id.in_(_positions_of(record.id))
-            )
+    if "default_stop" in body.model_fields_set and set_rule(record, body.default_stop):
+        moved = reapply_rules(
+            session, record.user_id, PositionRecord.id.in_(_positions_of(record.id))
+        )
     session.flush()
     return moved
 
@@ -181,9 +178,7 @@ def to_playbook(
         description=record.description,
         criteria=[PlaybookCriterion(id=item.id, text=item.text) for item in criteria],
         archived=record.archived,
-        default_stop=to_default_stop(
-            rule_of(record.default_stop_kind, record.default_stop_distance)
-        ),
+        default_stop=to_default_stop(stored_rule(record)),
         positions=tally.positions,
         adherence_rate=rate(tally.met, tally.positions * len(criteria)),
         created_at=record.created_at,

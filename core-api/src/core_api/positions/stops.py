@@ -50,6 +50,20 @@ def rule_of(kind: str | None, distance: Decimal | None) -> StopRule | None:
     return StopRule(kind, distance)
 
 
+def stored_rule(record: AccountRecord | PlaybookRecord) -> StopRule | None:
+    """The default stop rule an account or a playbook holds; None when it has none."""
+    return rule_of(record.default_stop_kind, record.default_stop_distance)
+
+
+def set_rule(record: AccountRecord | PlaybookRecord, stop: DefaultStop | None) -> bool:
+    """Stores `stop` as the record's default stop rule (None clears it); whether the rule
+    changed, so that the stops of its positions need recomputing (`reapply_rules`)."""
+    before = stored_rule(record)
+    for name, value in stop_columns(stop).items():
+        setattr(record, name, value)
+    return stored_rule(record) != before
+
+
 def rule_in_effect(playbook: StopRule | None, account: StopRule | None) -> StopRule | None:
     """The rule a position's default stop comes from: its playbook's, else its account's."""
     return playbook if playbook is not None else account
