@@ -18,6 +18,7 @@ from tradeloop_contracts import (
     ColumnMapping,
     CsvPreview,
     Event,
+    ExecutionBatch,
     ExecutionBatchResult,
     ImportCounts,
     ImportFormat,
@@ -45,6 +46,7 @@ DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
 # transactions, far more than a statement period holds) keeps the process near 600 MiB.
 DEFAULT_MAX_OFX_BYTES = 32 * 1024 * 1024
 _READ_CHUNK_BYTES = 1 << 20
+_NO_EXECUTIONS = '"executions":[]'
 _MARKUP_PEEK_CHARS = 1024
 logger = logging.getLogger(__name__)
 # The import objective counts imports completed within 60 s (le="60.0"), so 60 is a bound.
@@ -276,11 +278,12 @@ class ImportJob:
         # batch is idempotent, so one sent again after a failure adds nothing.
         in_flight: deque[asyncio.Task[ExecutionBatchResult]] = deque()
         reported_at: float | None = None
-        # The batch's body around the executions the parse process encoded: this process
-        # does no work per row.
-        body_start = (
-            f'{{"account_id":"{request.account_id}","import_id":"{request.import_id}","executions":'
-        ).encode()
+        # The batch's body, written by its model around the executions the parse process
+        # encoded: this process does no work per row.
+        envelope = ExecutionBatch(
+            account_id=request.account_id, import_id=request.import_id, executions=[]
+        ).model_dump_json()
+        before, after = (part.encode() for part in envelope.split(_NO_EXECUTIONS))
         try:
             async with self._chunks(raw, encoding, file_format, mapping, time_zone) as chunks:
                 async for chunk in chunks:
@@ -288,7 +291,7 @@ class ImportJob:
                     if chunk.execution_count:
                         if len(in_flight) >= self._batches_in_flight:
                             _count(report, await in_flight.popleft())
-                        body = body_start + chunk.executions + b"}"
+                        body = before + b'"executions":' + chunk.executions + after
                         in_flight.append(asyncio.create_task(self._send(request, body)))
                     # Progress at most once per `progress_seconds` (the first batch at
                     # once): each report is a write and an event in core.
