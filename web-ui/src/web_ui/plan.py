@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -144,11 +145,11 @@ async def _violation_page(
     return await edge.get(browser, "/api/v1/violations", ViolationPage, params=params)
 
 
-async def _unjudged(
-    edge: EdgeClient, browser: BrowserContext, plan: TradingPlan | None, chosen: AccountChoice
+def _unjudged(
+    plan: TradingPlan | None, chosen: AccountChoice, accounts: Sequence[Account]
 ) -> list[str]:
-    """Why a limit in % or R is not judged for some account (the chosen one, or any):
-    "<rule>: <account> has no …"."""
+    """Why a limit in % or R is not judged for some of the trader's `accounts` (the chosen
+    one, or any): "<rule>: <account> has no …"."""
     wants = {
         (rule.name, unit)
         for rule in (plan.rules if plan else [])
@@ -156,9 +157,6 @@ async def _unjudged(
         for unit in ("percent_of_account", "r_multiple")
         if rule.params.get(unit) is not None
     }
-    if not wants:
-        return []
-    accounts: list[Account] = (await edge.get(browser, "/api/v1/accounts", AccountList)).items
     return [
         f"{name}: {account.name} has no "
         + ("starting balance" if unit == "percent_of_account" else "risk unit")
@@ -190,19 +188,17 @@ async def plan_page(
             signed_in_trader(edge, browser),
         ),
         asyncio.gather(
-            _limits(edge, browser, chosen),
-            _presets(edge, browser),
-            edge.get(browser, "/api/v1/accounts", AccountList),
+            _plan_limits(edge, browser, chosen), _presets(edge, browser), _accounts(edge, browser)
         ),
     )
     context = {
         **_editor(_stored_rules(plan), plan, versions, user),
         **_violations(violations, plan, violations_cursor),
         "adherence": adherence,
-        "limits": limits,
+        "limits": _limit_groups(limits, accounts),
         "presets": presets,
-        "accounts": accounts.items,
-        "unjudged": await _unjudged(edge, browser, plan, chosen),
+        "accounts": accounts,
+        "unjudged": _unjudged(plan, chosen, accounts),
     }
     return render(request, "plan.html", context)
 
@@ -245,19 +241,29 @@ def limit_bar(item: LimitDistance) -> LimitBar:
     return LimitBar(item, used, text)
 
 
-async def _limits(
+async def _accounts(edge: EdgeClient, browser: BrowserContext) -> list[Account]:
+    return (await edge.get(browser, "/api/v1/accounts", AccountList)).items
+
+
+async def _plan_limits(
     edge: EdgeClient, browser: BrowserContext, chosen: AccountChoice
-) -> list[AccountLimits] | None:
-    """Each account's (or the chosen one's) limit bars, in core's order; None without a plan
-    (core's 404)."""
+) -> PlanLimits | None:
+    """Each account's (or the chosen one's) limits today; None without a plan (core's 404,
+    which it also answers for another trader's account: see `AccountChoice.require_among`)."""
     try:
-        limits, accounts = await asyncio.gather(
-            edge.get(browser, "/api/v1/plan/limits", PlanLimits, params=chosen.params()),
-            edge.get(browser, "/api/v1/accounts", AccountList),
-        )
+        return await edge.get(browser, "/api/v1/plan/limits", PlanLimits, params=chosen.params())
     except EdgeNotFoundError:
         return None
-    names = {account.id: account.name for account in accounts.items}
+
+
+def _limit_groups(
+    limits: PlanLimits | None, accounts: Sequence[Account]
+) -> list[AccountLimits] | None:
+    """The limits' bars grouped by account, in core's order, named from the trader's
+    `accounts`; None without a plan."""
+    if limits is None:
+        return None
+    names = {account.id: account.name for account in accounts}
     grouped: dict[UUID, list[LimitBar]] = {}
     for item in limits.items:
         grouped.setdefault(item.account_id, []).append(limit_bar(item))
@@ -265,16 +271,6 @@ async def _limits(
         AccountLimits(names.get(account_id, "Account"), bars)
         for account_id, bars in grouped.items()
     ]
-
-
-async def _own_account(edge: EdgeClient, browser: BrowserContext, chosen: AccountChoice) -> None:
-    """Raises EdgeNotFoundError when the chosen account is not one of the trader's.
-
-    The limits and adherence read core's 404 as "no plan yet"; core answers the same for an
-    account that is not the trader's, which must be a 404 page instead.
-    """
-    if chosen.account_id is not None:
-        chosen.require_among((await edge.get(browser, "/api/v1/accounts", AccountList)).items)
 
 
 async def _presets(edge: EdgeClient, browser: BrowserContext) -> list[PlanPreset]:
@@ -289,8 +285,12 @@ async def plan_limits(request: Request, browser: Browser, edge: Edge) -> HTMLRes
     """The limits panel alone, reloaded when a position closes, a rule is broken or the
     plan changes."""
     chosen = read_query(request, AccountChoice)
-    await _own_account(edge, browser, chosen)
-    context = {"limits": await _limits(edge, browser, chosen)}
+    limits, accounts = await asyncio.gather(
+        _plan_limits(edge, browser, chosen), _accounts(edge, browser)
+    )
+    # Core's 404 reads as "no plan yet": another trader's account must be a 404 page.
+    chosen.require_among(accounts)
+    context = {"limits": _limit_groups(limits, accounts)}
     return render(request, "fragments/plan_limits.html", context)
 
 
@@ -317,15 +317,16 @@ async def _plan_and_trader(
 async def plan_adherence(request: Request, browser: Browser, edge: Edge) -> HTMLResponse:
     """The adherence summary alone, reloaded when the plan changes or a rule is broken."""
     chosen = read_query(request, AccountChoice)
-    await _own_account(edge, browser, chosen)
-    plan, adherence = await asyncio.gather(
-        current_plan(edge, browser), _adherence(edge, browser, chosen)
+    plan, adherence, accounts = await asyncio.gather(
+        current_plan(edge, browser), _adherence(edge, browser, chosen), _accounts(edge, browser)
     )
+    # Core's 404 reads as "no adherence yet": another trader's account must be a 404 page.
+    chosen.require_among(accounts)
     context = {
         "adherence": adherence,
         "plan": plan,
         "rule_kinds": RULE_KINDS,
-        "unjudged": await _unjudged(edge, browser, plan, chosen),
+        "unjudged": _unjudged(plan, chosen, accounts),
     }
     return render(request, "fragments/plan_adherence.html", context)
 
